@@ -1,0 +1,65 @@
+#include "memory/kv.h"
+
+#include "gguf/types.h"
+
+static bool has_cache(const gp_model *m, uint32_t il)
+{
+    const gp_layer *l = &m->layers[il];
+    return !l->nextn && l->kind != GP_LAYER_RECURRENT;
+}
+
+uint64_t gp_kv_k_elems(const gp_model *m, uint32_t il)
+{
+    const gp_layer *l = &m->layers[il];
+    if (l->kind == GP_LAYER_MLA)
+        /* The cache stores the compressed latent plus the rope part of K:
+         * key_length (kv_lora_rank + rope dim) for the single latent head. */
+        return (uint64_t)m->hp.head_dim_k * (l->n_head_kv ? l->n_head_kv : 1);
+    return (uint64_t)m->hp.head_dim_k * l->n_head_kv;
+}
+
+uint64_t gp_kv_v_elems(const gp_model *m, uint32_t il)
+{
+    const gp_layer *l = &m->layers[il];
+    if (l->kind == GP_LAYER_MLA)
+        return 0;
+    return (uint64_t)m->hp.head_dim_v * l->n_head_kv;
+}
+
+bool gp_kv_cell_bytes(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t type_v,
+                      uint64_t *out)
+{
+    *out = 0;
+    if (!has_cache(m, il))
+        return true;
+    uint64_t k, v;
+    if (!gp_type_row_bytes(type_k, gp_kv_k_elems(m, il), &k) ||
+        !gp_type_row_bytes(type_v, gp_kv_v_elems(m, il), &v))
+        return false;
+    *out = k + v;
+    return true;
+}
+
+uint64_t gp_recurrent_seq_bytes(const gp_model *m, uint32_t il)
+{
+    const gp_layer *l = &m->layers[il];
+    if (l->nextn || l->kind != GP_LAYER_RECURRENT)
+        return 0;
+    return (m->hp.n_embd_r + m->hp.n_embd_s) * 4;
+}
+
+bool gp_kv_bytes_per_token(const gp_model *m, int kind, uint32_t type_k, uint32_t type_v,
+                           uint64_t *out)
+{
+    uint64_t sum = 0;
+    for (uint32_t il = 0; il < m->hp.n_layer_all; il++) {
+        if (kind >= 0 && (int)m->layers[il].kind != kind)
+            continue;
+        uint64_t b;
+        if (!gp_kv_cell_bytes(m, il, type_k, type_v, &b))
+            return false;
+        sum += b;
+    }
+    *out = sum;
+    return true;
+}

@@ -1,0 +1,33 @@
+/* Per-architecture rules that the GGUF header does not spell out. */
+#ifndef GP_MODEL_ARCH_H
+#define GP_MODEL_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum gp_recurrent_rule {
+    GP_RECR_NONE = 0,
+    GP_RECR_ALL,          /* every layer is recurrent (Mamba, RWKV) */
+    GP_RECR_KV_ZERO,      /* layers with head_count_kv == 0 (LFM2, Jamba, Granite hybrid) */
+    GP_RECR_KV_FF_ZERO,   /* head_count_kv == 0 and feed_forward_length == 0 (Nemotron-H) */
+    GP_RECR_INTERVAL,     /* all but every full_attention_interval-th layer (Qwen3-Next) */
+} gp_recurrent_rule;
+
+typedef struct gp_arch_rules {
+    const char *name;
+    uint32_t swa_period;        /* pattern used when the file gives none; 0 = no SWA */
+    bool swa_dense_first;       /* the full-attention layer opens each period */
+    bool swa_needs_window;      /* SWA only when attention.sliding_window > 0 */
+    uint32_t swa_default_window;/* window when the key is absent */
+    bool swa_chunked;
+    bool swa_all_attention;     /* every attention layer is SWA when a window is set (LFM2) */
+    gp_recurrent_rule recurrent;
+    uint32_t recurrent_interval;/* default for GP_RECR_INTERVAL */
+    bool mla;                   /* deepseek2-style latent attention when kv_lora_rank > 0 */
+} gp_arch_rules;
+
+/* The rules for an architecture; a neutral entry for names without special
+ * rules. *known says whether llama.cpp v0.5.0 knows the name at all. */
+const gp_arch_rules *gp_arch_lookup(const char *arch, bool *known);
+
+#endif

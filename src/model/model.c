@@ -1,0 +1,522 @@
+#include "model/model.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf/types.h"
+#include "model/arch.h"
+#include "util/error.h"
+
+#define MAX_SHARDS 1000
+
+/* ---- hyper-parameter keys ---------------------------------------------------- */
+
+/* Reads "{arch}.suffix" as an unsigned integer. */
+static bool arch_uint(const gp_gguf *g, const char *arch, const char *suffix, uint64_t *out)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s.%s", arch, suffix);
+    return gp_gguf_get_uint(g, key, out);
+}
+
+static uint32_t arch_u32(const gp_gguf *g, const char *arch, const char *suffix, uint32_t dflt)
+{
+    uint64_t v;
+    if (!arch_uint(g, arch, suffix, &v) || v > UINT32_MAX)
+        return dflt;
+    return (uint32_t)v;
+}
+
+/* A hyper-parameter that is either one scalar or one value per layer. Fills
+ * out[0..n) and returns true if the key exists. Arrays shorter than n are an
+ * error reported through *bad. */
+static bool per_layer(const gp_gguf *g, const char *arch, const char *suffix,
+                      uint32_t *out, uint32_t n, bool *bad)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s.%s", arch, suffix);
+    const gp_gguf_kv *kv = gp_gguf_find(g, key);
+    if (!kv)
+        return false;
+    if (kv->type == GGUF_ARRAY) {
+        if (kv->arr_count < n) {
+            *bad = true;
+            return false;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t v;
+            if (!gp_gguf_arr_uint(g, kv, i, &v) || v > UINT32_MAX) {
+                *bad = true;
+                return false;
+            }
+            out[i] = (uint32_t)v;
+        }
+        return true;
+    }
+    uint64_t v;
+    if (!gp_gguf_get_uint(g, key, &v) || v > UINT32_MAX) {
+        *bad = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = (uint32_t)v;
+    return true;
+}
+
+/* ---- shards ---------------------------------------------------------------- */
+
+/* Recognises "PREFIX-00001-of-00003.gguf"; fills the prefix length and count. */
+static bool parse_shard_name(const char *path, size_t *prefix_len, unsigned *count)
+{
+    size_t len = strlen(path);
+    const char *tail = "-00001-of-00000.gguf";
+    size_t tlen = strlen(tail);
+    if (len < tlen)
+        return false;
+    const char *t = path + len - tlen;
+    unsigned no, of;
+    char dot[6];
+    if (t[0] != '-' || sscanf(t, "-%5u-of-%5u%5s", &no, &of, dot) != 3)
+        return false;
+    if (strcmp(dot, ".gguf") != 0 || of < 1 || no < 1 || no > of || of > MAX_SHARDS)
+        return false;
+    *prefix_len = (size_t)(t - path);
+    *count = of;
+    return true;
+}
+
+static gp_status open_shards(const char *path, gp_gguf ***out, uint32_t *n_out, gp_error *err)
+{
+    size_t prefix_len;
+    unsigned count;
+    *out = NULL;
+    *n_out = 0;
+    if (!parse_shard_name(path, &prefix_len, &count))
+        count = 1;
+    gp_gguf **shards = calloc(count, sizeof *shards);
+    if (!shards)
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    gp_status st = GP_OK;
+    if (count == 1) {
+        st = gp_gguf_open(path, &shards[0], err);
+    } else {
+        size_t need = prefix_len + 32;
+        char *name = malloc(need);
+        if (!name) {
+            free(shards);
+            return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+        }
+        for (unsigned i = 0; i < count && st == GP_OK; i++) {
+            snprintf(name, need, "%.*s-%05u-of-%05u.gguf", (int)prefix_len, path, i + 1, count);
+            st = gp_gguf_open(name, &shards[i], err);
+        }
+        free(name);
+    }
+    if (st != GP_OK) {
+        for (unsigned i = 0; i < count; i++)
+            gp_gguf_close(&shards[i]);
+        free(shards);
+        return st;
+    }
+    *out = shards;
+    *n_out = count;
+    return GP_OK;
+}
+
+/* ---- building the view ------------------------------------------------------- */
+
+static void warn(gp_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(gp_model *m, const char *fmt, ...)
+{
+    if (m->n_warnings >= GP_MODEL_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(m->warnings[m->n_warnings], sizeof m->warnings[0], fmt, ap);
+    va_end(ap);
+    (void)n;
+    m->n_warnings++;
+}
+
+static void free_model(gp_model *m)
+{
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->n_shards; i++)
+        gp_gguf_close(&m->shards[i]);
+    free(m->shards);
+    free(m->layers);
+    free(m->tensors);
+    free(m->path);
+    free(m);
+}
+
+void gp_model_close(gp_model **m)
+{
+    if (!m)
+        return;
+    free_model(*m);
+    *m = NULL;
+}
+
+static gp_status collect_tensors(gp_model *m, gp_error *err)
+{
+    uint64_t n = 0;
+    for (uint32_t s = 0; s < m->n_shards; s++)
+        n += m->shards[s]->n_tensors;
+    m->tensors = calloc(n ? n : 1, sizeof *m->tensors);
+    if (!m->tensors)
+        return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
+    m->data_present = true;
+    for (uint32_t s = 0; s < m->n_shards; s++) {
+        const gp_gguf *g = m->shards[s];
+        m->data_present = m->data_present && g->data_present;
+        for (size_t i = 0; i < g->n_tensors; i++) {
+            gp_tensor *t = &m->tensors[m->n_tensors++];
+            t->info = &g->tensors[i];
+            t->shard = s;
+            gp_classify_tensor(t->info->name, &t->layer, &t->role);
+            if (UINT64_MAX - m->tensor_bytes < t->info->bytes)
+                return gp_fail(err, GP_ERR_FORMAT, m->path, "total tensor size overflows");
+            m->tensor_bytes += t->info->bytes;
+            m->n_params += t->info->n_elements;
+        }
+    }
+    if (m->n_shards > 1) {
+        /* A tensor name may appear in one shard only. */
+        for (uint64_t i = 0; i < m->n_tensors; i++)
+            for (uint64_t j = i + 1; j < m->n_tensors; j++)
+                if (m->tensors[i].shard != m->tensors[j].shard &&
+                    strcmp(m->tensors[i].info->name, m->tensors[j].info->name) == 0)
+                    return gp_fail(err, GP_ERR_FORMAT, m->path,
+                                   "tensor '%s' appears in two shards", m->tensors[i].info->name);
+    }
+    return GP_OK;
+}
+
+static const gp_tensor *find_tensor(const gp_model *m, const char *name)
+{
+    for (uint64_t i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].info->name, name) == 0)
+            return &m->tensors[i];
+    return NULL;
+}
+
+static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error *err)
+{
+    const gp_gguf *g = m->shards[0];
+    const char *a = m->arch;
+    gp_hparams *hp = &m->hp;
+    uint64_t v;
+
+    if (!arch_uint(g, a, "block_count", &v) || v > 100000)
+        return gp_fail(err, GP_ERR_MISSING, m->path, "missing or invalid %s.block_count", a);
+    hp->n_layer_all = (uint32_t)v;
+    hp->n_nextn = arch_u32(g, a, "nextn_predict_layers", 0);
+    if (hp->n_nextn > hp->n_layer_all)
+        return gp_fail(err, GP_ERR_FORMAT, m->path, "%s.nextn_predict_layers exceeds block_count", a);
+    hp->n_layer = hp->n_layer_all - hp->n_nextn;
+    if (!arch_uint(g, a, "embedding_length", &hp->n_embd) || hp->n_embd == 0 || hp->n_embd > (1u << 24))
+        return gp_fail(err, GP_ERR_MISSING, m->path, "missing or invalid %s.embedding_length", a);
+    if (!arch_uint(g, a, "context_length", &hp->n_ctx_train))
+        hp->n_ctx_train = 0;
+
+    /* n_vocab: the tokenizer's token list, else the declared size, else the
+     * output or embedding matrix. */
+    const gp_gguf_kv *tokens = gp_gguf_find(g, "tokenizer.ggml.tokens");
+    const gp_tensor *embd = find_tensor(m, "token_embd.weight");
+    const gp_tensor *out = find_tensor(m, "output.weight");
+    if (tokens && tokens->type == GGUF_ARRAY)
+        hp->n_vocab = tokens->arr_count;
+    else if (arch_uint(g, a, "vocab_size", &v))
+        hp->n_vocab = v;
+    else if (out)
+        hp->n_vocab = (uint64_t)out->info->ne[1];
+    else if (embd)
+        hp->n_vocab = (uint64_t)embd->info->ne[1];
+
+    uint32_t n = hp->n_layer_all;
+    m->layers = calloc(n ? n : 1, sizeof *m->layers);
+    uint32_t *tmp = calloc(n ? n : 1, sizeof *tmp);
+    if (!m->layers || !tmp) {
+        free(tmp);
+        return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
+    }
+    bool bad = false;
+    if (per_layer(g, a, "attention.head_count", tmp, n, &bad))
+        for (uint32_t i = 0; i < n; i++)
+            m->layers[i].n_head = tmp[i];
+    if (bad)
+        goto bad_array;
+    /* n_head_kv defaults to n_head, as in llama.cpp. */
+    for (uint32_t i = 0; i < n; i++)
+        m->layers[i].n_head_kv = m->layers[i].n_head;
+    if (per_layer(g, a, "attention.head_count_kv", tmp, n, &bad))
+        for (uint32_t i = 0; i < n; i++)
+            m->layers[i].n_head_kv = tmp[i];
+    if (bad)
+        goto bad_array;
+    if (per_layer(g, a, "feed_forward_length", tmp, n, &bad))
+        for (uint32_t i = 0; i < n; i++)
+            m->layers[i].n_ff = tmp[i];
+    if (bad)
+        goto bad_array;
+    if (per_layer(g, a, "expert_feed_forward_length", tmp, n, &bad))
+        for (uint32_t i = 0; i < n; i++)
+            m->layers[i].n_ff_exp = tmp[i];
+    if (bad)
+        goto bad_array;
+
+    for (uint32_t i = 0; i < n; i++) {
+        if (m->layers[i].n_head && !hp->n_head) {
+            hp->n_head = m->layers[i].n_head;
+            hp->n_head_kv = m->layers[i].n_head_kv;
+        }
+        if (m->layers[i].n_ff && !hp->n_ff)
+            hp->n_ff = m->layers[i].n_ff;
+        if (m->layers[i].n_ff_exp && !hp->n_ff_exp)
+            hp->n_ff_exp = m->layers[i].n_ff_exp;
+        if (m->layers[i].n_head_kv > hp->n_head_kv && hp->n_head_kv == 0)
+            hp->n_head_kv = m->layers[i].n_head_kv;
+    }
+    /* Head dimensions: explicit keys, else n_embd / n_head. */
+    uint32_t dflt_head = hp->n_head ? (uint32_t)(hp->n_embd / hp->n_head) : 0;
+    hp->head_dim_k = arch_u32(g, a, "attention.key_length", dflt_head);
+    hp->head_dim_v = arch_u32(g, a, "attention.value_length", dflt_head);
+    hp->head_dim_k_mla = arch_u32(g, a, "attention.key_length_mla", 0);
+    hp->head_dim_v_mla = arch_u32(g, a, "attention.value_length_mla", 0);
+    hp->kv_lora_rank = arch_u32(g, a, "attention.kv_lora_rank", 0);
+    hp->q_lora_rank = arch_u32(g, a, "attention.q_lora_rank", 0);
+    hp->rope_dim = arch_u32(g, a, "rope.dimension_count", hp->head_dim_k);
+
+    hp->n_expert = arch_u32(g, a, "expert_count", 0);
+    hp->n_expert_used = arch_u32(g, a, "expert_used_count", 0);
+    hp->n_expert_shared = arch_u32(g, a, "expert_shared_count", 0);
+    hp->n_ff_shexp = arch_u32(g, a, "expert_shared_feed_forward_length", 0);
+    hp->n_layer_dense_lead = arch_u32(g, a, "leading_dense_block_count", 0);
+    if (hp->n_expert_used > hp->n_expert)
+        return free(tmp), gp_fail(err, GP_ERR_FORMAT, m->path,
+                                  "%s.expert_used_count exceeds expert_count", a);
+
+    hp->ssm_d_conv = arch_u32(g, a, "ssm.conv_kernel", 0);
+    hp->ssm_d_inner = arch_u32(g, a, "ssm.inner_size", 0);
+    hp->ssm_d_state = arch_u32(g, a, "ssm.state_size", 0);
+    hp->ssm_n_group = arch_u32(g, a, "ssm.group_count", 0);
+    hp->ssm_dt_rank = arch_u32(g, a, "ssm.time_step_rank", 0);
+    hp->shortconv_l_cache = arch_u32(g, a, "shortconv.l_cache", 0);
+    hp->wkv_head_size = arch_u32(g, a, "wkv.head_size", 0);
+    hp->token_shift_count = arch_u32(g, a, "token_shift_count", 2);
+
+    /* Recurrent state sizes, as llama.cpp sizes its recurrent memory. */
+    if (hp->wkv_head_size) {
+        hp->n_embd_r = (uint64_t)hp->token_shift_count * hp->n_embd;
+        hp->n_embd_s = hp->n_embd * hp->wkv_head_size;
+    } else if (hp->shortconv_l_cache) {
+        hp->n_embd_r = hp->n_embd * (hp->shortconv_l_cache - 1);
+        hp->n_embd_s = 0;
+    } else {
+        uint64_t conv = hp->ssm_d_conv ? hp->ssm_d_conv - 1 : 0;
+        hp->n_embd_r = conv * (hp->ssm_d_inner + 2ull * hp->ssm_n_group * hp->ssm_d_state);
+        hp->n_embd_s = (uint64_t)hp->ssm_d_state * hp->ssm_d_inner;
+    }
+
+    /* Which layers are recurrent. */
+    for (uint32_t i = 0; i < n; i++) {
+        gp_layer *l = &m->layers[i];
+        bool recr = false;
+        switch (rules->recurrent) {
+        case GP_RECR_NONE: break;
+        case GP_RECR_ALL: recr = true; break;
+        case GP_RECR_KV_ZERO: recr = l->n_head_kv == 0; break;
+        case GP_RECR_KV_FF_ZERO: recr = l->n_head_kv == 0 && l->n_ff == 0; break;
+        case GP_RECR_INTERVAL: {
+            uint32_t iv = arch_u32(g, a, "full_attention_interval", rules->recurrent_interval);
+            recr = iv && i < hp->n_layer && (i + 1) % iv != 0;
+            break;
+        }
+        }
+        if (recr)
+            l->kind = GP_LAYER_RECURRENT;
+        l->nextn = i >= hp->n_layer;
+    }
+    if (rules->recurrent == GP_RECR_INTERVAL) {
+        /* An explicit per-layer list wins over the interval. */
+        char key[256];
+        snprintf(key, sizeof key, "%s.attention.recurrent_layers", a);
+        const gp_gguf_kv *kv = gp_gguf_find(g, key);
+        if (kv && kv->type == GGUF_ARRAY && kv->arr_count >= n)
+            for (uint32_t i = 0; i < n; i++) {
+                uint64_t r = 0;
+                gp_gguf_arr_uint(g, kv, i, &r);
+                m->layers[i].kind = r ? GP_LAYER_RECURRENT : GP_LAYER_FULL;
+            }
+    }
+
+    /* Sliding-window layers: an explicit per-layer pattern array, else the
+     * architecture's period (possibly overridden by a scalar key). */
+    uint64_t swa = 0;
+    bool has_window = arch_uint(g, a, "attention.sliding_window", &swa);
+    if (!has_window && rules->swa_default_window)
+        swa = rules->swa_default_window;
+    bool swa_on = rules->swa_period || rules->swa_all_attention;
+    if (rules->swa_needs_window && (!has_window || swa == 0))
+        swa_on = false;
+    if (rules->swa_period && !rules->swa_needs_window && has_window && swa == 0)
+        swa_on = false;
+    char pkey[256];
+    snprintf(pkey, sizeof pkey, "%s.attention.sliding_window_pattern", a);
+    const gp_gguf_kv *pattern = gp_gguf_find(g, pkey);
+    if (!swa_on && pattern && pattern->type == GGUF_ARRAY && swa > 0)
+        swa_on = true; /* an architecture without a rule that still declares SWA */
+    if (swa_on && swa > 0) {
+        hp->n_swa = swa > UINT32_MAX ? UINT32_MAX : (uint32_t)swa;
+        hp->swa_chunked = rules->swa_chunked;
+        uint64_t period = rules->swa_period;
+        bool from_array = false;
+        if (pattern && pattern->type == GGUF_ARRAY && pattern->arr_count >= hp->n_layer) {
+            from_array = true;
+            for (uint32_t i = 0; i < hp->n_layer; i++) {
+                uint64_t is = 0;
+                gp_gguf_arr_uint(g, pattern, i, &is);
+                if (is && m->layers[i].kind != GP_LAYER_RECURRENT)
+                    m->layers[i].kind = GP_LAYER_SWA;
+            }
+        } else if (pattern && pattern->type != GGUF_ARRAY) {
+            gp_gguf_get_uint(g, pkey, &period);
+        }
+        if (!from_array) {
+            for (uint32_t i = 0; i < hp->n_layer; i++) {
+                gp_layer *l = &m->layers[i];
+                if (l->kind == GP_LAYER_RECURRENT)
+                    continue;
+                bool is;
+                if (rules->swa_all_attention)
+                    is = true;
+                else if (period == 0)
+                    is = true;
+                else if (rules->swa_dense_first)
+                    is = i % period != 0;
+                else
+                    is = i % period < period - 1;
+                if (is)
+                    l->kind = GP_LAYER_SWA;
+            }
+        }
+    }
+
+    /* Multi-head latent attention: the cache holds the compressed latent. */
+    bool mla = (hp->head_dim_k_mla && hp->head_dim_v_mla) || (rules->mla && hp->kv_lora_rank);
+    if (mla)
+        for (uint32_t i = 0; i < hp->n_layer; i++)
+            if (m->layers[i].kind == GP_LAYER_FULL)
+                m->layers[i].kind = GP_LAYER_MLA;
+    free(tmp);
+    return GP_OK;
+
+bad_array:
+    free(tmp);
+    return gp_fail(err, GP_ERR_FORMAT, m->path,
+                   "a per-layer hyper-parameter of %s has fewer than %u entries or invalid values",
+                   a, n);
+}
+
+static gp_status attach_tensors_to_layers(gp_model *m, gp_error *err)
+{
+    for (uint64_t i = 0; i < m->n_tensors; i++) {
+        gp_tensor *t = &m->tensors[i];
+        if (t->layer < 0)
+            continue;
+        if ((uint32_t)t->layer >= m->hp.n_layer_all)
+            return gp_fail(err, GP_ERR_FORMAT, m->path,
+                           "tensor '%s' belongs to block %d but the model has %u blocks",
+                           t->info->name, t->layer, m->hp.n_layer_all);
+        gp_layer *l = &m->layers[t->layer];
+        l->bytes += t->info->bytes;
+        if (gp_role_is_expert(t->role)) {
+            l->has_experts = true;
+            l->expert_bytes += t->info->bytes;
+        }
+    }
+    return GP_OK;
+}
+
+gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_shards,
+                               gp_model **out, gp_error *err)
+{
+    *out = NULL;
+    gp_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        for (uint32_t i = 0; i < n_shards; i++)
+            gp_gguf_close(&shards[i]);
+        free(shards);
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    }
+    m->shards = shards;
+    m->n_shards = n_shards;
+    m->path = strdup(path);
+    if (!m->path) {
+        free_model(m);
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    }
+    const gp_gguf *g = shards[0];
+    const char *arch = gp_gguf_get_str(g, "general.architecture");
+    gp_status st;
+    if (!arch) {
+        st = gp_fail(err, GP_ERR_MISSING, path, "no general.architecture key");
+        goto fail;
+    }
+    if (strlen(arch) == 0 || strlen(arch) >= sizeof m->arch) {
+        st = gp_fail(err, GP_ERR_FORMAT, path, "invalid general.architecture");
+        goto fail;
+    }
+    snprintf(m->arch, sizeof m->arch, "%s", arch);
+    const char *name = gp_gguf_get_str(g, "general.name");
+    snprintf(m->name, sizeof m->name, "%s", name ? name : "");
+    uint64_t ft;
+    m->file_type = gp_gguf_get_uint(g, "general.file_type", &ft) && ft <= UINT32_MAX
+                       ? (uint32_t)ft : UINT32_MAX;
+
+    uint64_t split_count;
+    if (gp_gguf_get_uint(g, "split.count", &split_count) && split_count != n_shards) {
+        st = gp_fail(err, GP_ERR_FORMAT, path,
+                     "split.count says %llu shards but %u were found; open the first shard "
+                     "(NAME-00001-of-%05llu.gguf)",
+                     (unsigned long long)split_count, n_shards, (unsigned long long)split_count);
+        goto fail;
+    }
+    if ((st = collect_tensors(m, err)) != GP_OK)
+        goto fail;
+    bool known;
+    const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
+    m->arch_known = known;
+    if (!known)
+        warn(m, "unknown architecture '%.40s': estimated from its tensors with generic rules", m->arch);
+    if ((st = read_hparams(m, rules, err)) != GP_OK)
+        goto fail;
+    if ((st = attach_tensors_to_layers(m, err)) != GP_OK)
+        goto fail;
+    *out = m;
+    return GP_OK;
+fail:
+    free_model(m);
+    return st;
+}
+
+gp_status gp_model_open(const char *path, gp_model **out, gp_error *err)
+{
+    if (!path || !out)
+        return gp_fail(err, GP_ERR_ARG, path, "invalid argument");
+    gp_gguf **shards;
+    uint32_t n;
+    gp_status st = open_shards(path, &shards, &n, err);
+    if (st != GP_OK)
+        return st;
+    return gp_model_from_shards(path, shards, n, out, err);
+}
+
+const char *gp_model_architecture(const gp_model *m) { return m->arch; }
+uint64_t gp_model_tensor_bytes(const gp_model *m) { return m->tensor_bytes; }
+uint64_t gp_model_n_params(const gp_model *m) { return m->n_params; }

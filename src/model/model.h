@@ -1,0 +1,149 @@
+/*
+ * What a GGUF's tensors and hyper-parameters mean to llama.cpp.
+ *
+ * gp_model gathers one or more GGUF shards into one model: the
+ * architecture, per-layer hyper-parameters (scalars or per-layer arrays),
+ * which layers are full attention, sliding-window, MLA or recurrent, and
+ * every tensor with its layer and role. Everything here is derived from the
+ * header; nothing reads the weights.
+ */
+#ifndef GP_MODEL_MODEL_H
+#define GP_MODEL_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ggplace.h"
+#include "gguf/gguf.h"
+
+/* What a tensor is for. The planner moves tensors by role (experts first). */
+typedef enum gp_role {
+    GP_ROLE_OTHER = 0,
+    GP_ROLE_TOKEN_EMBD,
+    GP_ROLE_OUTPUT,
+    GP_ROLE_NORM,         /* any norm, bias-like or tiny per-layer vector */
+    GP_ROLE_ATTN_Q,
+    GP_ROLE_ATTN_K,
+    GP_ROLE_ATTN_V,
+    GP_ROLE_ATTN_QKV,
+    GP_ROLE_ATTN_OUT,
+    GP_ROLE_ATTN_MLA,     /* low-rank projections of multi-head latent attention */
+    GP_ROLE_FFN_UP,
+    GP_ROLE_FFN_GATE,
+    GP_ROLE_FFN_DOWN,
+    GP_ROLE_FFN_GATE_UP,
+    GP_ROLE_EXP_UP,       /* routed experts, stacked */
+    GP_ROLE_EXP_GATE,
+    GP_ROLE_EXP_DOWN,
+    GP_ROLE_EXP_GATE_UP,
+    GP_ROLE_SHEXP,        /* shared experts */
+    GP_ROLE_ROUTER,       /* ffn_gate_inp and expert bias */
+    GP_ROLE_SSM,          /* Mamba / gated delta net / RWKV state-space weights */
+    GP_ROLE_SHORTCONV,    /* LFM2 short convolution */
+    GP_ROLE_COUNT
+} gp_role;
+
+/* How a layer attends, which decides its cache. */
+typedef enum gp_layer_kind {
+    GP_LAYER_FULL = 0,    /* full attention: KV for the whole context */
+    GP_LAYER_SWA,         /* sliding window: KV for the window only */
+    GP_LAYER_MLA,         /* latent attention: compressed K, no V */
+    GP_LAYER_RECURRENT,   /* fixed-size state per sequence */
+} gp_layer_kind;
+
+typedef struct gp_tensor {
+    const gp_gguf_tensor *info; /* owned by the shard's gp_gguf */
+    uint32_t shard;
+    int32_t layer;        /* block index, or -1 for tensors outside blocks */
+    gp_role role;
+} gp_tensor;
+
+typedef struct gp_layer {
+    gp_layer_kind kind;
+    bool nextn;           /* a multi-token-prediction layer, not loaded by default */
+    uint32_t n_head;
+    uint32_t n_head_kv;
+    uint32_t n_ff;
+    uint32_t n_ff_exp;
+    bool has_experts;
+    uint64_t bytes;       /* weights of this block */
+    uint64_t expert_bytes;/* of which routed experts */
+} gp_layer;
+
+typedef struct gp_hparams {
+    uint32_t n_layer_all; /* block_count, NextN layers included */
+    uint32_t n_layer;     /* layers run by default (NextN excluded) */
+    uint32_t n_nextn;
+    uint64_t n_embd;
+    uint64_t n_vocab;
+    uint64_t n_ctx_train;
+    uint32_t n_head;      /* layer 0 (or the first non-zero) */
+    uint32_t n_head_kv;
+    uint32_t head_dim_k;  /* per head, as the KV cache stores it */
+    uint32_t head_dim_v;
+    uint32_t n_ff;
+    uint32_t n_expert;
+    uint32_t n_expert_used;
+    uint32_t n_expert_shared;
+    uint32_t n_ff_exp;
+    uint32_t n_ff_shexp;
+    uint32_t n_layer_dense_lead;
+    uint32_t n_swa;       /* sliding window size; 0 when none */
+    bool swa_chunked;     /* llama4-style chunked attention */
+    /* MLA */
+    uint32_t kv_lora_rank;
+    uint32_t q_lora_rank;
+    uint32_t rope_dim;
+    uint32_t head_dim_k_mla; /* per-head q/k dim before absorption */
+    uint32_t head_dim_v_mla;
+    /* Recurrent state (per sequence, F32 elements per layer) */
+    uint32_t ssm_d_conv;
+    uint32_t ssm_d_inner;
+    uint32_t ssm_d_state;
+    uint32_t ssm_n_group;
+    uint32_t ssm_dt_rank;
+    uint32_t shortconv_l_cache;
+    uint32_t wkv_head_size;
+    uint32_t token_shift_count;
+    uint64_t n_embd_r;    /* conv / token-shift state */
+    uint64_t n_embd_s;    /* SSM / wkv state */
+} gp_hparams;
+
+#define GP_MODEL_MAX_WARNINGS 8
+
+struct gp_model {
+    char *path;
+    gp_gguf **shards;     /* owned; shards[0] holds the metadata */
+    uint32_t n_shards;
+    char arch[64];
+    char name[128];
+    uint32_t file_type;   /* general.file_type, or UINT32_MAX */
+    bool arch_known;      /* the architecture is in ggplace's table */
+    gp_hparams hp;
+    gp_layer *layers;     /* n_layer_all entries */
+    gp_tensor *tensors;
+    uint64_t n_tensors;
+    uint64_t tensor_bytes;
+    uint64_t n_params;
+    bool data_present;    /* every shard has its data section */
+    char warnings[GP_MODEL_MAX_WARNINGS][200];
+    uint32_t n_warnings;
+};
+
+/* Builds the model view from already parsed shards (takes ownership of the
+ * array and its gp_gguf objects, also on failure). */
+gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_shards,
+                               gp_model **out, gp_error *err);
+
+/* Names for output. */
+const char *gp_role_name(gp_role role);
+const char *gp_layer_kind_name(gp_layer_kind kind);
+bool gp_role_is_expert(gp_role role);
+
+/* Classifies a tensor name: block index (-1 if none) and role. */
+void gp_classify_tensor(const char *name, int32_t *layer, gp_role *role);
+
+/* llama.cpp's file type names ("Q4_K - Medium"), or NULL. */
+const char *gp_file_type_name(uint32_t file_type);
+
+#endif
