@@ -1,0 +1,35 @@
+/* Synthetic model headers of each memory family, for tests. */
+#ifndef GP_TESTS_MODEL_BUILDER_H
+#define GP_TESTS_MODEL_BUILDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gguf_writer.h"
+
+typedef struct mb_spec {
+    const char *arch;
+    uint32_t n_layer;       /* block_count (NextN layers included) */
+    uint32_t n_embd;
+    uint32_t n_head;
+    uint32_t n_head_kv;
+    const uint32_t *head_kv_per_layer; /* optional array of n_layer values */
+    uint32_t head_dim;      /* 0: n_embd / n_head, no key written */
+    uint32_t n_ff;
+    uint32_t n_vocab;
+    uint32_t n_ctx_train;
+    uint32_t n_expert, n_expert_used, n_ff_exp, n_expert_shared;
+    uint32_t n_swa;         /* writes attention.sliding_window */
+    uint32_t kv_lora_rank, rope_dim; /* MLA (deepseek2) when kv_lora_rank > 0 */
+    uint32_t nextn;
+    uint32_t shortconv_l_cache;
+    uint32_t ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_n_group;
+    uint32_t full_attention_interval;
+    uint32_t weight_type;   /* ggml type of 2-D weights (default f16 when 0) */
+    bool tokens;            /* write tokenizer.ggml.tokens instead of vocab_size */
+} mb_spec;
+
+/* Builds the header; the caller finishes and frees the writer. */
+gw *mb_build(const mb_spec *s);
+
+#endif
