@@ -480,7 +480,13 @@ static int rms_mul(gp_graph *g, int x) {
 }
 
 /* standard multi-head attention on the KV cache; returns wo output */
-static int build_attn_std(gp_ctx *c, gp_graph *g, int x, uint32_t il, int gemma, int no_wo) {
+static int state_fetch(gp_ctx *c, gp_graph *g);
+
+/* standard attention; when fetch_state is given, the conv state of the next
+   (recurrent) layer is gathered right after the attention output, which is
+   where ggml's expansion order puts it */
+static int build_attn_std(gp_ctx *c, gp_graph *g, int x, uint32_t il, int gemma, int no_wo,
+                          int *fetch_state) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, hk = m->head_dim_k, hv = m->head_dim_v;
     const int64_t nh = m->n_head, nkv = layer_n_head_kv(m, il);
@@ -550,6 +556,7 @@ static int build_attn_std(gp_ctx *c, gp_graph *g, int x, uint32_t il, int gemma,
         int p = g_permute_12(g, kqv);
         cur = g_op(g, 0, GT_F32, hv * nh, T, 1, 1, p, GP_NONE, GP_NONE); /* cont */
     }
+    if (fetch_state) *fetch_state = state_fetch(c, g);
     if (c->v_rot) cur = hadamard(g, cur, v_rot_t, c->v_rot);
     if (no_wo) return cur;
     return g_op(g, 0, GT_F32, m->n_embd, T, 1, 1, cur, GP_NONE, GP_NONE); /* wo */
@@ -764,14 +771,14 @@ static int build_graph(gp_ctx *c, gp_graph *g) {
         const int last = (il == m->n_layer - 1) && c->has_output;
         int inpSA = inpL;
         int rec = layer_rec(m, il);
+        int next_rec = il + 1 < c->l_end && layer_rec(m, il + 1);
         if (rec && state == GP_NONE) state = state_fetch(c, g);
         int cur = rms_mul(g, inpL);
         int rows_done = 0;
         if (fam == GP_COMPUTE_FAMILY_DEEPSEEK2) {
             cur = build_attn_mla(c, g, cur);
         } else if (rec) {
-            int more = 0;
-            for (uint32_t j = il + 1; j < c->l_end; j++) if (layer_rec(m, j)) { more = 1; break; }
+            int more = next_rec;
             int c_gate = GP_NONE, next = GP_NONE;
             int cat = build_shortconv_a(c, g, cur, state, more, &c_gate, &next);
             state = next;
@@ -785,13 +792,14 @@ static int build_graph(gp_ctx *c, gp_graph *g) {
                 rows_done = 1;
             }
         } else if (fam == GP_COMPUTE_FAMILY_LFM2 && last) {
-            cur = build_attn_std(c, g, cur, il, 0, 1);
+            cur = build_attn_std(c, g, cur, il, 0, 1, next_rec ? &state : NULL);
             inpSA = g_op(g, 0, GT_F32, nd, c->n_out, 1, 1, inpSA, c->out_ids, GP_NONE);
             cur = g_op(g, 0, GT_F32, nd, c->T, 1, 1, cur, GP_NONE, GP_NONE); /* wo */
             cur = g_op(g, 0, GT_F32, nd, c->n_out, 1, 1, cur, c->out_ids, GP_NONE);
             rows_done = 1;
         } else {
-            cur = build_attn_std(c, g, cur, il, fam == GP_COMPUTE_FAMILY_GEMMA3, 0);
+            cur = build_attn_std(c, g, cur, il, fam == GP_COMPUTE_FAMILY_GEMMA3, 0,
+                                 next_rec ? &state : NULL);
         }
         if (last) {
             if (!rows_done) {
@@ -870,16 +878,19 @@ uint64_t gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run 
     memset(&c, 0, sizeof(c));
     c.m = m;
     c.r = r;
+    /* n_batch is clamped to the requested (unpadded) context, n_ubatch to n_batch */
+    uint32_t ctx_req = r->n_ctx_req ? r->n_ctx_req : r->n_ctx;
+    uint32_t nb = r->n_batch ? r->n_batch : 2048;
+    if (nb > ctx_req) nb = ctx_req;
     uint32_t ub = r->n_ubatch ? r->n_ubatch : 512;
-    uint32_t nb = r->n_batch ? r->n_batch : ub;
-    if (nb > r->n_ctx) nb = r->n_ctx;
     if (ub > nb) ub = nb;
-    int64_t T = ub < r->n_ctx ? ub : r->n_ctx;
+    int64_t T0 = ub < r->n_ctx ? ub : r->n_ctx;
     int64_t ns = r->n_seq;
-    if (T % ns) T = (T + ns - 1) / ns * ns;
+    int64_t T = T0;
+    if (T % ns) T = (T + ns - 1) / ns * ns;    /* ubatch of n_seq equal sequences */
     uint32_t omax = r->n_outputs_max ? r->n_outputs_max : nb;
     c.T = T;
-    c.n_out = T < (int64_t)omax ? T : (int64_t)omax;
+    c.n_out = T0 < (int64_t)omax ? T0 : (int64_t)omax;
     if (c.n_out < 1) c.n_out = 1;
     c.n_seq = ns;
     c.n_stream = r->kv_unified ? 1 : ns;

@@ -89,9 +89,13 @@ typedef struct {
 } gp_compute_model;
 
 typedef struct {
-    uint32_t n_ctx;          /* context size as llama.cpp settled it (padded, grown) */
-    uint32_t n_batch;        /* -b after min(n_batch, n_ctx) */
-    uint32_t n_ubatch;       /* -ub after min(n_ubatch, n_batch) */
+    uint32_t n_ctx;          /* context size as llama.cpp settled it (padded to 256,
+                                grown to n_seq * n_ctx_seq when not unified) */
+    uint32_t n_ctx_req;      /* context asked for (-c; 0 = train ctx resolved by the
+                                caller); 0 here = same as n_ctx. n_batch is clamped
+                                to this unpadded value, not to n_ctx */
+    uint32_t n_batch;        /* -b (clamped internally) */
+    uint32_t n_ubatch;       /* -ub (clamped internally to n_batch) */
     uint32_t n_seq;          /* -np (n_seq_max) */
     int      kv_unified;     /* --kv-unified */
     int      flash_attn;     /* resolved flash attention (CPU: auto = on) */
