@@ -29,5 +29,7 @@ int gp_cli_usage_error(gp_cli *cli, const char *fmt, ...) __attribute__((format(
 
 int gp_cmd_inspect(gp_cli *cli, int argc, char **argv);
 void gp_help_inspect(FILE *f);
+int gp_cmd_mem(gp_cli *cli, int argc, char **argv);
+void gp_help_mem(FILE *f);
 
 #endif

@@ -69,14 +69,25 @@
  * - lfm2 short-conv layers: in_proj, gating, transposed concat with the
  *   conv state, ssm_conv, out_proj (the small state gathers are included).
  *
+ * - ubatch size: n_batch is first clamped to the requested (unpadded)
+ *   context, n_ubatch to n_batch; n_outputs = min(n_ubatch, n_outputs_max)
+ *   is taken before the token count is rounded up to a multiple of n_seq.
+ * - lfm2: the conv state of recurrent layer j is gathered right after the
+ *   last explicitly expanded tensor of layer j-1 (after the attention output
+ *   or after the state write-back), and in the last layer the residual rows
+ *   are gathered before the convolution; these orderings decide which small
+ *   tensors sit under the peak.
+ *
  * Approximations
  * --------------
  * - Node order inside ggml's expansion is reproduced for the listed
  *   families; other architectures should be mapped onto the closest family
  *   (errors then come from differing intermediate tensors).
- * - The per-device split variant treats the device's layers as a sub-graph
- *   whose inputs are copies (the scheduler's split inputs); see
- *   gp_compute_bytes_split.
+ * - gp_compute_bytes_split builds only the device's layers: a device that
+ *   does not start at layer 0 receives the residual stream as an input copy,
+ *   a device without the output layer has no logits. The scheduler's extra
+ *   input copies between splits and the CPU-side graph of a partial offload
+ *   are not modelled (unvalidated; single-device figures are exact).
  * - Backends other than CPU may pad tensor sizes (alloc size), use another
  *   alignment or add op-offload graphs; only the CPU rules are modelled.
  */
@@ -763,8 +774,15 @@ static int build_graph(gp_ctx *c, gp_graph *g) {
 
     int64_t T = c->T;
     /* token embeddings (get_rows) */
-    int inpL = g_op(g, 0, GT_F32, nd, T, 1, 1, c->inp_tokens, GP_NONE, GP_NONE);
-    if (fam == GP_COMPUTE_FAMILY_GEMMA3) inpL = g_op_like(g, 1, inpL, inpL, GP_NONE, GP_NONE);
+    int inpL;
+    if (c->l_begin == 0) {
+        inpL = g_op(g, 0, GT_F32, nd, T, 1, 1, c->inp_tokens, GP_NONE, GP_NONE);
+        if (fam == GP_COMPUTE_FAMILY_GEMMA3) inpL = g_op_like(g, 1, inpL, inpL, GP_NONE, GP_NONE);
+    } else {
+        /* later device of a layer split: the residual stream arrives as a
+           scheduler input copy */
+        inpL = g_input(g, GT_F32, nd, T, 1, 1);
+    }
 
     int state = GP_NONE;
     for (uint32_t il = c->l_begin; il < c->l_end; il++) {

@@ -24,6 +24,7 @@ typedef struct gp_arch_rules {
     gp_recurrent_rule recurrent;
     uint32_t recurrent_interval;/* default for GP_RECR_INTERVAL */
     bool mla;                   /* deepseek2-style latent attention when kv_lora_rank > 0 */
+    bool embd_norm_is_output;   /* "token_embd_norm" is the output norm (LFM2) */
 } gp_arch_rules;
 
 /* The rules for an architecture; a neutral entry for names without special

@@ -297,6 +297,14 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_expert_shared = arch_u32(g, a, "expert_shared_count", 0);
     hp->n_ff_shexp = arch_u32(g, a, "expert_shared_feed_forward_length", 0);
     hp->n_layer_dense_lead = arch_u32(g, a, "leading_dense_block_count", 0);
+    hp->expert_weights_norm = arch_u32(g, a, "expert_weights_norm", 0) != 0;
+    hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
+    {
+        char key[256];
+        snprintf(key, sizeof key, "%s.expert_weights_scale", a);
+        if (!gp_gguf_get_float(g, key, &hp->expert_weights_scale))
+            hp->expert_weights_scale = 0;
+    }
     if (hp->n_expert_used > hp->n_expert)
         return free(tmp), gp_fail(err, GP_ERR_FORMAT, m->path,
                                   "%s.expert_used_count exceeds expert_count", a);
@@ -492,6 +500,7 @@ gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_sh
     bool known;
     const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     m->arch_known = known;
+    m->embd_norm_is_output = rules->embd_norm_is_output;
     if (!known)
         warn(m, "unknown architecture '%.40s': estimated from its tensors with generic rules", m->arch);
     if ((st = read_hparams(m, rules, err)) != GP_OK)

@@ -88,6 +88,9 @@ typedef struct gp_hparams {
     uint32_t n_ff_exp;
     uint32_t n_ff_shexp;
     uint32_t n_layer_dense_lead;
+    bool expert_weights_norm;   /* routed weights renormalised to sum 1 */
+    double expert_weights_scale;/* 0 when absent */
+    uint32_t expert_gating_func;/* 0 none given, 1 softmax, 2 sigmoid */
     uint32_t n_swa;       /* sliding window size; 0 when none */
     bool swa_chunked;     /* llama4-style chunked attention */
     /* MLA */
@@ -119,6 +122,7 @@ struct gp_model {
     char name[128];
     uint32_t file_type;   /* general.file_type, or UINT32_MAX */
     bool arch_known;      /* the architecture is in ggplace's table */
+    bool embd_norm_is_output; /* token_embd_norm belongs to the output layer */
     gp_hparams hp;
     gp_layer *layers;     /* n_layer_all entries */
     gp_tensor *tensors;

@@ -1,0 +1,343 @@
+/*
+ * Accuracy of the memory model against llama.cpp's own figures.
+ *
+ *   accuracy [CALIB_DIR]      (default: ../shared/calib beside the repository)
+ *
+ * Runs every row of memory_server.csv and memory_cli.csv (one device) and
+ * memory_rpc.csv (CPU + two RPC devices, per device) through the same code
+ * as `ggplace mem`, and prints for each file: rows, rows whose model and
+ * context bytes are exact, the compute buffer's |error| p50 / p95 / max, and
+ * how many rows are under-predicted. Exit status 1 if any row fails to run.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args/llama_args.h"
+#include "gguf/types.h"
+#include "hw/device.h"
+#include "memory/mem.h"
+#include "model/model.h"
+
+#define MAX_FIELDS 24
+#define MAX_MODELS 32
+
+typedef struct row {
+    char *f[MAX_FIELDS];
+    int n;
+} row;
+
+/* Splits one CSV line in place (double quotes protect commas). */
+static void split_csv(char *line, row *r)
+{
+    r->n = 0;
+    char *p = line;
+    while (*p && r->n < MAX_FIELDS) {
+        if (*p == '"') {
+            p++;
+            r->f[r->n++] = p;
+            while (*p && *p != '"')
+                p++;
+            if (*p)
+                *p++ = 0;
+            if (*p == ',')
+                p++;
+        } else {
+            r->f[r->n++] = p;
+            while (*p && *p != ',' && *p != '\n' && *p != '\r')
+                p++;
+            if (*p)
+                *p++ = 0;
+        }
+    }
+}
+
+static int col(const row *hdr, const char *name)
+{
+    for (int i = 0; i < hdr->n; i++)
+        if (strcmp(hdr->f[i], name) == 0)
+            return i;
+    return -1;
+}
+
+typedef struct stats {
+    size_t rows, model_exact, context_exact, under, failed;
+    double *err;
+    size_t n_err, cap;
+} stats;
+
+static void add_err(stats *s, double e)
+{
+    if (s->n_err == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        s->err = realloc(s->err, s->cap * sizeof *s->err);
+    }
+    s->err[s->n_err++] = e;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double q)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)ceil(q * (double)n) - 1;
+    if (i >= n)
+        i = n - 1;
+    return v[i];
+}
+
+static void report(const char *name, stats *s)
+{
+    qsort(s->err, s->n_err, sizeof *s->err, cmpd);
+    printf("%-18s rows %4zu  model exact %4zu  context exact %4zu  compute |err| p50 %.2f%% p95 %.2f%% max %.2f%%  under %zu%s\n",
+           name, s->rows, s->model_exact, s->context_exact, 100 * pct(s->err, s->n_err, 0.5),
+           100 * pct(s->err, s->n_err, 0.95), s->n_err ? 100 * s->err[s->n_err - 1] : 0.0, s->under,
+           s->failed ? "  FAILED ROWS" : "");
+}
+
+typedef struct model_cache {
+    char name[64];
+    gp_model *m;
+} model_cache;
+
+static model_cache models[MAX_MODELS];
+
+static gp_model *get_model(const char *dir, const char *name)
+{
+    for (int i = 0; i < MAX_MODELS && models[i].m; i++)
+        if (strcmp(models[i].name, name) == 0)
+            return models[i].m;
+    for (int i = 0; i < MAX_MODELS; i++) {
+        if (models[i].m)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/models/%s.gguf", dir, name);
+        gp_error err;
+        if (gp_model_open(path, &models[i].m, &err) != GP_OK) {
+            fprintf(stderr, "accuracy: %s: %s\n", err.file, err.message);
+            return NULL;
+        }
+        snprintf(models[i].name, sizeof models[i].name, "%s", name);
+        return models[i].m;
+    }
+    return NULL;
+}
+
+/* Applies "-flag value" pairs given as one string (the rpc file's spelling
+ * "--ngl" / "--ts" / "--ot" is llama.cpp's -ngl / -ts / -ot). */
+static bool apply_flags(gp_run_params *p, const char *flags)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", flags);
+    char *argv[32];
+    int argc = 0;
+    for (char *t = strtok(buf, " "); t && argc < 32; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--ngl")) argv[i] = "-ngl";
+        else if (!strcmp(argv[i], "--ts")) argv[i] = "-ts";
+        else if (!strcmp(argv[i], "--ot")) argv[i] = "-ot";
+    }
+    gp_error err;
+    for (int i = 0; i < argc;)
+        if (gp_llama_args_apply(p, argc, argv, &i, &err) != GP_OK) {
+            fprintf(stderr, "accuracy: flags '%s': %s\n", flags, err.message);
+            return false;
+        }
+    return true;
+}
+
+static void compare(stats *s, uint64_t want_model, uint64_t want_ctx, uint64_t want_cmp,
+                    const gp_mem_device *got)
+{
+    s->rows++;
+    s->model_exact += got->model == want_model;
+    s->context_exact += got->context == want_ctx;
+    double e = want_cmp ? fabs((double)got->compute - (double)want_cmp) / (double)want_cmp
+                        : (got->compute ? 1.0 : 0.0);
+    add_err(s, e);
+    s->under += got->compute < want_cmp;
+}
+
+static int run_single(const char *dir, const char *file, gp_app app, bool verbose)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "accuracy: %s: cannot open\n", path);
+        return 1;
+    }
+    char hline[4096], line[4096];
+    row hdr, r;
+    if (!fgets(hline, sizeof hline, f)) {
+        fclose(f);
+        return 1;
+    }
+    split_csv(hline, &hdr);
+    int c_model = col(&hdr, "model"), c_req = col(&hdr, "n_ctx_req"), c_b = col(&hdr, "n_batch"),
+        c_ub = col(&hdr, "n_ubatch"), c_seq = col(&hdr, "n_seq"), c_uni = col(&hdr, "kv_unified"),
+        c_fa = col(&hdr, "fa"), c_tk = col(&hdr, "type_k"), c_tv = col(&hdr, "type_v"),
+        c_swa = col(&hdr, "swa_full"), c_mb = col(&hdr, "model_bytes"),
+        c_cb = col(&hdr, "context_bytes"), c_pb = col(&hdr, "compute_bytes"), c_nctx = col(&hdr, "n_ctx");
+    stats s = {0};
+    while (fgets(line, sizeof line, f)) {
+        split_csv(line, &r);
+        if (r.n < hdr.n)
+            continue;
+        gp_model *m = get_model(dir, r.f[c_model]);
+        if (!m) {
+            s.failed++;
+            continue;
+        }
+        gp_run_params p;
+        gp_run_params_default(&p, app);
+        p.n_ctx = atoll(r.f[c_req]);
+        p.n_batch = (uint32_t)atoi(r.f[c_b]);
+        p.n_ubatch = (uint32_t)atoi(r.f[c_ub]);
+        p.n_parallel = atoi(r.f[c_seq]);
+        p.kv_unified = atoi(r.f[c_uni]);
+        p.flash_attn = strcmp(r.f[c_fa], "on") == 0 ? GP_FA_ON : GP_FA_OFF;
+        p.type_k = (uint32_t)gp_type_from_name(r.f[c_tk]);
+        p.type_v = (uint32_t)gp_type_from_name(r.f[c_tv]);
+        p.swa_full = atoi(r.f[c_swa]) != 0;
+        gp_devices d;
+        gp_devices_init(&d);
+        gp_mem_result res;
+        gp_error err;
+        if (gp_mem_estimate(m, &p, &d, &res, &err) != GP_OK) {
+            fprintf(stderr, "accuracy: %s row %s: %s\n", file, r.f[c_model], err.message);
+            s.failed++;
+            continue;
+        }
+        uint64_t wm = strtoull(r.f[c_mb], NULL, 10), wc = strtoull(r.f[c_cb], NULL, 10),
+                 wp = strtoull(r.f[c_pb], NULL, 10);
+        compare(&s, wm, wc, wp, &res.dev[0]);
+        if (verbose && (res.dev[0].model != wm || res.dev[0].context != wc || res.dev[0].compute != wp ||
+                        res.ctx.n_ctx != strtoull(r.f[c_nctx], NULL, 10)))
+            printf("  %s ctx %s np %s uni %s fa %s %s/%s: model %llu/%llu ctx %llu/%llu compute %llu/%llu n_ctx %llu/%s\n",
+                   r.f[c_model], r.f[c_req], r.f[c_seq], r.f[c_uni], r.f[c_fa], r.f[c_tk], r.f[c_tv],
+                   (unsigned long long)res.dev[0].model, (unsigned long long)wm,
+                   (unsigned long long)res.dev[0].context, (unsigned long long)wc,
+                   (unsigned long long)res.dev[0].compute, (unsigned long long)wp,
+                   (unsigned long long)res.ctx.n_ctx, r.f[c_nctx]);
+        gp_mem_result_free(&res);
+    }
+    fclose(f);
+    report(file, &s);
+    int rc = s.failed ? 1 : 0;
+    free(s.err);
+    return rc;
+}
+
+static int run_rpc(const char *dir, bool verbose)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/memory_rpc.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "accuracy: %s: cannot open\n", path);
+        return 1;
+    }
+    char hline[4096], line[4096];
+    row hdr, r;
+    if (!fgets(hline, sizeof hline, f)) {
+        fclose(f);
+        return 1;
+    }
+    split_csv(hline, &hdr);
+    int c_model = col(&hdr, "model"), c_flags = col(&hdr, "flags"), c_req = col(&hdr, "n_ctx_req"),
+        c_ub = col(&hdr, "n_ubatch"), c_seq = col(&hdr, "n_seq"), c_uni = col(&hdr, "kv_unified"),
+        c_fa = col(&hdr, "fa"), c_dev = col(&hdr, "device"), c_mb = col(&hdr, "model_bytes"),
+        c_cb = col(&hdr, "context_bytes"), c_pb = col(&hdr, "compute_bytes");
+    stats all = {0}, per[3] = {{0}};
+    static const char *names[3] = {"CPU", "CUDA0", "CUDA1"};
+    while (fgets(line, sizeof line, f)) {
+        split_csv(line, &r);
+        if (r.n < hdr.n)
+            continue;
+        gp_model *m = get_model(dir, r.f[c_model]);
+        if (!m) {
+            all.failed++;
+            continue;
+        }
+        gp_run_params p;
+        gp_run_params_default(&p, GP_APP_SERVER);
+        p.n_ctx = atoll(r.f[c_req]);
+        p.n_ubatch = (uint32_t)atoi(r.f[c_ub]);
+        p.n_parallel = atoi(r.f[c_seq]);
+        p.kv_unified = atoi(r.f[c_uni]);
+        p.flash_attn = strcmp(r.f[c_fa], "on") == 0 ? GP_FA_ON : GP_FA_OFF;
+        if (!apply_flags(&p, r.f[c_flags])) {
+            all.failed++;
+            continue;
+        }
+        /* Two RPC servers stand in for two GPUs; the file names them CUDA0/CUDA1. */
+        gp_devices d;
+        gp_devices_init(&d);
+        for (int i = 0; i < 2; i++) {
+            gp_device *x = &d.dev[d.n++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->name, sizeof x->name, "CUDA%d", i);
+            x->kind = GP_DEV_RPC;
+            x->total = x->free = 64ull << 30;
+        }
+        int di = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(r.f[c_dev], names[i]) == 0)
+                di = i;
+        gp_mem_result res;
+        gp_error err;
+        if (di < 0 || gp_mem_estimate(m, &p, &d, &res, &err) != GP_OK) {
+            all.failed++;
+            continue;
+        }
+        uint64_t wm = strtoull(r.f[c_mb], NULL, 10), wc = strtoull(r.f[c_cb], NULL, 10),
+                 wp = strtoull(r.f[c_pb], NULL, 10);
+        compare(&all, wm, wc, wp, &res.dev[di]);
+        compare(&per[di], wm, wc, wp, &res.dev[di]);
+        if (verbose && (res.dev[di].model != wm || res.dev[di].context != wc || res.dev[di].compute != wp))
+            printf("  %s [%s] ctx %s np %s fa %s %s: model %llu/%llu ctx %llu/%llu compute %llu/%llu\n",
+                   r.f[c_model], r.f[c_flags], r.f[c_req], r.f[c_seq], r.f[c_fa], names[di],
+                   (unsigned long long)res.dev[di].model, (unsigned long long)wm,
+                   (unsigned long long)res.dev[di].context, (unsigned long long)wc,
+                   (unsigned long long)res.dev[di].compute, (unsigned long long)wp);
+        gp_mem_result_free(&res);
+    }
+    fclose(f);
+    report("memory_rpc.csv", &all);
+    for (int i = 0; i < 3; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "  rpc %s", names[i]);
+        report(label, &per[i]);
+        free(per[i].err);
+    }
+    int rc = all.failed ? 1 : 0;
+    free(all.err);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = GP_DEFAULT_CALIB_DIR;
+    bool verbose = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-v") == 0)
+            verbose = true;
+        else
+            dir = argv[i];
+    }
+    int rc = 0;
+    rc |= run_single(dir, "memory_server.csv", GP_APP_SERVER, verbose);
+    rc |= run_single(dir, "memory_cli.csv", GP_APP_CLI, verbose);
+    rc |= run_rpc(dir, verbose);
+    for (int i = 0; i < MAX_MODELS; i++)
+        gp_model_close(&models[i].m);
+    return rc;
+}

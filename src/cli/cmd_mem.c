@@ -1,0 +1,223 @@
+/* ggplace mem MODEL [llama.cpp flags] [--gpu SIZE]... [--json] */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "args/llama_args.h"
+#include "cli/cli.h"
+#include "emit/json_util.h"
+#include "gguf/types.h"
+#include "hw/device.h"
+#include "memory/mem.h"
+#include "util/units.h"
+
+void gp_help_mem(FILE *f)
+{
+    fprintf(f,
+            "Usage: ggplace mem MODEL [LLAMA.CPP FLAGS] [--gpu [NAME:]SIZE]... [--app server|cli] [--json]\n"
+            "\n"
+            "Predicts what this exact llama.cpp command allocates on each device: weights,\n"
+            "KV cache / recurrent state, and compute buffer, before anything is downloaded\n"
+            "or launched. Any llama-server command line can be pasted (-m MODEL works in\n"
+            "place of MODEL); flags that do not change memory are accepted and ignored, flags\n"
+            "llama-server does not know are an error.\n"
+            "\n"
+            "Flags that change memory (llama.cpp's spellings and defaults):\n"
+            "  -c, --ctx-size N          context (default: the model's training context)\n"
+            "  -b, --batch-size N        logical batch (default 2048)\n"
+            "  -ub, --ubatch-size N      physical batch (default 512)\n"
+            "  -np, --parallel N         slots (default auto: 4, unified cache)\n"
+            "  -kvu / -no-kvu            unified KV cache across slots\n"
+            "  -fa, --flash-attn on|off|auto\n"
+            "  -ctk / -ctv TYPE          cache types: f16, bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1\n"
+            "  --swa-full                full-size cache for sliding-window layers\n"
+            "  -ngl N|auto|all           layers on GPUs; the output layer counts as one\n"
+            "  -ts A,B,...               split of layers between GPUs\n"
+            "  -sm none|layer, -mg I     one GPU only / which one\n"
+            "  -ot REGEX=BUFFER,...      tensor overrides (first match wins)\n"
+            "  --cpu-moe, --n-cpu-moe N  experts (of the first N layers) on the CPU\n"
+            "  --n-cpu-ffn N             dense FFN weights of the first N layers on the CPU\n"
+            "  -nkvo, --no-kv-offload    KV cache on the CPU\n"
+            "\n"
+            "Hardware:\n"
+            "  --gpu [NAME:]SIZE         describe a GPU (repeatable): 24GiB, CUDA:24GiB,\n"
+            "                            ROCm:16GiB, Vulkan:8GiB, \"RTX 4090:24GiB\"; a GPU\n"
+            "                            without a backend is CUDA0, CUDA1, ... in order\n"
+            "  --no-detect               ignore this machine's devices\n"
+            "\n"
+            "Output:\n"
+            "  --app server|cli          llama-server (default) or llama-cli/llama-bench\n"
+            "                            (their larger output reservation)\n"
+            "  --json                    {n_ctx, n_ctx_seq, n_batch, n_ubatch, n_seq,\n"
+            "                            devices: [{name, model, context, compute, total}],\n"
+            "                            total: {model, context, compute}} in bytes\n");
+}
+
+static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
+{
+    const gp_ctx_shape *c = &r->ctx;
+    fprintf(f, "model      %s (%s)\n", m->path, m->arch);
+    fprintf(f, "context    n_ctx %llu (%llu per sequence), %u sequence%s%s, batch %u/%u, flash attention %s\n",
+            (unsigned long long)c->n_ctx, (unsigned long long)c->n_ctx_seq, c->n_seq,
+            c->n_seq == 1 ? "" : "s", c->n_seq > 1 ? (c->kv_unified ? " (unified)" : " (split)") : "",
+            c->n_batch, c->n_ubatch, c->flash_attn ? "on" : "off");
+    fprintf(f, "\n%-14s %12s %12s %12s %12s %12s\n", "device", "weights", "KV/state", "compute", "total", "free after");
+    gp_mem_device sum = {0};
+    for (uint32_t i = 0; i < r->n_devices; i++) {
+        const gp_mem_device *x = &r->dev[i];
+        char w[32], k[32], cp[32], t[32], fr[40] = "-";
+        gp_format_mib(x->model, w, sizeof w);
+        gp_format_mib(x->context, k, sizeof k);
+        gp_format_mib(x->compute, cp, sizeof cp);
+        uint64_t total = gp_mem_device_total(x);
+        gp_format_mib(total, t, sizeof t);
+        if (d->dev[i].free) {
+            if (d->dev[i].free >= total)
+                gp_format_mib(d->dev[i].free - total, fr, sizeof fr);
+            else {
+                char over[32];
+                gp_format_mib(total - d->dev[i].free, over, sizeof over);
+                snprintf(fr, sizeof fr, "-%s", over);
+            }
+        }
+        fprintf(f, "%-14s %12s %12s %12s %12s %12s\n", d->dev[i].name, w, k, cp, t, fr);
+        sum.model += x->model;
+        sum.context += x->context;
+        sum.compute += x->compute;
+    }
+    char w[32], k[32], cp[32], t[32];
+    gp_format_mib(sum.model, w, sizeof w);
+    gp_format_mib(sum.context, k, sizeof k);
+    gp_format_mib(sum.compute, cp, sizeof cp);
+    gp_format_mib(gp_mem_device_total(&sum), t, sizeof t);
+    fprintf(f, "%-14s %12s %12s %12s %12s\n", "total", w, k, cp, t);
+    for (uint32_t i = 1; i < r->n_devices; i++)
+        if (d->dev[i].free && gp_mem_device_total(&r->dev[i]) > d->dev[i].free)
+            fprintf(f, "warning: %s needs more memory than it has\n", d->dev[i].name);
+    for (uint32_t i = 0; i < m->n_warnings; i++)
+        fprintf(f, "warning: %s\n", m->warnings[i]);
+}
+
+static char *render_json(const gp_devices *d, const gp_mem_result *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    const gp_ctx_shape *c = &r->ctx;
+    gp_json_add_u64(root, "n_ctx", c->n_ctx);
+    gp_json_add_u64(root, "n_ctx_seq", c->n_ctx_seq);
+    gp_json_add_u64(root, "n_batch", c->n_batch);
+    gp_json_add_u64(root, "n_ubatch", c->n_ubatch);
+    gp_json_add_u64(root, "n_seq", c->n_seq);
+    cJSON_AddBoolToObject(root, "kv_unified", c->kv_unified);
+    cJSON_AddBoolToObject(root, "flash_attn", c->flash_attn);
+    cJSON *devs = cJSON_AddArrayToObject(root, "devices");
+    gp_mem_device sum = {0};
+    for (uint32_t i = 0; i < r->n_devices; i++) {
+        const gp_mem_device *x = &r->dev[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", d->dev[i].name);
+        gp_json_add_u64(o, "model", x->model);
+        gp_json_add_u64(o, "context", x->context);
+        gp_json_add_u64(o, "compute", x->compute);
+        gp_json_add_u64(o, "total", gp_mem_device_total(x));
+        if (d->dev[i].total)
+            gp_json_add_u64(o, "memory", d->dev[i].total);
+        if (d->dev[i].free)
+            gp_json_add_u64(o, "free", d->dev[i].free);
+        cJSON_AddItemToArray(devs, o);
+        sum.model += x->model;
+        sum.context += x->context;
+        sum.compute += x->compute;
+    }
+    cJSON *tot = cJSON_AddObjectToObject(root, "total");
+    gp_json_add_u64(tot, "model", sum.model);
+    gp_json_add_u64(tot, "context", sum.context);
+    gp_json_add_u64(tot, "compute", sum.compute);
+    gp_json_add_u64(root, "host_output", r->host_output);
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
+{
+    const char *path = NULL;
+    bool json = false;
+    gp_app app = GP_APP_SERVER;
+    gp_devices devs;
+    gp_devices_init(&devs);
+    gp_error err = {0};
+
+    /* ggplace's own options first (they may appear anywhere), then the app
+     * is known and llama.cpp's flags can be applied with its defaults. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--app") == 0) {
+            if (i + 1 >= argc)
+                return gp_cli_usage_error(cli, "mem: --app needs server or cli");
+            if (strcmp(argv[i + 1], "server") == 0)
+                app = GP_APP_SERVER;
+            else if (strcmp(argv[i + 1], "cli") == 0)
+                app = GP_APP_CLI;
+            else
+                return gp_cli_usage_error(cli, "mem: --app '%s': expected server or cli", argv[i + 1]);
+        }
+    }
+    gp_run_params params;
+    gp_run_params_default(&params, app);
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+            i++;
+        } else if (strcmp(a, "--no-detect") == 0) {
+            i++;
+        } else if (strcmp(a, "--app") == 0) {
+            i += 2;
+        } else if (strcmp(a, "--gpu") == 0) {
+            if (i + 1 >= argc)
+                return gp_cli_usage_error(cli, "mem: --gpu needs a size like 24GiB");
+            if (gp_devices_add_gpu_spec(&devs, argv[i + 1], &err) != GP_OK)
+                return gp_cli_usage_error(cli, "mem: %s", err.message);
+            i += 2;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            if (gp_llama_args_apply(&params, argc, argv, &i, &err) != GP_OK)
+                return gp_cli_usage_error(cli, "mem: %s", err.message);
+        } else {
+            if (path)
+                return gp_cli_usage_error(cli, "mem: unexpected argument '%s' (only one MODEL)", a);
+            path = a;
+            i++;
+        }
+    }
+    if (!path && params.model_path[0])
+        path = params.model_path;
+    if (!path)
+        return gp_cli_usage_error(cli, "mem: missing MODEL (see ggplace help mem)");
+
+    gp_model *m = NULL;
+    if (gp_model_open(path, &m, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    gp_mem_result r;
+    int rc = GP_EXIT_OK;
+    if (gp_mem_estimate(m, &params, &devs, &r, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        rc = err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
+    } else {
+        if (json) {
+            char *s = render_json(&devs, &r);
+            if (s) {
+                fprintf(cli->out, "%s\n", s);
+                free(s);
+            } else {
+                rc = GP_EXIT_FAIL;
+            }
+        } else {
+            print_table(cli->out, m, &devs, &r);
+        }
+        gp_mem_result_free(&r);
+    }
+    gp_model_close(&m);
+    return rc;
+}

@@ -1,0 +1,184 @@
+/* From the model view and a placement to the compute-buffer model's inputs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory/compute.h"
+#include "memory/mem.h"
+#include "util/error.h"
+
+static bool has_tensor_suffix(const gp_model *m, const char *suffix)
+{
+    size_t sl = strlen(suffix);
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        const char *n = m->tensors[t].info->name;
+        size_t nl = strlen(n);
+        if (nl >= sl && strcmp(n + nl - sl, suffix) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Which per-layer graph llama.cpp builds for an architecture. Architectures
+ * without a dedicated builder here use the llama-style decoder graph, the
+ * most common shape. */
+static gp_compute_family family_of(const gp_model *m)
+{
+    static const struct { const char *arch; gp_compute_family family; } map[] = {
+        {"gemma3", GP_COMPUTE_FAMILY_GEMMA3},
+        {"deepseek2", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"deepseek2-ocr", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"deepseek32", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"glm-dsa", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"minicpm3", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"mistral4", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"lfm2", GP_COMPUTE_FAMILY_LFM2},
+        {"lfm2moe", GP_COMPUTE_FAMILY_LFM2},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].arch, m->arch) == 0)
+            return map[i].family;
+    for (uint32_t il = 0; il < m->hp.n_layer; il++)
+        if (m->layers[il].kind == GP_LAYER_MLA)
+            return GP_COMPUTE_FAMILY_DEEPSEEK2;
+    return GP_COMPUTE_FAMILY_LLAMA;
+}
+
+typedef struct compute_arrays {
+    uint8_t *is_swa;
+    uint8_t *is_recurrent;
+    uint32_t *n_ff;
+    uint32_t *n_head_kv;
+} compute_arrays;
+
+static void arrays_free(compute_arrays *a)
+{
+    free(a->is_swa);
+    free(a->is_recurrent);
+    free(a->n_ff);
+    free(a->n_head_kv);
+}
+
+static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *a)
+{
+    const gp_hparams *hp = &m->hp;
+    uint32_t n = hp->n_layer ? hp->n_layer : 1;
+    memset(cm, 0, sizeof *cm);
+    memset(a, 0, sizeof *a);
+    a->is_swa = calloc(n, 1);
+    a->is_recurrent = calloc(n, 1);
+    a->n_ff = calloc(n, sizeof *a->n_ff);
+    a->n_head_kv = calloc(n, sizeof *a->n_head_kv);
+    if (!a->is_swa || !a->is_recurrent || !a->n_ff || !a->n_head_kv)
+        return false;
+    for (uint32_t il = 0; il < hp->n_layer; il++) {
+        a->is_swa[il] = m->layers[il].kind == GP_LAYER_SWA;
+        a->is_recurrent[il] = m->layers[il].kind == GP_LAYER_RECURRENT;
+        a->n_ff[il] = m->layers[il].n_ff;
+        a->n_head_kv[il] = m->layers[il].n_head_kv;
+    }
+    cm->family = family_of(m);
+    cm->n_layer = hp->n_layer;
+    cm->n_embd = (uint32_t)hp->n_embd;
+    cm->n_vocab = (uint32_t)hp->n_vocab;
+    cm->n_head = hp->n_head;
+    cm->n_head_kv = hp->n_head_kv;
+    cm->head_dim_k = hp->head_dim_k;
+    cm->head_dim_v = hp->head_dim_v;
+    cm->n_ff = hp->n_ff;
+    cm->qk_norm = has_tensor_suffix(m, ".attn_q_norm.weight");
+    cm->layer_is_swa = a->is_swa;
+    cm->layer_is_recurrent = a->is_recurrent;
+    cm->layer_n_ff = a->n_ff;
+    cm->layer_n_head_kv = a->n_head_kv;
+    cm->n_swa = hp->n_swa;
+    cm->n_expert = hp->n_expert;
+    cm->n_expert_used = hp->n_expert_used;
+    cm->n_ff_exp = hp->n_ff_exp;
+    cm->n_ff_shexp = hp->n_ff_shexp ? hp->n_ff_shexp : hp->n_expert_shared * hp->n_ff_exp;
+    cm->n_layer_dense_lead = hp->n_layer_dense_lead;
+    /* qwen3moe always renormalises the routed weights. */
+    cm->expert_weights_norm = hp->expert_weights_norm || strcmp(m->arch, "qwen3moe") == 0;
+    cm->expert_weights_scaled = hp->expert_weights_scale != 0 && hp->expert_weights_scale != 1.0;
+    cm->gating = hp->expert_gating_func == 2 ? GP_COMPUTE_GATING_SIGMOID : GP_COMPUTE_GATING_SOFTMAX;
+    cm->expert_probs_bias = has_tensor_suffix(m, ".exp_probs_b.bias") ||
+                            has_tensor_suffix(m, ".exp_probs_b");
+    cm->q_lora_rank = hp->q_lora_rank;
+    cm->kv_lora_rank = hp->kv_lora_rank;
+    cm->qk_rope = hp->rope_dim;
+    cm->qk_nope = hp->head_dim_k_mla > hp->rope_dim ? hp->head_dim_k_mla - hp->rope_dim : 0;
+    cm->v_head_dim = hp->head_dim_v_mla;
+    cm->conv_l_cache = hp->shortconv_l_cache;
+    return true;
+}
+
+static void fill_run(const gp_run_params *p, const gp_ctx_shape *c, gp_compute_run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->n_ctx = (uint32_t)c->n_ctx;
+    r->n_ctx_req = (uint32_t)c->n_ctx_req;
+    r->n_batch = c->n_batch;
+    r->n_ubatch = c->n_ubatch;
+    r->n_seq = c->n_seq;
+    r->kv_unified = c->kv_unified;
+    r->flash_attn = c->flash_attn;
+    r->type_k = (int)p->type_k;
+    r->type_v = (int)p->type_v;
+    r->swa_full = p->swa_full;
+    r->n_outputs_max = c->n_outputs_max;
+}
+
+/* True when every loaded weight and every layer sits on one device. */
+static bool single_device(const gp_model *m, const gp_placement *pl, int32_t *dev)
+{
+    *dev = pl->output_dev;
+    for (uint32_t il = 0; il < m->hp.n_layer; il++)
+        if (pl->layer_dev[il] != *dev || pl->kv_dev[il] != *dev)
+            return false;
+    for (uint64_t t = 0; t < m->n_tensors; t++)
+        if (pl->tensor_dev[t] >= 0 && pl->tensor_dev[t] != *dev &&
+            m->tensors[t].role != GP_ROLE_TOKEN_EMBD)
+            return false;
+    return true;
+}
+
+gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
+                         const gp_devices *d, const gp_placement *pl, uint64_t *per_device,
+                         gp_error *err)
+{
+    gp_compute_model cm;
+    compute_arrays a;
+    gp_compute_run r;
+    if (!fill_model(m, &cm, &a)) {
+        arrays_free(&a);
+        return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
+    }
+    fill_run(p, c, &r);
+    int32_t dev;
+    gp_status st = GP_OK;
+    if (single_device(m, pl, &dev) && dev == 0) {
+        per_device[0] = gp_compute_bytes(&cm, &r);
+    } else {
+        /* Layer ranges per device; the CPU keeps the input layer. */
+        for (uint32_t i = 0; i < d->n; i++) {
+            gp_compute_split s = {0};
+            s.layer_begin = UINT32_MAX;
+            for (uint32_t il = 0; il < m->hp.n_layer; il++) {
+                if (pl->layer_dev[il] != (int32_t)i)
+                    continue;
+                if (s.layer_begin == UINT32_MAX)
+                    s.layer_begin = il;
+                s.layer_end = il + 1;
+            }
+            if (s.layer_begin == UINT32_MAX)
+                s.layer_begin = s.layer_end = 0;
+            s.has_output = pl->output_dev == (int32_t)i;
+            s.has_input = i == 0;
+            if (s.layer_end > s.layer_begin || s.has_output || s.has_input)
+                per_device[i] = gp_compute_bytes_split(&cm, &r, &s);
+        }
+    }
+    if (per_device[0] == 0 && d->n == 1)
+        st = gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory while modelling the compute graph");
+    arrays_free(&a);
+    return st;
+}

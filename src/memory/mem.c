@@ -1,0 +1,81 @@
+#include "memory/mem.h"
+
+#include <string.h>
+
+#include "memory/kv.h"
+#include "util/error.h"
+
+void gp_mem_result_free(gp_mem_result *r)
+{
+    gp_placement_free(&r->placement);
+}
+
+/* Weights per device, as llama.cpp's model buffers hold them. */
+static void add_weights(const gp_model *m, const gp_placement *pl, gp_mem_result *r)
+{
+    uint64_t rope_bytes = 0;
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        int32_t dev = pl->tensor_dev[t];
+        if (dev < 0)
+            continue;
+        r->dev[dev].model += m->tensors[t].info->bytes;
+        if (strncmp(m->tensors[t].info->name, "rope_freqs", 10) == 0)
+            rope_bytes = m->tensors[t].info->bytes;
+    }
+    for (uint32_t d = 0; d < r->n_devices; d++)
+        if (pl->rope_dup[d])
+            r->dev[d].model += rope_bytes;
+    if (pl->tied_output_dev >= 0)
+        r->dev[pl->tied_output_dev].model += pl->tied_output_bytes;
+}
+
+/* KV cache and recurrent state per device. */
+static gp_status add_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
+                             const gp_placement *pl, gp_mem_result *r, gp_error *err)
+{
+    uint64_t swa_cells = gp_ctx_swa_cells(m, p, c);
+    uint64_t n_rs = c->n_seq ? c->n_seq : 1;
+    for (uint32_t il = 0; il < m->hp.n_layer_all; il++) {
+        const gp_layer *l = &m->layers[il];
+        if (l->nextn)
+            continue;
+        int32_t dev = pl->kv_dev[il];
+        if (l->kind == GP_LAYER_RECURRENT) {
+            r->dev[dev].context += n_rs * gp_recurrent_seq_bytes(m, il);
+            continue;
+        }
+        uint64_t cell;
+        if (!gp_kv_cell_bytes(m, il, p->type_k, p->type_v, &cell))
+            return gp_fail(err, GP_ERR_CONFIG, m->path,
+                           "cache types -ctk/-ctv do not divide layer %u's K/V rows into whole blocks; llama.cpp refuses them",
+                           il);
+        uint64_t cells = l->kind == GP_LAYER_SWA ? swa_cells : c->n_ctx_seq;
+        r->dev[dev].context += cells * c->n_stream * cell;
+    }
+    return GP_OK;
+}
+
+gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                          gp_mem_result *r, gp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->n_devices = d->n;
+    gp_status st = gp_ctx_resolve(m, p, &r->ctx, err);
+    if (st != GP_OK)
+        return st;
+    st = gp_place(m, p, d, &r->placement, err);
+    if (st != GP_OK)
+        return st;
+    add_weights(m, &r->placement, r);
+    st = add_context(m, p, &r->ctx, &r->placement, r, err);
+    if (st == GP_OK) {
+        uint64_t compute[GP_MAX_DEVICES] = {0};
+        st = gp_mem_compute(m, p, &r->ctx, d, &r->placement, compute, err);
+        for (uint32_t i = 0; i < d->n; i++)
+            r->dev[i].compute = compute[i];
+    }
+    r->host_output = m->hp.n_vocab * r->ctx.n_seq * 4;
+    if (st != GP_OK)
+        gp_mem_result_free(r);
+    return st;
+}

@@ -1,0 +1,43 @@
+/*
+ * What one llama.cpp command allocates on each device: weights, KV cache and
+ * recurrent state ("context"), and the scheduler's compute buffer.
+ */
+#ifndef GP_MEMORY_MEM_H
+#define GP_MEMORY_MEM_H
+
+#include <stdint.h>
+
+#include "hw/device.h"
+#include "memory/params.h"
+#include "memory/placement.h"
+#include "model/model.h"
+
+typedef struct gp_mem_device {
+    uint64_t model;       /* weights (tensor data) */
+    uint64_t context;     /* KV cache and recurrent state */
+    uint64_t compute;     /* compute buffer */
+} gp_mem_device;
+
+typedef struct gp_mem_result {
+    gp_ctx_shape ctx;
+    gp_placement placement;       /* owned */
+    gp_mem_device dev[GP_MAX_DEVICES];
+    uint32_t n_devices;
+    uint64_t host_output;         /* logits buffer on the host, not in llama.cpp's breakdown */
+} gp_mem_result;
+
+gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                          gp_mem_result *out, gp_error *err);
+void gp_mem_result_free(gp_mem_result *r);
+
+static inline uint64_t gp_mem_device_total(const gp_mem_device *d)
+{
+    return d->model + d->context + d->compute;
+}
+
+/* Compute buffer bytes per device for a placement (compute_input.c). */
+gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
+                         const gp_devices *d, const gp_placement *pl, uint64_t *per_device,
+                         gp_error *err);
+
+#endif

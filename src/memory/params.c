@@ -1,0 +1,99 @@
+#include "memory/params.h"
+
+#include <string.h>
+
+#include "gguf/types.h"
+#include "util/error.h"
+
+static uint64_t pad256(uint64_t x)
+{
+    return (x + 255) / 256 * 256;
+}
+
+void gp_run_params_default(gp_run_params *p, gp_app app)
+{
+    memset(p, 0, sizeof *p);
+    p->app = app;
+    p->n_ctx = -1;
+    p->n_batch = 2048;
+    p->n_ubatch = 512;
+    p->n_parallel = -1;
+    p->kv_unified = -1;
+    p->flash_attn = GP_FA_AUTO;
+    p->type_k = GP_TYPE_F16;
+    p->type_v = GP_TYPE_F16;
+    p->n_gpu_layers = GP_NGL_AUTO;
+    p->split_mode = GP_SPLIT_LAYER;
+}
+
+static bool is_quantized(uint32_t t)
+{
+    return t != GP_TYPE_F32 && t != GP_TYPE_F16 && t != GP_TYPE_BF16;
+}
+
+gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape *c,
+                         gp_error *err)
+{
+    memset(c, 0, sizeof *c);
+    /* Slots: llama-server's auto is 4 with a unified cache; an explicit -np
+     * leaves the cache split per slot unless -kvu is given. The CLI tools
+     * default to one sequence. */
+    bool server = p->app == GP_APP_SERVER;
+    if (p->n_parallel < 0) {
+        c->n_seq = server ? 4 : 1;
+        c->kv_unified = p->kv_unified >= 0 ? p->kv_unified : server;
+    } else {
+        c->n_seq = p->n_parallel > 0 ? (uint32_t)p->n_parallel : 1;
+        c->kv_unified = p->kv_unified > 0;
+    }
+    if (c->n_seq > 256)
+        return gp_fail(err, GP_ERR_CONFIG, m->path, "-np %u: llama.cpp allows at most 256 sequences", c->n_seq);
+
+    c->n_ctx_req = p->n_ctx > 0 ? (uint64_t)p->n_ctx : m->hp.n_ctx_train;
+    if (c->n_ctx_req == 0)
+        return gp_fail(err, GP_ERR_MISSING, m->path,
+                       "the model has no %s.context_length; give -c", m->arch);
+    c->n_ctx = pad256(c->n_ctx_req);
+    if (c->kv_unified) {
+        c->n_ctx_seq = c->n_ctx;
+        c->n_stream = 1;
+    } else {
+        c->n_ctx_seq = pad256(c->n_ctx / c->n_seq);
+        c->n_ctx = c->n_ctx_seq * c->n_seq;
+        c->n_stream = c->n_seq;
+    }
+    /* The batch is clamped to the context asked for, before padding. */
+    c->n_batch = p->n_batch < c->n_ctx_req ? p->n_batch : (uint32_t)c->n_ctx_req;
+    c->n_ubatch = p->n_ubatch < c->n_batch ? p->n_ubatch : c->n_batch;
+    if (c->n_batch == 0 || c->n_ubatch == 0)
+        return gp_fail(err, GP_ERR_CONFIG, m->path, "batch sizes must be at least 1");
+    c->n_outputs_max = server ? c->n_seq : c->n_batch;
+
+    /* Flash attention "auto" resolves on for the CPU and for every GPU
+     * backend of llama.cpp v0.5.0. */
+    c->flash_attn = p->flash_attn != GP_FA_OFF;
+
+    bool mla = false;
+    for (uint32_t il = 0; il < m->hp.n_layer; il++)
+        mla = mla || m->layers[il].kind == GP_LAYER_MLA;
+    if (is_quantized(p->type_v) && !c->flash_attn && !mla)
+        return gp_fail(err, GP_ERR_CONFIG, m->path,
+                       "a quantized V cache (-ctv %s) needs flash attention (-fa on); llama.cpp refuses it",
+                       gp_type_get(p->type_v)->name);
+    if (mla && p->type_k != p->type_v)
+        return gp_fail(err, GP_ERR_CONFIG, m->path,
+                       "latent attention (MLA) needs -ctk and -ctv to be the same type");
+    if (mla && !c->flash_attn && is_quantized(p->type_k))
+        return gp_fail(err, GP_ERR_CONFIG, m->path,
+                       "latent attention (MLA) with a quantized cache needs flash attention (-fa on)");
+    return GP_OK;
+}
+
+uint64_t gp_ctx_swa_cells(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c)
+{
+    if (p->swa_full)
+        return c->n_ctx_seq;
+    uint64_t want = (uint64_t)m->hp.n_swa * (c->kv_unified ? c->n_seq : 1) + c->n_ubatch;
+    uint64_t cells = c->n_ctx_seq < want ? c->n_ctx_seq : want;
+    return pad256(cells);
+}

@@ -1,0 +1,83 @@
+/*
+ * What a llama.cpp command asks for (the flags that change memory), and the
+ * context shape llama.cpp derives from it.
+ */
+#ifndef GP_MEMORY_PARAMS_H
+#define GP_MEMORY_PARAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ggplace.h"
+#include "hw/device.h"
+#include "model/model.h"
+
+#define GP_MAX_OVERRIDES 256
+
+typedef enum gp_app {
+    GP_APP_SERVER = 0,    /* llama-server: n_outputs_max = n_parallel */
+    GP_APP_CLI,           /* llama-cli, llama-bench, the library: n_outputs_max = n_batch */
+} gp_app;
+
+typedef enum gp_flash_attn { GP_FA_AUTO = -1, GP_FA_OFF = 0, GP_FA_ON = 1 } gp_flash_attn;
+
+typedef enum gp_split_mode { GP_SPLIT_LAYER = 0, GP_SPLIT_NONE, GP_SPLIT_ROW, GP_SPLIT_TENSOR } gp_split_mode;
+
+/* One -ot entry, or one produced by --cpu-moe / --n-cpu-moe. */
+typedef struct gp_override {
+    char pattern[256];
+    char buft[64];
+} gp_override;
+
+#define GP_NGL_AUTO (-1)
+#define GP_NGL_ALL (-2)
+
+typedef struct gp_run_params {
+    gp_app app;
+    int64_t n_ctx;        /* -c; -1 = not given (train context), 0 = train context */
+    uint32_t n_batch;     /* -b */
+    uint32_t n_ubatch;    /* -ub */
+    int32_t n_parallel;   /* -np; -1 = auto (server: 4) */
+    int kv_unified;       /* -kvu / -no-kvu; -1 = default */
+    gp_flash_attn flash_attn;
+    uint32_t type_k, type_v;
+    bool swa_full;
+    int32_t n_gpu_layers; /* N, GP_NGL_AUTO or GP_NGL_ALL */
+    float tensor_split[GP_MAX_DEVICES];
+    uint32_t n_tensor_split;
+    gp_split_mode split_mode;
+    int32_t main_gpu;
+    gp_override overrides[GP_MAX_OVERRIDES];
+    uint32_t n_overrides;
+    bool no_kv_offload;
+    bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot;
+    char model_path[1024]; /* -m, when given */
+} gp_run_params;
+
+/* llama-server's defaults (4 slots, unified KV, train context, FA auto,
+ * -b 2048 -ub 512, f16 cache, SWA not full, -ngl auto). */
+void gp_run_params_default(gp_run_params *p, gp_app app);
+
+/* The context as llama.cpp settles it. */
+typedef struct gp_ctx_shape {
+    uint64_t n_ctx_req;   /* what was asked (train context when 0) */
+    uint64_t n_ctx;       /* padded to 256, grown to n_seq * n_ctx_seq when not unified */
+    uint64_t n_ctx_seq;   /* cells one sequence can use */
+    uint32_t n_batch;
+    uint32_t n_ubatch;
+    uint32_t n_seq;
+    uint32_t n_stream;    /* 1 when unified, else n_seq */
+    bool kv_unified;
+    bool flash_attn;      /* resolved */
+    uint32_t n_outputs_max;
+} gp_ctx_shape;
+
+/* Resolves the context and checks combinations llama.cpp refuses (quantized
+ * V without flash attention, MLA with different K and V types, ...). */
+gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape *out,
+                         gp_error *err);
+
+/* Cells of a sliding-window layer's cache per stream. */
+uint64_t gp_ctx_swa_cells(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c);
+
+#endif
