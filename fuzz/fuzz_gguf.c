@@ -1,5 +1,7 @@
 /*
- * libFuzzer target for the GGUF reader and the model view built on it.
+ * libFuzzer target for the GGUF reader and everything built on a header:
+ * the model view, inspect's JSON, and the memory model (CPU only, and with
+ * two described GPUs and a partial offload).
  *
  *   cmake -B build-fuzz -DCMAKE_C_COMPILER=clang -DGGPLACE_FUZZ=ON -DGGPLACE_TESTS=OFF
  *   cmake --build build-fuzz --target fuzz_gguf
@@ -10,9 +12,26 @@
 #include <stdlib.h>
 
 #include "gguf/gguf.h"
+#include "memory/mem.h"
 #include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void estimate(const gp_model *m, int n_gpu, int32_t ngl, int64_t n_ctx)
+{
+    gp_devices d;
+    gp_devices_init(&d);
+    for (int i = 0; i < n_gpu; i++)
+        gp_devices_add_gpu_spec(&d, "8GiB", NULL);
+    gp_run_params p;
+    gp_run_params_default(&p, GP_APP_SERVER);
+    p.n_gpu_layers = ngl;
+    p.n_ctx = n_ctx;
+    gp_mem_result r;
+    gp_error err;
+    if (gp_mem_estimate(m, &p, &d, &r, &err) == GP_OK)
+        gp_mem_result_free(&r);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *json = NULL;
         if (gp_model_inspect_json(m, true, &json, &err) == GP_OK)
             free(json);
+        /* A small context keeps the compute replay quick on absurd shapes. */
+        estimate(m, 0, GP_NGL_AUTO, 512);
+        estimate(m, 2, 2, 256);
         gp_model_close(&m);
     }
     return 0;

@@ -163,26 +163,34 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char **argv, int *i, g
         if (!parse_long(v, 1, 1 << 24, &n))
             return bad_value(err, a, v, "a positive batch size");
         p->n_batch = (uint32_t)n;
+        p->user_set_b = true;
     } else if (is(a, "-ub", "--ubatch-size", NULL)) {
         if (!parse_long(v, 1, 1 << 24, &n))
             return bad_value(err, a, v, "a positive micro-batch size");
         p->n_ubatch = (uint32_t)n;
+        p->user_set_ub = true;
     } else if (is(a, "-np", "--parallel", NULL)) {
         if (!parse_long(v, -1, 256, &n))
             return bad_value(err, a, v, "a number of slots, or -1 for auto");
         p->n_parallel = (int32_t)n;
+        p->user_set_np = true;
     } else if (is(a, "-kvu", "--kv-unified", NULL)) {
         p->kv_unified = 1;
+        p->user_set_kvu = true;
     } else if (is(a, "-no-kvu", "--no-kv-unified", NULL)) {
         p->kv_unified = 0;
+        p->user_set_kvu = true;
     } else if (is(a, "-fa", "--flash-attn", NULL)) {
         int t = tristate(v);
         if (t == -2)
             return bad_value(err, a, v, "on, off or auto");
         p->flash_attn = t == 1 ? GP_FA_ON : t == 0 ? GP_FA_OFF : GP_FA_AUTO;
+        p->user_set_fa = true;
     } else if (is(a, "-ctk", "--cache-type-k", NULL)) {
+        p->user_set_ctk = true;
         return cache_type(a, v, &p->type_k, err);
     } else if (is(a, "-ctv", "--cache-type-v", NULL)) {
+        p->user_set_ctv = true;
         return cache_type(a, v, &p->type_v, err);
     } else if (is(a, "--swa-full", NULL, NULL)) {
         p->swa_full = true;
@@ -204,6 +212,7 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char **argv, int *i, g
         else if (!strcmp(v, "row")) p->split_mode = GP_SPLIT_ROW;
         else if (!strcmp(v, "tensor")) p->split_mode = GP_SPLIT_TENSOR;
         else return bad_value(err, a, v, "none, layer, row or tensor");
+        p->user_set_sm = true;
     } else if (is(a, "-mg", "--main-gpu", NULL)) {
         if (!parse_long(v, 0, GP_MAX_DEVICES, &n))
             return bad_value(err, a, v, "a GPU index");

@@ -13,6 +13,7 @@ typedef struct command {
 static const command commands[] = {
     {"inspect", "show what a GGUF model contains, from its header alone", gp_cmd_inspect, gp_help_inspect},
     {"mem", "predict what a llama.cpp command allocates on each device", gp_cmd_mem, gp_help_mem},
+    {"plan", "choose the fastest llama-server settings that fit", gp_cmd_plan, gp_help_plan},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -31,5 +31,7 @@ int gp_cmd_inspect(gp_cli *cli, int argc, char **argv);
 void gp_help_inspect(FILE *f);
 int gp_cmd_mem(gp_cli *cli, int argc, char **argv);
 void gp_help_mem(FILE *f);
+int gp_cmd_plan(gp_cli *cli, int argc, char **argv);
+void gp_help_plan(FILE *f);
 
 #endif

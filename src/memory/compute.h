@@ -105,20 +105,116 @@ typedef struct {
     uint32_t n_outputs_max;  /* llama-server: n_parallel; cli/bench/library: n_batch */
 } gp_compute_run;
 
-/* Optional per-device view (layer split). NULL = everything on one device. */
-typedef struct {
-    uint32_t layer_begin;  /* first repeating layer on this device */
-    uint32_t layer_end;    /* one past the last layer on this device */
-    int      has_output;   /* device holds output norm + output matrix */
-    int      has_input;    /* device holds the token-embedding lookup (CPU) */
-} gp_compute_split;
-
-/* Predicted compute buffer bytes; 0 on invalid input or out of memory. */
+/* Predicted compute buffer bytes of a single-device (CPU) run; 0 on invalid
+   input or out of memory. */
 uint64_t gp_compute_bytes(const gp_compute_model *m, const gp_compute_run *r);
 
-/* Same, for one device of a layer split (experimental; see compute.c). */
-uint64_t gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
-                                const gp_compute_split *s);
+/* ---------------------------------------------------------------------- */
+/* Several devices                                                         */
+/*
+ * Devices are numbered like this: device 0 is the CPU (host), devices
+ * 1..n_devices-1 are the GPUs in llama.cpp's device order (CUDA0 = 1,
+ * CUDA1 = 2, ...; RPC servers in --rpc order count as GPUs).
+ *
+ * Weight kinds: every weight tensor that is an operand of a graph op. A
+ * layer's placement gives the device of each kind separately, because -ot
+ * moves individual tensors (regex on their names, see
+ * gp_compute_weight_kind); -ngl/-ts move whole layers (all kinds + KV).
+ */
+typedef enum {
+    GP_COMPUTE_W_ATTN_NORM = 0,   /* blk.N.attn_norm */
+    GP_COMPUTE_W_ATTN_Q,          /* blk.N.attn_q */
+    GP_COMPUTE_W_ATTN_K,          /* blk.N.attn_k */
+    GP_COMPUTE_W_ATTN_V,          /* blk.N.attn_v */
+    GP_COMPUTE_W_ATTN_OUT,        /* blk.N.attn_output */
+    GP_COMPUTE_W_ATTN_Q_NORM,     /* blk.N.attn_q_norm */
+    GP_COMPUTE_W_ATTN_K_NORM,     /* blk.N.attn_k_norm */
+    GP_COMPUTE_W_ATTN_POST_NORM,  /* blk.N.post_attention_norm (gemma3) */
+    GP_COMPUTE_W_ATTN_Q_A,        /* blk.N.attn_q_a (MLA) */
+    GP_COMPUTE_W_ATTN_Q_A_NORM,   /* blk.N.attn_q_a_norm (MLA) */
+    GP_COMPUTE_W_ATTN_Q_B,        /* blk.N.attn_q_b (MLA) */
+    GP_COMPUTE_W_ATTN_KV_A,       /* blk.N.attn_kv_a_mqa (MLA) */
+    GP_COMPUTE_W_ATTN_KV_A_NORM,  /* blk.N.attn_kv_a_norm (MLA) */
+    GP_COMPUTE_W_ATTN_K_B,        /* blk.N.attn_k_b (MLA) */
+    GP_COMPUTE_W_ATTN_V_B,        /* blk.N.attn_v_b (MLA) */
+    GP_COMPUTE_W_FFN_NORM,        /* blk.N.ffn_norm */
+    GP_COMPUTE_W_FFN_GATE,        /* blk.N.ffn_gate (dense FFN) */
+    GP_COMPUTE_W_FFN_UP,          /* blk.N.ffn_up */
+    GP_COMPUTE_W_FFN_DOWN,        /* blk.N.ffn_down */
+    GP_COMPUTE_W_FFN_POST_NORM,   /* blk.N.post_ffw_norm (gemma3) */
+    GP_COMPUTE_W_FFN_ROUTER,      /* blk.N.ffn_gate_inp */
+    GP_COMPUTE_W_FFN_PROBS_B,     /* blk.N.exp_probs_b */
+    GP_COMPUTE_W_FFN_GATE_EXPS,   /* blk.N.ffn_gate_exps (routed experts) */
+    GP_COMPUTE_W_FFN_UP_EXPS,     /* blk.N.ffn_up_exps */
+    GP_COMPUTE_W_FFN_DOWN_EXPS,   /* blk.N.ffn_down_exps */
+    GP_COMPUTE_W_FFN_GATE_SHEXP,  /* blk.N.ffn_gate_shexp (shared experts) */
+    GP_COMPUTE_W_FFN_UP_SHEXP,    /* blk.N.ffn_up_shexp */
+    GP_COMPUTE_W_FFN_DOWN_SHEXP,  /* blk.N.ffn_down_shexp */
+    GP_COMPUTE_W_CONV_IN,         /* blk.N.shortconv.in_proj (lfm2) */
+    GP_COMPUTE_W_CONV,            /* blk.N.shortconv.conv */
+    GP_COMPUTE_W_CONV_OUT,        /* blk.N.shortconv.out_proj */
+    GP_COMPUTE_W_COUNT
+} gp_compute_wkind;
+
+#define GP_COMPUTE_MAX_DEVICES 16
+
+/* Placement of one repeating layer. */
+typedef struct {
+    uint8_t  w[GP_COMPUTE_W_COUNT];     /* device holding each weight kind */
+    uint8_t  kv;                        /* device of the layer's KV cache / recurrent
+                                           state (the layer's -ngl/-ts device; -ot
+                                           does not move it) */
+    uint64_t w_bytes[GP_COMPUTE_W_COUNT]; /* optional: bytes of each weight tensor
+                                           (ggml_nbytes). Only used when a weight on
+                                           the CPU is op-offloaded to a GPU, which
+                                           copies it into that GPU's compute buffer;
+                                           0 = unknown (copy not counted) */
+} gp_compute_layer_place;
+
+typedef struct {
+    uint32_t n_devices;                 /* 1 + number of GPUs (all GPUs llama.cpp sees,
+                                           used or not), <= GP_COMPUTE_MAX_DEVICES */
+    const gp_compute_layer_place *layer;/* [m->n_layer] */
+    uint8_t  out_norm_dev;              /* output_norm (lfm2: token_embd_norm) device */
+    uint8_t  output_dev;                /* output matrix device (the output "layer") */
+    uint64_t output_bytes;              /* optional bytes of the output matrix (op offload) */
+    /* llama.cpp's pipeline parallelism (scheduler keeps 4 copies of every graph
+       input and every cross-device input, never freed). It is on when
+       n_gpus > 1, -ngl > n_layer (every layer and the output on GPUs),
+       -sm layer, KV offload on, no -ot at all (even one that moves nothing) and
+       every GPU backend supports async + events (CUDA, RPC: yes). */
+    int      pipeline_parallel;
+    /* Op offload (the ONE place where it is modelled): a GPU backend that runs
+       ops whose weight sits in CPU memory when the op's batch is >= 32 rows
+       (CUDA, ROCm/HIP, SYCL, Vulkan: 1; RPC, Metal: 0). The weight is then
+       copied into the first such GPU's compute buffer. [device]; index 0 unused. */
+    uint8_t  op_offload[GP_COMPUTE_MAX_DEVICES];
+} gp_compute_placement;
+
+/* Per-device compute buffers of a placement: fills out[0..n_devices-1] with the
+   bytes of each device's compute buffer (device 0 = CPU). Returns 0, or -1 on
+   invalid input / out of memory (out then zeroed). pl == NULL: everything on
+   the CPU (out[0] == gp_compute_bytes). The prediction is the first
+   prompt-processing reserve, the one a no_alloc dry run reports. */
+int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
+                           const gp_compute_placement *pl, uint64_t *out);
+
+/* Fill a placement from -ngl / -ts as llama.cpp v0.5.0 does (split mode layer):
+   n_gpu_layers counts the output layer as one (N = output + the last N-1
+   repeating layers; < 0 = all); ts[0..n_gpus-1] are the -ts fractions (NULL or
+   all zero = equal shares here; llama.cpp then uses each GPU's free memory, pass
+   those instead). layers must have m->n_layer entries. Sets pipeline_parallel
+   by the rule above assuming no -ot; op_offload all 0 and w_bytes 0 (set them
+   afterwards). With n_gpus == 0 everything is on the CPU. Returns 0 or -1. */
+int gp_compute_place_layers(const gp_compute_model *m, uint32_t n_gpus, int32_t n_gpu_layers,
+                            const float *ts, gp_compute_placement *pl,
+                            gp_compute_layer_place *layers);
+
+/* Map a GGUF tensor name ("blk.12.ffn_up_exps.weight") to its weight kind and
+   layer, so that a caller can apply -ot patterns per tensor. Returns the kind,
+   or -1 for tensors that are not per-layer graph operands (token_embd, output,
+   output_norm, rope_freqs, unknown names). */
+int gp_compute_weight_kind(const char *name, uint32_t *layer);
 
 /* Helpers exposed for callers and tests. */
 uint32_t gp_compute_kv_cells_full(const gp_compute_run *r);

@@ -127,17 +127,70 @@ static void fill_run(const gp_run_params *p, const gp_ctx_shape *c, gp_compute_r
     r->n_outputs_max = c->n_outputs_max;
 }
 
-/* True when every loaded weight and every layer sits on one device. */
-static bool single_device(const gp_model *m, const gp_placement *pl, int32_t *dev)
+/* The compute model's view of a placement: the device of every weight kind
+ * of every layer, of each layer's cache, and of the output layer. */
+static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                           const gp_placement *pl, gp_compute_placement *cp,
+                           gp_compute_layer_place **layers_out)
 {
-    *dev = pl->output_dev;
-    for (uint32_t il = 0; il < m->hp.n_layer; il++)
-        if (pl->layer_dev[il] != *dev || pl->kv_dev[il] != *dev)
-            return false;
-    for (uint64_t t = 0; t < m->n_tensors; t++)
-        if (pl->tensor_dev[t] >= 0 && pl->tensor_dev[t] != *dev &&
-            m->tensors[t].role != GP_ROLE_TOKEN_EMBD)
-            return false;
+    memset(cp, 0, sizeof *cp);
+    uint32_t n = m->hp.n_layer;
+    gp_compute_layer_place *layers = calloc(n ? n : 1, sizeof *layers);
+    if (!layers)
+        return false;
+    *layers_out = layers;
+    for (uint32_t il = 0; il < n; il++) {
+        for (int k = 0; k < GP_COMPUTE_W_COUNT; k++)
+            layers[il].w[k] = (uint8_t)pl->layer_dev[il];
+        layers[il].kv = (uint8_t)pl->kv_dev[il];
+    }
+    cp->out_norm_dev = (uint8_t)pl->output_dev;
+    cp->output_dev = (uint8_t)pl->output_dev;
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        const gp_tensor *ten = &m->tensors[t];
+        int32_t dev = pl->tensor_dev[t];
+        if (dev < 0)
+            continue;
+        const char *name = ten->info->name;
+        if (strcmp(name, "output.weight") == 0) {
+            cp->output_dev = (uint8_t)dev;
+            cp->output_bytes = ten->info->bytes;
+            continue;
+        }
+        if (strcmp(name, "output_norm.weight") == 0 ||
+            (m->embd_norm_is_output && strcmp(name, "token_embd_norm.weight") == 0)) {
+            cp->out_norm_dev = (uint8_t)dev;
+            continue;
+        }
+        uint32_t layer;
+        int kind = gp_compute_weight_kind(name, &layer);
+        if (kind < 0 || layer >= n)
+            continue;
+        /* Biases share their weight's kind; the weight decides. */
+        size_t len = strlen(name);
+        if (len > 5 && strcmp(name + len - 5, ".bias") == 0)
+            continue;
+        layers[layer].w[kind] = (uint8_t)dev;
+        layers[layer].w_bytes[kind] = ten->info->bytes;
+    }
+    if (pl->tied_output_dev >= 0)
+        cp->output_bytes = pl->tied_output_bytes;
+    cp->n_devices = d->n;
+    cp->layer = layers;
+    for (uint32_t i = 1; i < d->n; i++)
+        cp->op_offload[i] = gp_device_op_offload(&d->dev[i]);
+    /* llama.cpp pipelines several GPUs when every layer and the output are
+     * offloaded with layer split, the KV cache offloaded, no tensor
+     * override at all, and every GPU backend can run asynchronously. */
+    uint32_t n_gpu = 0;
+    bool async = true;
+    for (uint32_t i = 1; i < d->n; i++) {
+        n_gpu++;
+        async = async && d->dev[i].kind != GP_DEV_VULKAN && d->dev[i].kind != GP_DEV_METAL;
+    }
+    cp->pipeline_parallel = n_gpu > 1 && pl->n_gpu_layers > m->hp.n_layer &&
+                            p->split_mode == GP_SPLIT_LAYER && !p->no_kv_offload &&
+                            p->n_overrides == 0 && async;
     return true;
 }
 
@@ -153,32 +206,19 @@ gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx
         return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
     }
     fill_run(p, c, &r);
-    int32_t dev;
     gp_status st = GP_OK;
-    if (single_device(m, pl, &dev) && dev == 0) {
+    if (d->n == 1) {
         per_device[0] = gp_compute_bytes(&cm, &r);
+        if (per_device[0] == 0)
+            st = gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory while modelling the compute graph");
     } else {
-        /* Layer ranges per device; the CPU keeps the input layer. */
-        for (uint32_t i = 0; i < d->n; i++) {
-            gp_compute_split s = {0};
-            s.layer_begin = UINT32_MAX;
-            for (uint32_t il = 0; il < m->hp.n_layer; il++) {
-                if (pl->layer_dev[il] != (int32_t)i)
-                    continue;
-                if (s.layer_begin == UINT32_MAX)
-                    s.layer_begin = il;
-                s.layer_end = il + 1;
-            }
-            if (s.layer_begin == UINT32_MAX)
-                s.layer_begin = s.layer_end = 0;
-            s.has_output = pl->output_dev == (int32_t)i;
-            s.has_input = i == 0;
-            if (s.layer_end > s.layer_begin || s.has_output || s.has_input)
-                per_device[i] = gp_compute_bytes_split(&cm, &r, &s);
-        }
+        gp_compute_placement cp;
+        gp_compute_layer_place *layers = NULL;
+        if (!fill_placement(m, p, d, pl, &cp, &layers) ||
+            gp_compute_bytes_split(&cm, &r, &cp, per_device) != 0)
+            st = gp_fail(err, GP_ERR_NOMEM, m->path, "cannot model the compute graph of this placement");
+        free(layers);
     }
-    if (per_device[0] == 0 && d->n == 1)
-        st = gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory while modelling the compute graph");
     arrays_free(&a);
     return st;
 }

@@ -29,28 +29,42 @@ static void add_weights(const gp_model *m, const gp_placement *pl, gp_mem_result
         r->dev[pl->tied_output_dev].model += pl->tied_output_bytes;
 }
 
+gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
+                               uint32_t il, uint64_t *bytes, gp_error *err)
+{
+    const gp_layer *l = &m->layers[il];
+    *bytes = 0;
+    if (l->nextn)
+        return GP_OK;
+    if (l->kind == GP_LAYER_RECURRENT) {
+        uint64_t n_rs = c->n_seq ? c->n_seq : 1;
+        if (__builtin_mul_overflow(n_rs, gp_recurrent_seq_bytes(m, il), bytes))
+            return gp_fail(err, GP_ERR_CONFIG, m->path, "recurrent state size overflows");
+        return GP_OK;
+    }
+    uint64_t cell;
+    if (!gp_kv_cell_bytes(m, il, p->type_k, p->type_v, &cell))
+        return gp_fail(err, GP_ERR_CONFIG, m->path,
+                       "cache types -ctk/-ctv do not divide layer %u's K/V rows into whole blocks; llama.cpp refuses them",
+                       il);
+    uint64_t cells = l->kind == GP_LAYER_SWA ? gp_ctx_swa_cells(m, p, c) : c->n_ctx_seq;
+    if (__builtin_mul_overflow(cells * c->n_stream, cell, bytes))
+        return gp_fail(err, GP_ERR_CONFIG, m->path, "KV cache size overflows");
+    return GP_OK;
+}
+
 /* KV cache and recurrent state per device. */
 static gp_status add_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
                              const gp_placement *pl, gp_mem_result *r, gp_error *err)
 {
-    uint64_t swa_cells = gp_ctx_swa_cells(m, p, c);
-    uint64_t n_rs = c->n_seq ? c->n_seq : 1;
     for (uint32_t il = 0; il < m->hp.n_layer_all; il++) {
-        const gp_layer *l = &m->layers[il];
-        if (l->nextn)
-            continue;
+        uint64_t bytes;
+        gp_status st = gp_mem_layer_context(m, p, c, il, &bytes, err);
+        if (st != GP_OK)
+            return st;
         int32_t dev = pl->kv_dev[il];
-        if (l->kind == GP_LAYER_RECURRENT) {
-            r->dev[dev].context += n_rs * gp_recurrent_seq_bytes(m, il);
-            continue;
-        }
-        uint64_t cell;
-        if (!gp_kv_cell_bytes(m, il, p->type_k, p->type_v, &cell))
-            return gp_fail(err, GP_ERR_CONFIG, m->path,
-                           "cache types -ctk/-ctv do not divide layer %u's K/V rows into whole blocks; llama.cpp refuses them",
-                           il);
-        uint64_t cells = l->kind == GP_LAYER_SWA ? swa_cells : c->n_ctx_seq;
-        r->dev[dev].context += cells * c->n_stream * cell;
+        if (__builtin_add_overflow(r->dev[dev].context, bytes, &r->dev[dev].context))
+            return gp_fail(err, GP_ERR_CONFIG, m->path, "KV cache size overflows");
     }
     return GP_OK;
 }

@@ -35,6 +35,10 @@ static inline uint64_t gp_mem_device_total(const gp_mem_device *d)
     return d->model + d->context + d->compute;
 }
 
+/* KV cache or recurrent state bytes of one layer. */
+gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
+                               uint32_t il, uint64_t *bytes, gp_error *err);
+
 /* Compute buffer bytes per device for a placement (compute_input.c). */
 gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
                          const gp_devices *d, const gp_placement *pl, uint64_t *per_device,

@@ -53,6 +53,9 @@ gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape
     if (c->n_ctx_req == 0)
         return gp_fail(err, GP_ERR_MISSING, m->path,
                        "the model has no %s.context_length; give -c", m->arch);
+    if (c->n_ctx_req > (1ull << 32))
+        return gp_fail(err, GP_ERR_CONFIG, m->path, "context of %llu tokens is beyond what llama.cpp supports",
+                       (unsigned long long)c->n_ctx_req);
     c->n_ctx = pad256(c->n_ctx_req);
     if (c->kv_unified) {
         c->n_ctx_seq = c->n_ctx;

@@ -25,7 +25,7 @@ typedef enum gp_split_mode { GP_SPLIT_LAYER = 0, GP_SPLIT_NONE, GP_SPLIT_ROW, GP
 
 /* One -ot entry, or one produced by --cpu-moe / --n-cpu-moe. */
 typedef struct gp_override {
-    char pattern[256];
+    char pattern[512];
     char buft[64];
 } gp_override;
 
@@ -50,7 +50,9 @@ typedef struct gp_run_params {
     gp_override overrides[GP_MAX_OVERRIDES];
     uint32_t n_overrides;
     bool no_kv_offload;
-    bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot;
+    /* Which flags the user gave (the planner keeps them). */
+    bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot, user_set_ctk, user_set_ctv,
+        user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
     char model_path[1024]; /* -m, when given */
 } gp_run_params;
 

@@ -205,6 +205,41 @@ static const gp_tensor *find_tensor(const gp_model *m, const char *name)
     return NULL;
 }
 
+/* Hyper-parameters far beyond any real model are refused, so that the
+ * memory arithmetic built on them cannot overflow. */
+static gp_status check_plausible(gp_model *m, gp_error *err)
+{
+    const gp_hparams *hp = &m->hp;
+    struct { const char *what; uint64_t value, max; } limits[] = {
+        {"context_length", hp->n_ctx_train, 1ull << 32},
+        {"vocabulary size", hp->n_vocab, 1ull << 31},
+        {"attention.key_length", hp->head_dim_k, 1u << 16},
+        {"attention.value_length", hp->head_dim_v, 1u << 16},
+        {"expert_count", hp->n_expert, 1u << 16},
+        {"attention.kv_lora_rank", hp->kv_lora_rank, 1u << 20},
+        {"ssm.inner_size", hp->ssm_d_inner, 1u << 24},
+        {"ssm.state_size", hp->ssm_d_state, 1u << 16},
+        {"ssm.conv_kernel", hp->ssm_d_conv, 1u << 10},
+        {"ssm.group_count", hp->ssm_n_group, 1u << 16},
+        {"shortconv.l_cache", hp->shortconv_l_cache, 1u << 10},
+        {"wkv.head_size", hp->wkv_head_size, 1u << 16},
+        {"attention.sliding_window", hp->n_swa, 1ull << 32},
+    };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (limits[i].value > limits[i].max)
+            return gp_fail(err, GP_ERR_FORMAT, m->path, "implausible %s.%s = %llu",
+                           m->arch, limits[i].what, (unsigned long long)limits[i].value);
+    for (uint32_t il = 0; il < hp->n_layer_all; il++) {
+        const gp_layer *l = &m->layers[il];
+        if (l->n_head > (1u << 16) || l->n_head_kv > (1u << 16) || l->n_ff > (1u << 28) ||
+            l->n_ff_exp > (1u << 28))
+            return gp_fail(err, GP_ERR_FORMAT, m->path,
+                           "implausible hyper-parameters for layer %u (heads %u, KV heads %u, FF %u)",
+                           il, l->n_head, l->n_head_kv, l->n_ff);
+    }
+    return GP_OK;
+}
+
 static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error *err)
 {
     const gp_gguf *g = m->shards[0];
@@ -422,7 +457,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
             if (m->layers[i].kind == GP_LAYER_FULL)
                 m->layers[i].kind = GP_LAYER_MLA;
     free(tmp);
-    return GP_OK;
+    return check_plausible(m, err);
 
 bad_array:
     free(tmp);

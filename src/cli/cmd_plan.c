@@ -1,0 +1,505 @@
+/* ggplace plan MODEL [plan options] [hardware] [pinned llama.cpp flags] [outputs] */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "args/llama_args.h"
+#include "cli/cli.h"
+#include "emit/json_util.h"
+#include "gguf/types.h"
+#include "plan/plan.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+#include "util/units.h"
+
+void gp_help_plan(FILE *f)
+{
+    fprintf(f,
+            "Usage: ggplace plan MODEL [OPTIONS] [HARDWARE] [LLAMA.CPP FLAGS TO KEEP]\n"
+            "\n"
+            "Chooses the llama-server settings that fit this hardware and run fastest:\n"
+            "context, KV cache type, flash attention, batch sizes, slots and where every\n"
+            "tensor goes (-ngl, -ts, -ot), proven to fit by the memory model applied to\n"
+            "exactly the flags it prints. Flags you give (-c, -ngl, -ts, -ot, -ctk, -np,\n"
+            "-ub, ...) are kept and the rest is planned around them.\n"
+            "\n"
+            "Workload:\n"
+            "  --ctx N|max              context (default: the preset's; max = largest that fits)\n"
+            "  --parallel N             slots (default 1)\n"
+            "  --kv f16|q8_0|q4_0|auto  KV cache type (default auto: the preset's choice)\n"
+            "  --fa on|off|auto         flash attention (default on)\n"
+            "  --app server|cli         llama-server (default) or llama-cli/llama-bench\n"
+            "  --preset NAME            balanced (default), high_speed, more_context,\n"
+            "                           system_safe, ultra_performance, moe_optimized\n"
+            "Safety:\n"
+            "  --margin SIZE            memory kept free on each GPU (default 1GiB; preset)\n"
+            "  --ram-margin SIZE        memory kept free in RAM (default 2GiB; preset)\n"
+            "  --target-vram-usage F    use at most this fraction of each GPU (e.g. 0.8)\n"
+            "Hardware:\n"
+            "  --gpu [NAME:]SIZE        describe a GPU (repeatable; see ggplace help mem)\n"
+            "  --no-detect              ignore this machine's devices\n"
+            "Output (default: a summary):\n"
+            "  --args                   the flags only, one line\n"
+            "  --cmd                    the full llama-server command, shell-quoted\n"
+            "  --json                   {args, cmd, ctx, devices: [{name, budget, model, context,\n"
+            "                           compute, total}], tensors: [{name, device, bytes}],\n"
+            "                           predicted: {decode_tps, prefill_tps}}\n"
+            "  --ot-file FILE           write the -ot rules, one PATTERN=BUFFER per line\n"
+            "  --analysis-file FILE     write every tensor with its device and bytes (TSV)\n"
+            "  --dry-run                print what the files would contain, write nothing\n"
+            "  --verbose                also show every tensor's device and the search size\n"
+            "  --config FILE            read options from a JSON object (keys as the long\n"
+            "                           options without dashes: ctx, parallel, kv, fa, app,\n"
+            "                           preset, margin, ram_margin, target_vram_usage, gpu[])\n"
+            "\n"
+            "Exit status: 0 a plan was printed, 1 nothing fits or the model is unusable, 2 usage.\n");
+}
+
+/* Shell-quotes one word for POSIX shells. */
+static void shell_quote(gp_strbuf *sb, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("-_./=:,+@%", *p)))
+            plain = false;
+    if (plain) {
+        gp_sb_append(sb, s);
+        return;
+    }
+    gp_sb_append(sb, "'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            gp_sb_append(sb, "'\\''");
+        else
+            gp_sb_appendn(sb, p, 1);
+    }
+    gp_sb_append(sb, "'");
+}
+
+static char *render_cmd(const char *model_path, char **args)
+{
+    gp_strbuf sb = {0};
+    gp_sb_append(&sb, "llama-server -m ");
+    shell_quote(&sb, model_path);
+    for (char **a = args; a && *a; a++) {
+        gp_sb_append(&sb, " ");
+        shell_quote(&sb, *a);
+    }
+    return gp_sb_take(&sb);
+}
+
+static char *render_args(char **args)
+{
+    gp_strbuf sb = {0};
+    for (char **a = args; a && *a; a++) {
+        if (a != args)
+            gp_sb_append(&sb, " ");
+        shell_quote(&sb, *a);
+    }
+    return gp_sb_take(&sb);
+}
+
+static char *render_ot(const gp_plan *p)
+{
+    gp_strbuf sb = {0};
+    for (uint32_t i = 0; i < p->params.n_overrides; i++)
+        gp_sb_printf(&sb, "%s=%s\n", p->params.overrides[i].pattern, p->params.overrides[i].buft);
+    return gp_sb_take(&sb);
+}
+
+static char *render_analysis(const gp_model *m, const gp_devices *d, const gp_plan *p)
+{
+    gp_strbuf sb = {0};
+    gp_sb_append(&sb, "tensor\tdevice\tbytes\ttype\tlayer\trole\n");
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        int32_t dev = p->mem.placement.tensor_dev[t];
+        const gp_tensor *ten = &m->tensors[t];
+        gp_sb_printf(&sb, "%s\t%s\t%llu\t%s\t%d\t%s\n", ten->info->name,
+                     dev >= 0 ? d->dev[dev].name : "(not loaded)",
+                     (unsigned long long)ten->info->bytes, gp_type_get(ten->info->type)->name,
+                     ten->layer, gp_role_name(ten->role));
+    }
+    return gp_sb_take(&sb);
+}
+
+static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *p, char **args,
+                         const char *cmd)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(root, "args");
+    for (char **x = args; x && *x; x++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(*x));
+    cJSON_AddStringToObject(root, "cmd", cmd);
+    gp_json_add_u64(root, "ctx", p->mem.ctx.n_ctx_req);
+    gp_json_add_u64(root, "n_ctx", p->mem.ctx.n_ctx);
+    gp_json_add_u64(root, "n_seq", p->mem.ctx.n_seq);
+    cJSON_AddStringToObject(root, "kv_type", gp_type_get(p->params.type_k)->name);
+    cJSON_AddBoolToObject(root, "flash_attn", p->mem.ctx.flash_attn);
+    cJSON *devs = cJSON_AddArrayToObject(root, "devices");
+    for (uint32_t i = 0; i < d->n; i++) {
+        const gp_mem_device *x = &p->mem.dev[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", d->dev[i].name);
+        if (p->budget[i] != UINT64_MAX)
+            gp_json_add_u64(o, "budget", p->budget[i]);
+        else
+            cJSON_AddNullToObject(o, "budget");
+        gp_json_add_u64(o, "model", x->model);
+        gp_json_add_u64(o, "context", x->context);
+        gp_json_add_u64(o, "compute", x->compute);
+        gp_json_add_u64(o, "total", gp_mem_device_total(x));
+        cJSON_AddItemToArray(devs, o);
+    }
+    cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        int32_t dev = p->mem.placement.tensor_dev[t];
+        if (dev < 0)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", m->tensors[t].info->name);
+        cJSON_AddStringToObject(o, "device", d->dev[dev].name);
+        gp_json_add_u64(o, "bytes", m->tensors[t].info->bytes);
+        cJSON_AddItemToArray(ts, o);
+    }
+    cJSON *pred = cJSON_AddObjectToObject(root, "predicted");
+    cJSON_AddNumberToObject(pred, "decode_tps", (double)(long long)(p->speed.decode_tps * 100) / 100);
+    cJSON_AddNumberToObject(pred, "prefill_tps", (double)(long long)(p->speed.prefill_tps * 100) / 100);
+    cJSON *w = cJSON_AddArrayToObject(root, "why");
+    for (uint32_t i = 0; i < p->n_why; i++)
+        cJSON_AddItemToArray(w, cJSON_CreateString(p->why[i]));
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+/* One character per layer and device: C for the CPU, 0-9 for GPUs. */
+static char dev_char(int32_t dev)
+{
+    if (dev < 0)
+        return ' ';
+    return dev == 0 ? 'C' : (char)('0' + (dev - 1) % 10);
+}
+
+static void print_map(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p)
+{
+    uint32_t n = m->hp.n_layer;
+    const gp_placement *pl = &p->mem.placement;
+    char *attn = calloc(n + 1, 1), *ffn = calloc(n + 1, 1);
+    if (!attn || !ffn) {
+        free(attn);
+        free(ffn);
+        return;
+    }
+    for (uint32_t il = 0; il < n; il++) {
+        attn[il] = dev_char(pl->kv_dev[il]);
+        ffn[il] = dev_char(pl->layer_dev[il]);
+    }
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        const gp_tensor *ten = &m->tensors[t];
+        if (ten->layer < 0 || (uint32_t)ten->layer >= n || pl->tensor_dev[t] < 0)
+            continue;
+        bool ffnish = gp_role_is_expert(ten->role) || ten->role == GP_ROLE_FFN_UP ||
+                      ten->role == GP_ROLE_FFN_DOWN || ten->role == GP_ROLE_FFN_GATE ||
+                      ten->role == GP_ROLE_FFN_GATE_UP || ten->role == GP_ROLE_SHEXP;
+        if (ffnish && pl->tensor_dev[t] != pl->layer_dev[ten->layer])
+            ffn[ten->layer] = dev_char(pl->tensor_dev[t]);
+    }
+    fprintf(f, "\nplacement per layer (C = CPU, 0 = %s%s%s):\n", d->n > 1 ? d->dev[1].name : "GPU0",
+            d->n > 2 ? ", 1 = " : "", d->n > 2 ? d->dev[2].name : "");
+    fprintf(f, "  attention + KV  %s\n", attn);
+    fprintf(f, "  %-15s %s\n", m->hp.n_expert ? "experts / FFN" : "FFN", ffn);
+    fprintf(f, "  output          %c\n", dev_char(pl->output_dev));
+    free(attn);
+    free(ffn);
+}
+
+static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p,
+                          const char *cmd, bool verbose)
+{
+    fprintf(f, "model      %s (%s, %s)\n", m->path, m->arch, m->name);
+    fprintf(f, "command    %s\n\n", cmd);
+    fprintf(f, "%-12s %11s %11s %11s %11s %11s %11s\n", "device", "budget", "weights", "KV/state",
+            "compute", "total", "free after");
+    for (uint32_t i = 0; i < d->n; i++) {
+        const gp_mem_device *x = &p->mem.dev[i];
+        char b[32] = "-", w[32], k[32], c[32], t[32], fr[32] = "-";
+        if (p->budget[i] != UINT64_MAX)
+            gp_format_bytes(p->budget[i], b, sizeof b);
+        gp_format_bytes(x->model, w, sizeof w);
+        gp_format_bytes(x->context, k, sizeof k);
+        gp_format_bytes(x->compute, c, sizeof c);
+        uint64_t total = gp_mem_device_total(x);
+        gp_format_bytes(total, t, sizeof t);
+        if (p->budget[i] != UINT64_MAX && p->budget[i] >= total)
+            gp_format_bytes(p->budget[i] - total, fr, sizeof fr);
+        fprintf(f, "%-12s %11s %11s %11s %11s %11s %11s\n", d->dev[i].name, b, w, k, c, t, fr);
+    }
+    fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
+            p->speed.decode_tps, p->speed.prefill_tps);
+    fprintf(f, "\nwhy:\n");
+    for (uint32_t i = 0; i < p->n_why; i++)
+        fprintf(f, "  - %s\n", p->why[i]);
+    print_map(f, m, d, p);
+    for (uint32_t i = 0; i < m->n_warnings; i++)
+        fprintf(f, "warning: %s\n", m->warnings[i]);
+    if (verbose) {
+        fprintf(f, "\nsearch: %u configurations evaluated\n", p->n_evaluated);
+        for (uint64_t t = 0; t < m->n_tensors; t++) {
+            int32_t dev = p->mem.placement.tensor_dev[t];
+            fprintf(f, "  %-40s %-8s %llu\n", m->tensors[t].info->name,
+                    dev >= 0 ? d->dev[dev].name : "-", (unsigned long long)m->tensors[t].info->bytes);
+        }
+    }
+}
+
+typedef struct plan_cli {
+    gp_plan_request req;
+    gp_devices devs;
+    const char *path;
+    bool json, args, cmd, dry_run, verbose;
+    const char *ot_file, *analysis_file;
+} plan_cli;
+
+static int set_option(gp_cli *cli, plan_cli *pc, const char *name, const char *v)
+{
+    gp_plan_request *r = &pc->req;
+    if (!strcmp(name, "ctx")) {
+        if (!strcmp(v, "max"))
+            r->ctx = GP_PLAN_CTX_MAX;
+        else {
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*end || n < 1 || n > (1ll << 32))
+                return gp_cli_usage_error(cli, "plan: --ctx '%s': expected a number of tokens or max", v);
+            r->ctx = n;
+        }
+    } else if (!strcmp(name, "parallel")) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < 1 || n > 256)
+            return gp_cli_usage_error(cli, "plan: --parallel '%s': expected 1 to 256", v);
+        r->parallel = (int32_t)n;
+    } else if (!strcmp(name, "kv")) {
+        if (!strcmp(v, "auto"))
+            r->kv = -1;
+        else if (!strcmp(v, "f16") || !strcmp(v, "q8_0") || !strcmp(v, "q4_0"))
+            r->kv = gp_type_from_name(v);
+        else
+            return gp_cli_usage_error(cli, "plan: --kv '%s': expected f16, q8_0, q4_0 or auto", v);
+    } else if (!strcmp(name, "fa")) {
+        if (!strcmp(v, "on")) r->fa = GP_FA_ON;
+        else if (!strcmp(v, "off")) r->fa = GP_FA_OFF;
+        else if (!strcmp(v, "auto")) r->fa = GP_FA_AUTO;
+        else return gp_cli_usage_error(cli, "plan: --fa '%s': expected on, off or auto", v);
+    } else if (!strcmp(name, "app")) {
+        if (!strcmp(v, "server")) r->app = GP_APP_SERVER;
+        else if (!strcmp(v, "cli")) r->app = GP_APP_CLI;
+        else return gp_cli_usage_error(cli, "plan: --app '%s': expected server or cli", v);
+    } else if (!strcmp(name, "preset")) {
+        int p = gp_preset_from_name(v);
+        if (p < 0)
+            return gp_cli_usage_error(cli, "plan: --preset '%s': expected balanced, high_speed, more_context, "
+                                           "system_safe, ultra_performance or moe_optimized", v);
+        r->preset = (gp_preset)p;
+    } else if (!strcmp(name, "margin") || !strcmp(name, "ram-margin") || !strcmp(name, "ram_margin")) {
+        uint64_t b;
+        if (!gp_parse_size(v, &b))
+            return gp_cli_usage_error(cli, "plan: --%s '%s': expected a size like 1GiB", name, v);
+        if (!strcmp(name, "margin"))
+            r->margin = (int64_t)b;
+        else
+            r->ram_margin = (int64_t)b;
+    } else if (!strcmp(name, "target-vram-usage") || !strcmp(name, "target_vram_usage")) {
+        char *end;
+        double x = strtod(v, &end);
+        if (*end || !(x > 0 && x <= 1))
+            return gp_cli_usage_error(cli, "plan: --target-vram-usage '%s': expected a fraction in (0, 1]", v);
+        r->target_vram = x;
+    } else if (!strcmp(name, "gpu")) {
+        gp_error err;
+        if (gp_devices_add_gpu_spec(&pc->devs, v, &err) != GP_OK)
+            return gp_cli_usage_error(cli, "plan: %s", err.message);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int load_config(gp_cli *cli, plan_cli *pc, const char *path)
+{
+    char *text;
+    size_t len;
+    gp_error err;
+    if (gp_read_file(path, 1 << 20, &text, &len, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_USAGE;
+    }
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        fprintf(cli->err, "ggplace: %s: not a JSON object\n", path);
+        return GP_EXIT_USAGE;
+    }
+    int rc = 0;
+    cJSON *item;
+    cJSON_ArrayForEach(item, root) {
+        char buf[64];
+        const char *v = NULL;
+        if (cJSON_IsString(item))
+            v = item->valuestring;
+        else if (cJSON_IsNumber(item)) {
+            snprintf(buf, sizeof buf, "%.17g", item->valuedouble);
+            v = buf;
+        }
+        if (!strcmp(item->string, "gpu") && cJSON_IsArray(item)) {
+            cJSON *g;
+            cJSON_ArrayForEach(g, item) {
+                if (!cJSON_IsString(g) || (rc = set_option(cli, pc, "gpu", g->valuestring)) != 0)
+                    break;
+            }
+        } else if (!v) {
+            fprintf(cli->err, "ggplace: %s: key '%s' needs a string or a number\n", path, item->string);
+            rc = GP_EXIT_USAGE;
+        } else {
+            rc = set_option(cli, pc, item->string, v);
+            if (rc < 0) {
+                fprintf(cli->err, "ggplace: %s: unknown key '%s'\n", path, item->string);
+                rc = GP_EXIT_USAGE;
+            }
+        }
+        if (rc)
+            break;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int write_or_show(gp_cli *cli, const char *path, const char *data, bool dry_run, const char *what)
+{
+    if (dry_run) {
+        fprintf(cli->out, "--- %s (%s, not written) ---\n%s", what, path, data);
+        return GP_EXIT_OK;
+    }
+    gp_error err;
+    if (gp_write_file_atomic(path, data, strlen(data), true, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    return GP_EXIT_OK;
+}
+
+int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
+{
+    plan_cli pc;
+    memset(&pc, 0, sizeof pc);
+    gp_plan_request_default(&pc.req);
+    gp_devices_init(&pc.devs);
+    static const char *valued[] = {"ctx", "parallel", "kv", "fa", "app", "preset", "margin",
+                                   "ram-margin", "target-vram-usage", "gpu"};
+    /* --app first: llama.cpp defaults depend on it. */
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--app") && !strcmp(argv[i + 1], "cli"))
+            pc.req.pinned.app = pc.req.app = GP_APP_CLI;
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        bool handled = false;
+        if (!strncmp(a, "--", 2)) {
+            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
+                if (strcmp(a + 2, valued[k]) != 0)
+                    continue;
+                if (i + 1 >= argc)
+                    return gp_cli_usage_error(cli, "plan: %s needs a value", a);
+                int rc = set_option(cli, &pc, valued[k], argv[i + 1]);
+                if (rc)
+                    return rc;
+                i += 2;
+                handled = true;
+                break;
+            }
+        }
+        if (handled)
+            continue;
+        if (!strcmp(a, "--json")) pc.json = true;
+        else if (!strcmp(a, "--args")) pc.args = true;
+        else if (!strcmp(a, "--cmd")) pc.cmd = true;
+        else if (!strcmp(a, "--dry-run")) pc.dry_run = true;
+        else if (!strcmp(a, "--verbose")) pc.verbose = true;
+        else if (!strcmp(a, "--no-detect")) { /* described hardware only */ }
+        else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config")) {
+            if (i + 1 >= argc)
+                return gp_cli_usage_error(cli, "plan: %s needs a file name", a);
+            if (!strcmp(a, "--ot-file"))
+                pc.ot_file = argv[i + 1];
+            else if (!strcmp(a, "--analysis-file"))
+                pc.analysis_file = argv[i + 1];
+            else {
+                int rc = load_config(cli, &pc, argv[i + 1]);
+                if (rc)
+                    return rc;
+            }
+            i += 2;
+            continue;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            gp_error err;
+            if (gp_llama_args_apply(&pc.req.pinned, argc, argv, &i, &err) != GP_OK)
+                return gp_cli_usage_error(cli, "plan: %s", err.message);
+            continue;
+        } else {
+            if (pc.path)
+                return gp_cli_usage_error(cli, "plan: unexpected argument '%s' (only one MODEL)", a);
+            pc.path = a;
+        }
+        i++;
+    }
+    if (!pc.path && pc.req.pinned.model_path[0])
+        pc.path = pc.req.pinned.model_path;
+    if (!pc.path)
+        return gp_cli_usage_error(cli, "plan: missing MODEL (see ggplace help plan)");
+
+    gp_error err = {0};
+    gp_model *m = NULL;
+    if (gp_model_open(pc.path, &m, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    gp_plan plan;
+    if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        gp_model_close(&m);
+        return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
+    }
+    char **args = gp_plan_args(m, &plan);
+    char *cmd = render_cmd(pc.path, args);
+    int rc = GP_EXIT_OK;
+    if (pc.json) {
+        char *s = render_json(m, &pc.devs, &plan, args, cmd);
+        fprintf(cli->out, "%s\n", s ? s : "{}");
+        free(s);
+    } else if (pc.args) {
+        char *s = render_args(args);
+        fprintf(cli->out, "%s\n", s ? s : "");
+        free(s);
+    } else if (pc.cmd) {
+        fprintf(cli->out, "%s\n", cmd);
+    } else {
+        print_summary(cli->out, m, &pc.devs, &plan, cmd, pc.verbose);
+    }
+    if (pc.ot_file) {
+        char *s = render_ot(&plan);
+        rc = write_or_show(cli, pc.ot_file, s ? s : "", pc.dry_run, "-ot rules");
+        free(s);
+    }
+    if (rc == GP_EXIT_OK && pc.analysis_file) {
+        char *s = render_analysis(m, &pc.devs, &plan);
+        rc = write_or_show(cli, pc.analysis_file, s ? s : "", pc.dry_run, "tensor placement");
+        free(s);
+    }
+    free(cmd);
+    gp_plan_args_free(args);
+    gp_plan_free(&plan);
+    gp_model_close(&m);
+    return rc;
+}

@@ -1,0 +1,883 @@
+#include "plan/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf/types.h"
+#include "util/error.h"
+#include "util/units.h"
+
+/* ---- presets -------------------------------------------------------------- */
+
+static const char *preset_names[GP_PRESET_COUNT] = {
+    "balanced", "high_speed", "more_context", "system_safe", "ultra_performance", "moe_optimized",
+};
+
+const char *gp_preset_name(gp_preset p)
+{
+    return p < GP_PRESET_COUNT ? preset_names[p] : "balanced";
+}
+
+int gp_preset_from_name(const char *name)
+{
+    for (int i = 0; i < GP_PRESET_COUNT; i++)
+        if (strcmp(preset_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* What each preset means, in one table (documented in the README). */
+typedef struct preset_rules {
+    uint64_t default_ctx_cap;  /* default context: min(n_ctx_train, this) */
+    uint64_t gpu_margin;
+    uint64_t ram_margin;
+    const uint32_t *kv_types;  /* KV types tried when --kv auto */
+    size_t n_kv_types;
+    const uint32_t *ubatches;  /* micro-batch sizes tried */
+    size_t n_ubatches;
+    double context_speed_floor;/* more_context: keep decode >= this x the default plan's */
+} preset_rules;
+
+#define GiB (1024ull * 1024 * 1024)
+#define MiB (1024ull * 1024)
+
+static const uint32_t kv_f16[] = {GP_TYPE_F16};
+static const uint32_t kv_f16_q8[] = {GP_TYPE_F16, GP_TYPE_Q8_0};
+static const uint32_t kv_q8[] = {GP_TYPE_Q8_0};
+static const uint32_t kv_all[] = {GP_TYPE_F16, GP_TYPE_Q8_0, GP_TYPE_Q4_0};
+static const uint32_t ub_default[] = {512};
+static const uint32_t ub_wide[] = {512, 1024, 2048};
+
+static const preset_rules presets[GP_PRESET_COUNT] = {
+    [GP_PRESET_BALANCED] = {32768, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_default, 1, 0},
+    [GP_PRESET_HIGH_SPEED] = {8192, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_default, 1, 0},
+    [GP_PRESET_MORE_CONTEXT] = {0, 1 * GiB, 2 * GiB, kv_q8, 1, ub_default, 1, 0.8},
+    [GP_PRESET_SYSTEM_SAFE] = {8192, 2 * GiB, 4 * GiB, kv_f16, 1, ub_default, 1, 0},
+    [GP_PRESET_ULTRA_PERFORMANCE] = {32768, 512 * MiB, 1 * GiB, kv_all, 3, ub_wide, 3, 0},
+    [GP_PRESET_MOE_OPTIMIZED] = {32768, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_wide, 3, 0},
+};
+
+void gp_plan_request_default(gp_plan_request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->preset = GP_PRESET_BALANCED;
+    r->ctx = GP_PLAN_CTX_DEFAULT;
+    r->kv = -1;
+    r->fa = GP_FA_AUTO;
+    r->app = GP_APP_SERVER;
+    r->margin = -1;
+    r->ram_margin = -1;
+    gp_run_params_default(&r->pinned, GP_APP_SERVER);
+}
+
+/* ---- the search state ------------------------------------------------------- */
+
+typedef struct spill_unit {
+    uint64_t first, n;    /* a run of tensor indices in spill order */
+} spill_unit;
+
+typedef struct search {
+    const gp_model *m;
+    const gp_devices *d;
+    const gp_plan_request *req;
+    const preset_rules *rules;
+    uint64_t budget[GP_MAX_DEVICES];
+    uint32_t gpus[GP_MAX_DEVICES];
+    uint32_t n_gpu;
+    bool moe;
+    /* Spill order: tensors whose moving to the CPU keeps the KV on the GPU
+     * (routed experts for MoE, FFN matrices for dense), layer by layer. */
+    uint64_t *order;
+    uint64_t n_order;
+    spill_unit *units;
+    uint32_t n_units;
+    const char **names;
+    int32_t *want, *dflt;
+    uint32_t evaluated;
+    gp_error *err;
+} search;
+
+/* A configuration under evaluation. */
+typedef struct candidate {
+    gp_run_params params;
+    gp_mem_result mem;
+    bool has_mem;
+    gp_ot_rule *ot;
+    size_t n_ot;
+    gp_speed speed;
+    bool fits;
+    uint32_t spilled_units;
+    uint32_t cpu_layers;
+} candidate;
+
+static void candidate_free(candidate *c)
+{
+    if (c->has_mem)
+        gp_mem_result_free(&c->mem);
+    free(c->ot);
+    memset(c, 0, sizeof *c);
+}
+
+static void candidate_move(candidate *dst, candidate *src)
+{
+    candidate_free(dst);
+    *dst = *src;
+    memset(src, 0, sizeof *src);
+}
+
+static bool fits_budgets(const search *s, const gp_mem_result *r)
+{
+    for (uint32_t i = 0; i < s->d->n; i++)
+        if (gp_mem_device_total(&r->dev[i]) > s->budget[i])
+            return false;
+    return true;
+}
+
+static int role_rank(gp_role r)
+{
+    switch (r) {
+    case GP_ROLE_EXP_DOWN: case GP_ROLE_FFN_DOWN: return 0;
+    case GP_ROLE_EXP_UP: case GP_ROLE_FFN_UP: return 1;
+    case GP_ROLE_EXP_GATE: case GP_ROLE_FFN_GATE: return 2;
+    case GP_ROLE_EXP_GATE_UP: case GP_ROLE_FFN_GATE_UP: return 3;
+    default: return -1;
+    }
+}
+
+static bool spillable(const search *s, const gp_tensor *t)
+{
+    if (t->layer < 0 || s->m->layers[t->layer].nextn)
+        return false;
+    if (s->moe)
+        return gp_role_is_expert(t->role);
+    return t->role == GP_ROLE_FFN_UP || t->role == GP_ROLE_FFN_GATE ||
+           t->role == GP_ROLE_FFN_DOWN || t->role == GP_ROLE_FFN_GATE_UP;
+}
+
+/* qsort has no context argument; the model being sorted is held here for
+ * the duration of one sort. */
+static const gp_model *cmp_model;
+static int cmp_spill(const void *a, const void *b)
+{
+    const gp_tensor *x = &cmp_model->tensors[*(const uint64_t *)a];
+    const gp_tensor *y = &cmp_model->tensors[*(const uint64_t *)b];
+    if (x->layer != y->layer)
+        return x->layer < y->layer ? -1 : 1;
+    int rx = role_rank(x->role), ry = role_rank(y->role);
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return strcmp(x->info->name, y->info->name);
+}
+
+static gp_status search_init(search *s, const gp_model *m, const gp_devices *d,
+                             const gp_plan_request *req, gp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->d = d;
+    s->req = req;
+    s->err = err;
+    s->rules = &presets[req->preset < GP_PRESET_COUNT ? req->preset : 0];
+    s->moe = m->hp.n_expert > 0;
+    uint64_t margin = req->margin >= 0 ? (uint64_t)req->margin : s->rules->gpu_margin;
+    uint64_t ram_margin = req->ram_margin >= 0 ? (uint64_t)req->ram_margin : s->rules->ram_margin;
+    for (uint32_t i = 0; i < d->n; i++) {
+        const gp_device *dev = &d->dev[i];
+        uint64_t avail = dev->free ? dev->free : dev->total;
+        uint64_t mg = i == 0 ? ram_margin : margin;
+        if (avail == 0) {
+            s->budget[i] = UINT64_MAX; /* unknown: not a constraint */
+            continue;
+        }
+        s->budget[i] = avail > mg ? avail - mg : 0;
+        if (i > 0 && req->target_vram > 0 && dev->total) {
+            uint64_t cap = (uint64_t)((double)dev->total * req->target_vram);
+            if (cap < s->budget[i])
+                s->budget[i] = cap;
+        }
+        if (gp_device_is_gpu(dev))
+            s->gpus[s->n_gpu++] = i;
+    }
+    s->names = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *s->names);
+    s->want = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *s->want);
+    s->dflt = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *s->dflt);
+    s->order = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *s->order);
+    s->units = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *s->units);
+    if (!s->names || !s->want || !s->dflt || !s->order || !s->units)
+        return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        s->names[t] = m->tensors[t].info->name;
+        if (spillable(s, &m->tensors[t]))
+            s->order[s->n_order++] = t;
+    }
+    cmp_model = m;
+    qsort(s->order, s->n_order, sizeof *s->order, cmp_spill);
+    /* Units: all tensors of one (layer, role) together (weight and bias). */
+    for (uint64_t i = 0; i < s->n_order;) {
+        const gp_tensor *t = &m->tensors[s->order[i]];
+        uint64_t j = i + 1;
+        while (j < s->n_order && m->tensors[s->order[j]].layer == t->layer &&
+               role_rank(m->tensors[s->order[j]].role) == role_rank(t->role))
+            j++;
+        s->units[s->n_units++] = (spill_unit){i, j - i};
+        i = j;
+    }
+    return GP_OK;
+}
+
+static void search_free(search *s)
+{
+    free(s->names);
+    free(s->want);
+    free(s->dflt);
+    free(s->order);
+    free(s->units);
+}
+
+/* Splits the layers (and the output layer) between GPUs in proportion to
+ * their budgets, never above a budget: -ts as whole-layer counts. */
+static bool pack_layers(search *s, const gp_run_params *base, const gp_ctx_shape *c,
+                        uint32_t spilled, uint32_t cpu_layers, const uint64_t *reserve,
+                        float *ts)
+{
+    const gp_model *m = s->m;
+    uint32_t n_units = m->hp.n_layer_all + 1;
+    uint64_t *bytes = calloc(n_units, sizeof *bytes);
+    if (!bytes)
+        return false;
+    bool *spilled_t = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *spilled_t);
+    if (!spilled_t) {
+        free(bytes);
+        return false;
+    }
+    for (uint32_t u = 0; u < spilled && u < s->n_units; u++)
+        for (uint64_t k = 0; k < s->units[u].n; k++)
+            spilled_t[s->order[s->units[u].first + k]] = true;
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        const gp_tensor *ten = &m->tensors[t];
+        if (spilled_t[t] || ten->role == GP_ROLE_TOKEN_EMBD)
+            continue;
+        if (ten->layer >= 0) {
+            if (!m->layers[ten->layer].nextn)
+                bytes[ten->layer] += ten->info->bytes;
+        } else {
+            bytes[n_units - 1] += ten->info->bytes;
+        }
+    }
+    for (uint32_t il = 0; il < m->hp.n_layer_all; il++) {
+        uint64_t ctxb = 0;
+        gp_mem_layer_context(m, base, c, il, &ctxb, NULL);
+        bytes[il] += ctxb;
+    }
+    free(spilled_t);
+
+    uint64_t total = 0, cap_sum = 0;
+    uint64_t cap[GP_MAX_DEVICES];
+    for (uint32_t g = 0; g < s->n_gpu; g++) {
+        uint64_t b = s->budget[s->gpus[g]];
+        cap[g] = b > reserve[g] ? b - reserve[g] : 0;
+        cap_sum += cap[g];
+    }
+    for (uint32_t u = cpu_layers; u < n_units; u++)
+        total += bytes[u];
+    uint32_t counts[GP_MAX_DEVICES] = {0};
+    uint64_t fill[GP_MAX_DEVICES] = {0};
+    bool ok = total <= cap_sum;
+    /* Proportional split: a layer goes to the GPU whose share of the total
+     * holds the layer's midpoint, so every GPU gets its part. */
+    if (ok) {
+        double before = 0;
+        for (uint32_t u = cpu_layers; u < n_units; u++) {
+            double mid = before + (double)bytes[u] / 2.0;
+            double edge = 0;
+            uint32_t g = 0;
+            for (; g + 1 < s->n_gpu; g++) {
+                edge += (double)total * (double)cap[g] / (double)cap_sum;
+                if (mid < edge)
+                    break;
+            }
+            fill[g] += bytes[u];
+            counts[g]++;
+            before += (double)bytes[u];
+        }
+        for (uint32_t g = 0; g < s->n_gpu; g++)
+            ok = ok && fill[g] <= cap[g];
+    }
+    /* Otherwise fill the GPUs in order, each up to its budget. */
+    if (!ok && total <= cap_sum) {
+        memset(counts, 0, sizeof counts);
+        memset(fill, 0, sizeof fill);
+        uint32_t g = 0;
+        ok = true;
+        for (uint32_t u = cpu_layers; u < n_units && ok; u++) {
+            while (fill[g] + bytes[u] > cap[g] && ok) {
+                if (g + 1 >= s->n_gpu)
+                    ok = false;
+                else
+                    g++;
+            }
+            if (ok) {
+                fill[g] += bytes[u];
+                counts[g]++;
+            }
+        }
+    }
+    free(bytes);
+    for (uint32_t k = 0; k < s->n_gpu; k++)
+        ts[k] = (float)counts[k];
+    return ok;
+}
+
+/* Builds the flags for (spill, cpu layers, split), proves the -ot rules and
+ * measures the memory and speed of exactly those flags. */
+static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled, uint32_t cpu_layers,
+                          candidate *out)
+{
+    const gp_model *m = s->m;
+    memset(out, 0, sizeof *out);
+    out->params = *base;
+    out->spilled_units = spilled;
+    out->cpu_layers = cpu_layers;
+    gp_run_params *p = &out->params;
+    s->evaluated++;
+
+    gp_ctx_shape c;
+    gp_status st = gp_ctx_resolve(m, p, &c, s->err);
+    if (st != GP_OK)
+        return st;
+    if (s->n_gpu > 0) {
+        p->n_gpu_layers = (int32_t)(m->hp.n_layer_all + 1 - cpu_layers);
+        p->n_overrides = 0;
+        /* Two passes: the first learns each GPU's compute buffer. */
+        uint64_t reserve[GP_MAX_DEVICES] = {0};
+        for (int pass = 0; pass < 2; pass++) {
+            float ts[GP_MAX_DEVICES];
+            bool packed = pack_layers(s, p, &c, spilled, cpu_layers, reserve, ts);
+            if (!packed)
+                return GP_OK; /* does not fit: out->fits stays false */
+            if (s->n_gpu > 1) {
+                p->n_tensor_split = s->n_gpu;
+                memcpy(p->tensor_split, ts, sizeof(float) * s->n_gpu);
+                bool any = false;
+                for (uint32_t g = 0; g < s->n_gpu; g++)
+                    any = any || ts[g] > 0;
+                if (!any)
+                    p->n_tensor_split = 0;
+            }
+            /* Default placement of these flags, then what we want moved. */
+            gp_placement pl;
+            gp_run_params probe = *p;
+            probe.n_overrides = 0;
+            if ((st = gp_place(m, &probe, s->d, &pl, s->err)) != GP_OK)
+                return st;
+            memcpy(s->dflt, pl.tensor_dev, m->n_tensors * sizeof *s->dflt);
+            memcpy(s->want, pl.tensor_dev, m->n_tensors * sizeof *s->want);
+            gp_placement_free(&pl);
+            for (uint32_t u = 0; u < spilled && u < s->n_units; u++)
+                for (uint64_t k = 0; k < s->units[u].n; k++) {
+                    uint64_t t = s->order[s->units[u].first + k];
+                    if (s->want[t] >= 0)
+                        s->want[t] = 0;
+                }
+            const char *dev_names[GP_MAX_DEVICES];
+            for (uint32_t i = 0; i < s->d->n; i++)
+                dev_names[i] = s->d->dev[i].name;
+            gp_ot_request rq = {s->names, m->n_tensors, s->want, s->dflt, dev_names, s->d->n};
+            free(out->ot);
+            out->ot = NULL;
+            if ((st = gp_ot_build(&rq, &out->ot, &out->n_ot, s->err)) != GP_OK)
+                return st;
+            if (out->n_ot > GP_MAX_OVERRIDES)
+                return gp_fail(s->err, GP_ERR_CONFIG, m->path, "too many tensor overrides");
+            p->n_overrides = (uint32_t)out->n_ot;
+            for (size_t i = 0; i < out->n_ot; i++) {
+                snprintf(p->overrides[i].pattern, sizeof p->overrides[i].pattern, "%s", out->ot[i].pattern);
+                snprintf(p->overrides[i].buft, sizeof p->overrides[i].buft, "%s", out->ot[i].buft);
+            }
+            if (out->has_mem)
+                gp_mem_result_free(&out->mem);
+            if ((st = gp_mem_estimate(m, p, s->d, &out->mem, s->err)) != GP_OK)
+                return st;
+            out->has_mem = true;
+            for (uint32_t g = 0; g < s->n_gpu; g++)
+                reserve[g] = out->mem.dev[s->gpus[g]].compute;
+            if (fits_budgets(s, &out->mem))
+                break;
+        }
+        /* The emitted flags must give exactly the intended placement. */
+        for (uint64_t t = 0; t < m->n_tensors; t++)
+            if (out->mem.placement.tensor_dev[t] != s->want[t])
+                return gp_fail(s->err, GP_ERR_CONFIG, m->path,
+                               "internal check failed: -ot rules place '%s' elsewhere than planned",
+                               m->tensors[t].info->name);
+    } else {
+        p->n_gpu_layers = 0;
+        if ((st = gp_mem_estimate(m, p, s->d, &out->mem, s->err)) != GP_OK)
+            return st;
+        out->has_mem = true;
+    }
+    out->fits = fits_budgets(s, &out->mem);
+    gp_speed_predict(m, p, s->d, &out->mem, &out->speed);
+    return GP_OK;
+}
+
+/* The least spill that fits for a base configuration: experts / FFN
+ * matrices first (caches stay on the GPU), whole layers last. */
+static gp_status best_placement(search *s, const gp_run_params *base, candidate *best)
+{
+    memset(best, 0, sizeof *best);
+    candidate c;
+    gp_status st;
+    bool pinned = base->user_set_ngl || base->user_set_ts || base->user_set_ot || s->n_gpu == 0;
+    if (pinned) {
+        /* The user's placement (or no GPU): evaluate it as given. */
+        memset(&c, 0, sizeof c);
+        c.params = *base;
+        s->evaluated++;
+        if ((st = gp_mem_estimate(s->m, base, s->d, &c.mem, s->err)) != GP_OK)
+            return st;
+        c.has_mem = true;
+        c.fits = fits_budgets(s, &c.mem);
+        gp_speed_predict(s->m, base, s->d, &c.mem, &c.speed);
+        candidate_move(best, &c);
+        return GP_OK;
+    }
+    /* Everything on GPUs? */
+    if ((st = evaluate(s, base, 0, 0, &c)) != GP_OK) {
+        candidate_free(&c);
+        return st;
+    }
+    if (c.fits) {
+        candidate_move(best, &c);
+        return GP_OK;
+    }
+    candidate_free(&c);
+    /* Binary search the fewest spilled units that fit. */
+    uint32_t lo = 1, hi = s->n_units;
+    candidate found = {0};
+    if (s->n_units > 0) {
+        if ((st = evaluate(s, base, hi, 0, &c)) != GP_OK) {
+            candidate_free(&c);
+            return st;
+        }
+        if (c.fits) {
+            candidate_move(&found, &c);
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if ((st = evaluate(s, base, mid, 0, &c)) != GP_OK) {
+                    candidate_free(&c);
+                    candidate_free(&found);
+                    return st;
+                }
+                if (c.fits) {
+                    candidate_move(&found, &c);
+                    hi = mid;
+                } else {
+                    candidate_free(&c);
+                    lo = mid + 1;
+                }
+            }
+        } else {
+            candidate_free(&c);
+        }
+    }
+    /* Dense models may run faster with whole layers on the CPU than with
+     * their FFN matrices there; MoE models only get here when every expert
+     * is already on the CPU. */
+    bool try_layers = !found.fits || !s->moe;
+    candidate layers = {0};
+    if (try_layers) {
+        uint32_t spill = s->moe || !found.fits ? s->n_units : 0;
+        uint32_t llo = 1, lhi = s->m->hp.n_layer_all + 1;
+        while (llo < lhi) {
+            uint32_t mid = llo + (lhi - llo) / 2;
+            if ((st = evaluate(s, base, spill, mid, &c)) != GP_OK) {
+                candidate_free(&c);
+                candidate_free(&found);
+                candidate_free(&layers);
+                return st;
+            }
+            if (c.fits) {
+                candidate_move(&layers, &c);
+                lhi = mid;
+            } else {
+                candidate_free(&c);
+                llo = mid + 1;
+            }
+        }
+        if (!layers.fits) {
+            if ((st = evaluate(s, base, spill, s->m->hp.n_layer_all + 1, &c)) != GP_OK) {
+                candidate_free(&c);
+                candidate_free(&found);
+                return st;
+            }
+            if (c.fits)
+                candidate_move(&layers, &c);
+            else
+                candidate_free(&c);
+        }
+    }
+    if (found.fits && (!layers.fits || found.speed.decode_tps >= layers.speed.decode_tps)) {
+        candidate_move(best, &found);
+        candidate_free(&layers);
+    } else if (layers.fits) {
+        candidate_move(best, &layers);
+        candidate_free(&found);
+    } else {
+        candidate_free(&found);
+        candidate_free(&layers);
+        best->fits = false;
+    }
+    return GP_OK;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+static void why(gp_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why(gp_plan *p, const char *fmt, ...)
+{
+    if (p->n_why >= GP_PLAN_MAX_WHY)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->why[p->n_why++], sizeof p->why[0], fmt, ap);
+    va_end(ap);
+}
+
+void gp_plan_free(gp_plan *p)
+{
+    gp_mem_result_free(&p->mem);
+    free(p->ot);
+    memset(p, 0, sizeof *p);
+}
+
+static bool is_quantized(uint32_t t)
+{
+    return t != GP_TYPE_F16 && t != GP_TYPE_F32 && t != GP_TYPE_BF16;
+}
+
+/* The best placement for one (context, KV type, micro-batch). */
+static gp_status plan_at(search *s, uint64_t ctx, uint32_t kv_k, uint32_t kv_v, uint32_t ubatch,
+                         candidate *out)
+{
+    const gp_plan_request *req = s->req;
+    gp_run_params base = req->pinned;
+    base.app = req->app;
+    base.n_ctx = (int64_t)ctx;
+    base.type_k = kv_k;
+    base.type_v = kv_v;
+    if (!base.user_set_np) {
+        base.n_parallel = req->parallel > 0 ? req->parallel : 1;
+    }
+    if (!base.user_set_fa)
+        base.flash_attn = req->fa == GP_FA_AUTO ? GP_FA_ON : req->fa;
+    if (is_quantized(kv_v) && base.flash_attn == GP_FA_OFF && !base.user_set_fa)
+        base.flash_attn = GP_FA_ON;
+    if (!base.user_set_ub) {
+        base.n_ubatch = ubatch;
+        if (!base.user_set_b && base.n_batch < ubatch)
+            base.n_batch = ubatch;
+    }
+    return best_placement(s, &base, out);
+}
+
+typedef struct choice {
+    uint32_t kv_k, kv_v, ubatch;
+} choice;
+
+/* Searches KV types and micro-batches at one context; keeps the fastest
+ * fitting plan (decode first, prefill to break near-ties). */
+static gp_status best_at_ctx(search *s, uint64_t ctx, const choice *choices, size_t n_choices,
+                             candidate *best)
+{
+    memset(best, 0, sizeof *best);
+    for (size_t i = 0; i < n_choices; i++) {
+        candidate c;
+        gp_status st = plan_at(s, ctx, choices[i].kv_k, choices[i].kv_v, choices[i].ubatch, &c);
+        if (st == GP_ERR_CONFIG) {
+            /* A combination llama.cpp refuses (e.g. a cache type that does
+             * not divide the heads): skip it. */
+            candidate_free(&c);
+            continue;
+        }
+        if (st != GP_OK) {
+            candidate_free(&c);
+            candidate_free(best);
+            return st;
+        }
+        if (!c.fits) {
+            candidate_free(&c);
+            continue;
+        }
+        /* f16 first: a quantized cache (a small quality cost) is chosen only
+         * when the f16 plan has to move weights off the GPUs and the
+         * quantized one decodes at least 5 % faster; ultra_performance takes
+         * whatever is fastest. */
+        bool better = !best->fits;
+        if (best->fits) {
+            double a = c.speed.decode_tps, b = best->speed.decode_tps;
+            bool c_quant = is_quantized(c.params.type_k), b_quant = is_quantized(best->params.type_k);
+            bool ultra = s->req->preset == GP_PRESET_ULTRA_PERFORMANCE;
+            bool b_spills = best->spilled_units > 0 || best->cpu_layers > 0;
+            if (c_quant != b_quant && !ultra) {
+                if (c_quant)
+                    better = b_spills && a > b * 1.05;
+                else
+                    better = !(c.spilled_units > 0 || c.cpu_layers > 0) || a * 1.05 >= b;
+            } else {
+                better = a > b * 1.0001 ||
+                         (a >= b * 0.9999 && c.speed.prefill_tps > best->speed.prefill_tps * 1.02);
+            }
+        }
+        if (better)
+            candidate_move(best, &c);
+        else
+            candidate_free(&c);
+    }
+    return GP_OK;
+}
+
+gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                       gp_plan *out, gp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    search s;
+    gp_status st = search_init(&s, m, d, req, err);
+    if (st != GP_OK) {
+        search_free(&s);
+        return st;
+    }
+    /* The choices: KV types and micro-batches the preset allows, unless pinned. */
+    choice choices[16];
+    size_t n_choices = 0;
+    const preset_rules *pr = s.rules;
+    uint32_t kv_list[4];
+    size_t n_kv = 0;
+    if (req->pinned.user_set_ctk || req->pinned.user_set_ctv) {
+        kv_list[n_kv++] = UINT32_MAX; /* use the pinned pair */
+    } else if (req->kv >= 0) {
+        kv_list[n_kv++] = (uint32_t)req->kv;
+    } else {
+        for (size_t i = 0; i < pr->n_kv_types; i++)
+            kv_list[n_kv++] = pr->kv_types[i];
+    }
+    size_t n_ub = req->pinned.user_set_ub ? 1 : pr->n_ubatches;
+    for (size_t k = 0; k < n_kv; k++)
+        for (size_t u = 0; u < n_ub && n_choices < 16; u++) {
+            choice *c = &choices[n_choices++];
+            c->kv_k = kv_list[k] == UINT32_MAX ? req->pinned.type_k : kv_list[k];
+            c->kv_v = kv_list[k] == UINT32_MAX ? req->pinned.type_v : kv_list[k];
+            c->ubatch = req->pinned.user_set_ub ? req->pinned.n_ubatch : pr->ubatches[u];
+        }
+
+    uint64_t train = m->hp.n_ctx_train ? m->hp.n_ctx_train : 4096;
+    candidate best = {0};
+    uint64_t ctx;
+    if (req->pinned.user_set_ctx && req->pinned.n_ctx > 0) {
+        ctx = (uint64_t)req->pinned.n_ctx;
+        st = best_at_ctx(&s, ctx, choices, n_choices, &best);
+        why(out, "context %llu: pinned by -c", (unsigned long long)ctx);
+    } else if (req->ctx > 0) {
+        ctx = (uint64_t)req->ctx;
+        st = best_at_ctx(&s, ctx, choices, n_choices, &best);
+        why(out, "context %llu: asked for with --ctx", (unsigned long long)ctx);
+    } else {
+        uint64_t cap = pr->default_ctx_cap ? pr->default_ctx_cap : train;
+        uint64_t dflt = train < cap ? train : cap;
+        bool want_max = req->ctx == GP_PLAN_CTX_MAX || req->preset == GP_PRESET_MORE_CONTEXT;
+        /* The preset's context, shrunk (not below 4096) while nothing fits. */
+        ctx = dflt;
+        for (;;) {
+            st = best_at_ctx(&s, ctx, choices, n_choices, &best);
+            if (st != GP_OK || best.fits || ctx <= 4096 || ctx <= 256)
+                break;
+            candidate_free(&best);
+            ctx = ctx / 2 < 4096 ? 4096 : ctx / 2;
+            ctx = (ctx + 255) / 256 * 256;
+        }
+        if (st == GP_OK && best.fits && ctx != dflt)
+            why(out, "context %llu: the preset's %llu does not fit", (unsigned long long)ctx,
+                (unsigned long long)dflt);
+        else if (st == GP_OK && best.fits && !want_max)
+            why(out, "context %llu: preset %s (training context %llu)", (unsigned long long)ctx,
+                gp_preset_name(req->preset), (unsigned long long)train);
+        if (st == GP_OK && best.fits && want_max) {
+            /* Largest multiple of 256 up to the training context that fits
+             * (more_context: while decode stays above the preset's floor). */
+            double floor_tps = req->preset == GP_PRESET_MORE_CONTEXT && req->ctx != GP_PLAN_CTX_MAX
+                                   ? best.speed.decode_tps * pr->context_speed_floor : 0;
+            uint64_t lo = ctx / 256, hi = (train + 255) / 256;
+            while (lo < hi && st == GP_OK) {
+                uint64_t mid = lo + (hi - lo + 1) / 2;
+                candidate c;
+                st = best_at_ctx(&s, mid * 256, choices, n_choices, &c);
+                if (st == GP_OK && c.fits && c.speed.decode_tps >= floor_tps) {
+                    candidate_move(&best, &c);
+                    lo = mid;
+                } else {
+                    candidate_free(&c);
+                    hi = mid - 1;
+                }
+            }
+            ctx = lo * 256;
+            if (ctx > train)
+                ctx = train;
+            why(out, "context %llu: the largest that fits%s", (unsigned long long)ctx,
+                floor_tps > 0 ? " while decode stays within 80 % of the default plan" : "");
+        }
+    }
+    if (st != GP_OK) {
+        candidate_free(&best);
+        search_free(&s);
+        return st;
+    }
+    if (!best.fits) {
+        candidate_free(&best);
+        search_free(&s);
+        return gp_fail(err, GP_ERR_CONFIG, m->path,
+                       "does not fit: even with every layer on the CPU, %llu tokens of context need more memory than the budgets allow",
+                       (unsigned long long)ctx);
+    }
+    out->params = best.params;
+    out->mem = best.mem;
+    best.has_mem = false;
+    out->ot = best.ot;
+    out->n_ot = best.n_ot;
+    best.ot = NULL;
+    out->speed = best.speed;
+    memcpy(out->budget, s.budget, sizeof out->budget);
+    out->n_evaluated = s.evaluated;
+
+    /* Why, in one line per decision. */
+    const gp_run_params *p = &out->params;
+    if (is_quantized(p->type_k))
+        why(out, "KV cache %s: %s", gp_type_get(p->type_k)->name,
+            req->kv >= 0 || p->user_set_ctk ? "asked for"
+            : req->preset == GP_PRESET_MORE_CONTEXT ? "half the bytes of f16 per token, for more context"
+            : "with f16 the weights would not all fit on the GPUs; this decodes faster");
+    if (s.n_gpu == 0) {
+        why(out, "no GPU: everything runs on the CPU");
+    } else if (best.cpu_layers > 0) {
+        why(out, "%u of %u layers on the CPU with their KV cache: the rest does not fit on the GPUs",
+            best.cpu_layers, m->hp.n_layer_all + 1);
+    } else if (best.spilled_units > 0) {
+        why(out, "%u %s tensors on the CPU (layers %d..%d); attention and every KV layer stay on the GPUs",
+            best.spilled_units, s.moe ? "routed-expert" : "FFN",
+            m->tensors[s.order[s.units[0].first]].layer,
+            m->tensors[s.order[s.units[best.spilled_units - 1].first]].layer);
+    } else if (!(p->user_set_ngl || p->user_set_ts || p->user_set_ot)) {
+        why(out, "every layer fits on the GPU%s", s.n_gpu > 1 ? "s" : "");
+    }
+    if (s.n_gpu > 1 && p->n_tensor_split)
+        why(out, "layers split between %u GPUs in proportion to their free memory", s.n_gpu);
+    if (p->user_set_ngl || p->user_set_ts || p->user_set_ot)
+        why(out, "placement pinned by the given -ngl/-ts/-ot");
+    if (p->n_ubatch != 512)
+        why(out, "micro-batch %u: faster prefill with CPU-held weights and it fits", p->n_ubatch);
+    /* Threads: physical cores, when known. */
+    out->threads = 0;
+    search_free(&s);
+    candidate_free(&best);
+    return GP_OK;
+}
+
+/* ---- flags ------------------------------------------------------------------ */
+
+static void push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+    if (*n + 2 > *cap) {
+        *cap = *cap ? 2 * *cap : 32;
+        *v = realloc(*v, *cap * sizeof **v);
+        if (!*v)
+            abort();
+    }
+    (*v)[(*n)++] = strdup(s);
+    (*v)[*n] = NULL;
+}
+
+char **gp_plan_args(const gp_model *m, const gp_plan *p)
+{
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    char buf[640];
+    const gp_run_params *r = &p->params;
+    const gp_ctx_shape *c = &p->mem.ctx;
+    push(&v, &n, &cap, "-c");
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)c->n_ctx_req);
+    push(&v, &n, &cap, buf);
+    push(&v, &n, &cap, "-np");
+    snprintf(buf, sizeof buf, "%u", c->n_seq);
+    push(&v, &n, &cap, buf);
+    if (r->kv_unified > 0)
+        push(&v, &n, &cap, "-kvu");
+    push(&v, &n, &cap, "-fa");
+    push(&v, &n, &cap, c->flash_attn ? "on" : "off");
+    if (r->type_k != GP_TYPE_F16 || r->user_set_ctk) {
+        push(&v, &n, &cap, "-ctk");
+        push(&v, &n, &cap, gp_type_get(r->type_k)->name);
+    }
+    if (r->type_v != GP_TYPE_F16 || r->user_set_ctv) {
+        push(&v, &n, &cap, "-ctv");
+        push(&v, &n, &cap, gp_type_get(r->type_v)->name);
+    }
+    if (r->swa_full)
+        push(&v, &n, &cap, "--swa-full");
+    if (r->n_batch != 2048 || r->user_set_b) {
+        push(&v, &n, &cap, "-b");
+        snprintf(buf, sizeof buf, "%u", r->n_batch);
+        push(&v, &n, &cap, buf);
+    }
+    if (r->n_ubatch != 512 || r->user_set_ub) {
+        push(&v, &n, &cap, "-ub");
+        snprintf(buf, sizeof buf, "%u", r->n_ubatch);
+        push(&v, &n, &cap, buf);
+    }
+    push(&v, &n, &cap, "-ngl");
+    if (p->mem.placement.n_gpu_layers == 0)
+        push(&v, &n, &cap, "0");
+    else if (r->n_gpu_layers == GP_NGL_ALL || r->n_gpu_layers == GP_NGL_AUTO ||
+        (uint32_t)r->n_gpu_layers >= m->hp.n_layer_all + 1)
+        push(&v, &n, &cap, "all");
+    else {
+        snprintf(buf, sizeof buf, "%d", r->n_gpu_layers);
+        push(&v, &n, &cap, buf);
+    }
+    if (r->split_mode == GP_SPLIT_NONE) {
+        push(&v, &n, &cap, "-sm");
+        push(&v, &n, &cap, "none");
+        push(&v, &n, &cap, "-mg");
+        snprintf(buf, sizeof buf, "%d", r->main_gpu);
+        push(&v, &n, &cap, buf);
+    }
+    if (r->n_tensor_split) {
+        size_t pos = 0;
+        for (uint32_t i = 0; i < r->n_tensor_split && pos < sizeof buf; i++)
+            pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%s%g", i ? "," : "", (double)r->tensor_split[i]);
+        push(&v, &n, &cap, "-ts");
+        push(&v, &n, &cap, buf);
+    }
+    for (uint32_t i = 0; i < r->n_overrides; i++) {
+        push(&v, &n, &cap, "-ot");
+        snprintf(buf, sizeof buf, "%s=%s", r->overrides[i].pattern, r->overrides[i].buft);
+        push(&v, &n, &cap, buf);
+    }
+    if (r->no_kv_offload)
+        push(&v, &n, &cap, "-nkvo");
+    if (p->threads) {
+        push(&v, &n, &cap, "-t");
+        snprintf(buf, sizeof buf, "%u", p->threads);
+        push(&v, &n, &cap, buf);
+    }
+    return v;
+}
+
+void gp_plan_args_free(char **args)
+{
+    if (!args)
+        return;
+    for (char **a = args; *a; a++)
+        free(*a);
+    free(args);
+}

@@ -1,0 +1,76 @@
+/*
+ * The planner: the fastest llama.cpp settings that fit.
+ *
+ * A plan is a set of llama-server flags (context, KV type, flash attention,
+ * batch sizes, slots, threads, -ngl/-ts/-ot) whose memory, computed by the
+ * memory model from exactly those flags, fits every device's budget, chosen
+ * for predicted speed among the placements that fit.
+ */
+#ifndef GP_PLAN_PLAN_H
+#define GP_PLAN_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emit/ot_regex.h"
+#include "hw/device.h"
+#include "memory/mem.h"
+#include "model/model.h"
+#include "plan/speed.h"
+
+typedef enum gp_preset {
+    GP_PRESET_BALANCED = 0,
+    GP_PRESET_HIGH_SPEED,
+    GP_PRESET_MORE_CONTEXT,
+    GP_PRESET_SYSTEM_SAFE,
+    GP_PRESET_ULTRA_PERFORMANCE,
+    GP_PRESET_MOE_OPTIMIZED,
+    GP_PRESET_COUNT
+} gp_preset;
+
+const char *gp_preset_name(gp_preset p);
+int gp_preset_from_name(const char *name);
+
+#define GP_PLAN_CTX_DEFAULT (-1)
+#define GP_PLAN_CTX_MAX 0
+
+typedef struct gp_plan_request {
+    gp_preset preset;
+    int64_t ctx;          /* GP_PLAN_CTX_DEFAULT, GP_PLAN_CTX_MAX, or tokens */
+    int32_t parallel;     /* slots; 0 = preset default (1) */
+    int kv;               /* -1 auto, else a ggml type id used for K and V */
+    gp_flash_attn fa;
+    gp_app app;
+    int64_t margin;       /* bytes kept free per GPU; -1 = preset default */
+    int64_t ram_margin;   /* bytes kept free in RAM; -1 = preset default */
+    double target_vram;   /* 0, or the fraction of each GPU's memory to use at most */
+    gp_run_params pinned; /* the user's llama.cpp flags; user_set_* marks what is pinned */
+} gp_plan_request;
+
+void gp_plan_request_default(gp_plan_request *r);
+
+#define GP_PLAN_MAX_WHY 16
+
+typedef struct gp_plan {
+    gp_run_params params;     /* the flags, overrides included */
+    gp_mem_result mem;        /* memory of exactly these flags (owns placement) */
+    gp_speed speed;
+    uint64_t budget[GP_MAX_DEVICES]; /* bytes each device may use; UINT64_MAX = unknown */
+    gp_ot_rule *ot;           /* the -ot rules, also copied into params.overrides */
+    size_t n_ot;
+    uint32_t threads;         /* -t, 0 when unknown */
+    char why[GP_PLAN_MAX_WHY][200];
+    uint32_t n_why;
+    uint32_t n_evaluated;     /* configurations the search evaluated */
+} gp_plan;
+
+gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                       gp_plan *out, gp_error *err);
+void gp_plan_free(gp_plan *p);
+
+/* The plan's llama.cpp flags as argv strings (malloc'd array of malloc'd
+ * strings, NULL-terminated); the model path is not included. */
+char **gp_plan_args(const gp_model *m, const gp_plan *p);
+void gp_plan_args_free(char **args);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * The speed model: predicted decode and prefill tokens per second of a
+ * placement, from the bytes each device reads per token over its memory
+ * bandwidth (decode is memory-bound), the FLOPs each device runs per batch
+ * (prefill is compute-bound), and the traffic between devices.
+ *
+ * Decode, per token:
+ *   t_dev   = (weights read on dev + KV read on dev) / (bandwidth_dev * eff_dev)
+ *             weights read = dense tensors in full + routed experts scaled by
+ *             n_expert_used / n_expert (uniform routing); token_embd reads one row;
+ *             KV read = cells attended at the assumed depth (half the context
+ *             per sequence, the window for sliding layers) x bytes per cell
+ *   t_hop   = per change of device along the layer order: latency + activation
+ *             bytes (n_embd x 4) / link bandwidth (PCIe, or the network for RPC)
+ *   t_layer = a fixed per-layer launch / synchronisation cost per device kind
+ *   decode  = 1 / (sum t_dev + sum t_hop + sum t_layer)
+ * Prefill, per micro-batch of U tokens:
+ *   t_dev   = FLOPs on dev / (peak_dev * eff_dev), FLOPs = 2 x weight elements x U
+ *             (experts: x n_used / n_expert) + attention 4 x depth x head dims x U;
+ *   op offload (CUDA/ROCm/Vulkan, U >= 32): matmuls of CPU-held weights run on
+ *             the GPU after the weights cross PCIe: bytes / PCIe bandwidth
+ *   prefill = U / (sum t_dev + hops)
+ * Efficiencies (eff) are per device kind; measured calibrations replace them.
+ */
+#ifndef GP_PLAN_SPEED_H
+#define GP_PLAN_SPEED_H
+
+#include "hw/device.h"
+#include "memory/mem.h"
+#include "model/model.h"
+
+/* What the speed model knows of one device; defaults fill what detection
+ * and descriptions leave unknown. */
+typedef struct gp_speed_device {
+    double mem_bw;        /* bytes/s of memory read bandwidth */
+    double flops;         /* peak dense FLOP/s for the matmuls llama.cpp runs */
+    double link_bw;       /* bytes/s to the host (PCIe) or over the network (RPC) */
+    double link_latency;  /* seconds per transfer */
+    double eff_decode;    /* fraction of mem_bw reached while decoding */
+    double eff_prefill;   /* fraction of flops reached while prefilling */
+    double layer_cost;    /* seconds of fixed cost per layer per token */
+} gp_speed_device;
+
+void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *out);
+
+typedef struct gp_speed {
+    double decode_tps;
+    double prefill_tps;
+    double decode_bytes[GP_MAX_DEVICES]; /* bytes read per token per device */
+} gp_speed;
+
+void gp_speed_predict(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                      const gp_mem_result *r, gp_speed *out);
+
+#endif

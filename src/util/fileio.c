@@ -1,0 +1,161 @@
+#include "util/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+static bool write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static gp_status copy_file(const char *from, const char *to, gp_error *err)
+{
+    char *data;
+    size_t len;
+    gp_status st = gp_read_file(from, (size_t)1 << 30, &data, &len, err);
+    if (st != GP_OK)
+        return st;
+    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        free(data);
+        return gp_fail(err, GP_ERR_IO, to, "cannot create backup: %s", strerror(errno));
+    }
+    bool ok = write_all(fd, data, len) && fsync(fd) == 0;
+    int e = errno;
+    ok = close(fd) == 0 && ok;
+    free(data);
+    if (!ok) {
+        unlink(to);
+        return gp_fail(err, GP_ERR_IO, to, "cannot write backup: %s", strerror(e));
+    }
+    return GP_OK;
+}
+
+gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, bool backup,
+                               gp_error *err)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 32);
+    if (!tmp)
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return gp_fail(err, GP_ERR_IO, path, "cannot write: %s", strerror(e));
+    }
+    struct stat sb;
+    bool exists = stat(path, &sb) == 0;
+    fchmod(fd, exists ? (sb.st_mode & 07777) : 0644);
+    bool ok = write_all(fd, data, len) && fsync(fd) == 0;
+    int e = errno;
+    ok = close(fd) == 0 && ok;
+    if (!ok) {
+        unlink(tmp);
+        free(tmp);
+        return gp_fail(err, GP_ERR_IO, path, "cannot write: %s", strerror(e ? e : EIO));
+    }
+    if (exists && backup) {
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tmv;
+        localtime_r(&now, &tmv);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
+        char *bak = malloc(plen + 48);
+        if (!bak) {
+            unlink(tmp);
+            free(tmp);
+            return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+        }
+        snprintf(bak, plen + 48, "%s.%s.bak", path, stamp);
+        gp_status st = copy_file(path, bak, err);
+        free(bak);
+        if (st != GP_OK) {
+            unlink(tmp);
+            free(tmp);
+            return st;
+        }
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        unlink(tmp);
+        free(tmp);
+        return gp_fail(err, GP_ERR_IO, path, "cannot replace: %s", strerror(e));
+    }
+    free(tmp);
+    return GP_OK;
+}
+
+gp_status gp_read_file(const char *path, size_t max, char **out, size_t *len, gp_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return gp_fail(err, GP_ERR_IO, path, "%s", strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return gp_fail(err, GP_ERR_IO, path, "is a directory or unreadable");
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max) {
+                free(buf);
+                close(fd);
+                return gp_fail(err, GP_ERR_IO, path, "file is larger than %zu bytes", max);
+            }
+            cap *= 2;
+            char *b = realloc(buf, cap + 1);
+            if (!b) {
+                free(buf);
+                close(fd);
+                return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+            }
+            buf = b;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return gp_fail(err, GP_ERR_IO, path, "%s", strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return GP_OK;
+}

@@ -1,0 +1,20 @@
+/* Writing files without ever leaving a half-written one behind. */
+#ifndef GP_UTIL_FILEIO_H
+#define GP_UTIL_FILEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ggplace.h"
+
+/* Writes data to path atomically: a temporary file in the same directory,
+ * flushed and renamed over path. With backup, an existing file is first
+ * copied to "path.YYYYmmdd-HHMMSS.bak". On failure nothing at path changes
+ * and no temporary file is left. */
+gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, bool backup,
+                               gp_error *err);
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
+gp_status gp_read_file(const char *path, size_t max, char **out, size_t *len, gp_error *err);
+
+#endif
