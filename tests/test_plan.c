@@ -1,0 +1,328 @@
+/* The planner: regexes proven against ECMAScript-style search, plans that
+ * fit by their own flags on every calibration model and GPU set, MoE
+ * partial offload that keeps caches on GPUs, every GPU used, maximal context. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <pcre2.h>
+
+#include "args/llama_args.h"
+#include "cli/cli.h"
+#include "emit/ot_regex.h"
+#include "gguf/types.h"
+#include "memory/mem.h"
+#include "memory/placement.h"
+#include "plan/plan.h"
+
+#define GiB (1024ull * 1024 * 1024)
+
+static bool full_match(const char *alt, unsigned v)
+{
+    char pat[4096], s[16];
+    snprintf(pat, sizeof pat, "^(%s)$", alt);
+    snprintf(s, sizeof s, "%u", v);
+    return gp_regex_search(pat, s) == 1;
+}
+
+static void test_int_ranges(void **state)
+{
+    (void)state;
+    char buf[2048];
+    for (unsigned lo = 0; lo <= 130; lo += (lo < 20 ? 1 : 7))
+        for (unsigned hi = lo; hi <= 260; hi += (hi < 30 ? 1 : 13)) {
+            gp_regex_int_range(lo, hi, buf, sizeof buf);
+            for (unsigned v = 0; v <= 300; v++)
+                if (full_match(buf, v) != (v >= lo && v <= hi))
+                    fail_msg("range %u..%u as '%s' wrong for %u", lo, hi, buf, v);
+        }
+    gp_regex_int_range(6, 10, buf, sizeof buf);
+    assert_string_equal(buf, "[6-9]|10");
+    gp_regex_int_range(0, 23, buf, sizeof buf);
+    assert_string_equal(buf, "[0-9]|1[0-9]|2[0-3]");
+    uint32_t set[] = {0, 1, 2, 3, 7, 8, 20};
+    assert_true(gp_regex_int_set(set, 7, buf, sizeof buf));
+    assert_string_equal(buf, "[0-3]|[78]|20");
+}
+
+static void test_ot_build_proof(void **state)
+{
+    (void)state;
+    /* 40 layers x 3 expert tensors + attention; move some experts to CPU and
+     * some layers' attention to device 2, then prove the rules. */
+    const char *dev_names[3] = {"CPU", "CUDA0", "CUDA1"};
+    enum { L = 40, PER = 4 };
+    char *names[L * PER];
+    int32_t want[L * PER], dflt[L * PER];
+    static const char *kinds[PER] = {"ffn_up_exps.weight", "ffn_down_exps.weight",
+                                     "ffn_gate_exps.weight", "attn_q.weight"};
+    for (int il = 0; il < L; il++)
+        for (int k = 0; k < PER; k++) {
+            int t = il * PER + k;
+            names[t] = malloc(64);
+            snprintf(names[t], 64, "blk.%d.%s", il, kinds[k]);
+            dflt[t] = 1;
+            want[t] = 1;
+            if (k < 3 && (il < 13 || (il >= 30 && il < 33)))
+                want[t] = 0;
+            if (k == 1 && il == 13)
+                want[t] = 0;
+            if (k == 3 && il >= 37)
+                want[t] = 2;
+        }
+    gp_ot_request rq = {(const char *const *)names, L * PER, want, dflt, dev_names, 3};
+    gp_ot_rule *rules = NULL;
+    size_t n = 0;
+    gp_error err;
+    assert_int_equal(gp_ot_build(&rq, &rules, &n, &err), GP_OK);
+    assert_true(n >= 1 && n <= 4);
+    int32_t got[L * PER];
+    assert_true(gp_ot_evaluate(&rq, rules, n, got));
+    for (int t = 0; t < L * PER; t++)
+        assert_int_equal(got[t], want[t]);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(rules[i].pattern[0], '^');
+        assert_null(strstr(rules[i].pattern, "[6-10]"));
+        /* Every dot in a name is escaped. */
+        for (const char *p = rules[i].pattern; *p; p++)
+            if (*p == '.')
+                assert_int_equal(p[-1], '\\');
+    }
+    free(rules);
+    for (int t = 0; t < L * PER; t++)
+        free(names[t]);
+}
+
+static gp_model *open_calib(const char *name)
+{
+    char path[1024];
+    const char *dir = getenv("GGPLACE_CALIB_DIR");
+    snprintf(path, sizeof path, "%s/models/%s.gguf", dir && *dir ? dir : GP_CALIB_DIR, name);
+    gp_model *m = NULL;
+    if (gp_model_open(path, &m, NULL) != GP_OK)
+        return NULL;
+    return m;
+}
+
+static void devices(gp_devices *d, const char *const *gpus, size_t n)
+{
+    gp_devices_init(d);
+    d->dev[0].total = d->dev[0].free = 64 * GiB;
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(gp_devices_add_gpu_spec(d, gpus[i], NULL), GP_OK);
+}
+
+/* Feeds the plan's own flags back through the llama.cpp argument parser and
+ * the memory model, as `ggplace mem $(ggplace plan --args)` would. */
+static void check_plan_by_its_args(const gp_model *m, const gp_devices *d, const gp_plan *plan)
+{
+    char **args = gp_plan_args(m, plan);
+    int argc = 0;
+    while (args[argc])
+        argc++;
+    gp_run_params p;
+    gp_run_params_default(&p, GP_APP_SERVER);
+    gp_error err;
+    for (int i = 0; i < argc;)
+        if (gp_llama_args_apply(&p, argc, args, &i, &err) != GP_OK)
+            fail_msg("%s: plan emitted a flag llama.cpp would refuse: %s", m->name, err.message);
+    gp_mem_result r;
+    if (gp_mem_estimate(m, &p, d, &r, &err) != GP_OK)
+        fail_msg("%s: %s", m->name, err.message);
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint64_t total = gp_mem_device_total(&r.dev[i]);
+        if (total > plan->budget[i])
+            fail_msg("%s: %s uses %llu of a %llu budget", m->name, d->dev[i].name,
+                     (unsigned long long)total, (unsigned long long)plan->budget[i]);
+        assert_int_equal(total, gp_mem_device_total(&plan->mem.dev[i]));
+    }
+    /* The placement the flags give is the one the plan reports, tensor by
+     * tensor; the -ot rules evaluated on their own (PCRE2, first match) agree. */
+    const char *dev_names[GP_MAX_DEVICES];
+    for (uint32_t i = 0; i < d->n; i++)
+        dev_names[i] = d->dev[i].name;
+    gp_run_params probe = p;
+    probe.n_overrides = 0;
+    gp_placement dflt;
+    assert_int_equal(gp_place(m, &probe, d, &dflt, NULL), GP_OK);
+    const char **names = malloc(m->n_tensors * sizeof *names);
+    gp_ot_rule *rules = calloc(p.n_overrides ? p.n_overrides : 1, sizeof *rules);
+    for (uint64_t t = 0; t < m->n_tensors; t++)
+        names[t] = m->tensors[t].info->name;
+    for (uint32_t i = 0; i < p.n_overrides; i++) {
+        snprintf(rules[i].pattern, sizeof rules[i].pattern, "%s", p.overrides[i].pattern);
+        snprintf(rules[i].buft, sizeof rules[i].buft, "%s", p.overrides[i].buft);
+    }
+    int32_t *got = malloc(m->n_tensors * sizeof *got);
+    gp_ot_request rq = {names, m->n_tensors, plan->mem.placement.tensor_dev, dflt.tensor_dev, dev_names, d->n};
+    assert_true(gp_ot_evaluate(&rq, rules, p.n_overrides, got));
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        assert_int_equal(r.placement.tensor_dev[t], plan->mem.placement.tensor_dev[t]);
+        assert_int_equal(got[t], plan->mem.placement.tensor_dev[t]);
+    }
+    free(got);
+    free(rules);
+    free(names);
+    gp_placement_free(&dflt);
+    gp_mem_result_free(&r);
+    gp_plan_args_free(args);
+}
+
+static const char *calib_models[] = {"llama-tiny", "llama-3.1-8b", "qwen3-8b", "qwen3-30b-a3b",
+                                     "gemma-3-4b", "deepseek-v2-lite", "lfm2-1.2b"};
+
+static void test_plans_fit_by_their_args(void **state)
+{
+    (void)state;
+    static const char *set8[] = {"8GiB"}, *set24[] = {"24GiB"}, *set12_8[] = {"12GiB", "8GiB"},
+                      *set4x24[] = {"24GiB", "24GiB", "24GiB", "24GiB"};
+    struct { const char *const *g; size_t n; } sets[] = {{set8, 1}, {set24, 1}, {set12_8, 2}, {set4x24, 4}};
+    int checked = 0;
+    for (size_t mi = 0; mi < sizeof calib_models / sizeof calib_models[0]; mi++) {
+        gp_model *m = open_calib(calib_models[mi]);
+        if (!m) {
+            print_message("calibration model %s not found; skipped\n", calib_models[mi]);
+            continue;
+        }
+        for (size_t si = 0; si < 4; si++) {
+            gp_devices d;
+            devices(&d, sets[si].g, sets[si].n);
+            gp_plan_request req;
+            gp_plan_request_default(&req);
+            gp_plan plan;
+            gp_error err;
+            if (gp_plan_make(m, &d, &req, &plan, &err) != GP_OK)
+                fail_msg("%s on set %zu: %s", calib_models[mi], si, err.message);
+            check_plan_by_its_args(m, &d, &plan);
+            /* Every GPU holds part of the model. */
+            for (uint32_t g = 1; g < d.n; g++)
+                if (plan.mem.dev[g].model == 0)
+                    fail_msg("%s: %s left idle", calib_models[mi], d.dev[g].name);
+            /* A MoE that spills keeps every KV layer on a GPU. */
+            if (m->hp.n_expert)
+                for (uint32_t il = 0; il < m->hp.n_layer; il++)
+                    assert_int_not_equal(plan.mem.placement.kv_dev[il], 0);
+            gp_plan_free(&plan);
+            checked++;
+        }
+        gp_model_close(&m);
+    }
+    if (!checked)
+        skip();
+}
+
+static void test_ctx_max_is_maximal(void **state)
+{
+    (void)state;
+    gp_model *m = open_calib("llama-3.1-8b");
+    if (!m)
+        skip();
+    static const char *g[] = {"8GiB"};
+    gp_devices d;
+    devices(&d, g, 1);
+    d.dev[0].total = d.dev[0].free = 8 * GiB; /* a small RAM, so the context has a ceiling */
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    req.ctx = GP_PLAN_CTX_MAX;
+    req.kv = GP_TYPE_F16;
+    gp_plan plan;
+    gp_error err;
+    assert_int_equal(gp_plan_make(m, &d, &req, &plan, &err), GP_OK);
+    uint64_t ctx = plan.mem.ctx.n_ctx_req;
+    assert_int_equal(ctx % 256, 0);
+    check_plan_by_its_args(m, &d, &plan);
+    gp_plan_free(&plan);
+    /* 256 more tokens do not fit, whatever the placement. */
+    if (ctx < m->hp.n_ctx_train) {
+        req.ctx = (int64_t)ctx + 256;
+        assert_int_equal(gp_plan_make(m, &d, &req, &plan, &err), GP_ERR_CONFIG);
+    }
+    gp_model_close(&m);
+}
+
+static void test_pinned_flags_kept(void **state)
+{
+    (void)state;
+    gp_model *m = open_calib("qwen3-30b-a3b");
+    if (!m)
+        skip();
+    static const char *g[] = {"24GiB"};
+    gp_devices d;
+    devices(&d, g, 1);
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    char *argv[] = {"-c", "8192", "-ctk", "q8_0", "-ctv", "q8_0", "--n-cpu-moe", "10", "-ub", "1024"};
+    gp_error err;
+    for (int i = 0; i < 10;)
+        assert_int_equal(gp_llama_args_apply(&req.pinned, 10, argv, &i, &err), GP_OK);
+    gp_plan plan;
+    assert_int_equal(gp_plan_make(m, &d, &req, &plan, &err), GP_OK);
+    assert_int_equal(plan.mem.ctx.n_ctx_req, 8192);
+    assert_int_equal(plan.params.type_k, GP_TYPE_Q8_0);
+    assert_int_equal(plan.params.n_ubatch, 1024);
+    assert_int_equal(plan.params.n_overrides, 10);
+    check_plan_by_its_args(m, &d, &plan);
+    gp_plan_free(&plan);
+    gp_model_close(&m);
+}
+
+static void test_does_not_fit(void **state)
+{
+    (void)state;
+    gp_model *m = open_calib("qwen3-30b-a3b");
+    if (!m)
+        skip();
+    static const char *g[] = {"4GiB"};
+    gp_devices d;
+    devices(&d, g, 1);
+    d.dev[0].total = d.dev[0].free = 8 * GiB;
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    gp_plan plan;
+    gp_error err;
+    assert_int_equal(gp_plan_make(m, &d, &req, &plan, &err), GP_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "does not fit"));
+    gp_model_close(&m);
+}
+
+static void test_plan_cli(void **state)
+{
+    (void)state;
+    const char *path = GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf";
+    FILE *out = tmpfile(), *errf = tmpfile();
+    const char *argv[] = {"ggplace", "plan", path, "--gpu", "12GiB", "--no-detect", "--args"};
+    assert_int_equal(gp_cli_main(7, (char **)argv, out, errf), 0);
+    char buf[8192];
+    rewind(out);
+    size_t n = fread(buf, 1, sizeof buf - 1, out);
+    buf[n] = 0;
+    fclose(out);
+    fclose(errf);
+    assert_non_null(strstr(buf, "-ot"));
+    assert_non_null(strstr(buf, "=CPU"));
+    const char *bad[] = {"ggplace", "plan", path, "--preset", "fastest"};
+    out = tmpfile();
+    errf = tmpfile();
+    assert_int_equal(gp_cli_main(5, (char **)bad, out, errf), 2);
+    fclose(out);
+    fclose(errf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_int_ranges),
+        cmocka_unit_test(test_ot_build_proof),
+        cmocka_unit_test(test_plans_fit_by_their_args),
+        cmocka_unit_test(test_ctx_max_is_maximal),
+        cmocka_unit_test(test_pinned_flags_kept),
+        cmocka_unit_test(test_does_not_fit),
+        cmocka_unit_test(test_plan_cli),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
