@@ -7,7 +7,10 @@
  * memory_rpc.csv (CPU + two RPC devices, per device) through the same code
  * as `ggplace mem`, and prints for each file: rows, rows whose model and
  * context bytes are exact, the compute buffer's |error| p50 / p95 / max, and
- * how many rows are under-predicted. Exit status 1 if any row fails to run.
+ * how many rows are under-predicted. Exit status 1 if any row fails to run;
+ * with --check, also if model or context bytes miss on any row, or compute
+ * |error| exceeds p95 5 % / max 10 % (one device) or p95 5 % / max 15 % (RPC).
+ * Exit status 77 (skipped) when the calibration set is absent.
  */
 #include <math.h>
 #include <stdio.h>
@@ -90,6 +93,18 @@ static double pct(double *v, size_t n, double q)
     if (i >= n)
         i = n - 1;
     return v[i];
+}
+
+static bool check_mode;
+static bool check_failed;
+
+static void check(stats *s, double p95_max, double max_max)
+{
+    if (!check_mode)
+        return;
+    if (s->model_exact != s->rows || s->context_exact != s->rows || s->failed ||
+        pct(s->err, s->n_err, 0.95) > p95_max || (s->n_err && s->err[s->n_err - 1] > max_max))
+        check_failed = true;
 }
 
 static void report(const char *name, stats *s)
@@ -231,6 +246,7 @@ static int run_single(const char *dir, const char *file, gp_app app, bool verbos
     }
     fclose(f);
     report(file, &s);
+    check(&s, 0.05, 0.10);
     int rc = s.failed ? 1 : 0;
     free(s.err);
     return rc;
@@ -312,6 +328,7 @@ static int run_rpc(const char *dir, bool verbose)
     }
     fclose(f);
     report("memory_rpc.csv", &all);
+    check(&all, 0.05, 0.15);
     for (int i = 0; i < 3; i++) {
         char label[32];
         snprintf(label, sizeof label, "  rpc %s", names[i]);
@@ -330,14 +347,28 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0)
             verbose = true;
+        else if (strcmp(argv[i], "--check") == 0)
+            check_mode = true;
         else
             dir = argv[i];
     }
+    char probe[1024];
+    snprintf(probe, sizeof probe, "%s/memory_server.csv", dir);
+    FILE *pf = fopen(probe, "r");
+    if (!pf) {
+        printf("calibration set not found at %s; skipped\n", dir);
+        return 77;
+    }
+    fclose(pf);
     int rc = 0;
     rc |= run_single(dir, "memory_server.csv", GP_APP_SERVER, verbose);
     rc |= run_single(dir, "memory_cli.csv", GP_APP_CLI, verbose);
     rc |= run_rpc(dir, verbose);
     for (int i = 0; i < MAX_MODELS; i++)
         gp_model_close(&models[i].m);
+    if (check_failed) {
+        printf("accuracy targets missed\n");
+        return 1;
+    }
     return rc;
 }
