@@ -121,7 +121,7 @@ static void devices(gp_devices *d, const char *const *gpus, size_t n)
  * the memory model, as `ggplace mem $(ggplace plan --args)` would. */
 static void check_plan_by_its_args(const gp_model *m, const gp_devices *d, const gp_plan *plan)
 {
-    char **args = gp_plan_args(m, plan);
+    char **args = gp_plan_args(m, d, plan);
     int argc = 0;
     while (args[argc])
         argc++;

@@ -471,7 +471,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
         gp_model_close(&m);
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     }
-    char **args = gp_plan_args(m, &plan);
+    char **args = gp_plan_args(m, &pc.devs, &plan);
     char *cmd = render_cmd(pc.path, args);
     int rc = GP_EXIT_OK;
     if (pc.json) {

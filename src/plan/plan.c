@@ -797,13 +797,42 @@ static void push(char ***v, size_t *n, size_t *cap, const char *s)
     (*v)[*n] = NULL;
 }
 
-char **gp_plan_args(const gp_model *m, const gp_plan *p)
+/* "RPC0[host:port]" -> "host:port". */
+static bool rpc_endpoint(const gp_device *dev, char *out, size_t size)
+{
+    if (dev->kind != GP_DEV_RPC)
+        return false;
+    const char *open = strchr(dev->name, '[');
+    const char *close = open ? strrchr(open, ']') : NULL;
+    if (!open || !close || (size_t)(close - open - 1) >= size)
+        return false;
+    memcpy(out, open + 1, (size_t)(close - open - 1));
+    out[close - open - 1] = 0;
+    return true;
+}
+
+char **gp_plan_args(const gp_model *m, const gp_devices *d, const gp_plan *p)
 {
     char **v = NULL;
     size_t n = 0, cap = 0;
     char buf[640];
     const gp_run_params *r = &p->params;
     const gp_ctx_shape *c = &p->mem.ctx;
+    /* Remote devices first: they decide the device order of -ts. */
+    size_t pos = 0;
+    char last[128] = "";
+    buf[0] = 0;
+    for (uint32_t i = 0; d && i < d->n && pos < sizeof buf; i++) {
+        char ep[128];
+        if (!rpc_endpoint(&d->dev[i], ep, sizeof ep) || strcmp(ep, last) == 0)
+            continue;
+        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%s%s", pos ? "," : "", ep);
+        snprintf(last, sizeof last, "%s", ep);
+    }
+    if (pos) {
+        push(&v, &n, &cap, "--rpc");
+        push(&v, &n, &cap, buf);
+    }
     push(&v, &n, &cap, "-c");
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)c->n_ctx_req);
     push(&v, &n, &cap, buf);
@@ -852,7 +881,7 @@ char **gp_plan_args(const gp_model *m, const gp_plan *p)
         push(&v, &n, &cap, buf);
     }
     if (r->n_tensor_split) {
-        size_t pos = 0;
+        pos = 0;
         for (uint32_t i = 0; i < r->n_tensor_split && pos < sizeof buf; i++)
             pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%s%g", i ? "," : "", (double)r->tensor_split[i]);
         push(&v, &n, &cap, "-ts");

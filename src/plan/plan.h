@@ -69,8 +69,9 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
 void gp_plan_free(gp_plan *p);
 
 /* The plan's llama.cpp flags as argv strings (malloc'd array of malloc'd
- * strings, NULL-terminated); the model path is not included. */
-char **gp_plan_args(const gp_model *m, const gp_plan *p);
+ * strings, NULL-terminated); the model path is not included. RPC devices
+ * add --rpc with their endpoints in device order. */
+char **gp_plan_args(const gp_model *m, const gp_devices *d, const gp_plan *p);
 void gp_plan_args_free(char **args);
 
 #endif

@@ -1,0 +1,154 @@
+#include "util/proc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+int64_t gp_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp_error *err)
+{
+    memset(p, 0, sizeof *p);
+    int out = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out < 0)
+        return gp_fail(err, GP_ERR_IO, log_path, "cannot open log: %s", strerror(errno));
+    /* A pipe closed on exec tells the parent whether exec worked. */
+    int fds[2];
+    if (pipe(fds) != 0) {
+        close(out);
+        return gp_fail(err, GP_ERR_IO, argv[0], "pipe: %s", strerror(errno));
+    }
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(out);
+        close(fds[0]);
+        close(fds[1]);
+        return gp_fail(err, GP_ERR_IO, argv[0], "fork: %s", strerror(e));
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+            dup2(null, 0);
+        dup2(out, 1);
+        dup2(out, 2);
+        close(fds[0]);
+        execvp(argv[0], argv);
+        int e = errno;
+        ssize_t w = write(fds[1], &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(out);
+    close(fds[1]);
+    int e = 0;
+    ssize_t n = read(fds[0], &e, sizeof e);
+    close(fds[0]);
+    if (n == (ssize_t)sizeof e) {
+        waitpid(pid, NULL, 0);
+        return gp_fail(err, GP_ERR_IO, argv[0], "cannot run: %s", strerror(e));
+    }
+    p->pid = pid;
+    return GP_OK;
+}
+
+bool gp_proc_alive(gp_proc *p)
+{
+    if (!p->pid || p->exited)
+        return false;
+    pid_t r = waitpid(p->pid, &p->status, WNOHANG);
+    if (r == p->pid) {
+        p->exited = true;
+        return false;
+    }
+    return true;
+}
+
+bool gp_proc_wait(gp_proc *p, int timeout_ms)
+{
+    int64_t end = gp_now_ms() + timeout_ms;
+    while (gp_proc_alive(p)) {
+        if (gp_now_ms() >= end)
+            return false;
+        sleep_ms(20);
+    }
+    return true;
+}
+
+void gp_proc_stop(gp_proc *p, int grace_ms)
+{
+    if (!p->pid)
+        return;
+    if (gp_proc_alive(p)) {
+        kill(-p->pid, SIGTERM);
+        if (!gp_proc_wait(p, grace_ms)) {
+            kill(-p->pid, SIGKILL);
+            gp_proc_wait(p, 5000);
+        }
+    }
+    /* Anything the process left in its group goes too. */
+    kill(-p->pid, SIGKILL);
+    p->pid = 0;
+}
+
+int gp_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return 0;
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(s, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(s);
+    return port;
+}
+
+bool gp_wait_port(const char *host, int port, int timeout_ms)
+{
+    int64_t end = gp_now_ms() + timeout_ms;
+    do {
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+            return false;
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        inet_pton(AF_INET, host, &a.sin_addr);
+        int r = connect(s, (struct sockaddr *)&a, sizeof a);
+        close(s);
+        if (r == 0)
+            return true;
+        sleep_ms(50);
+    } while (gp_now_ms() < end);
+    return false;
+}

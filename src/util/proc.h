@@ -1,0 +1,43 @@
+/*
+ * Child processes that never outlive us: started from an argv (no shell) in
+ * their own process group, output sent to a file, every wait bounded, and
+ * stopped with SIGTERM then SIGKILL.
+ */
+#ifndef GP_UTIL_PROC_H
+#define GP_UTIL_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ggplace.h"
+
+typedef struct gp_proc {
+    pid_t pid;            /* 0 when not running */
+    int status;           /* wait status once exited */
+    bool exited;
+} gp_proc;
+
+/* Starts argv[0] (searched in PATH when it has no '/') with stdout and
+ * stderr appended to log_path (or discarded when NULL). */
+gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp_error *err);
+
+/* Waits up to timeout_ms for the process to exit; true if it did. */
+bool gp_proc_wait(gp_proc *p, int timeout_ms);
+
+/* True while the process runs (reaps it if it exited). */
+bool gp_proc_alive(gp_proc *p);
+
+/* SIGTERM to the whole group, up to grace_ms, then SIGKILL; always reaps. */
+void gp_proc_stop(gp_proc *p, int grace_ms);
+
+/* A TCP port on 127.0.0.1 that is free now (0 on failure). */
+int gp_free_port(void);
+
+/* Waits until host:port accepts a TCP connection; false on timeout. */
+bool gp_wait_port(const char *host, int port, int timeout_ms);
+
+/* Milliseconds on a monotonic clock. */
+int64_t gp_now_ms(void);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * Against a real llama.cpp: two ggml-rpc-server processes on 127.0.0.1 act as
+ * two devices; llama-server loads a sparse stand-in of a small model with the
+ * planned flags, and what its load log reports per device is compared with
+ * the prediction. Needs GGPLACE_LLAMA_DIR (a directory with llama-server and
+ * ggml-rpc-server, see scripts/build-llama.sh); skipped without it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "args/llama_args.h"
+#include "emit/sparse.h"
+#include "memory/mem.h"
+#include "plan/plan.h"
+#include "util/fileio.h"
+#include "util/proc.h"
+#include "verify/llama_log.h"
+
+#define MiB (1024.0 * 1024.0)
+
+typedef struct fixture {
+    char dir[64];
+    char bin[1024];
+    gp_proc rpc[2];
+    int port[2];
+    gp_proc server;
+    char model[256];
+} fixture;
+
+static fixture fx;
+
+static bool have_binary(const char *dir, const char *name)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, X_OK) == 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof fx);
+    const char *dir = getenv("GGPLACE_LLAMA_DIR");
+    if (!dir || !*dir || !have_binary(dir, "llama-server") || !have_binary(dir, "ggml-rpc-server")) {
+        print_message("GGPLACE_LLAMA_DIR is not set to a llama.cpp build with llama-server and "
+                      "ggml-rpc-server (scripts/build-llama.sh makes one); llama.cpp tests skipped\n");
+        return 0;
+    }
+    snprintf(fx.bin, sizeof fx.bin, "%s", dir);
+    snprintf(fx.dir, sizeof fx.dir, "/tmp/ggplace-llama-XXXXXX");
+    if (!mkdtemp(fx.dir))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    /* Every process is stopped, whatever happened. */
+    gp_proc_stop(&fx.server, 10000);
+    for (int i = 0; i < 2; i++)
+        gp_proc_stop(&fx.rpc[i], 5000);
+    if (fx.dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx.dir);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void start_rpc_servers(void)
+{
+    for (int i = 0; i < 2; i++) {
+        fx.port[i] = gp_free_port();
+        assert_true(fx.port[i] > 0);
+        char exe[1100], port[16], log[128];
+        snprintf(exe, sizeof exe, "%s/ggml-rpc-server", fx.bin);
+        snprintf(port, sizeof port, "%d", fx.port[i]);
+        snprintf(log, sizeof log, "%s/rpc%d.log", fx.dir, i);
+        char *argv[] = {exe, "-H", "127.0.0.1", "-p", port, NULL};
+        gp_error err;
+        if (gp_proc_start(&fx.rpc[i], argv, log, &err) != GP_OK)
+            fail_msg("%s", err.message);
+        if (!gp_wait_port("127.0.0.1", fx.port[i], 20000))
+            fail_msg("ggml-rpc-server on port %d did not start within 20 s", fx.port[i]);
+    }
+}
+
+static void rpc_devices(gp_devices *d, uint64_t bytes_each)
+{
+    gp_devices_init(d);
+    d->dev[0].total = d->dev[0].free = 16ull << 30;
+    for (int i = 0; i < 2; i++) {
+        gp_device *x = &d->dev[d->n++];
+        memset(x, 0, sizeof *x);
+        x->kind = GP_DEV_RPC;
+        snprintf(x->name, sizeof x->name, "RPC0[127.0.0.1:%d]", fx.port[i]);
+        x->total = x->free = bytes_each;
+        x->described = true;
+    }
+}
+
+/* Runs llama-server with the args until it listens, stops it, returns its log. */
+static char *run_server(const char *model, char **args)
+{
+    char exe[1100], port[16], log[128];
+    snprintf(exe, sizeof exe, "%s/llama-server", fx.bin);
+    int p = gp_free_port();
+    snprintf(port, sizeof port, "%d", p);
+    snprintf(log, sizeof log, "%s/server.log", fx.dir);
+    unlink(log);
+    char *argv[96];
+    int n = 0;
+    argv[n++] = exe;
+    argv[n++] = "-m";
+    argv[n++] = (char *)model;
+    for (char **a = args; *a && n < 80; a++)
+        argv[n++] = *a;
+    argv[n++] = "--host";
+    argv[n++] = "127.0.0.1";
+    argv[n++] = "--port";
+    argv[n++] = port;
+    argv[n++] = "-lv";
+    argv[n++] = "4";
+    argv[n++] = "--no-warmup";
+    argv[n] = NULL;
+    gp_error err;
+    if (gp_proc_start(&fx.server, argv, log, &err) != GP_OK)
+        fail_msg("%s", err.message);
+    bool up = gp_wait_port("127.0.0.1", p, 120000);
+    gp_proc_stop(&fx.server, 10000);
+    char *text = NULL;
+    size_t len;
+    assert_int_equal(gp_read_file(log, 64u << 20, &text, &len, &err), GP_OK);
+    if (!up) {
+        const char *tail = len > 2000 ? text + len - 2000 : text;
+        fail_msg("llama-server did not start within 120 s; log tail:\n%s", tail);
+    }
+    return text;
+}
+
+static void compare(const gp_devices *d, const gp_mem_result *pred, const char *log)
+{
+    gp_llama_buffers got;
+    gp_llama_log_parse(log, d, &got);
+    assert_true(got.lines > 0);
+    assert_int_equal(got.unmatched, 0);
+    for (uint32_t i = 0; i < d->n; i++) {
+        double pm = (double)pred->dev[i].model / MiB, pc = (double)pred->dev[i].context / MiB,
+               pp = (double)pred->dev[i].compute / MiB;
+        print_message("%-24s model %9.2f/%9.2f  context %9.2f/%9.2f  compute %9.2f/%9.2f MiB (predicted/llama.cpp)\n",
+                      d->dev[i].name, pm, got.model_mib[i], pc, got.context_mib[i], pp, got.compute_mib[i]);
+        /* llama.cpp prints MiB with two decimals. */
+        if (pm - got.model_mib[i] > 0.006 || got.model_mib[i] - pm > 0.006)
+            fail_msg("%s: model %.2f MiB predicted, %.2f reported", d->dev[i].name, pm, got.model_mib[i]);
+        if (pc - got.context_mib[i] > 0.006 || got.context_mib[i] - pc > 0.006)
+            fail_msg("%s: context %.2f MiB predicted, %.2f reported", d->dev[i].name, pc, got.context_mib[i]);
+        double tol = 0.05 * (got.compute_mib[i] > 1 ? got.compute_mib[i] : 1);
+        if (pp - got.compute_mib[i] > tol || got.compute_mib[i] - pp > tol)
+            fail_msg("%s: compute %.2f MiB predicted, %.2f reported", d->dev[i].name, pp, got.compute_mib[i]);
+    }
+}
+
+static gp_model *sparse_model(void)
+{
+    char src[1024];
+    const char *calib = getenv("GGPLACE_CALIB_DIR");
+    snprintf(src, sizeof src, "%s/models/llama-tiny.gguf", calib && *calib ? calib : GP_CALIB_DIR);
+    gp_model *m = NULL;
+    gp_error err;
+    if (gp_model_open(src, &m, &err) != GP_OK) {
+        print_message("calibration header %s not found; skipped\n", src);
+        return NULL;
+    }
+    snprintf(fx.model, sizeof fx.model, "%s/llama-tiny-sparse.gguf", fx.dir);
+    assert_int_equal(gp_write_sparse(m, fx.model, &err), GP_OK);
+    return m;
+}
+
+static void test_planned_split_over_rpc(void **state)
+{
+    (void)state;
+    if (!fx.bin[0])
+        skip();
+    gp_model *m = sparse_model();
+    if (!m)
+        skip();
+    start_rpc_servers();
+    /* Small devices force a split and a spill of FFN weights to the CPU. */
+    gp_devices d;
+    rpc_devices(&d, 96ull << 20);
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    req.ctx = 8192;
+    req.margin = 0;
+    gp_plan plan;
+    gp_error err;
+    assert_int_equal(gp_plan_make(m, &d, &req, &plan, &err), GP_OK);
+    char **args = gp_plan_args(m, &d, &plan);
+    char *log = run_server(fx.model, args);
+    compare(&d, &plan.mem, log);
+    free(log);
+    gp_plan_args_free(args);
+    gp_plan_free(&plan);
+
+    /* A partial offload with an uneven split, as a user would pin it. */
+    gp_run_params p;
+    gp_run_params_default(&p, GP_APP_SERVER);
+    char rpc[128];
+    snprintf(rpc, sizeof rpc, "127.0.0.1:%d,127.0.0.1:%d", fx.port[0], fx.port[1]);
+    char *flags[] = {"--rpc", rpc, "-c", "4096", "-np", "2", "-ngl", "6", "-ts", "3,1", "-fa", "off", NULL};
+    for (int i = 0; flags[i];)
+        assert_int_equal(gp_llama_args_apply(&p, 12, flags, &i, &err), GP_OK);
+    gp_mem_result r;
+    assert_int_equal(gp_mem_estimate(m, &p, &d, &r, &err), GP_OK);
+    log = run_server(fx.model, flags);
+    compare(&d, &r, log);
+    free(log);
+    gp_mem_result_free(&r);
+    gp_model_close(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_planned_split_over_rpc),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
