@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang
   libcjson-dev libcmocka-dev libyaml-dev libpcre2-dev libcurl4-openssl-dev libhwloc-dev
+  libvulkan-dev libvulkan1 mesa-vulkan-drivers
 )
 run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive

@@ -7,6 +7,7 @@
 
 #include "args/llama_args.h"
 #include "cli/cli.h"
+#include "cli/plan_options.h"
 #include "emit/json_util.h"
 #include "gguf/types.h"
 #include "plan/plan.h"
@@ -254,129 +255,6 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
     }
 }
 
-typedef struct plan_cli {
-    gp_plan_request req;
-    gp_devices devs;
-    const char *path;
-    bool json, args, cmd, dry_run, verbose;
-    const char *ot_file, *analysis_file;
-} plan_cli;
-
-static int set_option(gp_cli *cli, plan_cli *pc, const char *name, const char *v)
-{
-    gp_plan_request *r = &pc->req;
-    if (!strcmp(name, "ctx")) {
-        if (!strcmp(v, "max"))
-            r->ctx = GP_PLAN_CTX_MAX;
-        else {
-            char *end;
-            long long n = strtoll(v, &end, 10);
-            if (*end || n < 1 || n > (1ll << 32))
-                return gp_cli_usage_error(cli, "plan: --ctx '%s': expected a number of tokens or max", v);
-            r->ctx = n;
-        }
-    } else if (!strcmp(name, "parallel")) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 256)
-            return gp_cli_usage_error(cli, "plan: --parallel '%s': expected 1 to 256", v);
-        r->parallel = (int32_t)n;
-    } else if (!strcmp(name, "kv")) {
-        if (!strcmp(v, "auto"))
-            r->kv = -1;
-        else if (!strcmp(v, "f16") || !strcmp(v, "q8_0") || !strcmp(v, "q4_0"))
-            r->kv = gp_type_from_name(v);
-        else
-            return gp_cli_usage_error(cli, "plan: --kv '%s': expected f16, q8_0, q4_0 or auto", v);
-    } else if (!strcmp(name, "fa")) {
-        if (!strcmp(v, "on")) r->fa = GP_FA_ON;
-        else if (!strcmp(v, "off")) r->fa = GP_FA_OFF;
-        else if (!strcmp(v, "auto")) r->fa = GP_FA_AUTO;
-        else return gp_cli_usage_error(cli, "plan: --fa '%s': expected on, off or auto", v);
-    } else if (!strcmp(name, "app")) {
-        if (!strcmp(v, "server")) r->app = GP_APP_SERVER;
-        else if (!strcmp(v, "cli")) r->app = GP_APP_CLI;
-        else return gp_cli_usage_error(cli, "plan: --app '%s': expected server or cli", v);
-    } else if (!strcmp(name, "preset")) {
-        int p = gp_preset_from_name(v);
-        if (p < 0)
-            return gp_cli_usage_error(cli, "plan: --preset '%s': expected balanced, high_speed, more_context, "
-                                           "system_safe, ultra_performance or moe_optimized", v);
-        r->preset = (gp_preset)p;
-    } else if (!strcmp(name, "margin") || !strcmp(name, "ram-margin") || !strcmp(name, "ram_margin")) {
-        uint64_t b;
-        if (!gp_parse_size(v, &b))
-            return gp_cli_usage_error(cli, "plan: --%s '%s': expected a size like 1GiB", name, v);
-        if (!strcmp(name, "margin"))
-            r->margin = (int64_t)b;
-        else
-            r->ram_margin = (int64_t)b;
-    } else if (!strcmp(name, "target-vram-usage") || !strcmp(name, "target_vram_usage")) {
-        char *end;
-        double x = strtod(v, &end);
-        if (*end || !(x > 0 && x <= 1))
-            return gp_cli_usage_error(cli, "plan: --target-vram-usage '%s': expected a fraction in (0, 1]", v);
-        r->target_vram = x;
-    } else if (!strcmp(name, "gpu")) {
-        gp_error err;
-        if (gp_devices_add_gpu_spec(&pc->devs, v, &err) != GP_OK)
-            return gp_cli_usage_error(cli, "plan: %s", err.message);
-    } else {
-        return -1;
-    }
-    return 0;
-}
-
-static int load_config(gp_cli *cli, plan_cli *pc, const char *path)
-{
-    char *text;
-    size_t len;
-    gp_error err;
-    if (gp_read_file(path, 1 << 20, &text, &len, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        return GP_EXIT_USAGE;
-    }
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        fprintf(cli->err, "ggplace: %s: not a JSON object\n", path);
-        return GP_EXIT_USAGE;
-    }
-    int rc = 0;
-    cJSON *item;
-    cJSON_ArrayForEach(item, root) {
-        char buf[64];
-        const char *v = NULL;
-        if (cJSON_IsString(item))
-            v = item->valuestring;
-        else if (cJSON_IsNumber(item)) {
-            snprintf(buf, sizeof buf, "%.17g", item->valuedouble);
-            v = buf;
-        }
-        if (!strcmp(item->string, "gpu") && cJSON_IsArray(item)) {
-            cJSON *g;
-            cJSON_ArrayForEach(g, item) {
-                if (!cJSON_IsString(g) || (rc = set_option(cli, pc, "gpu", g->valuestring)) != 0)
-                    break;
-            }
-        } else if (!v) {
-            fprintf(cli->err, "ggplace: %s: key '%s' needs a string or a number\n", path, item->string);
-            rc = GP_EXIT_USAGE;
-        } else {
-            rc = set_option(cli, pc, item->string, v);
-            if (rc < 0) {
-                fprintf(cli->err, "ggplace: %s: unknown key '%s'\n", path, item->string);
-                rc = GP_EXIT_USAGE;
-            }
-        }
-        if (rc)
-            break;
-    }
-    cJSON_Delete(root);
-    return rc;
-}
-
 static int write_or_show(gp_cli *cli, const char *path, const char *data, bool dry_run, const char *what)
 {
     if (dry_run) {
@@ -393,72 +271,10 @@ static int write_or_show(gp_cli *cli, const char *path, const char *data, bool d
 
 int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
 {
-    plan_cli pc;
-    memset(&pc, 0, sizeof pc);
-    gp_plan_request_default(&pc.req);
-    gp_devices_init(&pc.devs);
-    static const char *valued[] = {"ctx", "parallel", "kv", "fa", "app", "preset", "margin",
-                                   "ram-margin", "target-vram-usage", "gpu"};
-    /* --app first: llama.cpp defaults depend on it. */
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--app") && !strcmp(argv[i + 1], "cli"))
-            pc.req.pinned.app = pc.req.app = GP_APP_CLI;
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        bool handled = false;
-        if (!strncmp(a, "--", 2)) {
-            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
-                if (strcmp(a + 2, valued[k]) != 0)
-                    continue;
-                if (i + 1 >= argc)
-                    return gp_cli_usage_error(cli, "plan: %s needs a value", a);
-                int rc = set_option(cli, &pc, valued[k], argv[i + 1]);
-                if (rc)
-                    return rc;
-                i += 2;
-                handled = true;
-                break;
-            }
-        }
-        if (handled)
-            continue;
-        if (!strcmp(a, "--json")) pc.json = true;
-        else if (!strcmp(a, "--args")) pc.args = true;
-        else if (!strcmp(a, "--cmd")) pc.cmd = true;
-        else if (!strcmp(a, "--dry-run")) pc.dry_run = true;
-        else if (!strcmp(a, "--verbose")) pc.verbose = true;
-        else if (!strcmp(a, "--no-detect")) { /* described hardware only */ }
-        else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config")) {
-            if (i + 1 >= argc)
-                return gp_cli_usage_error(cli, "plan: %s needs a file name", a);
-            if (!strcmp(a, "--ot-file"))
-                pc.ot_file = argv[i + 1];
-            else if (!strcmp(a, "--analysis-file"))
-                pc.analysis_file = argv[i + 1];
-            else {
-                int rc = load_config(cli, &pc, argv[i + 1]);
-                if (rc)
-                    return rc;
-            }
-            i += 2;
-            continue;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            gp_error err;
-            if (gp_llama_args_apply(&pc.req.pinned, argc, argv, &i, &err) != GP_OK)
-                return gp_cli_usage_error(cli, "plan: %s", err.message);
-            continue;
-        } else {
-            if (pc.path)
-                return gp_cli_usage_error(cli, "plan: unexpected argument '%s' (only one MODEL)", a);
-            pc.path = a;
-        }
-        i++;
-    }
-    if (!pc.path && pc.req.pinned.model_path[0])
-        pc.path = pc.req.pinned.model_path;
-    if (!pc.path)
-        return gp_cli_usage_error(cli, "plan: missing MODEL (see ggplace help plan)");
-
+    gp_plan_cli pc;
+    int prc = gp_plan_cli_parse(cli, "plan", argc, argv, &pc, NULL, NULL);
+    if (prc)
+        return prc;
     gp_error err = {0};
     gp_model *m = NULL;
     if (gp_model_open(pc.path, &m, &err) != GP_OK) {

@@ -145,6 +145,29 @@ enum { GT_F32 = 0, GT_F16 = 1, GT_I32 = 2, GT_I64 = 3 };
 #define GP_ALIGN 32u
 #define GP_MAX_FREE 256
 
+/* Bounds of what the replay accepts. They lie far beyond any real model or
+   run (and beyond anything llama.cpp could allocate), and keep every stride
+   and size the builders compute inside int64_t, every address inside the
+   allocator's range and the graph small enough to replay in milliseconds.
+   Shapes outside them are refused up front (gp_compute_bytes_split). */
+#define GP_MAX_LAYERS        4096u
+#define GP_MAX_WIDTH         (1u << 30)   /* any one dimension (embedding, FFN, vocabulary) */
+#define GP_MAX_HEADS         (1u << 16)
+#define GP_MAX_HEAD_DIM      (1u << 16)
+#define GP_MAX_EXPERTS       (1u << 16)
+#define GP_MAX_LORA_RANK     (1u << 24)
+#define GP_MAX_CONV_L        (1u << 10)
+#define GP_MAX_SEQ           256u          /* llama.cpp's LLAMA_MAX_SEQ */
+#define GP_MAX_CTX           (1u << 31)
+#define GP_MAX_TENSOR_BYTES  (1ull << 56)
+/* Graph tensors per layer, routed-expert views aside (the largest layer,
+   MLA or attention + MoE + shared experts with every option, stays well
+   below it). */
+#define GP_LAYER_TENSORS     128u
+#define GP_MAX_GRAPH         (1u << 18)    /* estimated tensors of the built graph */
+/* Hard ceiling including the scheduler's copies. */
+#define GP_MAX_TENSORS       (1 << 21)
+
 typedef struct {
     int64_t ne[4];
     int64_t nb[4];
@@ -206,6 +229,7 @@ static int push_int(int **arr, int *n, int *cap, int v) {
 
 static int new_tensor(gp_graph *g) {
     if (g->err) return 0;
+    if (g->n >= GP_MAX_TENSORS) { g->err = 1; return 0; }
     if (g->n >= g->cap) {
         int nc = g->cap ? g->cap * 2 : 4096;
         gp_t *nt = (gp_t *)realloc(g->t, (size_t)nc * sizeof(gp_t));
@@ -221,21 +245,32 @@ static int new_tensor(gp_graph *g) {
     return g->n++;
 }
 
-static void set_contig(gp_t *t, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3) {
+/* Returns -1 when the size leaves the accepted range (the entry checks keep
+   real shapes far from it). */
+static int set_contig(gp_t *t, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3) {
     t->type = type;
     t->ne[0] = ne0; t->ne[1] = ne1; t->ne[2] = ne2; t->ne[3] = ne3;
     t->nb[0] = type_size(type);
-    t->nb[1] = t->nb[0] * ne0;
-    t->nb[2] = t->nb[1] * ne1;
-    t->nb[3] = t->nb[2] * ne2;
-    t->size = (uint64_t)(t->nb[3] * ne3);
+    int64_t size;
+    if (ne0 < 0 || ne1 < 0 || ne2 < 0 || ne3 < 0 ||
+        __builtin_mul_overflow(t->nb[0], ne0, &t->nb[1]) ||
+        __builtin_mul_overflow(t->nb[1], ne1, &t->nb[2]) ||
+        __builtin_mul_overflow(t->nb[2], ne2, &t->nb[3]) ||
+        __builtin_mul_overflow(t->nb[3], ne3, &size) ||
+        (uint64_t)size > GP_MAX_TENSOR_BYTES) {
+        t->nb[1] = t->nb[2] = t->nb[3] = 0;
+        t->size = 0;
+        return -1;
+    }
+    t->size = (uint64_t)size;
+    return 0;
 }
 
 /* graph input leaf */
 static int g_input(gp_graph *g, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3) {
     int id = new_tensor(g);
     if (g->err) return GP_NONE;
-    set_contig(&g->t[id], type, ne0, ne1, ne2, ne3);
+    if (set_contig(&g->t[id], type, ne0, ne1, ne2, ne3)) { g->err = 1; return GP_NONE; }
     g->t[id].is_input = 1;
     if (push_int(&g->leafs, &g->nleaf, &g->leafcap, id)) g->err = 1;
     return id;
@@ -259,7 +294,7 @@ static int g_op(gp_graph *g, int inplace, int type, int64_t ne0, int64_t ne1, in
     int id = new_tensor(g);
     if (g->err) return GP_NONE;
     gp_t *t = &g->t[id];
-    set_contig(t, type, ne0, ne1, ne2, ne3);
+    if (set_contig(t, type, ne0, ne1, ne2, ne3)) { g->err = 1; return GP_NONE; }
     t->inplace = inplace;
     set_srcs(t, s0, s1, s2);
     add_node(g, id);
@@ -358,7 +393,10 @@ static uint64_t fa_alloc(gp_alloc *a, uint64_t size) {
     for (int i = 0; i < a->n - 1; i++) {
         if (a->sz[i] >= size && a->sz[i] <= best_size) { best = i; best_size = a->sz[i]; }
     }
-    if (best < 0) best = a->n - 1; /* last block is unbounded */
+    if (best < 0) {
+        best = a->n - 1; /* last block: the rest of the address range */
+        if (a->sz[best] <= size) { a->err = 1; return 0; }
+    }
     uint64_t addr = a->off[best];
     a->off[best] += size;
     a->sz[best] -= size;
@@ -1355,12 +1393,131 @@ static int placement_ok(const gp_compute_model *m, const gp_compute_placement *p
     if (!pl) return 1;
     if (pl->n_devices < 1 || pl->n_devices > GP_COMPUTE_MAX_DEVICES || !pl->layer) return 0;
     if (pl->out_norm_dev >= pl->n_devices || pl->output_dev >= pl->n_devices) return 0;
+    if (pl->output_bytes > GP_MAX_TENSOR_BYTES) return 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         if (pl->layer[il].kv >= pl->n_devices) return 0;
         for (int k = 0; k < GP_COMPUTE_W_COUNT; k++) {
             if (pl->layer[il].w[k] >= pl->n_devices) return 0;
+            if (pl->layer[il].w_bytes[k] > GP_MAX_TENSOR_BYTES) return 0;
         }
     }
+    return 1;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* a * b * c, or UINT64_MAX when it does not fit */
+static uint64_t mul3(uint64_t a, uint64_t b, uint64_t c) {
+    uint64_t r;
+    if (__builtin_mul_overflow(a, b, &r) || __builtin_mul_overflow(r, c, &r)) return UINT64_MAX;
+    return r;
+}
+
+/* The shape checks, done once before anything is built: every field a family
+   reads is present and in range, per-layer kinds fit the family (only lfm2
+   has recurrent layers, MLA has no sliding-window cache), heads divide into
+   KV heads, the graph stays small and its largest tensor fits the address
+   range (the Hadamard rotation, at most head_dim_k squared, is far below it).
+   Everything the builders compute is then well defined. */
+static int shape_ok(const gp_ctx *c) {
+    const gp_compute_model *m = c->m;
+    const int fam = m->family;
+    if (fam != GP_COMPUTE_FAMILY_LLAMA && fam != GP_COMPUTE_FAMILY_GEMMA3 &&
+        fam != GP_COMPUTE_FAMILY_DEEPSEEK2 && fam != GP_COMPUTE_FAMILY_LFM2) return 0;
+    if (m->n_layer == 0 || m->n_layer > GP_MAX_LAYERS) return 0;
+    if (m->n_embd == 0 || m->n_embd > GP_MAX_WIDTH) return 0;
+    if (m->n_vocab == 0 || m->n_vocab > GP_MAX_WIDTH) return 0;
+    if (c->n_seq < 1 || c->n_seq > GP_MAX_SEQ || c->n_kv < 1 || c->n_kv > GP_MAX_CTX) return 0;
+    if (c->n_kv_swa < 1 || c->n_kv_swa > GP_MAX_CTX || c->T < 1 || c->T > GP_MAX_CTX) return 0;
+
+    /* per-layer kinds and what they need */
+    const uint32_t L = m->conv_l_cache ? m->conv_l_cache : 3;
+    int n_attn = 0, n_rec = 0, n_moe = 0;
+    uint64_t nkv_max = 0, ff_max = 0;
+    for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (layer_rec(m, il)) {
+            if (fam != GP_COMPUTE_FAMILY_LFM2) return 0;
+            n_rec = 1;
+        } else {
+            if (fam == GP_COMPUTE_FAMILY_DEEPSEEK2 && layer_swa(m, il)) return 0;
+            n_attn = 1;
+            if (fam != GP_COMPUTE_FAMILY_DEEPSEEK2) {
+                const uint32_t nkv = layer_n_head_kv(m, il);
+                if (nkv == 0 || nkv > GP_MAX_HEADS || m->n_head % nkv != 0) return 0;
+                nkv_max = max_u64(nkv_max, nkv);
+            }
+        }
+        if (m->n_expert > 0 && il >= m->n_layer_dense_lead) {
+            n_moe = 1;
+        } else {
+            const uint32_t ff = layer_n_ff(m, il);
+            if (ff == 0 || ff > GP_MAX_WIDTH) return 0;
+            ff_max = max_u64(ff_max, ff);
+        }
+    }
+    if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
+    if (n_attn) {
+        if (m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
+        if (fam == GP_COMPUTE_FAMILY_DEEPSEEK2) {
+            if (m->kv_lora_rank == 0 || m->kv_lora_rank > GP_MAX_LORA_RANK) return 0;
+            if (m->q_lora_rank > GP_MAX_LORA_RANK) return 0;
+            if (m->qk_nope == 0 || m->qk_nope > GP_MAX_HEAD_DIM) return 0;
+            if (m->qk_rope == 0 || m->qk_rope > GP_MAX_HEAD_DIM) return 0;
+            if (m->v_head_dim == 0 || m->v_head_dim > GP_MAX_HEAD_DIM) return 0;
+        } else {
+            if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM) return 0;
+            if (m->head_dim_v == 0 || m->head_dim_v > GP_MAX_HEAD_DIM) return 0;
+            if (m->n_head_kv > GP_MAX_HEADS) return 0;
+        }
+    }
+    if (n_moe) {
+        if (m->n_expert > GP_MAX_EXPERTS) return 0;
+        if (m->n_expert_used == 0 || m->n_expert_used > m->n_expert) return 0;
+        if (m->n_ff_exp == 0 || m->n_ff_exp > GP_MAX_WIDTH) return 0;
+        if (m->n_ff_shexp > GP_MAX_WIDTH) return 0;
+    }
+
+    /* graph size: tensors per layer plus one view and one add per used expert */
+    const uint64_t per_layer = GP_LAYER_TENSORS + (n_moe ? 2ull * m->n_expert_used : 0);
+    if ((uint64_t)m->n_layer * per_layer > GP_MAX_GRAPH) return 0;
+
+    /* The widest row of any tensor (every factor is below 2^31 by now, so
+       each product of two fits), times the most rows, in the widest type. */
+    const uint64_t nd = m->n_embd, nh = m->n_head, T = (uint64_t)c->T, n_kv = (uint64_t)c->n_kv;
+    uint64_t w = max_u64(3 * nd, m->n_vocab);
+    w = max_u64(w, ff_max);
+    w = max_u64(w, n_kv);
+    uint64_t cache_row = 0;   /* elements of one cache row */
+    if (n_moe) {
+        w = max_u64(w, m->n_expert);
+        w = max_u64(w, m->n_ff_shexp);
+        w = max_u64(w, (uint64_t)m->n_ff_exp * m->n_expert_used);
+        w = max_u64(w, nd * m->n_expert_used);
+    }
+    if (n_attn) {
+        w = max_u64(w, n_kv * nh);                                    /* KQ */
+        if (fam == GP_COMPUTE_FAMILY_DEEPSEEK2) {
+            const uint64_t kvr = m->kv_lora_rank, rope = m->qk_rope;
+            w = max_u64(w, m->q_lora_rank);
+            w = max_u64(w, ((uint64_t)m->qk_nope + rope) * nh);
+            w = max_u64(w, (kvr + rope) * nh);
+            w = max_u64(w, (uint64_t)m->v_head_dim * nh);
+            cache_row = kvr + rope;
+        } else {
+            const uint64_t hk = m->head_dim_k, hv = m->head_dim_v;
+            w = max_u64(w, max_u64(hk, hv) * max_u64(nh, nkv_max));
+            w = max_u64(w, hv * m->n_head_kv);                        /* V row indices */
+            cache_row = max_u64(hk, hv) * nkv_max;
+        }
+    }
+    uint64_t rows = T;
+    if (n_rec) {
+        w = max_u64(w, (uint64_t)(L - 1) * nd);
+        rows += (uint64_t)(L - 1) * (uint64_t)c->n_seq;               /* conv concat */
+    }
+    if (mul3(w, rows, 8) > GP_MAX_TENSOR_BYTES) return 0;
+    /* the cache itself, as read by attention (f32 is the widest type) */
+    if (mul3(n_kv * (uint64_t)c->n_stream, cache_row, 4) > GP_MAX_TENSOR_BYTES) return 0;
     return 1;
 }
 
@@ -1369,7 +1526,8 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     if (!out) return -1;
     const uint32_t nd = pl ? pl->n_devices : 1;
     if (nd >= 1 && nd <= GP_COMPUTE_MAX_DEVICES) memset(out, 0, nd * sizeof(uint64_t));
-    if (!m || !r || m->n_layer == 0 || m->n_embd == 0 || r->n_seq == 0 || r->n_ctx == 0) return -1;
+    if (!m || !r || m->n_layer == 0 || m->n_layer > GP_MAX_LAYERS || r->n_seq == 0 ||
+        r->n_seq > GP_MAX_SEQ || r->n_ctx == 0 || r->n_ctx > GP_MAX_CTX) return -1;
     if (!placement_ok(m, pl)) return -1;
     gp_ctx c;
     memset(&c, 0, sizeof(c));
@@ -1395,6 +1553,7 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     c.n_kv = gp_compute_kv_cells_full(r);
     c.n_kv_swa = gp_compute_kv_cells_swa(m, r);
     c.fa = r->flash_attn != 0;
+    if (!shape_ok(&c)) return -1;
     if (m->family != GP_COMPUTE_FAMILY_DEEPSEEK2) {
         c.k_rot = is_quant(r->type_k) ? rot_size_k(m->head_dim_k) : 0;
         c.v_rot = (is_quant(r->type_v) && m->head_dim_v % 64 == 0) ? 64 : 0;

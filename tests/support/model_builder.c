@@ -82,7 +82,8 @@ gw *mb_build(const mb_spec *s)
 
     gw_tensor2(w, "token_embd.weight", wt, s->n_embd, s->n_vocab);
     gw_tensor2(w, "output_norm.weight", GP_TYPE_F32, s->n_embd, 1);
-    gw_tensor2(w, "output.weight", wt, s->n_embd, s->n_vocab);
+    if (!s->tied_output)
+        gw_tensor2(w, "output.weight", wt, s->n_embd, s->n_vocab);
 
     for (uint32_t il = 0; il < s->n_layer; il++) {
         uint32_t kvh = s->head_kv_per_layer ? s->head_kv_per_layer[il] : s->n_head_kv;

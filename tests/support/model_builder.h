@@ -27,6 +27,7 @@ typedef struct mb_spec {
     uint32_t full_attention_interval;
     uint32_t weight_type;   /* ggml type of 2-D weights (default f16 when 0) */
     bool tokens;            /* write tokenizer.ggml.tokens instead of vocab_size */
+    bool tied_output;       /* no output.weight: the output reuses token_embd */
 } mb_spec;
 
 /* Builds the header; the caller finishes and frees the writer. */

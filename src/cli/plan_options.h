@@ -1,0 +1,28 @@
+/* Options shared by the commands that make a plan (plan, verify, tune). */
+#ifndef GP_CLI_PLAN_OPTIONS_H
+#define GP_CLI_PLAN_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "hw/device.h"
+#include "plan/plan.h"
+
+typedef struct gp_plan_cli {
+    gp_plan_request req;
+    gp_devices devs;
+    const char *path;
+    bool json, args, cmd, dry_run, verbose;
+    const char *ot_file, *analysis_file;
+} gp_plan_cli;
+
+/* A command's own options: returns how many arguments it consumed at
+ * argv[i] (0: not its option), or -1 after printing a usage error. */
+typedef int (*gp_plan_cli_extra)(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int i, void *ctx);
+
+/* Parses MODEL, plan options, hardware, pinned llama.cpp flags and output
+ * options; returns 0, or the exit code of a usage error already printed. */
+int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_plan_cli *pc,
+                      gp_plan_cli_extra extra, void *ctx);
+
+#endif
