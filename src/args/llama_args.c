@@ -236,6 +236,10 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char **argv, int *i, g
         p->no_kv_offload = true;
     } else if (is(a, "-kvo", "--kv-offload", NULL)) {
         p->no_kv_offload = false;
+    } else if (is(a, "--rpc", NULL, NULL)) {
+        if (strlen(v) >= sizeof p->rpc)
+            return bad_value(err, a, v, "a shorter list of HOST:PORT");
+        snprintf(p->rpc, sizeof p->rpc, "%s", v);
     } else if (is(a, "-m", "--model", NULL)) {
         snprintf(p->model_path, sizeof p->model_path, "%s", v);
     } else if (f->takes_value && (!v || !*v)) {

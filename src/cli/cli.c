@@ -12,8 +12,11 @@ typedef struct command {
 
 static const command commands[] = {
     {"inspect", "show what a GGUF model contains, from its header alone", gp_cmd_inspect, gp_help_inspect},
+    {"devices", "show the devices llama.cpp will see, or describe another machine", gp_cmd_devices, gp_help_devices},
     {"mem", "predict what a llama.cpp command allocates on each device", gp_cmd_mem, gp_help_mem},
     {"plan", "choose the fastest llama-server settings that fit", gp_cmd_plan, gp_help_plan},
+    {"verify", "run the plan in llama-server: real memory and speed next to the prediction", gp_cmd_verify, gp_help_verify},
+    {"sparse", "write a runnable stand-in of a model: its header and a sparse zero data section", gp_cmd_sparse, gp_help_sparse},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -33,5 +33,11 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv);
 void gp_help_mem(FILE *f);
 int gp_cmd_plan(gp_cli *cli, int argc, char **argv);
 void gp_help_plan(FILE *f);
+int gp_cmd_verify(gp_cli *cli, int argc, char **argv);
+void gp_help_verify(FILE *f);
+int gp_cmd_sparse(gp_cli *cli, int argc, char **argv);
+void gp_help_sparse(FILE *f);
+int gp_cmd_devices(gp_cli *cli, int argc, char **argv);
+void gp_help_devices(FILE *f);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "args/llama_args.h"
 #include "cli/cli.h"
+#include "cli/hw_options.h"
 #include "emit/json_util.h"
 #include "gguf/types.h"
 #include "hw/device.h"
@@ -40,18 +41,16 @@ void gp_help_mem(FILE *f)
             "  --n-cpu-ffn N             dense FFN weights of the first N layers on the CPU\n"
             "  -nkvo, --no-kv-offload    KV cache on the CPU\n"
             "\n"
-            "Hardware:\n"
-            "  --gpu [NAME:]SIZE         describe a GPU (repeatable): 24GiB, CUDA:24GiB,\n"
-            "                            ROCm:16GiB, Vulkan:8GiB, \"RTX 4090:24GiB\"; a GPU\n"
-            "                            without a backend is CUDA0, CUDA1, ... in order\n"
-            "  --no-detect               ignore this machine's devices\n"
+            "Hardware (default: this machine's devices):\n"
+            "%s"
             "\n"
             "Output:\n"
             "  --app server|cli          llama-server (default) or llama-cli/llama-bench\n"
             "                            (their larger output reservation)\n"
             "  --json                    {n_ctx, n_ctx_seq, n_batch, n_ubatch, n_seq,\n"
             "                            devices: [{name, model, context, compute, total}],\n"
-            "                            total: {model, context, compute}} in bytes\n");
+            "                            total: {model, context, compute}} in bytes\n",
+            gp_hw_options_help);
 }
 
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
@@ -62,7 +61,11 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
             (unsigned long long)c->n_ctx, (unsigned long long)c->n_ctx_seq, c->n_seq,
             c->n_seq == 1 ? "" : "s", c->n_seq > 1 ? (c->kv_unified ? " (unified)" : " (split)") : "",
             c->n_batch, c->n_ubatch, c->flash_attn ? "on" : "off");
-    fprintf(f, "\n%-14s %12s %12s %12s %12s %12s\n", "device", "weights", "KV/state", "compute", "total", "free after");
+    int w0 = 14;
+    for (uint32_t i = 0; i < r->n_devices; i++)
+        if ((int)strlen(d->dev[i].name) > w0)
+            w0 = (int)strlen(d->dev[i].name);
+    fprintf(f, "\n%-*s %12s %12s %12s %12s %12s\n", w0, "device", "weights", "KV/state", "compute", "total", "free after");
     gp_mem_device sum = {0};
     for (uint32_t i = 0; i < r->n_devices; i++) {
         const gp_mem_device *x = &r->dev[i];
@@ -81,7 +84,7 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
                 snprintf(fr, sizeof fr, "-%s", over);
             }
         }
-        fprintf(f, "%-14s %12s %12s %12s %12s %12s\n", d->dev[i].name, w, k, cp, t, fr);
+        fprintf(f, "%-*s %12s %12s %12s %12s %12s\n", w0, d->dev[i].name, w, k, cp, t, fr);
         sum.model += x->model;
         sum.context += x->context;
         sum.compute += x->compute;
@@ -91,7 +94,7 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
     gp_format_mib(sum.context, k, sizeof k);
     gp_format_mib(sum.compute, cp, sizeof cp);
     gp_format_mib(gp_mem_device_total(&sum), t, sizeof t);
-    fprintf(f, "%-14s %12s %12s %12s %12s\n", "total", w, k, cp, t);
+    fprintf(f, "%-*s %12s %12s %12s %12s\n", w0, "total", w, k, cp, t);
     for (uint32_t i = 1; i < r->n_devices; i++)
         if (d->dev[i].free && gp_mem_device_total(&r->dev[i]) > d->dev[i].free)
             fprintf(f, "warning: %s needs more memory than it has\n", d->dev[i].name);
@@ -145,7 +148,8 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
     bool json = false;
     gp_app app = GP_APP_SERVER;
     gp_devices devs;
-    gp_devices_init(&devs);
+    gp_hw_options hw;
+    gp_hw_options_init(&hw);
     gp_error err = {0};
 
     /* ggplace's own options first (they may appear anywhere), then the app
@@ -169,16 +173,11 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
         if (strcmp(a, "--json") == 0) {
             json = true;
             i++;
-        } else if (strcmp(a, "--no-detect") == 0) {
-            i++;
         } else if (strcmp(a, "--app") == 0) {
             i += 2;
-        } else if (strcmp(a, "--gpu") == 0) {
-            if (i + 1 >= argc)
-                return gp_cli_usage_error(cli, "mem: --gpu needs a size like 24GiB");
-            if (gp_devices_add_gpu_spec(&devs, argv[i + 1], &err) != GP_OK)
+        } else if (a[0] == '-' && (gp_hw_options_parse(&hw, argc, argv, &i, &err) != 0)) {
+            if (err.status != GP_OK)
                 return gp_cli_usage_error(cli, "mem: %s", err.message);
-            i += 2;
         } else if (a[0] == '-' && a[1] != '\0') {
             if (gp_llama_args_apply(&params, argc, argv, &i, &err) != GP_OK)
                 return gp_cli_usage_error(cli, "mem: %s", err.message);
@@ -194,6 +193,16 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
     if (!path)
         return gp_cli_usage_error(cli, "mem: missing MODEL (see ggplace help mem)");
 
+    if (gp_hw_options_resolve(&hw, &devs, &err) != GP_OK) {
+        if (err.status == GP_ERR_ARG)
+            return gp_cli_usage_error(cli, "mem: %s", err.message);
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    /* Servers named by llama.cpp's own --rpc that no hardware option
+     * described: devices of unknown size. */
+    if (gp_devices_add_llama_rpc(&devs, params.rpc, &err) != GP_OK)
+        return gp_cli_usage_error(cli, "mem: %s", err.message);
     gp_model *m = NULL;
     if (gp_model_open(path, &m, &err) != GP_OK) {
         gp_cli_error(cli, &err);

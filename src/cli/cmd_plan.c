@@ -7,6 +7,7 @@
 
 #include "args/llama_args.h"
 #include "cli/cli.h"
+#include "cli/hw_options.h"
 #include "cli/plan_options.h"
 #include "emit/json_util.h"
 #include "gguf/types.h"
@@ -38,9 +39,7 @@ void gp_help_plan(FILE *f)
             "  --margin SIZE            memory kept free on each GPU (default 1GiB; preset)\n"
             "  --ram-margin SIZE        memory kept free in RAM (default 2GiB; preset)\n"
             "  --target-vram-usage F    use at most this fraction of each GPU (e.g. 0.8)\n"
-            "Hardware:\n"
-            "  --gpu [NAME:]SIZE        describe a GPU (repeatable; see ggplace help mem)\n"
-            "  --no-detect              ignore this machine's devices\n"
+            "Hardware (default: this machine's devices):\n%s"
             "Output (default: a summary):\n"
             "  --args                   the flags only, one line\n"
             "  --cmd                    the full llama-server command, shell-quoted\n"
@@ -55,7 +54,8 @@ void gp_help_plan(FILE *f)
             "                           options without dashes: ctx, parallel, kv, fa, app,\n"
             "                           preset, margin, ram_margin, target_vram_usage, gpu[])\n"
             "\n"
-            "Exit status: 0 a plan was printed, 1 nothing fits or the model is unusable, 2 usage.\n");
+            "Exit status: 0 a plan was printed, 1 nothing fits or the model is unusable, 2 usage.\n",
+            gp_hw_options_help);
 }
 
 /* Shell-quotes one word for POSIX shells. */
@@ -221,7 +221,11 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
 {
     fprintf(f, "model      %s (%s, %s)\n", m->path, m->arch, m->name);
     fprintf(f, "command    %s\n\n", cmd);
-    fprintf(f, "%-12s %11s %11s %11s %11s %11s %11s\n", "device", "budget", "weights", "KV/state",
+    int w0 = 12;
+    for (uint32_t i = 0; i < d->n; i++)
+        if ((int)strlen(d->dev[i].name) > w0)
+            w0 = (int)strlen(d->dev[i].name);
+    fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s\n", w0, "device", "budget", "weights", "KV/state",
             "compute", "total", "free after");
     for (uint32_t i = 0; i < d->n; i++) {
         const gp_mem_device *x = &p->mem.dev[i];
@@ -235,7 +239,7 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
         gp_format_bytes(total, t, sizeof t);
         if (p->budget[i] != UINT64_MAX && p->budget[i] >= total)
             gp_format_bytes(p->budget[i] - total, fr, sizeof fr);
-        fprintf(f, "%-12s %11s %11s %11s %11s %11s %11s\n", d->dev[i].name, b, w, k, c, t, fr);
+        fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s\n", w0, d->dev[i].name, b, w, k, c, t, fr);
     }
     fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
             p->speed.decode_tps, p->speed.prefill_tps);

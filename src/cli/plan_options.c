@@ -66,9 +66,14 @@ static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char
             return gp_cli_usage_error(cli, "plan: --target-vram-usage '%s': expected a fraction in (0, 1]", v);
         r->target_vram = x;
     } else if (!strcmp(name, "gpu")) {
-        gp_error err;
-        if (gp_devices_add_gpu_spec(&pc->devs, v, &err) != GP_OK)
-            return gp_cli_usage_error(cli, "plan: %s", err.message);
+        if (pc->hw.n_gpus >= GP_HW_MAX_SPECS)
+            return gp_cli_usage_error(cli, "plan: too many --gpu");
+        /* Config values do not outlive the parsed file: keep a copy. */
+        char *copy = pc->gpu_store[pc->hw.n_gpus];
+        if (strlen(v) >= sizeof pc->gpu_store[0])
+            return gp_cli_usage_error(cli, "plan: --gpu '%s' is too long", v);
+        snprintf(copy, sizeof pc->gpu_store[0], "%s", v);
+        pc->hw.gpus[pc->hw.n_gpus++] = copy;
     } else {
         return -1;
     }
@@ -131,8 +136,9 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
     memset(pc, 0, sizeof *pc);
     gp_plan_request_default(&pc->req);
     gp_devices_init(&pc->devs);
+    gp_hw_options_init(&pc->hw);
     static const char *valued[] = {"ctx", "parallel", "kv", "fa", "app", "preset", "margin",
-                                   "ram-margin", "target-vram-usage", "gpu"};
+                                   "ram-margin", "target-vram-usage"};
     /* --app first: llama.cpp defaults depend on it. */
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--app") && !strcmp(argv[i + 1], "cli"))
@@ -165,12 +171,19 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
                 continue;
             }
         }
+        if (a[0] == '-') {
+            gp_error herr = {0};
+            int hr = gp_hw_options_parse(&pc->hw, argc, argv, &i, &herr);
+            if (hr < 0)
+                return gp_cli_usage_error(cli, "%s: %s", cmd, herr.message);
+            if (hr > 0)
+                continue;
+        }
         if (!strcmp(a, "--json")) pc->json = true;
         else if (!strcmp(a, "--args")) pc->args = true;
         else if (!strcmp(a, "--cmd")) pc->cmd = true;
         else if (!strcmp(a, "--dry-run")) pc->dry_run = true;
         else if (!strcmp(a, "--verbose")) pc->verbose = true;
-        else if (!strcmp(a, "--no-detect")) { /* described hardware only */ }
         else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config")) {
             if (i + 1 >= argc)
                 return gp_cli_usage_error(cli, "%s: %s needs a file name", cmd, a);
@@ -201,5 +214,14 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         pc->path = pc->req.pinned.model_path;
     if (!pc->path)
         return gp_cli_usage_error(cli, "%s: missing MODEL (see ggplace help %s)", cmd, cmd);
+    gp_error err = {0};
+    if (gp_hw_options_resolve(&pc->hw, &pc->devs, &err) != GP_OK) {
+        if (err.status == GP_ERR_ARG)
+            return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
+        return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
     return 0;
 }

@@ -5,12 +5,15 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
+#include "cli/hw_options.h"
 #include "hw/device.h"
 #include "plan/plan.h"
 
 typedef struct gp_plan_cli {
     gp_plan_request req;
-    gp_devices devs;
+    gp_devices devs;      /* resolved once parsing is done */
+    gp_hw_options hw;
+    char gpu_store[GP_HW_MAX_SPECS][128]; /* --gpu values read from --config */
     const char *path;
     bool json, args, cmd, dry_run, verbose;
     const char *ot_file, *analysis_file;

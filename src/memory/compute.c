@@ -1577,7 +1577,8 @@ uint64_t gp_compute_bytes(const gp_compute_model *m, const gp_compute_run *r) {
 int gp_compute_place_layers(const gp_compute_model *m, uint32_t n_gpus, int32_t n_gpu_layers,
                             const float *ts, gp_compute_placement *pl,
                             gp_compute_layer_place *layers) {
-    if (!m || !pl || !layers || m->n_layer == 0 || n_gpus + 1 > GP_COMPUTE_MAX_DEVICES) return -1;
+    if (!m || !pl || !layers || m->n_layer == 0 || m->n_layer > GP_MAX_LAYERS ||
+        n_gpus >= GP_COMPUTE_MAX_DEVICES) return -1;
     memset(pl, 0, sizeof(*pl));
     memset(layers, 0, m->n_layer * sizeof(*layers));
     pl->n_devices = n_gpus + 1;
@@ -1631,7 +1632,11 @@ int gp_compute_weight_kind(const char *name, uint32_t *layer) {
     const char *p = name + 4;
     uint32_t il = 0;
     if (*p < '0' || *p > '9') return -1;
-    while (*p >= '0' && *p <= '9') { il = il * 10 + (uint32_t)(*p - '0'); p++; }
+    while (*p >= '0' && *p <= '9') {
+        if (il > (UINT32_MAX - 9) / 10) return -1;   /* no such layer */
+        il = il * 10 + (uint32_t)(*p - '0');
+        p++;
+    }
     if (*p != '.') return -1;
     p++;
     for (int k = 0; k < GP_COMPUTE_W_COUNT; k++) {

@@ -93,8 +93,13 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->n_swa = hp->n_swa;
     cm->n_expert = hp->n_expert;
     cm->n_expert_used = hp->n_expert_used;
-    cm->n_ff_exp = hp->n_ff_exp;
-    cm->n_ff_shexp = hp->n_ff_shexp ? hp->n_ff_shexp : hp->n_expert_shared * hp->n_ff_exp;
+    /* Without expert_feed_forward_length the experts have the dense width,
+     * as llama.cpp reads them (mixtral-style llama MoE). */
+    cm->n_ff_exp = hp->n_ff_exp ? hp->n_ff_exp : hp->n_ff;
+    /* A product that does not fit is left out of range so the compute model
+     * refuses it. */
+    uint64_t shexp = hp->n_ff_shexp ? hp->n_ff_shexp : (uint64_t)hp->n_expert_shared * hp->n_ff_exp;
+    cm->n_ff_shexp = shexp > UINT32_MAX ? UINT32_MAX : (uint32_t)shexp;
     cm->n_layer_dense_lead = hp->n_layer_dense_lead;
     /* qwen3moe always renormalises the routed weights. */
     cm->expert_weights_norm = hp->expert_weights_norm || strcmp(m->arch, "qwen3moe") == 0;
@@ -207,16 +212,34 @@ gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx
     }
     fill_run(p, c, &r);
     gp_status st = GP_OK;
+    if (cm.family != GP_COMPUTE_FAMILY_LFM2) {
+        /* Only the lfm2 graph has recurrent layers; other hybrids (mamba,
+         * jamba, qwen3next, ...) would be replayed as something else. */
+        for (uint32_t il = 0; il < cm.n_layer; il++)
+            if (a.is_recurrent[il]) {
+                arrays_free(&a);
+                return gp_fail(err, GP_ERR_UNSUPPORTED, m->path,
+                               "the compute buffer of %s (recurrent layers) is not modelled", m->arch);
+            }
+    }
+    if (c->n_ctx > UINT32_MAX || c->n_ctx_req > UINT32_MAX) {
+        arrays_free(&a);
+        return gp_fail(err, GP_ERR_CONFIG, m->path, "a context of %llu cells is beyond llama.cpp's range",
+                       (unsigned long long)c->n_ctx);
+    }
     if (d->n == 1) {
         per_device[0] = gp_compute_bytes(&cm, &r);
         if (per_device[0] == 0)
-            st = gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory while modelling the compute graph");
+            st = gp_fail(err, GP_ERR_FORMAT, m->path,
+                         "cannot model the compute graph: implausible or inconsistent shape (or out of memory)");
     } else {
         gp_compute_placement cp;
         gp_compute_layer_place *layers = NULL;
         if (!fill_placement(m, p, d, pl, &cp, &layers) ||
             gp_compute_bytes_split(&cm, &r, &cp, per_device) != 0)
-            st = gp_fail(err, GP_ERR_NOMEM, m->path, "cannot model the compute graph of this placement");
+            st = gp_fail(err, GP_ERR_FORMAT, m->path,
+                         "cannot model the compute graph of this placement: implausible or inconsistent "
+                         "shape (or out of memory)");
         free(layers);
     }
     arrays_free(&a);

@@ -54,6 +54,7 @@ typedef struct gp_run_params {
     bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot, user_set_ctk, user_set_ctv,
         user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
     char model_path[1024]; /* -m, when given */
+    char rpc[1024];       /* --rpc endpoints, comma-separated, when given */
 } gp_run_params;
 
 /* llama-server's defaults (4 slots, unified KV, train context, FA auto,

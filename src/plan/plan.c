@@ -776,8 +776,8 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
         why(out, "placement pinned by the given -ngl/-ts/-ot");
     if (p->n_ubatch != 512)
         why(out, "micro-batch %u: faster prefill with CPU-held weights and it fits", p->n_ubatch);
-    /* Threads: physical cores, when known. */
-    out->threads = 0;
+    /* Threads: the physical cores (hyper-threads slow decoding down). */
+    out->threads = d->dev[0].cpu.cores;
     search_free(&s);
     candidate_free(&best);
     return GP_OK;

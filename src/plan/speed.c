@@ -38,6 +38,15 @@ void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *s)
         s->layer_cost = 6e-6;
         break;
     }
+    /* What detection or the GPU table knows replaces the defaults. */
+    if (dev->bandwidth_gbs > 0)
+        s->mem_bw = dev->bandwidth_gbs * 1e9;
+    if (dev->kind != GP_DEV_CPU && dev->kind != GP_DEV_RPC && dev->pcie_gen && dev->pcie_width) {
+        /* Usable bytes per lane and second after encoding, by generation. */
+        static const double lane[] = {0, 0.25e9, 0.5e9, 0.985e9, 1.97e9, 3.94e9, 7.56e9};
+        uint32_t g = dev->pcie_gen < 7 ? dev->pcie_gen : 6;
+        s->link_bw = lane[g] * dev->pcie_width;
+    }
 }
 
 static double expert_fraction(const gp_model *m)

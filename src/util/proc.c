@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,6 +52,10 @@ gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp
     }
     if (pid == 0) {
         setpgid(0, 0);
+        /* If we die, even by SIGKILL, the child is told to stop. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() == 1)
+            _exit(127);
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0)
             dup2(null, 0);

@@ -1,0 +1,235 @@
+/* ggplace verify MODEL [plan options | llama-server flags] [--json] [--strict]
+ * ggplace sparse HEADER.gguf OUT.gguf */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli.h"
+#include "cli/plan_options.h"
+#include "emit/json_util.h"
+#include "emit/sparse.h"
+#include "verify/verify.h"
+
+void gp_help_verify(FILE *f)
+{
+    fprintf(f,
+            "Usage: ggplace verify MODEL [PLAN OPTIONS] [LLAMA.CPP FLAGS] [--llama-dir DIR]\n"
+            "                      [--runs N] [--prompt-tokens N] [--predict N] [--strict] [--json]\n"
+            "\n"
+            "Plans MODEL (or takes the llama-server flags given: -ngl, -ts, -ot, -c, ... are\n"
+            "kept), starts llama-server with exactly those flags on a free port of 127.0.0.1,\n"
+            "waits for /health, sends N fixed prompts of known length to /completion, stops it,\n"
+            "and shows what llama.cpp allocated on each device and how fast it ran, next to\n"
+            "the prediction.\n"
+            "\n"
+            "  --llama-dir DIR     where llama-server is (else $GGPLACE_LLAMA_DIR, else PATH)\n"
+            "  --runs N            timed requests (default 3; medians are reported)\n"
+            "  --prompt-tokens N   prompt length in tokens (default 512)\n"
+            "  --predict N         tokens generated per request (default 64)\n"
+            "  --strict            exit 1 when a device uses more than predicted\n"
+            "  --json              {llama_version, argv, devices: [{name, predicted: {model,\n"
+            "                      context, compute}, measured: {...}}], timings: {prefill_tps,\n"
+            "                      decode_tps, runs}}\n"
+            "Plan options, hardware and output options as in ggplace help plan.\n");
+}
+
+void gp_help_sparse(FILE *f)
+{
+    fprintf(f,
+            "Usage: ggplace sparse HEADER.gguf OUT.gguf\n"
+            "\n"
+            "Writes the header of a GGUF followed by a sparse, zero-filled data section of\n"
+            "the right size, so llama.cpp can load, verify and benchmark a model's exact\n"
+            "shape without its weights (header-only files become runnable). Decode speed on\n"
+            "it is realistic; outputs are meaningless, and MoE routing over zero weights\n"
+            "picks the same experts every token.\n");
+}
+
+int gp_cmd_sparse(gp_cli *cli, int argc, char **argv)
+{
+    if (argc != 3)
+        return gp_cli_usage_error(cli, "sparse: expected HEADER.gguf OUT.gguf (see ggplace help sparse)");
+    gp_error err = {0};
+    gp_model *m = NULL;
+    if (gp_model_open(argv[1], &m, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    int rc = GP_EXIT_OK;
+    if (gp_write_sparse(m, argv[2], &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        rc = GP_EXIT_FAIL;
+    }
+    gp_model_close(&m);
+    return rc;
+}
+
+typedef struct verify_opts {
+    gp_verify_opts v;
+    bool strict;
+} verify_opts;
+
+static int verify_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int i, void *ctx)
+{
+    (void)pc;
+    verify_opts *o = ctx;
+    const char *a = argv[i];
+    if (!strcmp(a, "--strict")) {
+        o->strict = true;
+        return 1;
+    }
+    int *num = NULL;
+    if (!strcmp(a, "--runs"))
+        num = &o->v.runs;
+    else if (!strcmp(a, "--prompt-tokens"))
+        num = &o->v.n_prompt;
+    else if (!strcmp(a, "--predict"))
+        num = &o->v.n_predict;
+    else if (!strcmp(a, "--llama-dir")) {
+        if (i + 1 >= argc) {
+            gp_cli_usage_error(cli, "verify: --llama-dir needs a directory");
+            return -1;
+        }
+        o->v.llama_dir = argv[i + 1];
+        return 2;
+    } else
+        return 0;
+    char *end;
+    long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+    if (i + 1 >= argc || *end || v < 1 || v > 100000) {
+        gp_cli_usage_error(cli, "verify: %s needs a positive number", a);
+        return -1;
+    }
+    *num = (int)v;
+    return 2;
+}
+
+/* A file whose data section takes almost no disk is a sparse stand-in. */
+static bool looks_sparse(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && sb.st_size > (1 << 20) && (off_t)sb.st_blocks * 512 < sb.st_size / 4;
+}
+
+static void on_signal(int sig)
+{
+    gp_verify_abort();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
+{
+    verify_opts vo = {0};
+    gp_verify_opts_default(&vo.v);
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
+    if (rc)
+        return rc;
+    gp_error err = {0};
+    gp_model *m = NULL;
+    if (gp_model_open(pc.path, &m, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    if (!m->data_present) {
+        fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc.path);
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
+    gp_plan plan;
+    if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
+    char **args = gp_plan_args(m, &pc.devs, &plan);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    gp_verify_result r;
+    gp_status st = gp_verify_run(pc.path, args, &pc.devs, &vo.v, &r, &err);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    if (st != GP_OK) {
+        gp_cli_error(cli, &err);
+        if (r.log_tail[0])
+            fprintf(cli->err, "--- end of llama-server's log ---\n%s\n", r.log_tail);
+        rc = GP_EXIT_FAIL;
+        goto done;
+    }
+    bool over = false;
+    const double MiB = 1024.0 * 1024.0;
+    for (uint32_t i = 0; i < pc.devs.n; i++) {
+        double pred = (double)gp_mem_device_total(&plan.mem.dev[i]) / MiB;
+        double got = r.measured.model_mib[i] + r.measured.context_mib[i] + r.measured.compute_mib[i];
+        if (got > pred + 0.01)
+            over = true;
+    }
+    if (pc.json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "llama_version", r.version);
+        cJSON *av = cJSON_AddArrayToObject(root, "argv");
+        cJSON_AddItemToArray(av, cJSON_CreateString(r.server_path));
+        cJSON_AddItemToArray(av, cJSON_CreateString("-m"));
+        cJSON_AddItemToArray(av, cJSON_CreateString(pc.path));
+        for (char **a = args; *a; a++)
+            cJSON_AddItemToArray(av, cJSON_CreateString(*a));
+        cJSON *devs = cJSON_AddArrayToObject(root, "devices");
+        for (uint32_t i = 0; i < pc.devs.n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", pc.devs.dev[i].name);
+            cJSON *p = cJSON_AddObjectToObject(o, "predicted");
+            gp_json_add_u64(p, "model", plan.mem.dev[i].model);
+            gp_json_add_u64(p, "context", plan.mem.dev[i].context);
+            gp_json_add_u64(p, "compute", plan.mem.dev[i].compute);
+            cJSON *x = cJSON_AddObjectToObject(o, "measured");
+            /* llama.cpp logs MiB with two decimals: bytes are rounded to that. */
+            gp_json_add_u64(x, "model", (uint64_t)(r.measured.model_mib[i] * MiB + 0.5));
+            gp_json_add_u64(x, "context", (uint64_t)(r.measured.context_mib[i] * MiB + 0.5));
+            gp_json_add_u64(x, "compute", (uint64_t)(r.measured.compute_mib[i] * MiB + 0.5));
+            cJSON_AddItemToArray(devs, o);
+        }
+        cJSON *t = cJSON_AddObjectToObject(root, "timings");
+        cJSON_AddNumberToObject(t, "prefill_tps", r.prefill_tps);
+        cJSON_AddNumberToObject(t, "decode_tps", r.decode_tps);
+        cJSON_AddNumberToObject(t, "runs", r.runs);
+        cJSON *pr = cJSON_AddObjectToObject(root, "predicted_speed");
+        cJSON_AddNumberToObject(pr, "prefill_tps", plan.speed.prefill_tps);
+        cJSON_AddNumberToObject(pr, "decode_tps", plan.speed.decode_tps);
+        cJSON_AddBoolToObject(root, "sparse_model", looks_sparse(pc.path));
+        char *s = cJSON_Print(root);
+        fprintf(cli->out, "%s\n", s ? s : "{}");
+        free(s);
+        cJSON_Delete(root);
+    } else {
+        fprintf(cli->out, "llama.cpp  %s (%s)\n", r.version[0] ? r.version : "version unknown", r.server_path);
+        fprintf(cli->out, "\n%-24s %20s %20s %20s\n", "device (MiB)", "weights pred/meas", "KV pred/meas",
+                "compute pred/meas");
+        for (uint32_t i = 0; i < pc.devs.n; i++)
+            fprintf(cli->out, "%-24s %9.2f/%-10.2f %9.2f/%-10.2f %9.2f/%-10.2f\n", pc.devs.dev[i].name,
+                    (double)plan.mem.dev[i].model / MiB, r.measured.model_mib[i],
+                    (double)plan.mem.dev[i].context / MiB, r.measured.context_mib[i],
+                    (double)plan.mem.dev[i].compute / MiB, r.measured.compute_mib[i]);
+        fprintf(cli->out, "\nspeed      prefill %.1f t/s (predicted %.1f), decode %.1f t/s (predicted %.1f), median of %d\n",
+                r.prefill_tps, plan.speed.prefill_tps, r.decode_tps, plan.speed.decode_tps, r.runs);
+        if (looks_sparse(pc.path))
+            fprintf(cli->out, "note: %s is a sparse stand-in: decode speed is realistic, outputs are "
+                              "meaningless, and MoE routing over zero weights picks the same experts every token\n",
+                    pc.path);
+        if (over)
+            fprintf(cli->out, "warning: a device used more than predicted\n");
+    }
+    if (over && vo.strict)
+        rc = GP_EXIT_FAIL;
+done:
+    gp_plan_args_free(args);
+    gp_plan_free(&plan);
+    gp_model_close(&m);
+    return rc;
+}

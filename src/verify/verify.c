@@ -1,0 +1,290 @@
+#include "verify/verify.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "util/error.h"
+#include "util/fileio.h"
+#include "util/proc.h"
+
+void gp_verify_opts_default(gp_verify_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->runs = 3;
+    o->n_prompt = 512;
+    o->n_predict = 64;
+    o->start_timeout_s = 300;
+    o->request_timeout_s = 600;
+}
+
+bool gp_llama_find_tool(const char *dir, const char *name, char *out, size_t size)
+{
+    const char *env = getenv("GGPLACE_LLAMA_DIR");
+    const char *dirs[2] = {dir, env && *env ? env : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i])
+            continue;
+        snprintf(out, size, "%s/%s", dirs[i], name);
+        if (access(out, X_OK) == 0)
+            return true;
+        if (i == 0)
+            return false; /* an explicit directory is the only place looked at */
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    char *copy = strdup(path);
+    bool found = false;
+    for (char *save = NULL, *p = strtok_r(copy, ":", &save); p && !found; p = strtok_r(NULL, ":", &save)) {
+        snprintf(out, size, "%s/%s", p, name);
+        found = access(out, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+static void read_log_tail(const char *path, char *out, size_t size)
+{
+    char *text = NULL;
+    size_t len = 0;
+    out[0] = 0;
+    if (gp_read_file(path, 256u << 20, &text, &len, NULL) != GP_OK)
+        return;
+    const char *tail = len >= size ? text + len - (size - 1) : text;
+    snprintf(out, size, "%s", tail);
+    free(text);
+}
+
+bool gp_llama_version(const char *tool, char *out, size_t size)
+{
+    char log[] = "/tmp/ggplace-version-XXXXXX";
+    int fd = mkstemp(log);
+    if (fd < 0)
+        return false;
+    close(fd);
+    gp_proc p;
+    char *argv[] = {(char *)tool, "--version", NULL};
+    bool ok = gp_proc_start(&p, argv, log, NULL) == GP_OK;
+    if (ok && !gp_proc_wait(&p, 20000))
+        ok = false;
+    gp_proc_stop(&p, 1000);
+    char text[4096];
+    read_log_tail(log, text, sizeof text);
+    unlink(log);
+    out[0] = 0;
+    const char *v = strstr(text, "version:");
+    if (ok && v) {
+        const char *eol = strchr(v, '\n');
+        size_t n = eol ? (size_t)(eol - v) : strlen(v);
+        snprintf(out, size, "%.*s", (int)n, v);
+    }
+    return out[0] != 0;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- HTTP ------------------------------------------------------------------ */
+
+typedef struct body {
+    char *data;
+    size_t len;
+} body;
+
+static size_t collect(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    body *b = ud;
+    size_t n = size * nmemb;
+    if (b->len + n > (64u << 20))
+        return 0;
+    char *d = realloc(b->data, b->len + n + 1);
+    if (!d)
+        return 0;
+    memcpy(d + b->len, ptr, n);
+    b->data = d;
+    b->len += n;
+    d[b->len] = 0;
+    return n;
+}
+
+static long http(const char *url, const char *post, int timeout_s, body *out)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    struct curl_slist *h = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    if (post) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    }
+    long code = -1;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return code;
+}
+
+/* ---- the run ----------------------------------------------------------------- */
+
+static gp_proc running;
+
+void gp_verify_abort(void)
+{
+    if (running.pid > 0) {
+        kill(-running.pid, SIGTERM);
+        sleep_ms(200);
+        kill(-running.pid, SIGKILL);
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static char *completion_request(int n_prompt, int n_predict, int run)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *prompt = cJSON_AddArrayToObject(o, "prompt");
+    /* Token ids, not text: the length is exact whatever the tokenizer. The
+     * first id differs per run so no cache can serve it. */
+    for (int i = 0; i < n_prompt; i++)
+        cJSON_AddItemToArray(prompt, cJSON_CreateNumber(i == 0 ? 100 + run : 1000 + (i * 7919) % 20000));
+    cJSON_AddNumberToObject(o, "n_predict", n_predict);
+    cJSON_AddBoolToObject(o, "cache_prompt", false);
+    cJSON_AddBoolToObject(o, "ignore_eos", true);
+    cJSON_AddNumberToObject(o, "temperature", 0);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *d,
+                        const gp_verify_opts *o, gp_verify_result *r, gp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (!gp_llama_find_tool(o->llama_dir, "llama-server", r->server_path, sizeof r->server_path))
+        return gp_fail(err, GP_ERR_MISSING, NULL,
+                       "llama-server not found (use --llama-dir DIR, GGPLACE_LLAMA_DIR, or PATH; "
+                       "scripts/build-llama.sh builds one)");
+    gp_llama_version(r->server_path, r->version, sizeof r->version);
+
+    char log[] = "/tmp/ggplace-server-XXXXXX";
+    int fd = mkstemp(log);
+    if (fd < 0)
+        return gp_fail(err, GP_ERR_IO, NULL, "cannot create a log file: %s", strerror(errno));
+    close(fd);
+    int port = gp_free_port();
+    char port_s[16];
+    snprintf(port_s, sizeof port_s, "%d", port);
+    size_t n_args = 0;
+    while (args && args[n_args])
+        n_args++;
+    char **argv = calloc(n_args + 16, sizeof *argv);
+    if (!argv) {
+        unlink(log);
+        return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
+    }
+    size_t k = 0;
+    argv[k++] = r->server_path;
+    argv[k++] = "-m";
+    argv[k++] = (char *)model;
+    for (size_t i = 0; i < n_args; i++)
+        argv[k++] = args[i];
+    argv[k++] = "--host";
+    argv[k++] = "127.0.0.1";
+    argv[k++] = "--port";
+    argv[k++] = port_s;
+    argv[k++] = "-lv";
+    argv[k++] = "4";
+    argv[k] = NULL;
+
+    gp_status st = gp_proc_start(&running, argv, log, err);
+    free(argv);
+    if (st != GP_OK) {
+        unlink(log);
+        return st;
+    }
+    /* Up when /health answers 200; gone if the process exits first. */
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", port);
+    int64_t deadline = gp_now_ms() + (int64_t)o->start_timeout_s * 1000;
+    bool up = false;
+    while (!up && gp_now_ms() < deadline && gp_proc_alive(&running)) {
+        body b = {0};
+        up = http(url, NULL, 5, &b) == 200;
+        free(b.data);
+        if (!up)
+            sleep_ms(200);
+    }
+    if (!up) {
+        bool died = !gp_proc_alive(&running);
+        gp_proc_stop(&running, 5000);
+        read_log_tail(log, r->log_tail, sizeof r->log_tail);
+        unlink(log);
+        return gp_fail(err, GP_ERR_CONFIG, model, died ? "llama-server exited during start-up (see its log)"
+                                                        : "llama-server did not become ready in time");
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/completion", port);
+    double *pre = calloc((size_t)o->runs + 1, sizeof *pre), *dec = calloc((size_t)o->runs + 1, sizeof *dec);
+    for (int i = 0; i < o->runs && st == GP_OK && pre && dec; i++) {
+        char *req = completion_request(o->n_prompt, o->n_predict, i);
+        body b = {0};
+        long code = http(url, req, o->request_timeout_s, &b);
+        free(req);
+        cJSON *j = code == 200 ? cJSON_Parse(b.data) : NULL;
+        cJSON *t = j ? cJSON_GetObjectItem(j, "timings") : NULL;
+        cJSON *pp = t ? cJSON_GetObjectItem(t, "prompt_per_second") : NULL;
+        cJSON *dp = t ? cJSON_GetObjectItem(t, "predicted_per_second") : NULL;
+        if (!cJSON_IsNumber(pp) || !cJSON_IsNumber(dp)) {
+            st = gp_fail(err, GP_ERR_CONFIG, model, gp_proc_alive(&running)
+                             ? "llama-server answered /completion without timings (HTTP %ld)"
+                             : "llama-server crashed while answering", code);
+        } else {
+            pre[r->runs] = pp->valuedouble;
+            dec[r->runs] = dp->valuedouble;
+            r->runs++;
+        }
+        cJSON_Delete(j);
+        free(b.data);
+    }
+    gp_proc_stop(&running, 10000);
+    if (r->runs > 0) {
+        qsort(pre, (size_t)r->runs, sizeof *pre, cmp_double);
+        qsort(dec, (size_t)r->runs, sizeof *dec, cmp_double);
+        r->prefill_tps = pre[r->runs / 2];
+        r->decode_tps = dec[r->runs / 2];
+    }
+    free(pre);
+    free(dec);
+    char *text = NULL;
+    size_t len;
+    if (gp_read_file(log, 256u << 20, &text, &len, NULL) == GP_OK) {
+        gp_llama_log_parse(text, d, &r->measured);
+        free(text);
+    }
+    read_log_tail(log, r->log_tail, sizeof r->log_tail);
+    unlink(log);
+    return st;
+}

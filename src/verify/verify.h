@@ -1,0 +1,50 @@
+/*
+ * Running the real thing: start llama-server with exactly the planned argv
+ * on a free loopback port, wait for /health, time fixed prompts through
+ * /completion, stop it, and read what it allocated from its load log.
+ */
+#ifndef GP_VERIFY_VERIFY_H
+#define GP_VERIFY_VERIFY_H
+
+#include <stdbool.h>
+
+#include "hw/device.h"
+#include "verify/llama_log.h"
+
+typedef struct gp_verify_opts {
+    const char *llama_dir;   /* directory of llama-server; NULL: $GGPLACE_LLAMA_DIR, then PATH */
+    int runs;                /* timed requests */
+    int n_prompt;            /* prompt tokens per request */
+    int n_predict;           /* generated tokens per request */
+    int start_timeout_s;     /* load and /health */
+    int request_timeout_s;   /* each /completion */
+} gp_verify_opts;
+
+void gp_verify_opts_default(gp_verify_opts *o);
+
+typedef struct gp_verify_result {
+    char version[160];       /* llama-server --version */
+    char server_path[1024];
+    gp_llama_buffers measured;
+    double prefill_tps;      /* median over runs */
+    double decode_tps;
+    int runs;
+    char log_tail[4096];     /* the end of llama-server's log, for failures */
+} gp_verify_result;
+
+/* Finds a llama.cpp tool by name; false if it is nowhere. */
+bool gp_llama_find_tool(const char *dir, const char *name, char *out, size_t size);
+
+/* Asks a tool for its version line ("version: 1 (de3ff815)"). */
+bool gp_llama_version(const char *tool, char *out, size_t size);
+
+/* Runs llama-server with "-m model args..." and measures it. On failure the
+ * result's log_tail holds the end of llama-server's log. A caller that is
+ * interrupted can stop the server with gp_verify_abort(). */
+gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *d,
+                        const gp_verify_opts *o, gp_verify_result *r, gp_error *err);
+
+/* Stops a server gp_verify_run started (safe from a signal handler). */
+void gp_verify_abort(void);
+
+#endif
