@@ -23,6 +23,7 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "verify/llama_log.h"
+#include "verify/verify.h"
 
 #define MiB (1024.0 * 1024.0)
 
@@ -31,7 +32,6 @@ typedef struct fixture {
     char bin[1024];
     gp_proc rpc[2];
     int port[2];
-    gp_proc server;
     char model[256];
 } fixture;
 
@@ -65,7 +65,6 @@ static int teardown(void **state)
 {
     (void)state;
     /* Every process is stopped, whatever happened. */
-    gp_proc_stop(&fx.server, 10000);
     for (int i = 0; i < 2; i++)
         gp_proc_stop(&fx.rpc[i], 5000);
     if (fx.dir[0]) {
@@ -109,49 +108,30 @@ static void rpc_devices(gp_devices *d, uint64_t bytes_each)
     }
 }
 
-/* Runs llama-server with the args until it listens, stops it, returns its log. */
-static char *run_server(const char *model, char **args)
+/* Runs llama-server through verify: /health, one short completion, stop. */
+static void run_server(const char *model, char **args, const gp_devices *d, gp_llama_buffers *got)
 {
-    char exe[1100], port[16], log[128];
-    snprintf(exe, sizeof exe, "%s/llama-server", fx.bin);
-    int p = gp_free_port();
-    snprintf(port, sizeof port, "%d", p);
-    snprintf(log, sizeof log, "%s/server.log", fx.dir);
-    unlink(log);
-    char *argv[96];
-    int n = 0;
-    argv[n++] = exe;
-    argv[n++] = "-m";
-    argv[n++] = (char *)model;
-    for (char **a = args; *a && n < 80; a++)
-        argv[n++] = *a;
-    argv[n++] = "--host";
-    argv[n++] = "127.0.0.1";
-    argv[n++] = "--port";
-    argv[n++] = port;
-    argv[n++] = "-lv";
-    argv[n++] = "4";
-    argv[n++] = "--no-warmup";
-    argv[n] = NULL;
+    gp_verify_opts o;
+    gp_verify_opts_default(&o);
+    o.llama_dir = fx.bin;
+    o.runs = 1;
+    o.n_prompt = 32;
+    o.n_predict = 4;
+    o.start_timeout_s = 180;
+    o.request_timeout_s = 120;
+    o.n_vocab = 8000;
+    gp_verify_result r;
     gp_error err;
-    if (gp_proc_start(&fx.server, argv, log, &err) != GP_OK)
-        fail_msg("%s", err.message);
-    bool up = gp_wait_port("127.0.0.1", p, 120000);
-    gp_proc_stop(&fx.server, 10000);
-    char *text = NULL;
-    size_t len;
-    assert_int_equal(gp_read_file(log, 64u << 20, &text, &len, &err), GP_OK);
-    if (!up) {
-        const char *tail = len > 2000 ? text + len - 2000 : text;
-        fail_msg("llama-server did not start within 120 s; log tail:\n%s", tail);
-    }
-    return text;
+    if (gp_verify_run(model, args, d, &o, &r, &err) != GP_OK)
+        fail_msg("%s\n--- llama-server log ---\n%s", err.message, r.log_tail);
+    assert_int_equal(r.runs, 1);
+    assert_true(r.decode_tps > 0);
+    *got = r.measured;
 }
 
-static void compare(const gp_devices *d, const gp_mem_result *pred, const char *log)
+static void compare(const gp_devices *d, const gp_mem_result *pred, const gp_llama_buffers *g)
 {
-    gp_llama_buffers got;
-    gp_llama_log_parse(log, d, &got);
+    gp_llama_buffers got = *g;
     assert_true(got.lines > 0);
     assert_int_equal(got.unmatched, 0);
     for (uint32_t i = 0; i < d->n; i++) {
@@ -205,11 +185,20 @@ static void test_planned_split_over_rpc(void **state)
     gp_plan plan;
     gp_error err;
     assert_int_equal(gp_plan_make(m, &d, &req, &plan, &err), GP_OK);
-    char **args = gp_plan_args(m, &d, &plan);
-    char *log = run_server(fx.model, args);
-    compare(&d, &plan.mem, log);
-    free(log);
-    gp_plan_args_free(args);
+    char **planned = gp_plan_args(m, &d, &plan);
+    /* Weights read into memory rather than mapped: every buffer is exact. */
+    size_t n = 0;
+    while (planned[n])
+        n++;
+    char **args = calloc(n + 3, sizeof *args);
+    memcpy(args, planned, n * sizeof *args);
+    args[n] = "--load-mode";
+    args[n + 1] = "none";
+    gp_llama_buffers got;
+    run_server(fx.model, args, &d, &got);
+    compare(&d, &plan.mem, &got);
+    free(args);
+    gp_plan_args_free(planned);
     gp_plan_free(&plan);
 
     /* A partial offload with an uneven split, as a user would pin it. */
@@ -217,14 +206,14 @@ static void test_planned_split_over_rpc(void **state)
     gp_run_params_default(&p, GP_APP_SERVER);
     char rpc[128];
     snprintf(rpc, sizeof rpc, "127.0.0.1:%d,127.0.0.1:%d", fx.port[0], fx.port[1]);
-    char *flags[] = {"--rpc", rpc, "-c", "4096", "-np", "2", "-ngl", "6", "-ts", "3,1", "-fa", "off", NULL};
+    char *flags[] = {"--rpc", rpc, "-c", "4096", "-np", "2", "-ngl", "6", "-ts", "3,1", "-fa", "off",
+                     "--load-mode", "none", NULL};
     for (int i = 0; flags[i];)
-        assert_int_equal(gp_llama_args_apply(&p, 12, flags, &i, &err), GP_OK);
+        assert_int_equal(gp_llama_args_apply(&p, 14, flags, &i, &err), GP_OK);
     gp_mem_result r;
     assert_int_equal(gp_mem_estimate(m, &p, &d, &r, &err), GP_OK);
-    log = run_server(fx.model, flags);
-    compare(&d, &r, log);
-    free(log);
+    run_server(fx.model, flags, &d, &got);
+    compare(&d, &r, &got);
     gp_mem_result_free(&r);
     gp_model_close(&m);
 }

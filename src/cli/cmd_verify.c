@@ -151,6 +151,7 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
+    vo.v.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
     gp_verify_result r;
     gp_status st = gp_verify_run(pc.path, args, &pc.devs, &vo.v, &r, &err);
     signal(SIGINT, SIG_DFL);

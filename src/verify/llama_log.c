@@ -47,6 +47,10 @@ void gp_llama_log_parse(const char *text, const gp_devices *d, gp_llama_buffers 
                     out->output_mib += mib;
                     break;
                 }
+                if (kinds[k].kind == 0 && strcmp(name, "CPU_Mapped") == 0) {
+                    out->mapped_mib += mib;
+                    break;
+                }
                 int dev = device_of(d, name);
                 if (dev < 0) {
                     out->unmatched++;

@@ -16,13 +16,20 @@ typedef struct gp_llama_buffers {
     double context_mib[GP_MAX_DEVICES];
     double compute_mib[GP_MAX_DEVICES];
     double output_mib;    /* host output (logits) buffer */
+    /* With mmap llama.cpp lists the mapped file range holding the CPU's
+     * tensors (CPU_Mapped), which includes tensors that live elsewhere and
+     * the mapped pages of repacked ones: it is kept apart from model_mib[0],
+     * which sums the CPU and CPU_REPACK buffers. */
+    double mapped_mib;
     uint32_t lines;       /* buffer lines recognised */
     uint32_t unmatched;   /* lines naming a buffer of no known device */
 } gp_llama_buffers;
 
 /* Parses log text. Buffers map to devices by name: CPU, CPU_Mapped,
  * CPU_REPACK and *_Host are the CPU; others match a device's name. A
- * compute buffer printed several times keeps its last (final) size. */
+ * compute buffer printed several times keeps its last (final) size. Model
+ * bytes are what the weights occupy: run llama.cpp with --load-mode none
+ * for CPU figures comparable byte for byte. */
 void gp_llama_log_parse(const char *text, const gp_devices *d, gp_llama_buffers *out);
 
 #endif

@@ -23,6 +23,7 @@ void gp_verify_opts_default(gp_verify_opts *o)
     o->n_predict = 64;
     o->start_timeout_s = 300;
     o->request_timeout_s = 600;
+    o->n_vocab = 1000;
 }
 
 bool gp_llama_find_tool(const char *dir, const char *name, char *out, size_t size)
@@ -163,14 +164,17 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static char *completion_request(int n_prompt, int n_predict, int run)
+static char *completion_request(int n_prompt, int n_predict, int run, uint32_t n_vocab)
 {
+    /* Ordinary token ids, clear of the special ones at the start. */
+    uint32_t lo = n_vocab > 200 ? 100 : 1, span = n_vocab > lo + 1 ? n_vocab - lo - 1 : 1;
     cJSON *o = cJSON_CreateObject();
     cJSON *prompt = cJSON_AddArrayToObject(o, "prompt");
     /* Token ids, not text: the length is exact whatever the tokenizer. The
      * first id differs per run so no cache can serve it. */
     for (int i = 0; i < n_prompt; i++)
-        cJSON_AddItemToArray(prompt, cJSON_CreateNumber(i == 0 ? 100 + run : 1000 + (i * 7919) % 20000));
+        cJSON_AddItemToArray(prompt, cJSON_CreateNumber(
+            lo + (i == 0 ? (uint32_t)run % span : (uint32_t)((uint64_t)i * 7919u % span))));
     cJSON_AddNumberToObject(o, "n_predict", n_predict);
     cJSON_AddBoolToObject(o, "cache_prompt", false);
     cJSON_AddBoolToObject(o, "ignore_eos", true);
@@ -249,7 +253,7 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
     snprintf(url, sizeof url, "http://127.0.0.1:%d/completion", port);
     double *pre = calloc((size_t)o->runs + 1, sizeof *pre), *dec = calloc((size_t)o->runs + 1, sizeof *dec);
     for (int i = 0; i < o->runs && st == GP_OK && pre && dec; i++) {
-        char *req = completion_request(o->n_prompt, o->n_predict, i);
+        char *req = completion_request(o->n_prompt, o->n_predict, i, o->n_vocab);
         body b = {0};
         long code = http(url, req, o->request_timeout_s, &b);
         free(req);

@@ -7,6 +7,7 @@
 #define GP_VERIFY_VERIFY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "hw/device.h"
 #include "verify/llama_log.h"
@@ -18,6 +19,7 @@ typedef struct gp_verify_opts {
     int n_predict;           /* generated tokens per request */
     int start_timeout_s;     /* load and /health */
     int request_timeout_s;   /* each /completion */
+    uint32_t n_vocab;        /* prompt token ids stay below this (the model's vocabulary) */
 } gp_verify_opts;
 
 void gp_verify_opts_default(gp_verify_opts *o);
