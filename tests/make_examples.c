@@ -5,6 +5,8 @@
  * kilobytes. Used to produce examples/.
  *
  *   make_examples SOURCE.gguf OUT.gguf
+ *   make_examples --deepseek-v3 OUT.gguf   DeepSeek-V3's shape (671B, MLA, 256
+ *                                          experts, one NextN layer), Q4_0 weights
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,9 @@
 
 #include "gguf/gguf.h"
 #include "model/model.h"
+#include "gguf/types.h"
 #include "gguf_writer.h"
+#include "model_builder.h"
 
 static size_t scalar_size(uint32_t t)
 {
@@ -28,8 +32,23 @@ static size_t scalar_size(uint32_t t)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: make_examples SOURCE.gguf OUT.gguf\n");
+        fprintf(stderr, "usage: make_examples SOURCE.gguf OUT.gguf | --deepseek-v3 OUT.gguf\n");
         return 2;
+    }
+    if (strcmp(argv[1], "--deepseek-v3") == 0) {
+        /* block_count counts the NextN layer; the first 3 layers are dense. */
+        mb_spec s = {.arch = "deepseek2", .n_layer = 62, .nextn = 1, .n_embd = 7168, .n_head = 128,
+                     .n_head_kv = 1, .head_dim = 128, .n_ff = 18432, .n_vocab = 129280,
+                     .n_ctx_train = 163840, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
+                     .n_expert_shared = 1, .kv_lora_rank = 512, .rope_dim = 64, .q_lora_rank = 1536,
+                     .n_layer_dense_lead = 3, .sigmoid_gating = true, .weight_type = GP_TYPE_Q4_0,
+                     .name = "DeepSeek-V3 (shape)", .file_type = 2};
+        gw *w = mb_build(&s);
+        bool ok = gw_write(w, argv[2], false);
+        gw_free(w);
+        if (!ok)
+            fprintf(stderr, "make_examples: %s: cannot write\n", argv[2]);
+        return ok ? 0 : 1;
     }
     gp_error err = {0};
     gp_model *m = NULL;

@@ -290,6 +290,45 @@ static void test_does_not_fit(void **state)
     gp_model_close(&m);
 }
 
+/* DeepSeek-V3 (358 GiB of weights) over three machines, each with 128 GiB
+ * of RAM and a 24 GiB GPU; the two helpers run one RPC server for their GPU
+ * and one for their RAM. */
+static void test_three_machines(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/deepseek-v3-671b.gguf", &m, NULL), GP_OK);
+    gp_devices d;
+    gp_devices_init(&d);
+    d.dev[0].total = d.dev[0].free = 128 * GiB;
+    assert_int_equal(gp_devices_add_gpu_spec(&d, "24GiB", NULL), GP_OK);
+    static const char *eps[] = {"10.0.0.2:50052", "10.0.0.2:50053", "10.0.0.3:50052", "10.0.0.3:50053"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(gp_devices_add_rpc(&d, eps[i], (i % 2 ? 128 : 24) * GiB, NULL), GP_OK);
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    req.ctx = 16384;
+    gp_plan plan;
+    gp_error err;
+    if (gp_plan_make(m, &d, &req, &plan, &err) != GP_OK)
+        fail_msg("%s", err.message);
+    /* More than one machine holds: the model exceeds 128 + 24 GiB. */
+    assert_true(m->tensor_bytes > 152 * GiB);
+    check_plan_by_its_args(m, &d, &plan);
+    char **args = gp_plan_args(m, &d, &plan);
+    assert_string_equal(args[0], "--rpc");
+    assert_string_equal(args[1], "10.0.0.2:50052,10.0.0.2:50053,10.0.0.3:50052,10.0.0.3:50053");
+    bool has_ts = false;
+    for (char **a = args; *a; a++)
+        has_ts = has_ts || strcmp(*a, "-ts") == 0;
+    assert_true(has_ts);
+    for (uint32_t i = 1; i < d.n; i++)
+        assert_true(plan.mem.dev[i].model > 0);
+    gp_plan_args_free(args);
+    gp_plan_free(&plan);
+    gp_model_close(&m);
+}
+
 static void test_plan_cli(void **state)
 {
     (void)state;
@@ -322,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_ctx_max_is_maximal),
         cmocka_unit_test(test_pinned_flags_kept),
         cmocka_unit_test(test_does_not_fit),
+        cmocka_unit_test(test_three_machines),
         cmocka_unit_test(test_plan_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

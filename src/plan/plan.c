@@ -107,7 +107,8 @@ typedef struct candidate {
     gp_ot_rule *ot;
     size_t n_ot;
     gp_speed speed;
-    bool fits;
+    bool fits;            /* every budget holds */
+    bool fits_gpu;        /* every budget but the CPU's holds */
     uint32_t spilled_units;
     uint32_t cpu_layers;
 } candidate;
@@ -130,6 +131,16 @@ static void candidate_move(candidate *dst, candidate *src)
 static bool fits_budgets(const search *s, const gp_mem_result *r)
 {
     for (uint32_t i = 0; i < s->d->n; i++)
+        if (gp_mem_device_total(&r->dev[i]) > s->budget[i])
+            return false;
+    return true;
+}
+
+/* The offload devices alone: this side only gets easier as more moves to
+ * the CPU, which makes it the one to binary-search on. */
+static bool fits_offload(const search *s, const gp_mem_result *r)
+{
+    for (uint32_t i = 1; i < s->d->n; i++)
         if (gp_mem_device_total(&r->dev[i]) > s->budget[i])
             return false;
     return true;
@@ -419,7 +430,38 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
         out->has_mem = true;
     }
     out->fits = fits_budgets(s, &out->mem);
+    out->fits_gpu = fits_offload(s, &out->mem);
     gp_speed_predict(m, p, s->d, &out->mem, &out->speed);
+    return GP_OK;
+}
+
+/* The smallest amount moved to the CPU (spilled units when layers is
+ * false, whole CPU layers when true) in [lo, hi] for which the offload
+ * devices fit; the candidate there says whether the CPU fits too. */
+static gp_status least_spill(search *s, const gp_run_params *base, bool layers, uint32_t fixed,
+                             uint32_t lo, uint32_t hi, candidate *out)
+{
+    memset(out, 0, sizeof *out);
+    candidate c;
+    gp_status st;
+    while (lo <= hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        st = layers ? evaluate(s, base, fixed, mid, &c) : evaluate(s, base, mid, 0, &c);
+        if (st != GP_OK) {
+            candidate_free(&c);
+            candidate_free(out);
+            return st;
+        }
+        if (c.fits_gpu) {
+            candidate_move(out, &c);
+            if (mid == lo)
+                break;
+            hi = mid - 1;
+        } else {
+            candidate_free(&c);
+            lo = mid + 1;
+        }
+    }
     return GP_OK;
 }
 
@@ -454,69 +496,20 @@ static gp_status best_placement(search *s, const gp_run_params *base, candidate 
         return GP_OK;
     }
     candidate_free(&c);
-    /* Binary search the fewest spilled units that fit. */
-    uint32_t lo = 1, hi = s->n_units;
+    /* The fewest experts / FFN matrices on the CPU. */
     candidate found = {0};
-    if (s->n_units > 0) {
-        if ((st = evaluate(s, base, hi, 0, &c)) != GP_OK) {
-            candidate_free(&c);
-            return st;
-        }
-        if (c.fits) {
-            candidate_move(&found, &c);
-            while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if ((st = evaluate(s, base, mid, 0, &c)) != GP_OK) {
-                    candidate_free(&c);
-                    candidate_free(&found);
-                    return st;
-                }
-                if (c.fits) {
-                    candidate_move(&found, &c);
-                    hi = mid;
-                } else {
-                    candidate_free(&c);
-                    lo = mid + 1;
-                }
-            }
-        } else {
-            candidate_free(&c);
-        }
-    }
+    if (s->n_units > 0 && (st = least_spill(s, base, false, 0, 1, s->n_units, &found)) != GP_OK)
+        return st;
     /* Dense models may run faster with whole layers on the CPU than with
-     * their FFN matrices there; MoE models only get here when every expert
-     * is already on the CPU. */
-    bool try_layers = !found.fits || !s->moe;
+     * their FFN matrices there; otherwise whole layers go only when every
+     * expert or FFN matrix is already on the CPU and the GPUs still overflow. */
     candidate layers = {0};
+    bool try_layers = !found.fits_gpu || !s->moe;
     if (try_layers) {
-        uint32_t spill = s->moe || !found.fits ? s->n_units : 0;
-        uint32_t llo = 1, lhi = s->m->hp.n_layer_all + 1;
-        while (llo < lhi) {
-            uint32_t mid = llo + (lhi - llo) / 2;
-            if ((st = evaluate(s, base, spill, mid, &c)) != GP_OK) {
-                candidate_free(&c);
-                candidate_free(&found);
-                candidate_free(&layers);
-                return st;
-            }
-            if (c.fits) {
-                candidate_move(&layers, &c);
-                lhi = mid;
-            } else {
-                candidate_free(&c);
-                llo = mid + 1;
-            }
-        }
-        if (!layers.fits) {
-            if ((st = evaluate(s, base, spill, s->m->hp.n_layer_all + 1, &c)) != GP_OK) {
-                candidate_free(&c);
-                candidate_free(&found);
-                return st;
-            }
-            if (c.fits)
-                candidate_move(&layers, &c);
-            else
-                candidate_free(&c);
+        uint32_t spill = found.fits_gpu ? 0 : s->n_units;
+        if ((st = least_spill(s, base, true, spill, 1, s->m->hp.n_layer_all + 1, &layers)) != GP_OK) {
+            candidate_free(&found);
+            return st;
         }
     }
     if (found.fits && (!layers.fits || found.speed.decode_tps >= layers.speed.decode_tps)) {

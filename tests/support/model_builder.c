@@ -28,8 +28,8 @@ gw *mb_build(const mb_spec *s)
     uint32_t wt = s->weight_type ? s->weight_type : GP_TYPE_F16;
     uint32_t hd = s->head_dim ? s->head_dim : s->n_embd / s->n_head;
     gw_str(w, "general.architecture", a);
-    gw_str(w, "general.name", "synthetic");
-    gw_u32(w, "general.file_type", 15);
+    gw_str(w, "general.name", s->name ? s->name : "synthetic");
+    gw_u32(w, "general.file_type", s->file_type ? s->file_type : 15);
     key_u32(w, a, "block_count", s->n_layer);
     key_u32(w, a, "context_length", s->n_ctx_train ? s->n_ctx_train : 4096);
     key_u32(w, a, "embedding_length", s->n_embd);
@@ -48,6 +48,8 @@ gw *mb_build(const mb_spec *s)
     }
     if (s->kv_lora_rank) {
         key_u32(w, a, "attention.kv_lora_rank", s->kv_lora_rank);
+        if (s->q_lora_rank)
+            key_u32(w, a, "attention.q_lora_rank", s->q_lora_rank);
         key_u32(w, a, "rope.dimension_count", s->rope_dim);
         key_u32(w, a, "attention.key_length_mla", hd + s->rope_dim);
         key_u32(w, a, "attention.value_length_mla", hd);
@@ -58,6 +60,16 @@ gw *mb_build(const mb_spec *s)
         key_u32(w, a, "expert_feed_forward_length", s->n_ff_exp);
         if (s->n_expert_shared)
             key_u32(w, a, "expert_shared_count", s->n_expert_shared);
+        if (s->n_layer_dense_lead)
+            key_u32(w, a, "leading_dense_block_count", s->n_layer_dense_lead);
+        if (s->sigmoid_gating) {
+            key_u32(w, a, "expert_gating_func", 2);
+            char k2[128];
+            snprintf(k2, sizeof k2, "%s.expert_weights_norm", a);
+            gw_bool(w, k2, true);
+            snprintf(k2, sizeof k2, "%s.expert_weights_scale", a);
+            gw_f32(w, k2, 2.5f);
+        }
     }
     if (s->n_swa)
         key_u32(w, a, "attention.sliding_window", s->n_swa);
@@ -100,7 +112,13 @@ gw *mb_build(const mb_spec *s)
             layer_tensor(w, il, "ssm_conv1d", GP_TYPE_F32, s->ssm_d_conv, s->ssm_d_inner, 1);
             layer_tensor(w, il, "ssm_out", wt, s->ssm_d_inner, s->n_embd, 1);
         } else if (s->kv_lora_rank) {
-            layer_tensor(w, il, "attn_q", wt, s->n_embd, s->n_head * (hd + s->rope_dim), 1);
+            if (s->q_lora_rank) {
+                layer_tensor(w, il, "attn_q_a", wt, s->n_embd, s->q_lora_rank, 1);
+                layer_tensor(w, il, "attn_q_a_norm", GP_TYPE_F32, s->q_lora_rank, 1, 1);
+                layer_tensor(w, il, "attn_q_b", wt, s->q_lora_rank, s->n_head * (hd + s->rope_dim), 1);
+            } else {
+                layer_tensor(w, il, "attn_q", wt, s->n_embd, s->n_head * (hd + s->rope_dim), 1);
+            }
             layer_tensor(w, il, "attn_kv_a_mqa", wt, s->n_embd, s->kv_lora_rank + s->rope_dim, 1);
             layer_tensor(w, il, "attn_kv_a_norm", GP_TYPE_F32, s->kv_lora_rank, 1, 1);
             layer_tensor(w, il, "attn_k_b", wt, hd, s->kv_lora_rank, s->n_head);
@@ -113,8 +131,14 @@ gw *mb_build(const mb_spec *s)
             layer_tensor(w, il, "attn_output", wt, s->n_head * hd, s->n_embd, 1);
         }
         layer_tensor(w, il, "ffn_norm", GP_TYPE_F32, s->n_embd, 1, 1);
-        if (s->n_expert) {
+        if (s->n_expert && il >= s->n_layer_dense_lead) {
             layer_tensor(w, il, "ffn_gate_inp", GP_TYPE_F32, s->n_embd, s->n_expert, 1);
+            if (s->sigmoid_gating) {
+                char name[96];
+                snprintf(name, sizeof name, "blk.%u.exp_probs_b.bias", il);
+                int64_t ne[1] = {s->n_expert};
+                gw_tensor(w, name, GP_TYPE_F32, 1, ne);
+            }
             layer_tensor(w, il, "ffn_gate_exps", wt, s->n_embd, s->n_ff_exp, s->n_expert);
             layer_tensor(w, il, "ffn_up_exps", wt, s->n_embd, s->n_ff_exp, s->n_expert);
             layer_tensor(w, il, "ffn_down_exps", wt, s->n_ff_exp, s->n_embd, s->n_expert);

@@ -21,6 +21,11 @@ typedef struct mb_spec {
     uint32_t n_expert, n_expert_used, n_ff_exp, n_expert_shared;
     uint32_t n_swa;         /* writes attention.sliding_window */
     uint32_t kv_lora_rank, rope_dim; /* MLA (deepseek2) when kv_lora_rank > 0 */
+    uint32_t q_lora_rank;   /* MLA: low-rank Q (attn_q_a / attn_q_b) when > 0 */
+    uint32_t n_layer_dense_lead; /* MoE: the first layers use a dense FFN of n_ff */
+    const char *name;       /* general.name (default "synthetic") */
+    uint32_t file_type;     /* general.file_type (default 15, Q4_K_M) */
+    bool sigmoid_gating;    /* expert_gating_func 2, weights normalised, exp_probs_b */
     uint32_t nextn;
     uint32_t shortconv_l_cache;
     uint32_t ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_n_group;
