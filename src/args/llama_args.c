@@ -139,7 +139,7 @@ static gp_status parse_split(gp_run_params *p, const char *flag, const char *v, 
     return GP_OK;
 }
 
-gp_status gp_llama_args_apply(gp_run_params *p, int argc, char **argv, int *i, gp_error *err)
+gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int *i, gp_error *err)
 {
     const char *a = argv[*i];
     const gp_llama_flag *f = gp_llama_flag_find(a);

@@ -26,6 +26,6 @@ const gp_llama_flag *gp_llama_flag_find(const char *name);
 /* Applies the flag at argv[*i] (and its value) to p and advances *i past
  * them. Unknown flags, missing or malformed values are GP_ERR_ARG with a
  * message naming the flag. */
-gp_status gp_llama_args_apply(gp_run_params *p, int argc, char **argv, int *i, gp_error *err);
+gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int *i, gp_error *err);
 
 #endif

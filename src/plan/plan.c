@@ -97,6 +97,7 @@ typedef struct search {
     int32_t *want, *dflt;
     uint32_t evaluated;
     gp_error *err;
+    gp_plan *plan;        /* where the alternatives evaluated are recorded */
 } search;
 
 /* A configuration under evaluation. */
@@ -580,6 +581,47 @@ typedef struct choice {
     uint32_t kv_k, kv_v, ubatch;
 } choice;
 
+/* Keeps the best placement found for one (context, KV type, micro-batch),
+ * so the plan can show what it was chosen against. */
+static void record_alt(search *s, uint64_t ctx, const choice *ch, const candidate *c)
+{
+    gp_plan *p = s->plan;
+    if (!p || p->n_alts >= GP_PLAN_MAX_ALTS)
+        return;
+    gp_plan_alt *a = &p->alts[p->n_alts++];
+    memset(a, 0, sizeof *a);
+    a->ctx = ctx;
+    a->type_k = ch->kv_k;
+    a->type_v = ch->kv_v;
+    a->ubatch = c->params.n_ubatch ? c->params.n_ubatch : ch->ubatch;
+    a->fits = c->fits;
+    a->spilled = c->spilled_units;
+    a->cpu_layers = c->cpu_layers;
+    if (c->fits) {
+        a->decode_tps = c->speed.decode_tps;
+        a->prefill_tps = c->speed.prefill_tps;
+    }
+}
+
+/* Marks the chosen configuration among the alternatives (adding it when
+ * the list is full). */
+static void mark_chosen(gp_plan *p, uint32_t spilled, uint32_t cpu_layers)
+{
+    const gp_run_params *r = &p->params;
+    uint64_t ctx = (uint64_t)r->n_ctx;
+    for (uint32_t i = 0; i < p->n_alts; i++) {
+        gp_plan_alt *a = &p->alts[i];
+        if (a->fits && a->ctx == ctx && a->type_k == r->type_k && a->type_v == r->type_v &&
+            a->ubatch == r->n_ubatch && a->spilled == spilled && a->cpu_layers == cpu_layers) {
+            a->chosen = true;
+            return;
+        }
+    }
+    uint32_t i = p->n_alts < GP_PLAN_MAX_ALTS ? p->n_alts++ : GP_PLAN_MAX_ALTS - 1;
+    p->alts[i] = (gp_plan_alt){ctx, r->type_k, r->type_v, r->n_ubatch, true, true, spilled, cpu_layers,
+                               p->speed.decode_tps, p->speed.prefill_tps};
+}
+
 /* Searches KV types and micro-batches at one context; keeps the fastest
  * fitting plan (decode first, prefill to break near-ties). */
 static gp_status best_at_ctx(search *s, uint64_t ctx, const choice *choices, size_t n_choices,
@@ -600,6 +642,7 @@ static gp_status best_at_ctx(search *s, uint64_t ctx, const choice *choices, siz
             candidate_free(best);
             return st;
         }
+        record_alt(s, ctx, &choices[i], &c);
         if (!c.fits) {
             candidate_free(&c);
             continue;
@@ -642,6 +685,7 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
         search_free(&s);
         return st;
     }
+    s.plan = out;
     /* The choices: KV types and micro-batches the preset allows, unless pinned. */
     choice choices[16];
     size_t n_choices = 0;
@@ -740,8 +784,13 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
     out->n_ot = best.n_ot;
     best.ot = NULL;
     out->speed = best.speed;
+    if (req->decode_scale > 0 && req->prefill_scale > 0) {
+        out->speed.decode_tps *= req->decode_scale;
+        out->speed.prefill_tps *= req->prefill_scale;
+    }
     memcpy(out->budget, s.budget, sizeof out->budget);
     out->n_evaluated = s.evaluated;
+    mark_chosen(out, best.spilled_units, best.cpu_layers);
 
     /* Why, in one line per decision. */
     const gp_run_params *p = &out->params;
@@ -769,6 +818,9 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
         why(out, "placement pinned by the given -ngl/-ts/-ot");
     if (p->n_ubatch != 512)
         why(out, "micro-batch %u: faster prefill with CPU-held weights and it fits", p->n_ubatch);
+    if (req->decode_scale > 0 && req->prefill_scale > 0)
+        why(out, "predicted speeds calibrated by ggplace tune on this machine (decode x%.2f, prefill x%.2f)",
+            req->decode_scale, req->prefill_scale);
     /* Threads: the physical cores (hyper-threads slow decoding down). */
     out->threads = d->dev[0].cpu.cores;
     search_free(&s);

@@ -45,11 +45,26 @@ typedef struct gp_plan_request {
     int64_t ram_margin;   /* bytes kept free in RAM; -1 = preset default */
     double target_vram;   /* 0, or the fraction of each GPU's memory to use at most */
     gp_run_params pinned; /* the user's llama.cpp flags; user_set_* marks what is pinned */
+    double decode_scale;  /* measured / modelled speed on this machine (tune); 0 = none */
+    double prefill_scale;
 } gp_plan_request;
 
 void gp_plan_request_default(gp_plan_request *r);
 
 #define GP_PLAN_MAX_WHY 16
+#define GP_PLAN_MAX_ALTS 24
+
+/* One configuration the search evaluated: the "why" behind the choice. */
+typedef struct gp_plan_alt {
+    uint64_t ctx;             /* requested context */
+    uint32_t type_k, type_v;  /* KV cache types */
+    uint32_t ubatch;
+    bool fits;                /* every budget holds */
+    bool chosen;              /* the plan's own configuration */
+    uint32_t spilled;         /* routed-expert / FFN tensor groups moved to the CPU */
+    uint32_t cpu_layers;      /* whole layers on the CPU */
+    double decode_tps, prefill_tps; /* 0 when nothing fits */
+} gp_plan_alt;
 
 typedef struct gp_plan {
     gp_run_params params;     /* the flags, overrides included */
@@ -62,6 +77,8 @@ typedef struct gp_plan {
     char why[GP_PLAN_MAX_WHY][200];
     uint32_t n_why;
     uint32_t n_evaluated;     /* configurations the search evaluated */
+    gp_plan_alt alts[GP_PLAN_MAX_ALTS]; /* the best placement per (context, KV, micro-batch) tried */
+    uint32_t n_alts;
 } gp_plan;
 
 gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,

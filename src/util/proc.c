@@ -29,15 +29,42 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+static gp_status start(gp_proc *p, char *const argv[], const char *stdout_path,
+                       const char *stderr_path, bool join, gp_error *err);
+
 gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp_error *err)
 {
+    return start(p, argv, log_path, NULL, true, err);
+}
+
+gp_status gp_proc_start_split(gp_proc *p, char *const argv[], const char *stdout_path,
+                              const char *stderr_path, gp_error *err)
+{
+    return start(p, argv, stdout_path, stderr_path, false, err);
+}
+
+static gp_status start(gp_proc *p, char *const argv[], const char *stdout_path,
+                       const char *stderr_path, bool join, gp_error *err)
+{
     memset(p, 0, sizeof *p);
+    const char *log_path = stdout_path;
     int out = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (out < 0)
         return gp_fail(err, GP_ERR_IO, log_path, "cannot open log: %s", strerror(errno));
+    /* With one path, stderr joins stdout; with two, each has its own file. */
+    int errfd = out;
+    if (!join) {
+        errfd = open(stderr_path ? stderr_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (errfd < 0) {
+            close(out);
+            return gp_fail(err, GP_ERR_IO, stderr_path, "cannot open log: %s", strerror(errno));
+        }
+    }
     /* A pipe closed on exec tells the parent whether exec worked. */
     int fds[2];
     if (pipe(fds) != 0) {
+        if (errfd != out)
+            close(errfd);
         close(out);
         return gp_fail(err, GP_ERR_IO, argv[0], "pipe: %s", strerror(errno));
     }
@@ -45,6 +72,8 @@ gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
+        if (errfd != out)
+            close(errfd);
         close(out);
         close(fds[0]);
         close(fds[1]);
@@ -60,7 +89,7 @@ gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp
         if (null >= 0)
             dup2(null, 0);
         dup2(out, 1);
-        dup2(out, 2);
+        dup2(errfd, 2);
         close(fds[0]);
         execvp(argv[0], argv);
         int e = errno;
@@ -69,6 +98,8 @@ gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp
         _exit(127);
     }
     setpgid(pid, pid);
+    if (errfd != out)
+        close(errfd);
     close(out);
     close(fds[1]);
     int e = 0;

@@ -22,6 +22,11 @@ typedef struct gp_proc {
  * stderr appended to log_path (or discarded when NULL). */
 gp_status gp_proc_start(gp_proc *p, char *const argv[], const char *log_path, gp_error *err);
 
+/* The same with stdout and stderr to separate files (stdout_path may not be
+ * NULL; stderr_path NULL discards it). */
+gp_status gp_proc_start_split(gp_proc *p, char *const argv[], const char *stdout_path,
+                              const char *stderr_path, gp_error *err);
+
 /* Waits up to timeout_ms for the process to exit; true if it did. */
 bool gp_proc_wait(gp_proc *p, int timeout_ms);
 
