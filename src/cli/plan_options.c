@@ -9,6 +9,7 @@
 #include "gguf/types.h"
 #include "util/fileio.h"
 #include "util/units.h"
+#include "verify/tune.h"
 
 static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char *v)
 {
@@ -184,10 +185,13 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         else if (!strcmp(a, "--cmd")) pc->cmd = true;
         else if (!strcmp(a, "--dry-run")) pc->dry_run = true;
         else if (!strcmp(a, "--verbose")) pc->verbose = true;
-        else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config")) {
+        else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config") ||
+                 !strcmp(a, "--report")) {
             if (i + 1 >= argc)
                 return gp_cli_usage_error(cli, "%s: %s needs a file name", cmd, a);
-            if (!strcmp(a, "--ot-file"))
+            if (!strcmp(a, "--report"))
+                pc->report_file = argv[i + 1];
+            else if (!strcmp(a, "--ot-file"))
                 pc->ot_file = argv[i + 1];
             else if (!strcmp(a, "--analysis-file"))
                 pc->analysis_file = argv[i + 1];
@@ -223,5 +227,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
     }
     if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
+    /* A calibration that tune measured on this machine scales predictions. */
+    gp_calibration_load(&pc->devs, NULL, &pc->req.decode_scale, &pc->req.prefill_scale);
     return 0;
 }
