@@ -20,20 +20,10 @@
 
 static gp_model *build(const mb_spec *s)
 {
-    gw *w = mb_build(s);
-    size_t len;
-    unsigned char *p = gw_finish(w, false, &len);
-    gw_free(w);
-    gp_gguf *g = NULL;
-    gp_error err = {0};
-    if (gp_gguf_open_memory(p, len, "built.gguf", &g, &err) != GP_OK)
-        fail_msg("%s", err.message);
-    free(p);
-    gp_gguf **shards = malloc(sizeof *shards);
-    shards[0] = g;
-    gp_model *m = NULL;
-    if (gp_model_from_shards("built.gguf", shards, 1, &m, &err) != GP_OK)
-        fail_msg("%s", err.message);
+    char err[256];
+    gp_model *m = mb_model(s, err, sizeof err);
+    if (!m)
+        fail_msg("%s", err);
     return m;
 }
 

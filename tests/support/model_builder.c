@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "gguf/types.h"
+#include "model/model.h"
 
 static void layer_tensor(gw *w, uint32_t il, const char *base, uint32_t type,
                          int64_t ne0, int64_t ne1, int64_t ne2)
@@ -155,4 +156,28 @@ gw *mb_build(const mb_spec *s)
         }
     }
     return w;
+}
+
+struct gp_model *mb_model(const mb_spec *s, char *err_text, size_t err_size)
+{
+    gw *w = mb_build(s);
+    size_t len;
+    unsigned char *p = gw_finish(w, false, &len);
+    gw_free(w);
+    gp_gguf *g = NULL;
+    gp_error err = {0};
+    gp_model *m = NULL;
+    if (gp_gguf_open_memory(p, len, "built.gguf", &g, &err) == GP_OK) {
+        gp_gguf **shards = malloc(sizeof *shards);
+        if (shards) {
+            shards[0] = g;
+            gp_model_from_shards("built.gguf", shards, 1, &m, &err);
+        } else {
+            gp_gguf_close(&g);
+        }
+    }
+    free(p);
+    if (!m && err_text)
+        snprintf(err_text, err_size, "%s", err.message);
+    return m;
 }

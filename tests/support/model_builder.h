@@ -38,4 +38,9 @@ typedef struct mb_spec {
 /* Builds the header; the caller finishes and frees the writer. */
 gw *mb_build(const mb_spec *s);
 
+struct gp_model;
+/* Builds the header in memory and opens it as a model (NULL on failure,
+ * with the reason in err when given). */
+struct gp_model *mb_model(const mb_spec *s, char *err, size_t err_size);
+
 #endif
