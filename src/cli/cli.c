@@ -16,7 +16,10 @@ static const command commands[] = {
     {"mem", "predict what a llama.cpp command allocates on each device", gp_cmd_mem, gp_help_mem},
     {"plan", "choose the fastest llama-server settings that fit", gp_cmd_plan, gp_help_plan},
     {"verify", "run the plan in llama-server: real memory and speed next to the prediction", gp_cmd_verify, gp_help_verify},
+    {"tune", "search the fastest settings with real llama-bench runs and calibrate the speed model", gp_cmd_tune, gp_help_tune},
     {"sparse", "write a runnable stand-in of a model: its header and a sparse zero data section", gp_cmd_sparse, gp_help_sparse},
+    {"swap", "re-plan a llama-swap config in place, or write one with models that fit together", gp_cmd_swap, gp_help_swap},
+    {"report", "draw a saved plan (--json) as a self-contained HTML page", gp_cmd_report, gp_help_report},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -41,6 +44,11 @@ static void print_usage(FILE *f)
             "\n"
             "Exit status: 0 success, 1 failure (unreadable or invalid input), 2 usage error.\n",
             "help", "show help for a command (ggplace help CMD)");
+}
+
+const char *gp_cli_command_name(size_t i)
+{
+    return i < N_COMMANDS ? commands[i].name : NULL;
 }
 
 static const command *find_command(const char *name)

@@ -37,7 +37,18 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv);
 void gp_help_verify(FILE *f);
 int gp_cmd_sparse(gp_cli *cli, int argc, char **argv);
 void gp_help_sparse(FILE *f);
+int gp_cmd_swap(gp_cli *cli, int argc, char **argv);
+void gp_help_swap(FILE *f);
+int gp_cmd_tune(gp_cli *cli, int argc, char **argv);
+void gp_help_tune(FILE *f);
 int gp_cmd_devices(gp_cli *cli, int argc, char **argv);
 void gp_help_devices(FILE *f);
+int gp_cmd_report(gp_cli *cli, int argc, char **argv);
+void gp_help_report(FILE *f);
+
+/* The commands `ggplace --help` lists, in order ("help" not included), so
+ * the documentation generated from the option table can be checked against
+ * them; NULL past the last. */
+const char *gp_cli_command_name(size_t i);
 
 #endif

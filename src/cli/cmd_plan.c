@@ -1,7 +1,10 @@
 /* ggplace plan MODEL [plan options] [hardware] [pinned llama.cpp flags] [outputs] */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -9,7 +12,9 @@
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/plan_options.h"
+#include "cli/report_cli.h"
 #include "emit/json_util.h"
+#include "emit/plan_json.h"
 #include "gguf/types.h"
 #include "plan/plan.h"
 #include "util/fileio.h"
@@ -48,6 +53,7 @@ void gp_help_plan(FILE *f)
             "                           predicted: {decode_tps, prefill_tps}}\n"
             "  --ot-file FILE           write the -ot rules, one PATTERN=BUFFER per line\n"
             "  --analysis-file FILE     write every tensor with its device and bytes (TSV)\n"
+            "  --report FILE            write the plan as a self-contained HTML page\n"
             "  --dry-run                print what the files would contain, write nothing\n"
             "  --verbose                also show every tensor's device and the search size\n"
             "  --config FILE            read options from a JSON object (keys as the long\n"
@@ -170,6 +176,8 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
     cJSON *w = cJSON_AddArrayToObject(root, "why");
     for (uint32_t i = 0; i < p->n_why; i++)
         cJSON_AddItemToArray(w, cJSON_CreateString(p->why[i]));
+    /* What a report draws: layers, the context curve, the alternatives. */
+    gp_plan_json_add_details(root, m, d, p, NULL);
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     return s;
@@ -181,6 +189,60 @@ static char dev_char(int32_t dev)
     if (dev < 0)
         return ' ';
     return dev == 0 ? 'C' : (char)('0' + (dev - 1) % 10);
+}
+
+/* Colour only on a terminal, and never when NO_COLOR is set (no-color.org). */
+static bool map_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    int fd = fileno(f);
+    return fd >= 0 && isatty(fd);
+}
+
+/* The terminal's width: $COLUMNS, else the terminal's own; 0 when the
+ * output is not a terminal (pipes and files get one unwrapped row). */
+static int map_width(FILE *f)
+{
+    const char *c = getenv("COLUMNS");
+    if (c && *c) {
+        char *end;
+        long v = strtol(c, &end, 10);
+        if (!*end && v >= 20 && v <= 10000)
+            return (int)v;
+    }
+    int fd = fileno(f);
+    struct winsize ws;
+    if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    return 0;
+}
+
+static const char *map_sgr(char c)
+{
+    static const char *gpu[] = {"\033[32m", "\033[36m", "\033[35m", "\033[34m", "\033[31m"};
+    if (c == 'C')
+        return "\033[33m";
+    if (c >= '0' && c <= '9')
+        return gpu[(c - '0') % 5];
+    return "\033[0m";
+}
+
+/* One row of the map, layers [from, to), coloured device by device. */
+static void map_row(FILE *f, const char *label, const char *row, uint32_t from, uint32_t to, bool color)
+{
+    fprintf(f, "  %-15s ", label);
+    char last = 0;
+    for (uint32_t i = from; i < to; i++) {
+        if (color && row[i] != last)
+            fputs(map_sgr(row[i]), f);
+        last = row[i];
+        fputc(row[i], f);
+    }
+    if (color)
+        fputs("\033[0m", f);
+    fputc('\n', f);
 }
 
 static void print_map(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p)
@@ -207,11 +269,28 @@ static void print_map(FILE *f, const gp_model *m, const gp_devices *d, const gp_
         if (ffnish && pl->tensor_dev[t] != pl->layer_dev[ten->layer])
             ffn[ten->layer] = dev_char(pl->tensor_dev[t]);
     }
+    bool color = map_color(f);
+    int width = map_width(f);
+    /* Rows wider than the terminal are cut into chunks of whole tens. */
+    uint32_t chunk = n ? n : 1;
+    if (width > 0 && (uint32_t)width < n + 18) {
+        chunk = (uint32_t)(width > 28 ? (width - 18) / 10 * 10 : 10);
+        if (chunk == 0)
+            chunk = 10;
+    }
     fprintf(f, "\nplacement per layer (C = CPU, 0 = %s%s%s):\n", d->n > 1 ? d->dev[1].name : "GPU0",
             d->n > 2 ? ", 1 = " : "", d->n > 2 ? d->dev[2].name : "");
-    fprintf(f, "  attention + KV  %s\n", attn);
-    fprintf(f, "  %-15s %s\n", m->hp.n_expert ? "experts / FFN" : "FFN", ffn);
-    fprintf(f, "  output          %c\n", dev_char(pl->output_dev));
+    for (uint32_t from = 0; from < n || from == 0; from += chunk) {
+        uint32_t to = from + chunk < n ? from + chunk : n;
+        if (chunk < n)
+            fprintf(f, "  layers %u-%u\n", from, to ? to - 1 : 0);
+        map_row(f, "attention + KV", attn, from, to, color);
+        map_row(f, m->hp.n_expert ? "experts / FFN" : "FFN", ffn, from, to, color);
+        if (to >= n)
+            break;
+    }
+    char out[2] = {dev_char(pl->output_dev), 0};
+    map_row(f, "output", out, 0, 1, color);
     free(attn);
     free(ffn);
 }
@@ -315,6 +394,12 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     if (rc == GP_EXIT_OK && pc.analysis_file) {
         char *s = render_analysis(m, &pc.devs, &plan);
         rc = write_or_show(cli, pc.analysis_file, s ? s : "", pc.dry_run, "tensor placement");
+        free(s);
+    }
+    if (rc == GP_EXIT_OK && pc.report_file) {
+        /* The page is drawn from the very JSON --json prints. */
+        char *s = render_json(m, &pc.devs, &plan, args, cmd);
+        rc = s ? gp_cli_write_report(cli, s, strlen(s), pc.path, pc.report_file, pc.dry_run) : GP_EXIT_FAIL;
         free(s);
     }
     free(cmd);

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/plan_options.h"
+#include "cli/progress.h"
 #include "emit/json_util.h"
 #include "emit/sparse.h"
 #include "verify/verify.h"
@@ -115,6 +116,16 @@ static bool looks_sparse(const char *path)
     return stat(path, &sb) == 0 && sb.st_size > (1 << 20) && (off_t)sb.st_blocks * 512 < sb.st_size / 4;
 }
 
+static void on_progress(void *ctx, const char *stage, int done, int total)
+{
+    gp_progress *p = ctx;
+    if (strcmp(p->label, stage) != 0 || p->total != (uint64_t)total) {
+        p->total = total > 0 ? (uint64_t)total : 0;
+        gp_progress_label(p, stage);
+    }
+    gp_progress_update(p, done > 0 ? (uint64_t)done : 0);
+}
+
 static void on_signal(int sig)
 {
     gp_verify_abort();
@@ -153,7 +164,12 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     signal(SIGHUP, on_signal);
     vo.v.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
     gp_verify_result r;
+    gp_progress prog;
+    gp_progress_begin(&prog, cli->err, pc.json, "starting llama-server", 0);
+    vo.v.progress = on_progress;
+    vo.v.progress_ctx = &prog;
     gp_status st = gp_verify_run(pc.path, args, &pc.devs, &vo.v, &r, &err);
+    gp_progress_end(&prog);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);

@@ -17,6 +17,7 @@ typedef struct gp_plan_cli {
     const char *path;
     bool json, args, cmd, dry_run, verbose;
     const char *ot_file, *analysis_file;
+    const char *report_file;  /* --report: the plan as an HTML page */
 } gp_plan_cli;
 
 /* A command's own options: returns how many arguments it consumed at

@@ -38,12 +38,11 @@ gp_status gp_yaml_load(gp_yaml *y, const char *label, const char *text, size_t l
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     if (!yaml_parser_load(&p, &y->doc)) {
         gp_status st = p.error == YAML_MEMORY_ERROR ? GP_ERR_NOMEM : GP_ERR_FORMAT;
-        if (p.context)
-            gp_fail(err, st, label, "%zu:%zu: %s %s", p.problem_mark.line + 1, p.problem_mark.column + 1,
-                    p.problem ? p.problem : "invalid YAML", p.context);
-        else
-            gp_fail(err, st, label, "%zu:%zu: %s", p.problem_mark.line + 1, p.problem_mark.column + 1,
-                    p.problem ? p.problem : "invalid YAML");
+        /* "FILE:LINE:COLUMN: problem", as compilers report it. */
+        char where[GP_ERROR_TEXT];
+        snprintf(where, sizeof where, "%.400s:%zu:%zu", label, p.problem_mark.line + 1, p.problem_mark.column + 1);
+        gp_fail(err, st, where, "%s%s%s", p.problem ? p.problem : "invalid YAML", p.context ? " " : "",
+                p.context ? p.context : "");
         yaml_parser_delete(&p);
         free(y->cpos);
         y->cpos = NULL;
@@ -53,7 +52,9 @@ gp_status gp_yaml_load(gp_yaml *y, const char *label, const char *text, size_t l
     y->loaded = true;
     if (!yaml_document_get_root_node(&y->doc)) {
         gp_yaml_free(y);
-        return gp_fail(err, GP_ERR_FORMAT, label, "1:1: empty YAML document");
+        char where[GP_ERROR_TEXT];
+        snprintf(where, sizeof where, "%.400s:1:1", label);
+        return gp_fail(err, GP_ERR_FORMAT, where, "empty YAML document");
     }
     return GP_OK;
 }

@@ -164,9 +164,9 @@ enum { GT_F32 = 0, GT_F16 = 1, GT_I32 = 2, GT_I64 = 3 };
    MLA or attention + MoE + shared experts with every option, stays well
    below it). */
 #define GP_LAYER_TENSORS     128u
-#define GP_MAX_GRAPH         (1u << 18)    /* estimated tensors of the built graph */
+#define GP_MAX_GRAPH         (1u << 17)    /* estimated tensors of the built graph */
 /* Hard ceiling including the scheduler's copies. */
-#define GP_MAX_TENSORS       (1 << 21)
+#define GP_MAX_TENSORS       (1 << 20)
 
 typedef struct {
     int64_t ne[4];

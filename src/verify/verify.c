@@ -239,6 +239,8 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
         body b = {0};
         up = http(url, NULL, 5, &b) == 200;
         free(b.data);
+        if (!up && o->progress)
+            o->progress(o->progress_ctx, "loading the model in llama-server", 0, 0);
         if (!up)
             sleep_ms(200);
     }
@@ -253,6 +255,8 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
     snprintf(url, sizeof url, "http://127.0.0.1:%d/completion", port);
     double *pre = calloc((size_t)o->runs + 1, sizeof *pre), *dec = calloc((size_t)o->runs + 1, sizeof *dec);
     for (int i = 0; i < o->runs && st == GP_OK && pre && dec; i++) {
+        if (o->progress)
+            o->progress(o->progress_ctx, "timed requests", i, o->runs);
         char *req = completion_request(o->n_prompt, o->n_predict, i, o->n_vocab);
         body b = {0};
         long code = http(url, req, o->request_timeout_s, &b);

@@ -20,6 +20,10 @@ typedef struct gp_verify_opts {
     int start_timeout_s;     /* load and /health */
     int request_timeout_s;   /* each /completion */
     uint32_t n_vocab;        /* prompt token ids stay below this (the model's vocabulary) */
+    /* Told what is being waited for (done of total; total 0 when unknown)
+     * while the server starts and answers; NULL: nobody listens. */
+    void (*progress)(void *ctx, const char *stage, int done, int total);
+    void *progress_ctx;
 } gp_verify_opts;
 
 void gp_verify_opts_default(gp_verify_opts *o);

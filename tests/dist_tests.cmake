@@ -1,0 +1,26 @@
+# Tests of what ships: the documentation generated from the option table,
+# the Debian package, and the HTML report in a real browser.
+# Included from tests/CMakeLists.txt (after gp_test is defined).
+
+# --help, ggplace.1 and the completions agree with the option table.
+gp_test(test_docs)
+target_compile_definitions(test_docs PRIVATE GP_DOCS_DIR="${GGPLACE_GEN_DIR}")
+add_dependencies(test_docs ggplace_docs)
+
+# cpack -G DEB, its file list, and the packaged ggplace --version.
+find_program(GGPLACE_CPACK cpack)
+find_program(GGPLACE_DPKG_DEB dpkg-deb)
+if(GGPLACE_CPACK AND GGPLACE_DPKG_DEB)
+  add_test(NAME package_deb
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/package_test.sh ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
+  set_tests_properties(package_deb PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+endif()
+
+# The HTML report in chromium (skipped, exit 77, without node, playwright-core or chromium).
+add_test(NAME browser_report
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/browser/run.sh $<TARGET_FILE:ggplace> ${PROJECT_SOURCE_DIR}
+          ${CMAKE_CURRENT_BINARY_DIR}/browser)
+set_tests_properties(browser_report PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# The report's HTML and the plan JSON it is drawn from, without a browser.
+gp_test(test_report)
