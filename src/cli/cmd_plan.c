@@ -48,6 +48,8 @@ void gp_help_plan(FILE *f)
             "Output (default: a summary):\n"
             "  --args                   the flags only, one line\n"
             "  --cmd                    the full llama-server command, shell-quoted\n"
+            "  --emit FORMAT            llama-cpp-python: the Llama(...) keyword arguments (what it\n"
+            "                           cannot express, such as -ot, is said in comments)\n"
             "  --json                   {args, cmd, ctx, devices: [{name, budget, model, context,\n"
             "                           compute, total}], tensors: [{name, device, bytes}],\n"
             "                           predicted: {decode_tps, prefill_tps}}\n"
@@ -295,6 +297,45 @@ static void print_map(FILE *f, const gp_model *m, const gp_devices *d, const gp_
     free(ffn);
 }
 
+/* The plan as llama-cpp-python's Llama(...) keyword arguments. Names follow
+ * llama_cpp.Llama.__init__; what it cannot express is said, not dropped. */
+static void print_llama_cpp_python(FILE *f, const gp_model *m, const gp_plan *p, const char *path)
+{
+    const gp_run_params *r = &p->params;
+    const gp_ctx_shape *c = &p->mem.ctx;
+    fprintf(f, "from llama_cpp import Llama\n\nllm = Llama(\n    model_path=\"");
+    for (const char *s = path; *s; s++)
+        fprintf(f, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+    fprintf(f, "\",\n");
+    fprintf(f, "    n_ctx=%llu,\n", (unsigned long long)c->n_ctx_req);
+    fprintf(f, "    n_batch=%u,\n    n_ubatch=%u,\n", c->n_batch, c->n_ubatch);
+    uint32_t ngl = p->mem.placement.n_gpu_layers;
+    fprintf(f, "    n_gpu_layers=%d,\n", ngl >= m->hp.n_layer_all + 1 ? -1 : (int)ngl);
+    if (r->n_tensor_split) {
+        fprintf(f, "    tensor_split=[");
+        for (uint32_t i = 0; i < r->n_tensor_split; i++)
+            fprintf(f, "%s%g", i ? ", " : "", (double)r->tensor_split[i]);
+        fprintf(f, "],\n");
+    }
+    fprintf(f, "    flash_attn=%s,\n", c->flash_attn ? "True" : "False");
+    fprintf(f, "    type_k=%u,  # ggml type %s\n    type_v=%u,  # ggml type %s\n", r->type_k,
+            gp_type_get(r->type_k)->name, r->type_v, gp_type_get(r->type_v)->name);
+    fprintf(f, "    offload_kqv=%s,\n", r->no_kv_offload ? "False" : "True");
+    if (p->threads)
+        fprintf(f, "    n_threads=%u,\n", p->threads);
+    fprintf(f, ")\n");
+    if (r->n_overrides) {
+        fprintf(f, "\n# Not expressible in llama-cpp-python: its Llama() has no tensor-override\n"
+                   "# parameter, and this plan needs these (-ot) to fit:\n");
+        for (uint32_t i = 0; i < r->n_overrides; i++)
+            fprintf(f, "#   %s=%s\n", r->overrides[i].pattern, r->overrides[i].buft);
+        fprintf(f, "# Run it with llama-server instead (ggplace plan --cmd), or plan whole\n"
+                   "# layers only by pinning -ngl.\n");
+    }
+    if (c->n_seq > 1)
+        fprintf(f, "# llama-cpp-python serves one sequence; the plan's %u slots do not apply.\n", c->n_seq);
+}
+
 static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p,
                           const char *cmd, bool verbose)
 {
@@ -383,6 +424,8 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
         free(s);
     } else if (pc.cmd) {
         fprintf(cli->out, "%s\n", cmd);
+    } else if (pc.emit) {
+        print_llama_cpp_python(cli->out, m, &plan, pc.path);
     } else {
         print_summary(cli->out, m, &pc.devs, &plan, cmd, pc.verbose);
     }

@@ -52,9 +52,13 @@ static const gp_option safety_opts[] = {
 };
 static const gp_option_group safety = {"Safety", safety_opts, N(safety_opts)};
 
+static const char *const emit_values[] = {"llama-cpp-python", NULL};
+
 static const gp_option plan_output_opts[] = {
     {"--args", NULL, GP_ARG_NONE, NULL, NULL, NULL, false, "the flags only, one line"},
     {"--cmd", NULL, GP_ARG_NONE, NULL, NULL, NULL, false, "the full llama-server command, shell-quoted"},
+    {"--emit", NULL, GP_ARG_CHOICE, "FORMAT", emit_values, NULL, false,
+     "another front end's spelling: llama-cpp-python's Llama(...) arguments"},
     {"--json", NULL, GP_ARG_NONE, NULL, NULL, NULL, false,
      "the plan as JSON: args, cmd, devices, tensors, layers, predicted speed, alternatives"},
     {"--ot-file", NULL, GP_ARG_FILE, "FILE", NULL, NULL, false, "write the -ot rules, one PATTERN=BUFFER per line"},

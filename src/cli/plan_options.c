@@ -183,6 +183,11 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         if (!strcmp(a, "--json")) pc->json = true;
         else if (!strcmp(a, "--args")) pc->args = true;
         else if (!strcmp(a, "--cmd")) pc->cmd = true;
+        else if (!strcmp(a, "--emit")) {
+            if (i + 1 >= argc || strcmp(argv[i + 1], "llama-cpp-python") != 0)
+                return gp_cli_usage_error(cli, "%s: --emit needs llama-cpp-python", cmd);
+            pc->emit = argv[++i];
+        }
         else if (!strcmp(a, "--dry-run")) pc->dry_run = true;
         else if (!strcmp(a, "--verbose")) pc->verbose = true;
         else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config") ||

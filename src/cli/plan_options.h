@@ -17,6 +17,7 @@ typedef struct gp_plan_cli {
     const char *path;
     bool json, args, cmd, dry_run, verbose;
     const char *ot_file, *analysis_file;
+    const char *emit;     /* --emit: another front end's spelling ("llama-cpp-python") */
     const char *report_file;  /* --report: the plan as an HTML page */
 } gp_plan_cli;
 

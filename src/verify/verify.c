@@ -266,6 +266,10 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
         cJSON *pp = t ? cJSON_GetObjectItem(t, "prompt_per_second") : NULL;
         cJSON *dp = t ? cJSON_GetObjectItem(t, "predicted_per_second") : NULL;
         if (!cJSON_IsNumber(pp) || !cJSON_IsNumber(dp)) {
+            /* A dropped connection is often the server dying: give it a
+             * moment to be seen as gone before naming the failure. */
+            if (code != 200)
+                gp_proc_wait(&running, 3000);
             st = gp_fail(err, GP_ERR_CONFIG, model, gp_proc_alive(&running)
                              ? "llama-server answered /completion without timings (HTTP %ld)"
                              : "llama-server crashed while answering", code);
