@@ -304,6 +304,25 @@ static void test_refusals(void **state)
     gp_model_close(&m);
 }
 
+/* Families without a graph model still get every figure, the compute
+ * buffer marked as a coarse estimate. */
+static void test_estimated_compute(void **state)
+{
+    (void)state;
+    mb_spec s = {.arch = "mamba2", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
+                 .ssm_d_conv = 4, .ssm_d_inner = 512, .ssm_d_state = 64, .ssm_n_group = 1};
+    gp_model *m = build(&s);
+    gp_devices d;
+    gpus(&d, 1);
+    gp_mem_result r;
+    estimate(m, "-c 1024 -ngl 3", &d, &r);
+    assert_true(r.compute_estimated);
+    assert_true(r.dev[0].compute > 0 && r.dev[1].compute > 0);
+    assert_true(r.dev[1].context > 0);
+    gp_mem_result_free(&r);
+    gp_model_close(&m);
+}
+
 static void test_tied_output_copy(void **state)
 {
     (void)state;
@@ -397,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_context_shapes),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_tied_output_copy),
+        cmocka_unit_test(test_estimated_compute),
         cmocka_unit_test(test_mem_cli_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,8 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
             fprintf(f, "warning: %s needs more memory than it has\n", d->dev[i].name);
     for (uint32_t i = 0; i < m->n_warnings; i++)
         fprintf(f, "warning: %s\n", m->warnings[i]);
+    if (r->compute_estimated)
+        fprintf(f, "warning: no graph model for %s: compute buffers are a coarse estimate (errs high)\n", m->arch);
 }
 
 static char *render_json(const gp_devices *d, const gp_mem_result *r)
@@ -137,6 +139,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r)
     gp_json_add_u64(tot, "context", sum.context);
     gp_json_add_u64(tot, "compute", sum.compute);
     gp_json_add_u64(root, "host_output", r->host_output);
+    cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     return s;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "memory/compute.h"
+#include "memory/compute_estimate.h"
 #include "memory/mem.h"
 #include "util/error.h"
 
@@ -201,8 +202,10 @@ static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_d
 
 gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
                          const gp_devices *d, const gp_placement *pl, uint64_t *per_device,
-                         gp_error *err)
+                         bool *estimated, gp_error *err)
 {
+    if (estimated)
+        *estimated = false;
     gp_compute_model cm;
     compute_arrays a;
     gp_compute_run r;
@@ -214,12 +217,14 @@ gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx
     gp_status st = GP_OK;
     if (cm.family != GP_COMPUTE_FAMILY_LFM2) {
         /* Only the lfm2 graph has recurrent layers; other hybrids (mamba,
-         * jamba, qwen3next, ...) would be replayed as something else. */
+         * jamba, qwen3next, ...) get the coarse estimate, and say so. */
         for (uint32_t il = 0; il < cm.n_layer; il++)
             if (a.is_recurrent[il]) {
                 arrays_free(&a);
-                return gp_fail(err, GP_ERR_UNSUPPORTED, m->path,
-                               "the compute buffer of %s (recurrent layers) is not modelled", m->arch);
+                gp_compute_estimate(m, p, c, d, pl, per_device);
+                if (estimated)
+                    *estimated = true;
+                return GP_OK;
             }
     }
     if (c->n_ctx > UINT32_MAX || c->n_ctx_req > UINT32_MAX) {

@@ -84,7 +84,7 @@ gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_de
     st = add_context(m, p, &r->ctx, &r->placement, r, err);
     if (st == GP_OK) {
         uint64_t compute[GP_MAX_DEVICES] = {0};
-        st = gp_mem_compute(m, p, &r->ctx, d, &r->placement, compute, err);
+        st = gp_mem_compute(m, p, &r->ctx, d, &r->placement, compute, &r->compute_estimated, err);
         for (uint32_t i = 0; i < d->n; i++)
             r->dev[i].compute = compute[i];
     }

@@ -24,6 +24,7 @@ typedef struct gp_mem_result {
     gp_mem_device dev[GP_MAX_DEVICES];
     uint32_t n_devices;
     uint64_t host_output;         /* logits buffer on the host, not in llama.cpp's breakdown */
+    bool compute_estimated;       /* no graph model for this architecture: a coarse, high estimate */
 } gp_mem_result;
 
 gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
@@ -42,6 +43,6 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
 /* Compute buffer bytes per device for a placement (compute_input.c). */
 gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
                          const gp_devices *d, const gp_placement *pl, uint64_t *per_device,
-                         gp_error *err);
+                         bool *estimated, gp_error *err);
 
 #endif

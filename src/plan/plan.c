@@ -818,6 +818,8 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
         why(out, "placement pinned by the given -ngl/-ts/-ot");
     if (p->n_ubatch != 512)
         why(out, "micro-batch %u: faster prefill with CPU-held weights and it fits", p->n_ubatch);
+    if (out->mem.compute_estimated)
+        why(out, "no graph model for %s: compute buffers are a coarse estimate that errs high", m->arch);
     if (req->decode_scale > 0 && req->prefill_scale > 0)
         why(out, "predicted speeds calibrated by ggplace tune on this machine (decode x%.2f, prefill x%.2f)",
             req->decode_scale, req->prefill_scale);
