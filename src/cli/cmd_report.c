@@ -24,7 +24,8 @@ void gp_help_report(FILE *f)
             "button. PLAN.json may be - (standard input). `ggplace plan --report FILE`\n"
             "writes the same page directly.\n"
             "\n"
-            "  -o, --output FILE   write the page to FILE (atomically; default: standard output)\n"
+            "  -o, --output FILE   write the page to FILE, replaced atomically (no backup;\n"
+            "                      default: standard output)\n"
             "  --dry-run           say what would be written, write nothing\n");
 }
 
@@ -37,6 +38,7 @@ int gp_cli_write_report(gp_cli *cli, const char *json, size_t len, const char *s
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
+    /* Replaced without a backup: a page is regenerated from its plan, never edited. */
     int rc = GP_EXIT_OK;
     size_t n = strlen(html);
     if (!path || !strcmp(path, "-")) {
@@ -46,7 +48,7 @@ int gp_cli_write_report(gp_cli *cli, const char *json, size_t len, const char *s
             fwrite(html, 1, n, cli->out);
     } else if (dry_run) {
         fprintf(cli->out, "--- HTML report (%s, %zu bytes, not written) ---\n", path, n);
-    } else if (gp_write_file_atomic(path, html, n, true, &err) != GP_OK) {
+    } else if (gp_write_file_atomic(path, html, n, false, &err) != GP_OK) {
         gp_cli_error(cli, &err);
         rc = GP_EXIT_FAIL;
     }

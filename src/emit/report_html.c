@@ -486,7 +486,7 @@ static void chart(report *r, int dev, const cJSON *curve)
     int nc = cJSON_GetArraySize(ctxs);
     if (nc == 0)
         return;
-    const double W = 480, H = 250, L = 62, R = 78, T = 12, B = 36;
+    const double W = 490, H = 250, L = 74, R = 78, T = 12, B = 36;
     double c0 = log2(cJSON_GetArrayItem(ctxs, 0)->valuedouble > 0 ? cJSON_GetArrayItem(ctxs, 0)->valuedouble : 1);
     double c1 = log2(cJSON_GetArrayItem(ctxs, nc - 1)->valuedouble > 0 ? cJSON_GetArrayItem(ctxs, nc - 1)->valuedouble : 1);
     bool has_budget = is_count(get(d, "budget"));

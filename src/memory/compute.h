@@ -106,7 +106,11 @@ typedef struct {
 } gp_compute_run;
 
 /* Predicted compute buffer bytes of a single-device (CPU) run; 0 on invalid
-   input or out of memory. */
+   input or out of memory. Invalid input includes shapes the graph builders do
+   not describe (recurrent layers outside the lfm2 family, sliding-window
+   layers with MLA, a family's required field zero, heads that are not a
+   multiple of the KV heads, more than 256 sequences) and shapes far beyond
+   any real model (over ~1000 layers, a tensor above 2^56 bytes). */
 uint64_t gp_compute_bytes(const gp_compute_model *m, const gp_compute_run *r);
 
 /* ---------------------------------------------------------------------- */

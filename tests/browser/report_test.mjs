@@ -19,7 +19,9 @@ const require = createRequire(import.meta.url);
 const { chromium } = require(process.env.GGPLACE_PLAYWRIGHT);
 mkdirSync(outDir, { recursive: true });
 
-const ex = (name) => join(srcDir, 'examples', name);
+// Models are named relative to the source tree, as a user would type them.
+const ex = (name) => join('examples', name);
+const inSrc = { cwd: srcDir };
 const cases = [
   { name: 'dense', model: ex('llama-3.1-8b.gguf'), args: ['--no-detect', '--gpu', '12GiB', '--ram', '32GiB'] },
   { name: 'moe', model: ex('qwen3-30b-a3b.gguf'), args: ['--no-detect', '--gpu', '12GiB', '--gpu', '8GiB', '--ram', '64GiB'] },
@@ -63,11 +65,11 @@ try {
     const direct = join(outDir, `report-${c.name}-direct.html`);
     rmSync(direct, { force: true });
     rmSync(htmlPath, { force: true });
-    const json = execFileSync(bin, ['plan', c.model, ...c.args, '--json'], { encoding: 'utf8' });
+    const json = execFileSync(bin, ['plan', c.model, ...c.args, '--json'], { ...inSrc, encoding: 'utf8' });
     const plan = JSON.parse(json);
     execFileSync('sh', ['-c', 'cat > "$1"', 'sh', jsonPath], { input: json });
-    execFileSync(bin, ['report', jsonPath, '-o', htmlPath]);
-    execFileSync(bin, ['plan', c.model, ...c.args, '--report', direct, '--cmd']);
+    execFileSync(bin, ['report', jsonPath, '-o', htmlPath], inSrc);
+    execFileSync(bin, ['plan', c.model, ...c.args, '--report', direct, '--cmd'], inSrc);
     // Both ways draw the page from the same JSON, so they are the same page.
     check(readFileSync(htmlPath, 'utf8') === readFileSync(direct, 'utf8'),
       `${c.name}: plan --report and report PLAN.json give the same page`);
