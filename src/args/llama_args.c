@@ -242,6 +242,24 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         snprintf(p->rpc, sizeof p->rpc, "%s", v);
     } else if (is(a, "-m", "--model", NULL)) {
         snprintf(p->model_path, sizeof p->model_path, "%s", v);
+    } else if (is(a, "-hf", "-hfr", "--hf-repo")) {
+        if (strlen(v) >= sizeof p->hf_repo)
+            return bad_value(err, a, v, "OWNER/REPO[:QUANT]");
+        snprintf(p->hf_repo, sizeof p->hf_repo, "%s", v);
+    } else if (is(a, "-hff", "--hf-file", NULL)) {
+        if (strlen(v) >= sizeof p->hf_file)
+            return bad_value(err, a, v, "a shorter file name");
+        snprintf(p->hf_file, sizeof p->hf_file, "%s", v);
+    } else if (is(a, "-mu", "--model-url", NULL)) {
+        if (strlen(v) >= sizeof p->model_url)
+            return bad_value(err, a, v, "a shorter URL");
+        snprintf(p->model_url, sizeof p->model_url, "%s", v);
+    } else if (is(a, "-hft", "--hf-token", NULL)) {
+        if (strlen(v) >= sizeof p->hf_token)
+            return bad_value(err, a, v, "a shorter token");
+        snprintf(p->hf_token, sizeof p->hf_token, "%s", v);
+    } else if (is(a, "--offline", NULL, NULL)) {
+        p->offline = true;
     } else if (f->takes_value && (!v || !*v)) {
         return gp_fail(err, GP_ERR_ARG, NULL, "%s needs a value", a);
     }

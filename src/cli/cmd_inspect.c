@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/model_source.h"
 #include "gguf/types.h"
 #include "memory/kv.h"
 #include "model/model.h"
@@ -22,6 +23,7 @@ void gp_help_inspect(FILE *f)
             "              n_vocab, n_ctx_train, n_expert, n_expert_used, data_present, ...\n"
             "              (per-layer arrays where values vary; integers are exact)\n"
             "  --tensors   list every tensor: name, type, shape, bytes, offset, layer, role\n");
+    gp_model_source_help(f);
 }
 
 static void print_bytes_line(FILE *f, const char *label, uint64_t bytes)
@@ -169,9 +171,23 @@ int gp_cmd_inspect(gp_cli *cli, int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false, tensors = false;
+    gp_model_source src;
+    gp_model_source_init(&src, NULL, NULL);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--json") == 0)
+        /* llama-server's spellings for a model that is not a local file */
+        const char **slot = !strcmp(a, "-hf") || !strcmp(a, "-hfr") || !strcmp(a, "--hf-repo") ? &src.hf_repo
+                            : !strcmp(a, "-hff") || !strcmp(a, "--hf-file")                    ? &src.hf_file
+                            : !strcmp(a, "-mu") || !strcmp(a, "--model-url")                   ? &src.model_url
+                            : !strcmp(a, "-hft") || !strcmp(a, "--hf-token")                   ? &src.hf_token
+                                                                                               : NULL;
+        if (slot) {
+            if (i + 1 >= argc)
+                return gp_cli_usage_error(cli, "inspect: %s needs a value", a);
+            *slot = argv[++i];
+        } else if (strcmp(a, "--offline") == 0)
+            src.offline = true;
+        else if (strcmp(a, "--json") == 0)
             json = true;
         else if (strcmp(a, "--tensors") == 0)
             tensors = true;
@@ -182,15 +198,15 @@ int gp_cmd_inspect(gp_cli *cli, int argc, char **argv)
         else
             path = a;
     }
-    if (!path)
-        return gp_cli_usage_error(cli, "inspect: missing MODEL (see ggplace help inspect)");
+    src.path = path;
+    int src_rc = gp_model_source_check(cli, "inspect", &src);
+    if (src_rc)
+        return src_rc;
 
     gp_error err = {0};
     gp_model *m = NULL;
-    if (gp_model_open(path, &m, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
+    if (gp_model_source_open(cli, &src, json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
-    }
     int rc = GP_EXIT_OK;
     if (json) {
         char *s = NULL;

@@ -7,6 +7,7 @@
 #include "args/llama_args.h"
 #include "cli/cli.h"
 #include "cli/hw_options.h"
+#include "cli/model_source.h"
 #include "emit/json_util.h"
 #include "gguf/types.h"
 #include "hw/device.h"
@@ -51,6 +52,7 @@ void gp_help_mem(FILE *f)
             "                            devices: [{name, model, context, compute, total}],\n"
             "                            total: {model, context, compute}} in bytes\n",
             gp_hw_options_help);
+    gp_model_source_help(f);
 }
 
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
@@ -191,10 +193,11 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
             i++;
         }
     }
-    if (!path && params.model_path[0])
-        path = params.model_path;
-    if (!path)
-        return gp_cli_usage_error(cli, "mem: missing MODEL (see ggplace help mem)");
+    gp_model_source src;
+    gp_model_source_init(&src, path, &params);
+    int src_rc = gp_model_source_check(cli, "mem", &src);
+    if (src_rc)
+        return src_rc;
 
     if (gp_hw_options_resolve(&hw, &devs, &err) != GP_OK) {
         if (err.status == GP_ERR_ARG)
@@ -207,10 +210,8 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
     if (gp_devices_add_llama_rpc(&devs, params.rpc, &err) != GP_OK)
         return gp_cli_usage_error(cli, "mem: %s", err.message);
     gp_model *m = NULL;
-    if (gp_model_open(path, &m, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
+    if (gp_model_source_open(cli, &src, json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
-    }
     gp_mem_result r;
     int rc = GP_EXIT_OK;
     if (gp_mem_estimate(m, &params, &devs, &r, &err) != GP_OK) {

@@ -63,7 +63,7 @@ void gp_help_plan(FILE *f)
             "                           preset, margin, ram_margin, target_vram_usage, gpu[])\n"
             "\n"
             "Exit status: 0 a plan was printed, 1 nothing fits or the model is unusable, 2 usage.\n",
-            gp_hw_options_help);
+            gp_hw_options_help);    gp_model_source_help(f);
 }
 
 /* Shell-quotes one word for POSIX shells. */
@@ -87,11 +87,16 @@ static void shell_quote(gp_strbuf *sb, const char *s)
     gp_sb_append(sb, "'");
 }
 
-static char *render_cmd(const char *model_path, char **args)
+static char *render_cmd(const gp_model_source *src, char **args)
 {
     gp_strbuf sb = {0};
-    gp_sb_append(&sb, "llama-server -m ");
-    shell_quote(&sb, model_path);
+    const char *model[4];
+    int n = gp_model_source_args(src, model);
+    gp_sb_append(&sb, "llama-server");
+    for (int i = 0; i < n; i++) {
+        gp_sb_append(&sb, " ");
+        shell_quote(&sb, model[i]);
+    }
     for (char **a = args; a && *a; a++) {
         gp_sb_append(&sb, " ");
         shell_quote(&sb, *a);
@@ -401,10 +406,8 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
         return prc;
     gp_error err = {0};
     gp_model *m = NULL;
-    if (gp_model_open(pc.path, &m, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
+    if (gp_model_source_open(cli, &pc.src, pc.json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
-    }
     gp_plan plan;
     if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
         gp_cli_error(cli, &err);
@@ -412,7 +415,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     }
     char **args = gp_plan_args(m, &pc.devs, &plan);
-    char *cmd = render_cmd(pc.path, args);
+    char *cmd = render_cmd(&pc.src, args);
     int rc = GP_EXIT_OK;
     if (pc.json) {
         char *s = render_json(m, &pc.devs, &plan, args, cmd);

@@ -140,6 +140,9 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
     int rc = gp_plan_cli_parse(cli, "tune", argc, argv, &pc, tune_extra, &tc);
     if (rc)
         return rc;
+    if (gp_model_source_remote(&pc.src))
+        return gp_cli_usage_error(cli, "%s: %s: needs the model file on this machine (download it, "
+                                       "then name the file; plan works from the URL)", "tune", pc.path);
     /* The baseline flags, split on spaces (no shell). */
     char *baseline_buf = tc.baseline ? strdup(tc.baseline) : NULL;
     char *base_args[64];

@@ -141,6 +141,9 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
     if (rc)
         return rc;
+    if (gp_model_source_remote(&pc.src))
+        return gp_cli_usage_error(cli, "%s: %s: needs the model file on this machine (download it, "
+                                       "then name the file; plan works from the URL)", "verify", pc.path);
     gp_error err = {0};
     gp_model *m = NULL;
     if (gp_model_open(pc.path, &m, &err) != GP_OK) {

@@ -87,6 +87,18 @@ static const gp_option inspect_opts[] = {
 };
 static const gp_option_group inspect = {"Options", inspect_opts, N(inspect_opts)};
 
+static const gp_option model_source_opts[] = {
+    {"--hf-repo", "-hf", GP_ARG_STRING, "OWNER/REPO[:QUANT]", NULL, NULL, false,
+     "the Hugging Face file llama-server -hf would load (header read over HTTP ranges)"},
+    {"--hf-file", "-hff", GP_ARG_STRING, "FILE", NULL, NULL, false, "that file of the -hf repository"},
+    {"--model-url", "-mu", GP_ARG_STRING, "URL", NULL, NULL, false, "a GGUF by URL (MODEL may also be a URL)"},
+    {"--hf-token", "-hft", GP_ARG_STRING, "TOKEN", NULL, NULL, false,
+     "token for gated repositories (default: $HF_TOKEN, else ~/.cache/huggingface/token)"},
+    {"--offline", NULL, GP_ARG_NONE, NULL, NULL, NULL, false, "only headers cached by an earlier run"},
+};
+static const gp_option_group model_source = {"Model by URL or from Hugging Face", model_source_opts,
+                                             N(model_source_opts)};
+
 static const gp_option mem_flags_opts[] = {
     {"--ctx-size", "-c", GP_ARG_NUMBER, "N", NULL, NULL, false, "context (default: the model's training context)"},
     {"--batch-size", "-b", GP_ARG_NUMBER, "N", NULL, NULL, false, "logical batch (default 2048)"},
@@ -186,10 +198,10 @@ const gp_option_group gp_global_options = {"Options", global_opts, N(global_opts
 
 /* ---- the commands --------------------------------------------------------------- */
 
-static const gp_option_group *const inspect_groups[] = {&inspect, NULL};
+static const gp_option_group *const inspect_groups[] = {&inspect, &model_source, NULL};
 static const gp_option_group *const devices_groups[] = {&hardware, &json_only, NULL};
-static const gp_option_group *const mem_groups[] = {&mem_flags, &hardware, &mem_output, NULL};
-static const gp_option_group *const plan_groups[] = {&workload, &safety, &hardware, &plan_output, NULL};
+static const gp_option_group *const mem_groups[] = {&mem_flags, &hardware, &mem_output, &model_source, NULL};
+static const gp_option_group *const plan_groups[] = {&workload, &safety, &hardware, &plan_output, &model_source, NULL};
 static const gp_option_group *const verify_groups[] = {&verify, NULL};
 static const gp_option_group *const tune_groups[] = {&tune, NULL};
 static const gp_option_group *const sparse_groups[] = {NULL};

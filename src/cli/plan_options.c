@@ -219,10 +219,11 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         }
         i++;
     }
-    if (!pc->path && pc->req.pinned.model_path[0])
-        pc->path = pc->req.pinned.model_path;
-    if (!pc->path)
-        return gp_cli_usage_error(cli, "%s: missing MODEL (see ggplace help %s)", cmd, cmd);
+    gp_model_source_init(&pc->src, pc->path, &pc->req.pinned);
+    int src_rc = gp_model_source_check(cli, cmd, &pc->src);
+    if (src_rc)
+        return src_rc;
+    pc->path = gp_model_source_name(&pc->src);
     gp_error err = {0};
     if (gp_hw_options_resolve(&pc->hw, &pc->devs, &err) != GP_OK) {
         if (err.status == GP_ERR_ARG)

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/hw_options.h"
+#include "cli/model_source.h"
 #include "hw/device.h"
 #include "plan/plan.h"
 
@@ -19,6 +20,7 @@ typedef struct gp_plan_cli {
     const char *ot_file, *analysis_file;
     const char *emit;     /* --emit: another front end's spelling ("llama-cpp-python") */
     const char *report_file;  /* --report: the plan as an HTML page */
+    gp_model_source src;  /* where the model comes from (path names it in messages) */
 } gp_plan_cli;
 
 /* A command's own options: returns how many arguments it consumed at

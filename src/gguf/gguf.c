@@ -391,7 +391,7 @@ void gp_gguf_close(gp_gguf **g)
     *g = NULL;
 }
 
-static gp_status check_layout(gp_gguf *g, gp_error *err)
+static gp_status check_layout(gp_gguf *g, uint64_t file_size, gp_error *err)
 {
     /* llama.cpp lays tensors out back to back, each padded to the alignment,
      * and refuses files that do otherwise. */
@@ -410,7 +410,7 @@ static gp_status check_layout(gp_gguf *g, gp_error *err)
         expected += padded;
     }
     g->data_size = expected;
-    uint64_t size = g->size;
+    uint64_t size = file_size;
     if (g->n_tensors == 0 || size <= g->data_offset) {
         g->data_present = g->n_tensors == 0;
         return GP_OK;
@@ -427,8 +427,8 @@ static gp_status check_layout(gp_gguf *g, gp_error *err)
     return GP_OK;
 }
 
-gp_status gp_gguf_parse(const unsigned char *bytes, size_t size, bool copy,
-                        const char *label, gp_gguf **out, gp_error *err)
+static gp_status parse_impl(const unsigned char *bytes, size_t size, uint64_t file_size, bool copy,
+                            const char *label, gp_gguf **out, gp_error *err)
 {
     *out = NULL;
     gp_gguf *g = calloc(1, sizeof *g);
@@ -581,7 +581,7 @@ gp_status gp_gguf_parse(const unsigned char *bytes, size_t size, bool copy,
                      "duplicate tensor name '%s' (tensors %zu and %zu)", names[a], a, b);
         goto done;
     }
-    st = check_layout(g, err);
+    st = check_layout(g, file_size, err);
 
 done:
     free(c.arena);
@@ -595,6 +595,23 @@ done:
     }
     *out = g;
     return GP_OK;
+}
+
+gp_status gp_gguf_parse(const unsigned char *bytes, size_t size, bool copy,
+                        const char *label, gp_gguf **out, gp_error *err)
+{
+    return parse_impl(bytes, size, size, copy, label, out, err);
+}
+
+gp_status gp_gguf_parse_prefix(const unsigned char *bytes, size_t size, uint64_t file_size,
+                               bool copy, const char *label, gp_gguf **out, gp_error *err)
+{
+    if (file_size < size) {
+        *out = NULL;
+        return gp_fail(err, GP_ERR_ARG, label, "file size %llu is smaller than the %zu bytes read",
+                       (unsigned long long)file_size, size);
+    }
+    return parse_impl(bytes, size, file_size, copy, label, out, err);
 }
 
 gp_status gp_gguf_open_memory(const void *data, size_t size, const char *label,

@@ -98,4 +98,10 @@ const char *gp_gguf_type_name(uint32_t type);
 gp_status gp_gguf_parse(const unsigned char *bytes, size_t size, bool copy,
                         const char *label, gp_gguf **out, gp_error *err);
 
+/* The same over the first `size` bytes of a file of `file_size` bytes (a
+ * header read over HTTP ranges): data_present is decided by file_size, and a
+ * file shorter than its data section is an error, as for a whole file. */
+gp_status gp_gguf_parse_prefix(const unsigned char *bytes, size_t size, uint64_t file_size,
+                               bool copy, const char *label, gp_gguf **out, gp_error *err);
+
 #endif

@@ -55,6 +55,12 @@ typedef struct gp_run_params {
         user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
     char model_path[1024]; /* -m, when given */
     char rpc[1024];       /* --rpc endpoints, comma-separated, when given */
+    /* Where the model comes from when it is not a local file. */
+    char hf_repo[512];    /* -hf OWNER/REPO[:QUANT] */
+    char hf_file[512];    /* -hff FILE */
+    char model_url[2048]; /* -mu URL */
+    char hf_token[512];   /* -hft TOKEN */
+    bool offline;         /* --offline: cached headers only */
 } gp_run_params;
 
 /* llama-server's defaults (4 slots, unified KV, train context, FA auto,

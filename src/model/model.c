@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gguf/remote.h"
 #include "gguf/types.h"
 #include "model/arch.h"
 #include "util/error.h"
@@ -559,6 +560,9 @@ gp_status gp_model_open(const char *path, gp_model **out, gp_error *err)
 {
     if (!path || !out)
         return gp_fail(err, GP_ERR_ARG, path, "invalid argument");
+    /* An http(s) address: its header (every shard's) over HTTP ranges. */
+    if (gp_is_url(path))
+        return gp_remote_open_model(path, NULL, out, err);
     gp_gguf **shards;
     uint32_t n;
     gp_status st = open_shards(path, &shards, &n, err);
