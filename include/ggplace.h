@@ -82,7 +82,8 @@ GP_API bool gp_gguf_data_present(const gp_gguf *gguf);
 typedef struct gp_model gp_model;
 
 /* Opens a model file. A shard name like NAME-00001-of-00003.gguf opens every
- * shard and presents them as one model. */
+ * shard and presents them as one model. An http(s):// URL reads the header
+ * (of every shard) over HTTP ranges, through the header cache. */
 GP_API gp_status gp_model_open(const char *path, gp_model **out, gp_error *err);
 GP_API void gp_model_close(gp_model **model);
 

@@ -1,3 +1,5 @@
+/* MAP_ANONYMOUS and SO_LINGER details are outside strict POSIX. */
+#define _DEFAULT_SOURCE
 #include "http_fixture.h"
 
 #include <arpa/inet.h>
@@ -52,15 +54,19 @@ static http_fixture *fx;
 static bool send_all(int fd, const void *p, size_t n, bool body)
 {
     const char *c = p;
+    /* Counted before sending, so a client that has read the bytes never
+     * sees a smaller count; what could not be sent is taken back. */
+    if (body)
+        __atomic_fetch_add(&fx->stats->bytes, (uint64_t)n, __ATOMIC_SEQ_CST);
     while (n) {
         ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
         if (w <= 0) {
             if (w < 0 && errno == EINTR)
                 continue;
+            if (body)
+                __atomic_fetch_sub(&fx->stats->bytes, (uint64_t)n, __ATOMIC_SEQ_CST);
             return false;
         }
-        if (body)
-            __atomic_fetch_add(&fx->stats->bytes, (uint64_t)w, __ATOMIC_SEQ_CST);
         c += w;
         n -= (size_t)w;
     }
@@ -315,7 +321,7 @@ static bool handle(int fd, const req *r)
     /* OWNER/REPO/resolve/COMMIT/PATH (mode is OWNER here) */
     char repo[128], commit[64], file[1024];
     if (sscanf(rest, "%127[^/]/resolve/%63[^/]/%1023s", repo, commit, file) == 3) {
-        char full[300], name[1400];
+        char full[2400], name[3500];
         snprintf(full, sizeof full, "%s/%s", mode, repo);
         if (!auth_ok(fd, r, full))
             return true;
