@@ -223,6 +223,8 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
         cJSON_AddNumberToObject(pr, "prefill_tps", plan.speed.prefill_tps);
         cJSON_AddNumberToObject(pr, "decode_tps", plan.speed.decode_tps);
         cJSON_AddBoolToObject(root, "sparse_model", looks_sparse(pc.path));
+        /* The mmap'd file range llama.cpp lists for the CPU, kept apart from the weights. */
+        gp_json_add_u64(root, "cpu_mapped", (uint64_t)(r.measured.mapped_mib * MiB + 0.5));
         char *s = cJSON_Print(root);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
@@ -238,6 +240,11 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
                     (double)plan.mem.dev[i].compute / MiB, r.measured.compute_mib[i]);
         fprintf(cli->out, "\nspeed      prefill %.1f t/s (predicted %.1f), decode %.1f t/s (predicted %.1f), median of %d\n",
                 r.prefill_tps, plan.speed.prefill_tps, r.decode_tps, plan.speed.decode_tps, r.runs);
+        if (r.measured.mapped_mib > 0)
+            fprintf(cli->out, "note: the CPU's weights were memory-mapped: llama.cpp lists the mapped file range "
+                              "(CPU_Mapped, %.2f MiB) apart from what it copied (CPU, CPU_REPACK, shown above); "
+                              "add --load-mode none for a byte-exact comparison of the CPU's weights\n",
+                    r.measured.mapped_mib);
         if (looks_sparse(pc.path))
             fprintf(cli->out, "note: %s is a sparse stand-in: decode speed is realistic, outputs are "
                               "meaningless, and MoE routing over zero weights picks the same experts every token\n",
