@@ -262,7 +262,12 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         p->offline = true;
     } else if (f->takes_value && (!v || !*v)) {
         return gp_fail(err, GP_ERR_ARG, NULL, "%s needs a value", a);
+    } else if (!is(a, "--port", "--host", NULL) && p->n_extra + 2 <= sizeof p->extra / sizeof p->extra[0]) {
+        /* Valid and memory-neutral: kept for the commands that run llama.cpp
+         * (which choose their own host and port). */
+        p->extra[p->n_extra++] = a;
+        if (v)
+            p->extra[p->n_extra++] = v;
     }
-    /* Every other llama-server flag is valid and does not change memory. */
     return GP_OK;
 }

@@ -161,7 +161,22 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
         gp_model_close(&m);
         return GP_EXIT_FAIL;
     }
-    char **args = gp_plan_args(m, &pc.devs, &plan);
+    char **planned = gp_plan_args(m, &pc.devs, &plan);
+    /* The plan's flags, then the memory-neutral ones given (--jinja,
+     * --load-mode none, ...), so llama-server runs as asked. */
+    size_t n_planned = 0;
+    while (planned[n_planned])
+        n_planned++;
+    char **args = calloc(n_planned + pc.req.pinned.n_extra + 1, sizeof *args);
+    if (!args) {
+        gp_plan_args_free(planned);
+        gp_plan_free(&plan);
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
+    memcpy(args, planned, n_planned * sizeof *args);
+    for (uint32_t k = 0; k < pc.req.pinned.n_extra; k++)
+        args[n_planned + k] = (char *)pc.req.pinned.extra[k];
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
@@ -255,7 +270,8 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     if (over && vo.strict)
         rc = GP_EXIT_FAIL;
 done:
-    gp_plan_args_free(args);
+    free(args);
+    gp_plan_args_free(planned);
     gp_plan_free(&plan);
     gp_model_close(&m);
     return rc;

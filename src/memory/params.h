@@ -55,6 +55,11 @@ typedef struct gp_run_params {
         user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
     char model_path[1024]; /* -m, when given */
     char rpc[1024];       /* --rpc endpoints, comma-separated, when given */
+    /* Flags given that do not change memory (--jinja, --load-mode none...),
+     * as they were spelled: commands that run llama.cpp pass them on. The
+     * strings belong to the argv they were parsed from. */
+    const char *extra[64];
+    uint32_t n_extra;
     /* Where the model comes from when it is not a local file. */
     char hf_repo[512];    /* -hf OWNER/REPO[:QUANT] */
     char hf_file[512];    /* -hff FILE */
