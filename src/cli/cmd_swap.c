@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/hw_options.h"
 #include "emit/swap.h"
 #include "util/fileio.h"
@@ -223,12 +224,28 @@ static int write_out(gp_cli *cli, const char *path, const char *data, size_t len
     return GP_EXIT_OK;
 }
 
+static void on_generate_progress(void *ctx, size_t done, size_t total, const char *path)
+{
+    gp_progress *p = ctx;
+    char label[96];
+    const char *base = strrchr(path, '/');
+    snprintf(label, sizeof label, "planning %s", base ? base + 1 : path);
+    gp_progress_label(p, label);
+    (void)total;
+    gp_progress_update(p, done);
+}
+
 static int run_generate(gp_cli *cli, swap_cli *s, const gp_devices *devs)
 {
-    gp_swap_gen_options o = {.devices = devs, .request = s->req, .form = s->form, .server = s->server};
+    gp_progress prog;
+    gp_progress_begin(&prog, cli->err, false, "planning", s->n_files);
+    gp_swap_gen_options o = {.devices = devs, .request = s->req, .form = s->form, .server = s->server,
+                             .progress = on_generate_progress, .progress_ctx = &prog};
     gp_swap_result r;
     gp_error err = {0};
-    if (gp_swap_generate(s->files, s->n_files, &o, &r, &err) != GP_OK) {
+    gp_status gst = gp_swap_generate(s->files, s->n_files, &o, &r, &err);
+    gp_progress_end(&prog);
+    if (gst != GP_OK) {
         gp_cli_error(cli, &err);
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     }

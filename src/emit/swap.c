@@ -1894,6 +1894,8 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
     for (uint32_t i = 0; i < GP_MAX_DEVICES; i++)
         budget[i] = UINT64_MAX;
     for (size_t i = 0; i < n; i++) {
+        if (o->progress)
+            o->progress(o->progress_ctx, i, n, paths[i]);
         char id[256];
         id_from_path(paths[i], id, sizeof id);
         char uniq[272];

@@ -84,6 +84,9 @@ typedef struct gp_swap_gen_options {
     gp_plan_request request;
     gp_swap_corun_form form;
     const char *server;      /* the llama-server binary; NULL: "llama-server" */
+    /* Called before each model is read and planned (progress); may be NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total, const char *path);
+    void *progress_ctx;
 } gp_swap_gen_options;
 
 /* A new config for the given GGUF files: one model per file (id from the
