@@ -248,37 +248,16 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-static bool mkdirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int r = mkdir(path, 0755);
-        *p = '/';
-        if (r != 0 && errno != EEXIST)
-            return false;
-    }
-    return mkdir(path, 0755) == 0 || errno == EEXIST;
-}
 
 bool gp_remote_cache_dir(const gp_remote_opts *o, char *buf, size_t cap)
 {
     int n;
-    if (o && o->cache_dir && *o->cache_dir) {
-        n = snprintf(buf, cap, "%s", o->cache_dir);
-    } else {
-        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-        if (xdg && *xdg == '/')
-            n = snprintf(buf, cap, "%s/ggplace/headers", xdg);
-        else if (home && *home)
-            n = snprintf(buf, cap, "%s/.cache/ggplace/headers", home);
-        else
-            return false;
-    }
+    if (!o || !o->cache_dir || !*o->cache_dir)
+        return gp_cache_dir("headers", buf, cap);
+    n = snprintf(buf, cap, "%s", o->cache_dir);
     if (n < 0 || (size_t)n >= cap)
         return false;
-    return mkdirs(buf);
+    return gp_mkdirs(buf);
 }
 
 bool gp_remote_cache_path(const gp_remote_opts *o, const char *url, char *buf, size_t cap)

@@ -159,3 +159,30 @@ gp_status gp_read_file(const char *path, size_t max, char **out, size_t *len, gp
     *len = n;
     return GP_OK;
 }
+
+bool gp_mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        int r = mkdir(path, 0755);
+        *p = '/';
+        if (r != 0 && errno != EEXIST)
+            return false;
+    }
+    return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+bool gp_cache_dir(const char *sub, char *buf, size_t size)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && *xdg == '/')
+        n = snprintf(buf, size, "%s/ggplace%s%s", xdg, sub ? "/" : "", sub ? sub : "");
+    else if (home && *home)
+        n = snprintf(buf, size, "%s/.cache/ggplace%s%s", home, sub ? "/" : "", sub ? sub : "");
+    else
+        return false;
+    return n > 0 && (size_t)n < size && gp_mkdirs(buf);
+}

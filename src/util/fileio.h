@@ -14,6 +14,14 @@
 gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, bool backup,
                                gp_error *err);
 
+/* Creates a directory and its parents (mkdir -p); true if it exists after. */
+bool gp_mkdirs(char *path);
+
+/* ggplace's cache directory ($XDG_CACHE_HOME/ggplace, else ~/.cache/ggplace),
+ * with sub appended when non-NULL, created if missing. False if there is no
+ * home to put it in or it cannot be created. */
+bool gp_cache_dir(const char *sub, char *buf, size_t size);
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 gp_status gp_read_file(const char *path, size_t max, char **out, size_t *len, gp_error *err);
 

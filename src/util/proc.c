@@ -23,7 +23,7 @@ int64_t gp_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+void gp_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -131,7 +131,7 @@ bool gp_proc_wait(gp_proc *p, int timeout_ms)
     while (gp_proc_alive(p)) {
         if (gp_now_ms() >= end)
             return false;
-        sleep_ms(20);
+        gp_sleep_ms(20);
     }
     return true;
 }
@@ -184,7 +184,7 @@ bool gp_wait_port(const char *host, int port, int timeout_ms)
         close(s);
         if (r == 0)
             return true;
-        sleep_ms(50);
+        gp_sleep_ms(50);
     } while (gp_now_ms() < end);
     return false;
 }

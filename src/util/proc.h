@@ -45,4 +45,7 @@ bool gp_wait_port(const char *host, int port, int timeout_ms);
 /* Milliseconds on a monotonic clock. */
 int64_t gp_now_ms(void);
 
+/* Sleeps ms milliseconds (safe in a signal handler). */
+void gp_sleep_ms(int ms);
+
 #endif

@@ -54,21 +54,13 @@ void gp_hardware_fingerprint(const gp_devices *d, char *out, size_t size)
 
 static const char *cache_root(const char *dir, char *buf, size_t size)
 {
-    if (dir)
+    if (dir) {
         snprintf(buf, size, "%s", dir);
-    else if (getenv("XDG_CACHE_HOME") && *getenv("XDG_CACHE_HOME"))
-        snprintf(buf, size, "%s/ggplace", getenv("XDG_CACHE_HOME"));
-    else
-        snprintf(buf, size, "%s/.cache/ggplace", getenv("HOME") ? getenv("HOME") : "/tmp");
-    /* mkdir -p */
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        mkdir(buf, 0755);
-        *p = '/';
+        gp_mkdirs(buf);
+    } else if (!gp_cache_dir(NULL, buf, size)) {
+        snprintf(buf, size, "/tmp/ggplace-cache");
+        gp_mkdirs(buf);
     }
-    mkdir(buf, 0755);
     return buf;
 }
 

@@ -90,11 +90,6 @@ bool gp_llama_version(const char *tool, char *out, size_t size)
     return out[0] != 0;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
@@ -153,7 +148,7 @@ void gp_verify_abort(void)
 {
     if (running.pid > 0) {
         kill(-running.pid, SIGTERM);
-        sleep_ms(200);
+        gp_sleep_ms(200);
         kill(-running.pid, SIGKILL);
     }
 }
@@ -242,7 +237,7 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
         if (!up && o->progress)
             o->progress(o->progress_ctx, "loading the model in llama-server", 0, 0);
         if (!up)
-            sleep_ms(200);
+            gp_sleep_ms(200);
     }
     if (!up) {
         bool died = !gp_proc_alive(&running);
