@@ -14,33 +14,12 @@
 
 #include "cli/cli.h"
 #include "gguf/types.h"
+#include "cli_run.h"
 #include "model_builder.h"
 
-typedef struct run_result {
-    int rc;
-    char out[1 << 16];
-    char err[4096];
-} run_result;
+typedef cli_result run_result;
 
-static void slurp(FILE *f, char *buf, size_t cap)
-{
-    rewind(f);
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = 0;
-    fclose(f);
-}
-
-static run_result *run(int argc, const char **argv)
-{
-    static run_result r;
-    FILE *out = tmpfile(), *err = tmpfile();
-    r.rc = gp_cli_main(argc, (char **)argv, out, err);
-    slurp(out, r.out, sizeof r.out);
-    slurp(err, r.err, sizeof r.err);
-    return &r;
-}
-
-#define RUN(...) run((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), \
+#define RUN(...) cli_run(NULL, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), \
                      (const char *[]){__VA_ARGS__})
 
 /* Every error is exactly one line, starting with "ggplace: ". */

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli_run.h"
 #include "cli/hw_options.h"
 #include "hw/detect.h"
 #include "hw/device.h"
@@ -75,33 +76,10 @@ static void assert_note(const gp_devices *d, const char *needle)
     }
 }
 
-typedef struct run_result {
-    int rc;
-    char out[1 << 16];
-    char err[4096];
-} run_result;
+typedef cli_result run_result;
 
-static void slurp(FILE *f, char *buf, size_t cap)
-{
-    rewind(f);
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = 0;
-    fclose(f);
-}
-
-static run_result *run(int argc, const char **argv)
-{
-    static run_result r;
-    FILE *out = tmpfile(), *err = tmpfile();
-    gp_cli cli = {.out = out, .err = err, .prog = "ggplace"};
-    /* The command itself, argv[0] being "devices", as gp_cli_main passes it. */
-    r.rc = gp_cmd_devices(&cli, argc, (char **)argv);
-    slurp(out, r.out, sizeof r.out);
-    slurp(err, r.err, sizeof r.err);
-    return &r;
-}
-
-#define RUN(...) run((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), \
+/* The command itself, argv[0] being "devices", as gp_cli_main passes it. */
+#define RUN(...) cli_run(gp_cmd_devices, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), \
                      (const char *[]){__VA_ARGS__})
 
 static void write_file(const char *path, const char *text)
@@ -728,7 +706,7 @@ static void test_cli_devices(void **state)
         int argc = 0;
         while (argc < 4 && usage[i][argc])
             argc++;
-        r = run(argc, (const char **)usage[i]);
+        r = cli_run(gp_cmd_devices, argc, (const char **)usage[i]);
         if (r->rc != GP_EXIT_USAGE)
             fail_msg("%s %s: rc %d", usage[i][1], usage[i][2] ? usage[i][2] : "", r->rc);
         assert_true(strncmp(r->err, "ggplace: devices: ", 18) == 0);
