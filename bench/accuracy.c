@@ -180,22 +180,33 @@ static void compare(stats *s, uint64_t want_model, uint64_t want_ctx, uint64_t w
     s->under += got->compute < want_cmp;
 }
 
-static int run_single(const char *dir, const char *file, gp_app app, bool verbose)
+/* Opens dir/file and splits its header row into hdr (which points into
+ * hline); NULL after saying why. */
+static FILE *open_csv(const char *dir, const char *file, char *hline, size_t size, row *hdr)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "accuracy: %s: cannot open\n", path);
-        return 1;
+        return NULL;
     }
+    if (!fgets(hline, (int)size, f)) {
+        fprintf(stderr, "accuracy: %s: no header row\n", path);
+        fclose(f);
+        return NULL;
+    }
+    split_csv(hline, hdr);
+    return f;
+}
+
+static int run_single(const char *dir, const char *file, gp_app app, bool verbose)
+{
     char hline[4096], line[4096];
     row hdr, r;
-    if (!fgets(hline, sizeof hline, f)) {
-        fclose(f);
+    FILE *f = open_csv(dir, file, hline, sizeof hline, &hdr);
+    if (!f)
         return 1;
-    }
-    split_csv(hline, &hdr);
     int c_model = col(&hdr, "model"), c_req = col(&hdr, "n_ctx_req"), c_b = col(&hdr, "n_batch"),
         c_ub = col(&hdr, "n_ubatch"), c_seq = col(&hdr, "n_seq"), c_uni = col(&hdr, "kv_unified"),
         c_fa = col(&hdr, "fa"), c_tk = col(&hdr, "type_k"), c_tv = col(&hdr, "type_v"),
@@ -254,20 +265,11 @@ static int run_single(const char *dir, const char *file, gp_app app, bool verbos
 
 static int run_rpc(const char *dir, bool verbose)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/memory_rpc.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "accuracy: %s: cannot open\n", path);
-        return 1;
-    }
     char hline[4096], line[4096];
     row hdr, r;
-    if (!fgets(hline, sizeof hline, f)) {
-        fclose(f);
+    FILE *f = open_csv(dir, "memory_rpc.csv", hline, sizeof hline, &hdr);
+    if (!f)
         return 1;
-    }
-    split_csv(hline, &hdr);
     int c_model = col(&hdr, "model"), c_flags = col(&hdr, "flags"), c_req = col(&hdr, "n_ctx_req"),
         c_ub = col(&hdr, "n_ubatch"), c_seq = col(&hdr, "n_seq"), c_uni = col(&hdr, "kv_unified"),
         c_fa = col(&hdr, "fa"), c_dev = col(&hdr, "device"), c_mb = col(&hdr, "model_bytes"),

@@ -8,20 +8,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_timer.h"
+
 #include "ggplace.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -34,7 +23,7 @@ int main(int argc, char **argv)
         runs = 1;
     double *t = malloc((size_t)runs * sizeof *t);
     for (int i = 0; i < runs; i++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         gp_model *m = NULL;
         gp_error err;
         if (gp_model_open(argv[1], &m, &err) != GP_OK) {
@@ -46,11 +35,11 @@ int main(int argc, char **argv)
             return 1;
         free(json);
         gp_model_close(&m);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp);
-    printf("inspect --json %s: runs %d, min %.2f ms, median %.2f ms, max %.2f ms\n",
-           argv[1], runs, t[0], t[runs / 2], t[runs - 1]);
+    char prefix[1100];
+    snprintf(prefix, sizeof prefix, "inspect --json %s: ", argv[1]);
+    bench_report(prefix, t, runs);
     free(t);
     return 0;
 }

@@ -14,24 +14,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_timer.h"
+
 #include "hw/device.h"
 #include "memory/mem.h"
 #include "model/model.h"
 #include "model_builder.h"
 #include "plan/plan.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -68,7 +57,7 @@ int main(int argc, char **argv)
     double *t = malloc((size_t)runs * sizeof *t);
     uint64_t n_tensors = 0;
     for (int i = 0; i < runs; i++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         gp_model *m = NULL;
         gp_error err;
         if (gp_model_open(path, &m, &err) != GP_OK) {
@@ -90,7 +79,7 @@ int main(int argc, char **argv)
             gp_plan_free(&pl);
             n_tensors = m->n_tensors;
             gp_model_close(&m);
-            t[i] = now_ms() - t0;
+            t[i] = bench_now_ms() - t0;
             continue;
         }
         gp_devices_add_gpu_spec(&d, "24GiB", NULL);
@@ -106,12 +95,13 @@ int main(int argc, char **argv)
         gp_mem_result_free(&r);
         n_tensors = m->n_tensors;
         gp_model_close(&m);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp);
-    printf("%s %s: %llu tensors, runs %d, min %.2f ms, median %.2f ms, max %.2f ms\n",
-           plan ? "plan (one 8 GiB GPU, 64 GiB RAM)" : "mem (-c 32768, two 24 GiB GPUs)", path,
-           (unsigned long long)n_tensors, runs, t[0], t[runs / 2], t[runs - 1]);
+    char prefix[1200];
+    snprintf(prefix, sizeof prefix, "%s %s: %llu tensors, ",
+             plan ? "plan (one 8 GiB GPU, 64 GiB RAM)" : "mem (-c 32768, two 24 GiB GPUs)", path,
+             (unsigned long long)n_tensors);
+    bench_report(prefix, t, runs);
     free(t);
     return 0;
 }

@@ -11,20 +11,13 @@
 #include <cjson/cJSON.h>
 
 #include "ggplace.h"
+#include "util/fileio.h"
 
 static char *read_all(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = 0;
-    fclose(f);
-    return s;
+    char *text = NULL;
+    size_t n;
+    return gp_read_file(path, (size_t)1 << 30, &text, &n, NULL) == GP_OK ? text : NULL;
 }
 
 static const char *calib_dir(void)

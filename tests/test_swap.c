@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "util/fileio.h"
+
 #include "cli/cli.h"
 #include "emit/swap.h"
 #include "emit/swap_cmd.h"
@@ -68,19 +70,15 @@ static void run_free(run_result *r)
 
 static char *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = 0;
-    fclose(f);
+    char *text = NULL;
+    size_t n = 0;
     if (len)
-        *len = got;
-    return buf;
+        *len = 0;
+    if (gp_read_file(path, (size_t)1 << 30, &text, &n, NULL) != GP_OK)
+        return NULL;
+    if (len)
+        *len = n;
+    return text;
 }
 
 static void write_all(const char *path, const char *text)
