@@ -8,6 +8,9 @@
 #include "args/llama_args.h"
 #include "cli/cli.h"
 #include "cli/plan_options.h"
+#include "emit/swap_cmd.h"
+#include "memory/mem.h"
+#include "util/units.h"
 #include "verify/tune.h"
 #include "verify/verify.h"
 
@@ -131,6 +134,96 @@ static void print_args(FILE *f, const gp_tune_point *p)
         fprintf(f, "%s%s", i ? " " : "", p->args[i]);
 }
 
+/* The value after flag `i` in p's args, or NULL for a switch. */
+static const char *arg_value(const gp_tune_point *p, int i)
+{
+    return i + 1 < p->n_args && p->args[i + 1][0] != '-' ? p->args[i + 1] : NULL;
+}
+
+static int find_flag(const gp_tune_point *p, const char *flag)
+{
+    for (int i = 0; i < p->n_args; i++)
+        if (p->args[i][0] == '-' && !strcmp(p->args[i], flag))
+            return i;
+    return -1;
+}
+
+/* What changed from a to b, as flags: "-ub 256 -fa on (was -ub 512 -fa off)". */
+static void print_change(FILE *f, const gp_tune_point *a, const gp_tune_point *b)
+{
+    int shown = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const gp_tune_point *x = pass ? a : b, *y = pass ? b : a;
+        for (int i = 0; i < x->n_args; i++) {
+            if (x->args[i][0] != '-')
+                continue;
+            const char *v = arg_value(x, i);
+            int j = find_flag(y, x->args[i]);
+            const char *w = j >= 0 ? arg_value(y, j) : NULL;
+            if (j >= 0 && ((!v && !w) || (v && w && !strcmp(v, w))))
+                continue;
+            if (pass == 1 && j >= 0)
+                continue; /* a changed value was shown with b's flags */
+            fprintf(f, "%s%s%s%s%s", shown++ ? ", " : "", pass ? "without " : "", x->args[i], v ? " " : "",
+                    v ? v : "");
+            if (!pass && j >= 0)
+                fprintf(f, " (was %s)", w ? w : "set");
+        }
+    }
+    if (!shown)
+        fprintf(f, "(no change)");
+}
+
+/* Predicted memory per device of a point's flags. */
+static bool point_mem(const gp_model *m, const gp_devices *d, const gp_tune_point *p, gp_mem_result *r)
+{
+    gp_run_params rp;
+    gp_run_params_default(&rp, GP_APP_SERVER);
+    gp_error e;
+    for (int i = 0; i < p->n_args;)
+        if (gp_llama_args_apply(&rp, p->n_args, p->args, &i, &e) != GP_OK)
+            return false;
+    return gp_mem_estimate(m, &rp, d, r, &e) == GP_OK;
+}
+
+static void print_report(FILE *f, const gp_model *m, const gp_devices *d, const gp_tune_result *r)
+{
+    gp_mem_result mb, mt;
+    bool hb = point_mem(m, d, &r->baseline, &mb), ht = point_mem(m, d, &r->best, &mt);
+    if (hb && ht) {
+        fprintf(f, "\nmemory (predicted)");
+        for (uint32_t i = 0; i < d->n; i++) {
+            char a[32], b[32];
+            gp_format_bytes(gp_mem_device_total(&mb.dev[i]), a, sizeof a);
+            gp_format_bytes(gp_mem_device_total(&mt.dev[i]), b, sizeof b);
+            fprintf(f, "%s %s: baseline %s, tuned %s", i ? ";" : "", d->dev[i].name, a, b);
+        }
+        fprintf(f, "\n");
+    }
+    if (hb)
+        gp_mem_result_free(&mb);
+    if (ht)
+        gp_mem_result_free(&mt);
+    if (r->n_steps > 0) {
+        fprintf(f, "\nwhat each change gave (decode t/s, prefill t/s):\n");
+        const gp_tune_point *prev = NULL;
+        for (int k = 0; k < r->n_steps; k++) {
+            const gp_tune_point *p = &r->points[r->steps[k]];
+            fprintf(f, "  %8.1f %8.1f  ", p->decode_tps, p->prefill_tps);
+            if (!prev)
+                fprintf(f, "the plan");
+            else
+                print_change(f, prev, p);
+            fprintf(f, "\n");
+            prev = p;
+        }
+    }
+    if (r->server_decode_tps > 0)
+        fprintf(f, "\nllama-server with the tuned flags: prefill %.1f t/s, decode %.1f t/s (plans for llama-server "
+                   "on this machine are calibrated by it: decode x%.2f)\n",
+                r->server_prefill_tps, r->server_decode_tps, r->calibration_server_decode);
+}
+
 int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
 {
     tune_cli tc;
@@ -143,32 +236,46 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
     if (gp_model_source_remote(&pc.src))
         return gp_cli_usage_error(cli, "%s: %s: needs the model file on this machine (download it, "
                                        "then name the file; plan works from the URL)", "tune", pc.path);
-    /* The baseline flags, split on spaces (no shell). */
-    char *baseline_buf = tc.baseline ? strdup(tc.baseline) : NULL;
-    char *base_args[64];
+    /* The baseline: flags, or a whole command as a llama-swap cmd holds it
+     * (split the way llama-swap splits; the program, the model and where the
+     * server listens are not settings to compare). */
+    gp_swap_argv split = {0};
+    char *base_args[GP_TUNE_MAX_ARGS];
     int nb = 0;
-    for (char *save = NULL, *w = baseline_buf ? strtok_r(baseline_buf, " \t", &save) : NULL; w && nb < 63;
-         w = strtok_r(NULL, " \t", &save))
-        base_args[nb++] = w;
+    gp_error err = {0};
+    if (tc.baseline && gp_swap_split(tc.baseline, strlen(tc.baseline), NULL, 0, 8080, NULL, &split, &err) != GP_OK)
+        return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
+    for (size_t k = 0; k < split.n && nb < GP_TUNE_MAX_ARGS - 1; k++) {
+        const char *w = split.tok[k].text;
+        if (k == 0 && w[0] != '-')
+            continue;
+        bool valued = !strcmp(w, "-m") || !strcmp(w, "--model") || !strcmp(w, "--port") || !strcmp(w, "--host");
+        if (valued) {
+            k++;
+            continue;
+        }
+        if (!strncmp(w, "--model=", 8) || !strncmp(w, "--port=", 7) || !strncmp(w, "--host=", 7))
+            continue;
+        base_args[nb++] = split.tok[k].text;
+    }
     base_args[nb] = NULL;
     gp_run_params check;
     gp_run_params_default(&check, GP_APP_SERVER);
-    gp_error err = {0};
     for (int i = 0; i < nb;)
         if (gp_llama_args_apply(&check, nb, base_args, &i, &err) != GP_OK) {
-            free(baseline_buf);
+            gp_swap_argv_free(&split);
             return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
         }
     gp_model *m = NULL;
     if (gp_model_open(pc.path, &m, &err) != GP_OK) {
         gp_cli_error(cli, &err);
-        free(baseline_buf);
+        gp_swap_argv_free(&split);
         return GP_EXIT_FAIL;
     }
     if (!m->data_present) {
         fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc.path);
         gp_model_close(&m);
-        free(baseline_buf);
+        gp_swap_argv_free(&split);
         return GP_EXIT_FAIL;
     }
     if (!pc.json) {
@@ -180,7 +287,7 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
         gp_cli_error(cli, &err);
         gp_tune_result_free(&r);
         gp_model_close(&m);
-        free(baseline_buf);
+        gp_swap_argv_free(&split);
         return GP_EXIT_FAIL;
     }
     if (!pc.json && isatty(fileno(cli->err)))
@@ -196,6 +303,15 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
         cJSON *cal = cJSON_AddObjectToObject(root, "calibration");
         cJSON_AddNumberToObject(cal, "decode", r.calibration_decode);
         cJSON_AddNumberToObject(cal, "prefill", r.calibration_prefill);
+        if (r.server_decode_tps > 0) {
+            cJSON_AddNumberToObject(cal, "server_decode", r.calibration_server_decode);
+            cJSON *sv = cJSON_AddObjectToObject(root, "server");
+            cJSON_AddNumberToObject(sv, "prefill_tps", r.server_prefill_tps);
+            cJSON_AddNumberToObject(sv, "decode_tps", r.server_decode_tps);
+        }
+        cJSON *steps = cJSON_AddArrayToObject(root, "steps");
+        for (int k = 0; k < r.n_steps; k++)
+            cJSON_AddItemToArray(steps, cJSON_CreateNumber(r.steps[k]));
         char *s = cJSON_Print(root);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
@@ -216,9 +332,10 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
         if (r.baseline.decode_tps > 0)
             fprintf(cli->out, "decode %+.1f %% against the baseline\n",
                     100.0 * (r.best.decode_tps / r.baseline.decode_tps - 1));
+        print_report(cli->out, m, &pc.devs, &r);
     }
     gp_tune_result_free(&r);
     gp_model_close(&m);
-    free(baseline_buf);
+    gp_swap_argv_free(&split);
     return GP_EXIT_OK;
 }

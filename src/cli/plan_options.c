@@ -234,6 +234,9 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
     if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
     /* A calibration that tune measured on this machine scales predictions. */
-    gp_calibration_load(&pc->devs, NULL, &pc->req.decode_scale, &pc->req.prefill_scale);
+    double server_decode = 0;
+    if (gp_calibration_load(&pc->devs, NULL, &pc->req.decode_scale, &pc->req.prefill_scale, &server_decode) &&
+        pc->req.app == GP_APP_SERVER && server_decode > 0)
+        pc->req.decode_scale = server_decode; /* llama-server was measured itself */
     return 0;
 }

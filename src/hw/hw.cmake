@@ -6,6 +6,7 @@ list(APPEND GGPLACE_LIB_SOURCES
   src/hw/gpu_table.c
   src/hw/detect.c
   src/hw/detect_cpu.c
+  src/hw/membw.c
   src/hw/detect_nvml.c
   src/hw/detect_amd.c
   src/hw/detect_vulkan.c
@@ -15,7 +16,9 @@ list(REMOVE_DUPLICATES GGPLACE_LIB_SOURCES)
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc)
-set(GGPLACE_HW_LIBS PkgConfig::HWLOC ${CMAKE_DL_LIBS})
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+set(GGPLACE_HW_LIBS PkgConfig::HWLOC Threads::Threads ${CMAKE_DL_LIBS})
 
 # Vulkan needs only its headers at build time (the loader is opened at run
 # time); without them Vulkan detection is left out.

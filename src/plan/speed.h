@@ -49,7 +49,12 @@ typedef struct gp_speed {
     double decode_bytes[GP_MAX_DEVICES]; /* bytes read per token per device */
 } gp_speed;
 
+/* At the depth a long session averages: half the context per sequence. */
 void gp_speed_predict(const gp_model *m, const gp_run_params *p, const gp_devices *d,
                       const gp_mem_result *r, gp_speed *out);
+/* With `depth` cells of KV cache filled: what a measurement of a known
+ * prompt and generation length should see. */
+void gp_speed_predict_at(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                         const gp_mem_result *r, double depth, gp_speed *out);
 
 #endif

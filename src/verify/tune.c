@@ -66,7 +66,8 @@ static const char *cache_root(const char *dir, char *buf, size_t size)
 
 /* ---- calibration ----------------------------------------------------------------- */
 
-bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *decode, double *prefill)
+bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *decode, double *prefill,
+                         double *server_decode)
 {
     char root[1024], path[1100], fp[2048];
     snprintf(path, sizeof path, "%s/calibration.json", cache_root(cache_dir, root, sizeof root));
@@ -83,13 +84,16 @@ bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *dec
     if (ok) {
         *decode = dc->valuedouble;
         *prefill = pc->valuedouble;
+        cJSON *sc = cJSON_GetObjectItem(e, "server_decode");
+        if (server_decode)
+            *server_decode = cJSON_IsNumber(sc) && sc->valuedouble > 0 ? sc->valuedouble : 0;
     }
     cJSON_Delete(j);
     return ok;
 }
 
 gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, double decode, double prefill,
-                              gp_error *err)
+                              double server_decode, gp_error *err)
 {
     char root[1024], path[1100], fp[2048];
     snprintf(path, sizeof path, "%s/calibration.json", cache_root(cache_dir, root, sizeof root));
@@ -108,6 +112,8 @@ gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, double
     cJSON *e = cJSON_AddObjectToObject(j, fp);
     cJSON_AddNumberToObject(e, "decode", decode);
     cJSON_AddNumberToObject(e, "prefill", prefill);
+    if (server_decode > 0)
+        cJSON_AddNumberToObject(e, "server_decode", server_decode);
     char *s = cJSON_Print(j);
     cJSON_Delete(j);
     gp_status st = s ? gp_write_file_atomic(path, s, strlen(s), false, err)
@@ -294,12 +300,14 @@ static double score(const tuner *t, const gp_tune_point *p)
     }
 }
 
-/* Predicted decode of a point's flags, and whether they fit. */
-static bool predict(const tuner *t, const gp_tune_point *p, double *decode)
+/* Predicted (uncalibrated) speeds of a point's flags at `depth` filled KV
+ * cells, and whether they fit. */
+static bool predict_at(const tuner *t, const gp_tune_point *p, double depth, gp_speed *sp)
 {
     gp_run_params rp;
     gp_run_params_default(&rp, GP_APP_SERVER);
     gp_error e;
+    memset(sp, 0, sizeof *sp);
     for (int i = 0; i < p->n_args;)
         if (gp_llama_args_apply(&rp, p->n_args, p->args, &i, &e) != GP_OK)
             return false;
@@ -312,10 +320,18 @@ static bool predict(const tuner *t, const gp_tune_point *p, double *decode)
         if (avail && gp_mem_device_total(&r.dev[i]) > avail)
             fits = false;
     }
-    gp_speed sp;
-    gp_speed_predict(t->m, &rp, t->d, &r, &sp);
-    *decode = sp.decode_tps;
+    gp_speed_predict_at(t->m, &rp, t->d, &r, depth, sp);
     gp_mem_result_free(&r);
+    return fits;
+}
+
+/* What llama-bench's generation test sees: it starts from an empty cache,
+ * so the KV read averages half the generated tokens. */
+static bool predict(const tuner *t, const gp_tune_point *p, double *decode)
+{
+    gp_speed sp;
+    bool fits = predict_at(t, p, t->o->n_gen / 2.0, &sp);
+    *decode = sp.decode_tps;
     return fits;
 }
 
@@ -419,6 +435,59 @@ static gp_status measure(tuner *t, gp_tune_point *p)
     return st;
 }
 
+/* The best point once more through llama-server: the server adds work per
+ * token that llama-bench does not (sampling, the slot loop, the HTTP thread
+ * competing with the compute threads), so plans for llama-server are
+ * calibrated by what it reaches. Cached like the points; skipped without a
+ * llama-server. */
+static void measure_server(tuner *t, const gp_tune_point *best, gp_tune_result *r)
+{
+    char *key = point_key(best);
+    char skey[4200];
+    snprintf(skey, sizeof skey, "server %s", key ? key : "");
+    free(key);
+    cJSON *points = cJSON_GetObjectItem(t->cache, "points");
+    cJSON *hit = !t->o->fresh ? cJSON_GetObjectItemCaseSensitive(points, skey) : NULL;
+    double decode = 0, prefill = 0;
+    if (hit && cJSON_IsNumber(cJSON_GetObjectItem(hit, "decode_tps"))) {
+        decode = cJSON_GetObjectItem(hit, "decode_tps")->valuedouble;
+        prefill = cJSON_GetObjectItem(hit, "prefill_tps")->valuedouble;
+    } else {
+        gp_verify_opts vo;
+        gp_verify_opts_default(&vo);
+        vo.llama_dir = t->o->llama_dir;
+        vo.runs = 3;
+        vo.n_prompt = t->o->n_prompt;
+        vo.n_predict = t->o->n_gen;
+        vo.n_vocab = t->m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)t->m->hp.n_vocab;
+        char *args[GP_TUNE_MAX_ARGS + 1] = {0};
+        for (int i = 0; i < best->n_args; i++)
+            args[i] = best->args[i];
+        gp_verify_result vr;
+        gp_error e;
+        if (gp_verify_run(t->model_path, args, t->d, &vo, &vr, &e) != GP_OK)
+            return;
+        decode = vr.decode_tps;
+        prefill = vr.prefill_tps;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "prefill_tps", prefill);
+        cJSON_AddNumberToObject(o, "decode_tps", decode);
+        cJSON_DeleteItemFromObjectCaseSensitive(points, skey);
+        cJSON_AddItemToObject(points, skey, o);
+        char *s = cJSON_Print(t->cache);
+        if (s)
+            gp_write_file_atomic(t->cache_path, s, strlen(s), false, NULL);
+        free(s);
+    }
+    /* The server's requests run at the depth of the prompt plus half the
+     * generated tokens. */
+    gp_speed sp;
+    predict_at(t, best, t->o->n_prompt + t->o->n_gen / 2.0, &sp);
+    r->server_decode_tps = decode;
+    r->server_prefill_tps = prefill;
+    r->calibration_server_decode = sp.decode_tps > 0 && decode > 0 ? decode / sp.decode_tps : 0;
+}
+
 static void args_of_plan(const gp_model *m, const gp_devices *d, const gp_plan *plan, gp_tune_point *p)
 {
     char **a = gp_plan_args(m, d, plan);
@@ -491,6 +560,7 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
         goto done;
     }
     point_copy(&r->points[r->n_points++], &cur);
+    r->steps[r->n_steps++] = 0;
     if (o->progress)
         o->progress(o->progress_ctx, "plan", score(&t, &cur), score(&t, &cur),
                     (double)(t.deadline_ms - gp_now_ms()) / 1000);
@@ -585,6 +655,7 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
                 point_copy(&r->points[r->n_points++], &cand[k]);
                 if (score(&t, &cand[k]) > score(&t, &cur) * 1.02) {
                     point_copy(&cur, &cand[k]);
+                    r->steps[r->n_steps++] = r->n_points - 1;
                     improved = true;
                 }
                 if (o->progress) {
@@ -600,24 +671,13 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
     point_copy(&r->best, &cur);
     point_free(&cur);
     r->calibration_decode = r->best.predicted_decode_tps > 0 ? r->best.decode_tps / r->best.predicted_decode_tps : 0;
-    {
-        /* Prefill calibration from the same point's prediction. */
-        gp_run_params rp;
-        gp_run_params_default(&rp, GP_APP_SERVER);
-        gp_error e;
-        bool ok = true;
-        for (int i = 0; ok && i < r->best.n_args;)
-            ok = gp_llama_args_apply(&rp, r->best.n_args, r->best.args, &i, &e) == GP_OK;
-        gp_mem_result mr;
-        if (ok && gp_mem_estimate(m, &rp, d, &mr, &e) == GP_OK) {
-            gp_speed sp;
-            gp_speed_predict(m, &rp, d, &mr, &sp);
-            r->calibration_prefill = sp.prefill_tps > 0 ? r->best.prefill_tps / sp.prefill_tps : 0;
-            gp_mem_result_free(&mr);
-        }
-    }
+    gp_speed sp;
+    predict_at(&t, &r->best, 0, &sp); /* llama-bench's prompt test starts empty too */
+    r->calibration_prefill = sp.prefill_tps > 0 ? r->best.prefill_tps / sp.prefill_tps : 0;
+    measure_server(&t, &r->best, r);
     if (r->calibration_decode > 0 && r->calibration_prefill > 0)
-        gp_calibration_save(d, o->cache_dir, r->calibration_decode, r->calibration_prefill, NULL);
+        gp_calibration_save(d, o->cache_dir, r->calibration_decode, r->calibration_prefill,
+                            r->calibration_server_decode, NULL);
     st = GP_OK;
 done:
     cJSON_Delete(t.cache);

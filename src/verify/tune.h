@@ -50,8 +50,15 @@ typedef struct gp_tune_result {
     gp_tune_point best;
     gp_tune_point points[GP_TUNE_MAX_POINTS];
     int n_points;
+    /* The search's path: indices into points of the plan and of each point
+     * that became the new best, in order (what each change gave). */
+    int steps[GP_TUNE_MAX_POINTS];
+    int n_steps;
     double calibration_decode;  /* measured / predicted decode at the best point */
     double calibration_prefill;
+    /* The best point run through llama-server (0 when it could not run). */
+    double server_decode_tps, server_prefill_tps;
+    double calibration_server_decode; /* llama-server measured / predicted decode */
     bool sparse_model;
 } gp_tune_result;
 
@@ -63,10 +70,12 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
 void gp_tune_result_free(gp_tune_result *r);
 
 /* Speed calibration saved by tune for a machine: multipliers on the speed
- * model's decode and prefill predictions. False if none is stored. */
-bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *decode, double *prefill);
+ * model's decode and prefill predictions (llama-bench), and on decode under
+ * llama-server (0 when not measured). False if none is stored. */
+bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *decode, double *prefill,
+                         double *server_decode);
 gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, double decode, double prefill,
-                              gp_error *err);
+                              double server_decode, gp_error *err);
 
 /* A stable text naming a machine's devices (kinds, names, sizes, CPU). */
 void gp_hardware_fingerprint(const gp_devices *d, char *out, size_t size);
