@@ -65,24 +65,44 @@ static gp_status cache_type(const char *flag, const char *v, uint32_t *out, gp_e
     return bad_value(err, flag, v, "f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0 or q5_1");
 }
 
-static gp_status add_override(gp_run_params *p, const char *pattern, size_t plen, const char *buft,
+/* The routed-expert tensors --cpu-moe and --n-cpu-moe move to the CPU. */
+#define MOE_EXPERTS "\\.ffn_(up|down|gate|gate_up)_(ch|)exps"
+
+/* A list of tensor overrides: the main model's or the draft model's. */
+typedef struct override_list {
+    gp_override *items;
+    uint32_t *n;
+    uint32_t cap;
+} override_list;
+
+static override_list main_overrides(gp_run_params *p)
+{
+    return (override_list){p->overrides, &p->n_overrides, GP_MAX_OVERRIDES};
+}
+
+static override_list draft_overrides(gp_run_params *p)
+{
+    return (override_list){p->extras.draft_overrides, &p->extras.n_draft_overrides, GP_MAX_DRAFT_OVERRIDES};
+}
+
+static gp_status add_override(override_list l, const char *pattern, size_t plen, const char *buft,
                               size_t blen, const char *flag, gp_error *err)
 {
-    if (p->n_overrides >= GP_MAX_OVERRIDES)
-        return gp_fail(err, GP_ERR_ARG, NULL, "%s: more than %d tensor overrides", flag, GP_MAX_OVERRIDES);
-    gp_override *o = &p->overrides[p->n_overrides];
+    if (*l.n >= l.cap)
+        return gp_fail(err, GP_ERR_ARG, NULL, "%s: more than %u tensor overrides", flag, l.cap);
+    gp_override *o = &l.items[*l.n];
     if (plen >= sizeof o->pattern || blen >= sizeof o->buft || blen == 0)
         return gp_fail(err, GP_ERR_ARG, NULL, "%s: override too long or without buffer type", flag);
     memcpy(o->pattern, pattern, plen);
     o->pattern[plen] = 0;
     memcpy(o->buft, buft, blen);
     o->buft[blen] = 0;
-    p->n_overrides++;
+    (*l.n)++;
     return GP_OK;
 }
 
 /* "re1=B1,re2=B2": split on commas, each at its first '='. */
-static gp_status parse_overrides(gp_run_params *p, const char *flag, const char *v, gp_error *err)
+static gp_status parse_overrides(override_list l, const char *flag, const char *v, gp_error *err)
 {
     const char *s = v;
     for (;;) {
@@ -91,7 +111,7 @@ static gp_status parse_overrides(gp_run_params *p, const char *flag, const char 
         const char *eq = memchr(s, '=', len);
         if (!eq)
             return bad_value(err, flag, v, "PATTERN=BUFFER_TYPE[,...]");
-        gp_status st = add_override(p, s, (size_t)(eq - s), eq + 1, len - (size_t)(eq - s) - 1, flag, err);
+        gp_status st = add_override(l, s, (size_t)(eq - s), eq + 1, len - (size_t)(eq - s) - 1, flag, err);
         if (st != GP_OK)
             return st;
         if (!comma)
@@ -100,17 +120,16 @@ static gp_status parse_overrides(gp_run_params *p, const char *flag, const char 
     }
 }
 
-static gp_status add_block_overrides(gp_run_params *p, long long n, const char *suffix,
+static gp_status add_block_overrides(override_list l, long long n, const char *suffix,
                                      const char *flag, gp_error *err)
 {
     for (long long i = 0; i < n; i++) {
         char pat[128];
         int len = snprintf(pat, sizeof pat, "blk\\.%lld%s", i, suffix);
-        gp_status st = add_override(p, pat, (size_t)len, "CPU", 3, flag, err);
+        gp_status st = add_override(l, pat, (size_t)len, "CPU", 3, flag, err);
         if (st != GP_OK)
             return st;
     }
-    p->user_set_ot = true;
     return GP_OK;
 }
 
@@ -139,12 +158,170 @@ static gp_status parse_split(gp_run_params *p, const char *flag, const char *v, 
     return GP_OK;
 }
 
+static void keep_extra(gp_run_params *p, const char *a, const char *v)
+{
+    if (p->n_extra + 2 > sizeof p->extra / sizeof p->extra[0])
+        return;
+    p->extra[p->n_extra++] = a;
+    if (v)
+        p->extra[p->n_extra++] = v;
+}
+
+static const char *const load_extra_flags[] = {
+    "-mm", "--mmproj", "-mmu", "--mmproj-url", "--no-mmproj", "--no-mmproj-auto", "--mmproj-auto",
+    "--no-mmproj-offload", "--mmproj-offload", "-mmdev", "--mmproj-device", "--image-min-tokens",
+    "--image-max-tokens", "-md", "--model-draft", "--spec-draft-model", "-ngld", "--spec-draft-ngl",
+    "--gpu-layers-draft", "--n-gpu-layers-draft", "-devd", "--spec-draft-device", "--device-draft", "-ctkd",
+    "--spec-draft-type-k", "--cache-type-k-draft", "-ctvd", "--spec-draft-type-v", "--cache-type-v-draft",
+    "-otd", "--spec-draft-override-tensor", "--override-tensor-draft", "-cmoed", "--spec-draft-cpu-moe",
+    "--cpu-moe-draft", "-ncmoed", "--spec-draft-n-cpu-moe", "--spec-draft-ncmoe", "--n-cpu-moe-draft",
+    "--spec-draft-n-max", "--spec-type", "--spec-default", "--spec-ngram-simple-size-m",
+    "--spec-ngram-map-k-size-m", "--spec-ngram-map-k4v-size-m", "--spec-ngram-mod-n-max", "--lora", "--lora-scaled",
+};
+
+/* Flags llama-server v0.5.0 still lists but refuses ("the argument has been
+ * removed"), with what replaces them. */
+static const struct {
+    const char *flag, *use;
+} removed_flags[] = {
+    {"--draft", "--spec-draft-n-max or --spec-ngram-mod-n-max"},
+    {"--draft-n", "--spec-draft-n-max or --spec-ngram-mod-n-max"},
+    {"--draft-max", "--spec-draft-n-max or --spec-ngram-mod-n-max"},
+    {"--draft-min", "--spec-draft-n-min or --spec-ngram-mod-n-min"},
+    {"--draft-n-min", "--spec-draft-n-min or --spec-ngram-mod-n-min"},
+    {"--spec-ngram-size-n", "the respective --spec-ngram-*-size-n"},
+    {"--spec-ngram-size-m", "the respective --spec-ngram-*-size-m"},
+    {"--spec-ngram-min-hits", "the respective --spec-ngram-*-min-hits"},
+};
+
+static bool is_load_extra(const char *a)
+{
+    for (size_t k = 0; k < sizeof load_extra_flags / sizeof load_extra_flags[0]; k++)
+        if (!strcmp(a, load_extra_flags[k]))
+            return true;
+    return false;
+}
+
+static gp_status copy_value(char *dst, size_t size, const char *flag, const char *v, gp_error *err)
+{
+    if (strlen(v) >= size)
+        return bad_value(err, flag, v, "a shorter value");
+    snprintf(dst, size, "%s", v);
+    return GP_OK;
+}
+
+/* --lora A,B and --lora-scaled A:0.5,B:1: the files, in order. */
+static gp_status add_loras(gp_load_extras *x, const char *flag, const char *v, bool scaled, gp_error *err)
+{
+    for (const char *s = v; *s;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (scaled) {
+            const char *colon = memchr(s, ':', len);
+            if (!colon)
+                return bad_value(err, flag, v, "FILE:SCALE[,...]");
+            len = (size_t)(colon - s);
+        }
+        if (len == 0 || len >= sizeof x->lora[0])
+            return bad_value(err, flag, v, "adapter files");
+        if (x->n_lora >= GP_MAX_LORA)
+            return gp_fail(err, GP_ERR_ARG, NULL, "%s: more than %d LoRA adapters", flag, GP_MAX_LORA);
+        memcpy(x->lora[x->n_lora], s, len);
+        x->lora[x->n_lora++][len] = 0;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    return GP_OK;
+}
+
+static gp_status apply_load_extra(gp_run_params *p, const char *a, const char *v, gp_error *err)
+{
+    gp_load_extras *x = &p->extras;
+    long long n;
+    if (is(a, "-mm", "--mmproj", NULL))
+        return copy_value(x->mmproj, sizeof x->mmproj, a, v, err);
+    if (is(a, "-mmu", "--mmproj-url", NULL))
+        return copy_value(x->mmproj_url, sizeof x->mmproj_url, a, v, err);
+    if (is(a, "--no-mmproj", "--no-mmproj-auto", NULL))
+        x->no_mmproj = true;
+    else if (is(a, "--mmproj-auto", NULL, NULL))
+        x->no_mmproj = false;
+    else if (is(a, "--no-mmproj-offload", NULL, NULL))
+        x->mmproj_cpu = true;
+    else if (is(a, "--mmproj-offload", NULL, NULL))
+        x->mmproj_cpu = false;
+    else if (is(a, "-mmdev", "--mmproj-device", NULL)) {
+        x->mmproj_cpu = !strcmp(v, "none");
+        return copy_value(x->mmproj_device, sizeof x->mmproj_device, a, x->mmproj_cpu ? "" : v, err);
+    } else if (is(a, "--image-min-tokens", "--image-max-tokens", NULL)) {
+        if (!parse_long(v, 0, 1 << 24, &n))
+            return bad_value(err, a, v, "a number of tokens");
+        *(strstr(a, "min") ? &x->image_min_tokens : &x->image_max_tokens) = (int32_t)n;
+    } else if (is(a, "-md", "--model-draft", "--spec-draft-model"))
+        return copy_value(x->draft, sizeof x->draft, a, v, err);
+    else if (is(a, "-ngld", "--spec-draft-ngl", NULL) || is(a, "--gpu-layers-draft", "--n-gpu-layers-draft", NULL)) {
+        if (!strcmp(v, "auto"))
+            x->draft_ngl = GP_NGL_AUTO;
+        else if (!strcmp(v, "all"))
+            x->draft_ngl = GP_NGL_ALL;
+        else if (parse_long(v, -2, 1 << 20, &n))
+            x->draft_ngl = n == -1 ? GP_NGL_AUTO : n < -1 ? GP_NGL_ALL : (int32_t)n;
+        else
+            return bad_value(err, a, v, "a number of layers, auto or all");
+    } else if (is(a, "-devd", "--spec-draft-device", "--device-draft"))
+        return copy_value(x->draft_devices, sizeof x->draft_devices, a, v, err);
+    else if (is(a, "-ctkd", "--spec-draft-type-k", "--cache-type-k-draft"))
+        return cache_type(a, v, &x->draft_type_k, err);
+    else if (is(a, "-ctvd", "--spec-draft-type-v", "--cache-type-v-draft"))
+        return cache_type(a, v, &x->draft_type_v, err);
+    else if (is(a, "-otd", "--spec-draft-override-tensor", "--override-tensor-draft"))
+        return parse_overrides(draft_overrides(p), a, v, err);
+    else if (is(a, "-cmoed", "--spec-draft-cpu-moe", "--cpu-moe-draft")) {
+        static const char exps[] = MOE_EXPERTS;
+        return add_override(draft_overrides(p), exps, sizeof exps - 1, "CPU", 3, a, err);
+    } else if (is(a, "-ncmoed", "--spec-draft-n-cpu-moe", NULL) || is(a, "--spec-draft-ncmoe", "--n-cpu-moe-draft", NULL)) {
+        if (!parse_long(v, 0, GP_MAX_DRAFT_OVERRIDES, &n))
+            return bad_value(err, a, v, "a number of layers (at most 16 for a draft model)");
+        return add_block_overrides(draft_overrides(p), n, MOE_EXPERTS, a, err);
+    } else if (is(a, "--spec-draft-n-max", "--spec-ngram-simple-size-m", "--spec-ngram-map-k-size-m") ||
+               is(a, "--spec-ngram-map-k4v-size-m", "--spec-ngram-mod-n-max", NULL)) {
+        if (!parse_long(v, 0, 1 << 16, &n))
+            return bad_value(err, a, v, "a number of draft tokens");
+        int32_t *dst = !strcmp(a, "--spec-draft-n-max")           ? &x->draft_n_max
+                       : !strcmp(a, "--spec-ngram-simple-size-m") ? &x->ngram_simple_m
+                       : !strcmp(a, "--spec-ngram-map-k-size-m")  ? &x->ngram_map_k_m
+                       : !strcmp(a, "--spec-ngram-map-k4v-size-m") ? &x->ngram_map_k4v_m
+                                                                    : &x->ngram_mod_n_max;
+        *dst = (int32_t)n;
+    } else if (is(a, "--spec-type", "--spec-default", NULL)) {
+        /* Each list is appended to the ones before (--spec-default adds
+         * ngram-mod); the names are checked when they are priced. */
+        const char *add = strcmp(a, "--spec-default") ? v : "ngram-mod";
+        size_t used = strlen(x->spec_type);
+        if (used + strlen(add) + 2 > sizeof x->spec_type)
+            return bad_value(err, a, add, "fewer speculative types");
+        snprintf(x->spec_type + used, sizeof x->spec_type - used, "%s%s", used ? "," : "", add);
+        if (!strcmp(a, "--spec-default") && x->ngram_mod_n_max < 0)
+            x->ngram_mod_n_max = 64;
+    }
+    else if (is(a, "--lora", NULL, NULL))
+        return add_loras(x, a, v, false, err);
+    else if (is(a, "--lora-scaled", NULL, NULL))
+        return add_loras(x, a, v, true, err);
+    return GP_OK;
+}
+
 gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int *i, gp_error *err)
 {
     const char *a = argv[*i];
     const gp_llama_flag *f = gp_llama_flag_find(a);
     if (!f)
         return gp_fail(err, GP_ERR_ARG, NULL, "unknown flag '%s' (llama-server does not accept it)", a);
+    for (size_t k = 0; k < sizeof removed_flags / sizeof removed_flags[0]; k++)
+        if (!strcmp(a, removed_flags[k].flag))
+            return gp_fail(err, GP_ERR_ARG, NULL, "%s was removed from llama-server (it refuses to start); use %s", a,
+                           removed_flags[k].use);
     const char *v = NULL;
     if (f->takes_value) {
         if (*i + 1 >= argc)
@@ -219,19 +396,21 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         p->main_gpu = (int32_t)n;
     } else if (is(a, "-ot", "--override-tensor", NULL)) {
         p->user_set_ot = true;
-        return parse_overrides(p, a, v, err);
+        return parse_overrides(main_overrides(p), a, v, err);
     } else if (is(a, "-cmoe", "--cpu-moe", NULL)) {
         p->user_set_ot = true;
-        static const char exps[] = "\\.ffn_(up|down|gate|gate_up)_(ch|)exps";
-        return add_override(p, exps, sizeof exps - 1, "CPU", 3, a, err);
+        static const char exps[] = MOE_EXPERTS;
+        return add_override(main_overrides(p), exps, sizeof exps - 1, "CPU", 3, a, err);
     } else if (is(a, "-ncmoe", "--n-cpu-moe", NULL)) {
         if (!parse_long(v, 0, 100000, &n))
             return bad_value(err, a, v, "a number of layers");
-        return add_block_overrides(p, n, "\\.ffn_(up|down|gate|gate_up)_(ch|)exps", a, err);
+        p->user_set_ot = true;
+        return add_block_overrides(main_overrides(p), n, MOE_EXPERTS, a, err);
     } else if (is(a, "-ncffn", "--n-cpu-ffn", NULL)) {
         if (!parse_long(v, 0, 100000, &n))
             return bad_value(err, a, v, "a number of layers");
-        return add_block_overrides(p, n, "\\.ffn_(up|down|gate)\\.", a, err);
+        p->user_set_ot = true;
+        return add_block_overrides(main_overrides(p), n, "\\.ffn_(up|down|gate)\\.", a, err);
     } else if (is(a, "-nkvo", "--no-kv-offload", NULL)) {
         p->no_kv_offload = true;
     } else if (is(a, "-kvo", "--kv-offload", NULL)) {
@@ -240,6 +419,13 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         if (strlen(v) >= sizeof p->rpc)
             return bad_value(err, a, v, "a shorter list of HOST:PORT");
         snprintf(p->rpc, sizeof p->rpc, "%s", v);
+    } else if (is_load_extra(a)) {
+        /* Memory of what else the server loads; the flag is also kept as
+         * given so the commands that run llama.cpp pass it on. */
+        gp_status st = apply_load_extra(p, a, v, err);
+        if (st == GP_OK)
+            keep_extra(p, a, v);
+        return st;
     } else if (is(a, "-m", "--model", NULL)) {
         snprintf(p->model_path, sizeof p->model_path, "%s", v);
     } else if (is(a, "-hf", "-hfr", "--hf-repo")) {
@@ -262,12 +448,10 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         p->offline = true;
     } else if (f->takes_value && (!v || !*v)) {
         return gp_fail(err, GP_ERR_ARG, NULL, "%s needs a value", a);
-    } else if (!is(a, "--port", "--host", NULL) && p->n_extra + 2 <= sizeof p->extra / sizeof p->extra[0]) {
+    } else if (!is(a, "--port", "--host", NULL)) {
         /* Valid and memory-neutral: kept for the commands that run llama.cpp
          * (which choose their own host and port). */
-        p->extra[p->n_extra++] = a;
-        if (v)
-            p->extra[p->n_extra++] = v;
+        keep_extra(p, a, v);
     }
     return GP_OK;
 }

@@ -91,14 +91,49 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
         sum.context += x->context;
         sum.compute += x->compute;
     }
+    /* What else the server loads, a block of rows each. */
+    for (uint32_t k = 0; k < r->extras.n; k++) {
+        const gp_extra_mem *e = &r->extras.item[k];
+        fprintf(f, "%s %s%s\n", gp_extra_kind_name(e->kind), e->name, e->estimated ? " (compute: an upper bound)" : "");
+        for (uint32_t i = 0; i < r->n_devices; i++) {
+            gp_mem_device x = {e->model[i], e->context[i], e->compute[i]};
+            if (!gp_mem_device_total(&x))
+                continue;
+            char w[32], kv[32], cp[32], t[32];
+            gp_format_mib(x.model, w, sizeof w);
+            gp_format_mib(x.context, kv, sizeof kv);
+            gp_format_mib(x.compute, cp, sizeof cp);
+            gp_format_mib(gp_mem_device_total(&x), t, sizeof t);
+            fprintf(f, "  %-*s %12s %12s %12s %12s\n", w0 - 2, d->dev[i].name, w, kv, cp, t);
+            sum.model += x.model;
+            sum.context += x.context;
+            sum.compute += x.compute;
+        }
+    }
     char w[32], k[32], cp[32], t[32];
     gp_format_mib(sum.model, w, sizeof w);
     gp_format_mib(sum.context, k, sizeof k);
     gp_format_mib(sum.compute, cp, sizeof cp);
     gp_format_mib(gp_mem_device_total(&sum), t, sizeof t);
     fprintf(f, "%-*s %12s %12s %12s %12s\n", w0, "total", w, k, cp, t);
+    if (r->extras.n) {
+        fprintf(f, "\n%-*s %12s %12s\n", w0, "with extras", "total", "free after");
+        for (uint32_t i = 0; i < r->n_devices; i++) {
+            uint64_t all = gp_mem_on_device(r, i);
+            char tt[32], fr[40] = "-";
+            gp_format_mib(all, tt, sizeof tt);
+            if (d->dev[i].free) {
+                char v[32];
+                gp_format_mib(d->dev[i].free >= all ? d->dev[i].free - all : all - d->dev[i].free, v, sizeof v);
+                snprintf(fr, sizeof fr, "%s%s", d->dev[i].free >= all ? "" : "-", v);
+            }
+            fprintf(f, "%-*s %12s %12s\n", w0, d->dev[i].name, tt, fr);
+        }
+    }
+    if (r->extras.note[0])
+        fprintf(f, "note: %s\n", r->extras.note);
     for (uint32_t i = 1; i < r->n_devices; i++)
-        if (d->dev[i].free && gp_mem_device_total(&r->dev[i]) > d->dev[i].free)
+        if (d->dev[i].free && gp_mem_on_device(r, i) > d->dev[i].free)
             fprintf(f, "warning: %s needs more memory than it has\n", d->dev[i].name);
     for (uint32_t i = 0; i < m->n_warnings; i++)
         fprintf(f, "warning: %s\n", m->warnings[i]);
@@ -142,6 +177,36 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r)
     gp_json_add_u64(tot, "compute", sum.compute);
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
+    if (r->extras.n || r->extras.note[0]) {
+        /* What else the server loads; devices[] above is the main model. */
+        cJSON *ex = cJSON_AddArrayToObject(root, "extras");
+        for (uint32_t k = 0; k < r->extras.n; k++) {
+            const gp_extra_mem *e = &r->extras.item[k];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "kind", gp_extra_kind_name(e->kind));
+            cJSON_AddStringToObject(o, "file", e->name);
+            cJSON_AddBoolToObject(o, "compute_estimated", e->estimated);
+            cJSON *dv = cJSON_AddArrayToObject(o, "devices");
+            for (uint32_t i = 0; i < r->n_devices; i++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "name", d->dev[i].name);
+                gp_json_add_u64(x, "model", e->model[i]);
+                gp_json_add_u64(x, "context", e->context[i]);
+                gp_json_add_u64(x, "compute", e->compute[i]);
+                cJSON_AddItemToArray(dv, x);
+            }
+            cJSON_AddItemToArray(ex, o);
+        }
+        cJSON *all = cJSON_AddArrayToObject(root, "devices_with_extras");
+        for (uint32_t i = 0; i < r->n_devices; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "name", d->dev[i].name);
+            gp_json_add_u64(x, "total", gp_mem_on_device(r, i));
+            cJSON_AddItemToArray(all, x);
+        }
+        if (r->extras.note[0])
+            cJSON_AddStringToObject(root, "extras_note", r->extras.note);
+    }
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     return s;
@@ -212,6 +277,11 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
     gp_model *m = NULL;
     if (gp_model_source_open(cli, &src, json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
+    gp_extra_files extras;
+    if (gp_model_source_open_extras(cli, &src, &params, json, &extras) != GP_EXIT_OK) {
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
     gp_mem_result r;
     int rc = GP_EXIT_OK;
     if (gp_mem_estimate(m, &params, &devs, &r, &err) != GP_OK) {
@@ -231,6 +301,7 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
         }
         gp_mem_result_free(&r);
     }
+    gp_extra_files_close(&extras);
     gp_model_close(&m);
     return rc;
 }

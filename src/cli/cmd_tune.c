@@ -194,8 +194,8 @@ static void print_report(FILE *f, const gp_model *m, const gp_devices *d, const 
         fprintf(f, "\nmemory (predicted)");
         for (uint32_t i = 0; i < d->n; i++) {
             char a[32], b[32];
-            gp_format_bytes(gp_mem_device_total(&mb.dev[i]), a, sizeof a);
-            gp_format_bytes(gp_mem_device_total(&mt.dev[i]), b, sizeof b);
+            gp_format_bytes(gp_mem_on_device(&mb, i), a, sizeof a);
+            gp_format_bytes(gp_mem_on_device(&mt, i), b, sizeof b);
             fprintf(f, "%s %s: baseline %s, tuned %s", i ? ";" : "", d->dev[i].name, a, b);
         }
         fprintf(f, "\n");

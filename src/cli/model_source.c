@@ -105,7 +105,7 @@ static const char *token_for(const gp_model_source *s, const char *url, char *bu
     return gp_hf_token(buf, cap) ? buf : NULL;
 }
 
-int gp_model_source_open(gp_cli *cli, const gp_model_source *s, bool json, gp_model **out)
+int gp_model_source_open(gp_cli *cli, gp_model_source *s, bool json, gp_model **out)
 {
     *out = NULL;
     gp_error err = {0};
@@ -126,6 +126,8 @@ int gp_model_source_open(gp_cli *cli, const gp_model_source *s, bool json, gp_mo
             if (st == GP_OK) {
                 st = gp_remote_open_model_urls(r.urls[0], (const char *const *)r.urls, r.n_urls, &o,
                                                out, &err);
+                /* llama-server loads the projector -hf picks too. */
+                snprintf(s->hf_mmproj_url, sizeof s->hf_mmproj_url, "%s", r.mmproj_url);
                 gp_hf_resolution_free(&r);
             }
         }
@@ -136,6 +138,27 @@ int gp_model_source_open(gp_cli *cli, const gp_model_source *s, bool json, gp_mo
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
+    return GP_EXIT_OK;
+}
+
+int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_run_params *p, bool json,
+                                gp_extra_files *out)
+{
+    gp_error err = {0};
+    progress_ctx pc = {.f = cli->err, .json = json};
+    char token[512];
+    gp_remote_opts o = {.offline = s->offline, .progress = on_progress, .progress_ctx = &pc};
+    /* A stored token goes only to the Hugging Face endpoint (the projector
+     * -hf picked); other addresses get the one given with -hft, if any. */
+    o.token = s->hf_mmproj_url[0] ? token_for(s, s->hf_mmproj_url, token, sizeof token) : s->hf_token;
+    gp_status st = gp_extra_files_open(&p->extras, s->hf_mmproj_url, &o, out, &err);
+    if (pc.begun)
+        gp_progress_end(&pc.p);
+    if (st != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    p->extras.files = gp_extra_files_any(out) ? out : NULL;
     return GP_EXIT_OK;
 }
 

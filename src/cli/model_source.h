@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "memory/extras.h"
 #include "memory/params.h"
 
 typedef struct gp_model_source {
@@ -20,6 +21,7 @@ typedef struct gp_model_source {
     const char *model_url; /* -mu */
     const char *hf_token;  /* -hft */
     bool offline;          /* --offline */
+    char hf_mmproj_url[2048]; /* the projector -hf picked (set by open), or "" */
 } gp_model_source;
 
 /* The source from MODEL (or NULL) and the llama.cpp flags in p. */
@@ -36,7 +38,14 @@ const char *gp_model_source_name(const gp_model_source *s);
 
 /* Opens the model (a progress line on a terminal while headers arrive);
  * returns GP_EXIT_OK, or GP_EXIT_FAIL after a one-line error. */
-int gp_model_source_open(gp_cli *cli, const gp_model_source *s, bool json, gp_model **out);
+int gp_model_source_open(gp_cli *cli, gp_model_source *s, bool json, gp_model **out);
+
+/* Opens what else the flags in p load (--mmproj or the projector -hf
+ * picked, -md, --lora) and points p->extras.files at out when there is any;
+ * returns GP_EXIT_OK, or GP_EXIT_FAIL after a one-line error. Close out
+ * with gp_extra_files_close. */
+int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_run_params *p, bool json,
+                                gp_extra_files *out);
 
 /* llama-server's arguments that load this model: {"-m", FILE}, {"-mu", URL}
  * or {"-hf", OWNER/REPO[:QUANT][, "-hff", FILE]}; returns how many. */

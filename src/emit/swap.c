@@ -1508,7 +1508,7 @@ static char **plan_model(const char *path, const gp_devices *d, const gp_plan_re
     char **args = gp_plan_args(m, d, &plan);
     rep->n_dev = d->n;
     for (uint32_t i = 0; i < d->n && i < GP_MAX_DEVICES; i++) {
-        rep->need[i] = gp_mem_device_total(&plan.mem.dev[i]);
+        rep->need[i] = gp_mem_on_device(&plan.mem, i);
         if (budget)
             budget[i] = plan.budget[i];
     }

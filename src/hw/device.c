@@ -288,3 +288,19 @@ gp_status gp_devices_add_llama_rpc(gp_devices *d, const char *list, gp_error *er
     }
     return GP_OK;
 }
+
+uint32_t gp_devices_find_llama(const gp_devices *d, const char *name)
+{
+    uint32_t rpc = 0;
+    for (uint32_t i = 1; i < d->n; i++) {
+        if (!strcmp(d->dev[i].name, name))
+            return i;
+        if (d->dev[i].kind == GP_DEV_RPC) {
+            char alias[32];
+            snprintf(alias, sizeof alias, "RPC%u", rpc++);
+            if (!strcmp(alias, name))
+                return i;
+        }
+    }
+    return 0;
+}

@@ -105,6 +105,12 @@ void gp_devices_note(gp_devices *d, const char *fmt, ...) __attribute__((format(
 /* True for devices that hold offloaded layers (everything but the CPU). */
 bool gp_device_is_gpu(const gp_device *dev);
 
+/* The index of the device llama.cpp's -dev/-devd/-mmdev NAME means: its
+ * buffer name ("CUDA1", "RPC0[host:port]") or, for RPC servers, the device
+ * name llama.cpp lists ("RPC0", "RPC1"... counted over all RPC devices); 0
+ * when none (0 is the CPU, never a -dev target). */
+uint32_t gp_devices_find_llama(const gp_devices *d, const char *name);
+
 /* Whether the backend runs matrix multiplications of CPU-held weights on the
  * GPU for large batches (CUDA, ROCm, Vulkan do; RPC and Metal do not). */
 bool gp_device_op_offload(const gp_device *dev);

@@ -185,18 +185,7 @@ static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_d
     cp->layer = layers;
     for (uint32_t i = 1; i < d->n; i++)
         cp->op_offload[i] = gp_device_op_offload(&d->dev[i]);
-    /* llama.cpp pipelines several GPUs when every layer and the output are
-     * offloaded with layer split, the KV cache offloaded, no tensor
-     * override at all, and every GPU backend can run asynchronously. */
-    uint32_t n_gpu = 0;
-    bool async = true;
-    for (uint32_t i = 1; i < d->n; i++) {
-        n_gpu++;
-        async = async && d->dev[i].kind != GP_DEV_VULKAN && d->dev[i].kind != GP_DEV_METAL;
-    }
-    cp->pipeline_parallel = n_gpu > 1 && pl->n_gpu_layers > m->hp.n_layer &&
-                            p->split_mode == GP_SPLIT_LAYER && !p->no_kv_offload &&
-                            p->n_overrides == 0 && async;
+    cp->pipeline_parallel = gp_mem_pipeline_parallel(m, p, d, pl);
     return true;
 }
 
@@ -249,4 +238,17 @@ gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx
     }
     arrays_free(&a);
     return st;
+}
+
+bool gp_mem_pipeline_parallel(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                              const gp_placement *pl)
+{
+    uint32_t n_gpu = 0;
+    bool async = true;
+    for (uint32_t i = 1; i < d->n; i++) {
+        n_gpu++;
+        async = async && d->dev[i].kind != GP_DEV_VULKAN && d->dev[i].kind != GP_DEV_METAL;
+    }
+    return n_gpu > 1 && pl->n_gpu_layers > m->hp.n_layer && p->split_mode == GP_SPLIT_LAYER &&
+           !p->no_kv_offload && p->n_overrides == 0 && async;
 }

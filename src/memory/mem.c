@@ -37,7 +37,7 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
     if (l->nextn)
         return GP_OK;
     if (l->kind == GP_LAYER_RECURRENT) {
-        uint64_t n_rs = c->n_seq ? c->n_seq : 1;
+        uint64_t n_rs = (uint64_t)(c->n_seq ? c->n_seq : 1) * (c->rs_copies ? c->rs_copies : 1);
         if (__builtin_mul_overflow(n_rs, gp_recurrent_seq_bytes(m, il), bytes))
             return gp_fail(err, GP_ERR_CONFIG, m->path, "recurrent state size overflows");
         return GP_OK;
@@ -89,6 +89,8 @@ gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_de
             r->dev[i].compute = compute[i];
     }
     r->host_output = m->hp.n_vocab * r->ctx.n_seq * 4;
+    if (st == GP_OK && (p->extras.files || p->extras.spec_type[0]))
+        st = gp_extras_estimate(m, p, d, r, err);
     if (st != GP_OK)
         gp_mem_result_free(r);
     return st;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "hw/device.h"
+#include "memory/extras.h"
 #include "memory/params.h"
 #include "memory/placement.h"
 #include "model/model.h"
@@ -25,6 +26,8 @@ typedef struct gp_mem_result {
     uint32_t n_devices;
     uint64_t host_output;         /* logits buffer on the host, not in llama.cpp's breakdown */
     bool compute_estimated;       /* no graph model for this architecture: a coarse, high estimate */
+    gp_extras_mem extras;         /* what else the server loads: projector, draft, adapters */
+    gp_mem_device extra[GP_MAX_DEVICES]; /* their sum per device */
 } gp_mem_result;
 
 gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
@@ -35,6 +38,18 @@ static inline uint64_t gp_mem_device_total(const gp_mem_device *d)
 {
     return d->model + d->context + d->compute;
 }
+
+/* Everything on device i: the main model and the extras. */
+static inline uint64_t gp_mem_on_device(const gp_mem_result *r, uint32_t i)
+{
+    return gp_mem_device_total(&r->dev[i]) + gp_mem_device_total(&r->extra[i]);
+}
+
+/* Whether llama.cpp pipelines the GPUs (several GPUs, every layer and the
+ * output offloaded with layer split, KV offloaded, no tensor override, all
+ * backends asynchronous): the scheduler then keeps 4 copies of inputs. */
+bool gp_mem_pipeline_parallel(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                              const gp_placement *pl);
 
 /* KV cache or recurrent state bytes of one layer. */
 gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,

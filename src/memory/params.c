@@ -1,5 +1,7 @@
 #include "memory/params.h"
 
+#include "memory/extras.h"
+
 #include <string.h>
 
 #include "gguf/types.h"
@@ -24,11 +26,81 @@ void gp_run_params_default(gp_run_params *p, gp_app app)
     p->type_v = GP_TYPE_F16;
     p->n_gpu_layers = GP_NGL_AUTO;
     p->split_mode = GP_SPLIT_LAYER;
+    p->extras.image_min_tokens = p->extras.image_max_tokens = -1;
+    p->extras.draft_ngl = GP_NGL_AUTO;
+    p->extras.draft_type_k = p->extras.draft_type_v = GP_TYPE_F16;
+    p->extras.draft_n_max = -1;
+    p->extras.ngram_simple_m = p->extras.ngram_map_k_m = p->extras.ngram_map_k4v_m = -1;
+    p->extras.ngram_mod_n_max = -1;
 }
 
 static bool is_quantized(uint32_t t)
 {
     return t != GP_TYPE_F32 && t != GP_TYPE_F16 && t != GP_TYPE_BF16;
+}
+
+gp_status gp_spec_types(const gp_load_extras *x, uint32_t *n_max, bool *drafts, bool *rollback,
+                        gp_error *err)
+{
+    static const struct {
+        const char *name;
+        int draft;    /* 1: drafts with a model (or the model's own MTP head) */
+        int rollback; /* keeps rollback copies of recurrent state */
+    } types[] = {
+        {"none", 0, 0},         {"draft-simple", 1, 0}, {"draft-eagle3", 1, 1},  {"draft-mtp", 1, 1},
+        {"draft-dflash", 1, 1}, {"draft-dspark", 1, 1}, {"ngram-simple", 0, 0},  {"ngram-map-k", 0, 0},
+        {"ngram-map-k4v", 0, 0}, {"ngram-mod", 0, 0},   {"ngram-cache", 0, 0},
+    };
+    *n_max = 0;
+    *drafts = *rollback = false;
+    const char *auto_type = NULL;
+    /* A draft file with its own NextN head turns on MTP by itself. */
+    if (!x->spec_type[0] && x->files && x->files->draft && x->files->draft->hp.n_nextn > 0)
+        auto_type = "draft-mtp";
+    const char *list = auto_type ? auto_type : x->spec_type;
+    for (const char *s = list; *s;) {
+        size_t len = strcspn(s, ",");
+        size_t k = 0;
+        while (k < sizeof types / sizeof types[0] && !(strlen(types[k].name) == len && !strncmp(types[k].name, s, len)))
+            k++;
+        if (k == sizeof types / sizeof types[0])
+            return gp_fail(err, GP_ERR_ARG, NULL, "--spec-type '%.*s': llama-server knows none, draft-simple, "
+                           "draft-eagle3, draft-mtp, draft-dflash, draft-dspark, ngram-simple, ngram-map-k, "
+                           "ngram-map-k4v, ngram-mod, ngram-cache", (int)len, s);
+        int32_t n = 0;
+        if (types[k].draft)
+            n = x->draft_n_max >= 0 ? x->draft_n_max : 3;
+        else if (!strcmp(types[k].name, "ngram-simple"))
+            n = x->ngram_simple_m >= 0 ? x->ngram_simple_m : 48;
+        else if (!strcmp(types[k].name, "ngram-map-k"))
+            n = x->ngram_map_k_m >= 0 ? x->ngram_map_k_m : 48;
+        else if (!strcmp(types[k].name, "ngram-map-k4v"))
+            n = x->ngram_map_k4v_m >= 0 ? x->ngram_map_k4v_m : 48;
+        else if (!strcmp(types[k].name, "ngram-mod"))
+            n = x->ngram_mod_n_max >= 0 ? x->ngram_mod_n_max : 64;
+        else if (!strcmp(types[k].name, "ngram-cache"))
+            n = 8;
+        if ((uint32_t)n > *n_max)
+            *n_max = (uint32_t)n;
+        *drafts = *drafts || types[k].draft;
+        *rollback = *rollback || types[k].rollback;
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return GP_OK;
+}
+
+/* Architectures whose recurrent state can be rolled back for speculative
+ * decoding (llama.cpp keeps n_max extra copies of it per sequence). */
+static bool rolls_back(const char *arch)
+{
+    static const char *const archs[] = {"kimi-k3", "qwen35", "qwen35moe", "qwen4exp", "deepseek4",
+                                        "nemotron_h", "nemotron_h_moe", "lfm2", "lfm2moe", "bailingmoe3"};
+    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++)
+        if (!strcmp(arch, archs[i]))
+            return true;
+    return false;
 }
 
 gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape *c,
@@ -71,6 +143,21 @@ gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape
     if (c->n_batch == 0 || c->n_ubatch == 0)
         return gp_fail(err, GP_ERR_CONFIG, m->path, "batch sizes must be at least 1");
     c->n_outputs_max = server ? c->n_seq : c->n_batch;
+    c->rs_copies = 1;
+    bool drafts, rollback;
+    gp_status st = gp_spec_types(&p->extras, &c->spec_n_max, &drafts, &rollback, err);
+    if (st != GP_OK)
+        return st;
+    if (server && c->spec_n_max > 0) {
+        /* The server reserves logits for every drafted token of every slot
+         * (server_output_limits): -b as given bounds it, not the clamped batch. */
+        uint64_t want = (uint64_t)c->n_seq * (1 + c->spec_n_max);
+        c->n_outputs_max = (uint32_t)(want < p->n_batch ? want : p->n_batch);
+        if (c->n_outputs_max == 0)
+            c->n_outputs_max = 1;
+        if (rollback && rolls_back(m->arch))
+            c->rs_copies = 1 + c->spec_n_max;
+    }
 
     /* Flash attention "auto" resolves on for the CPU and for every GPU
      * backend of llama.cpp v0.5.0. */

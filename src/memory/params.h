@@ -32,6 +32,39 @@ typedef struct gp_override {
 #define GP_NGL_AUTO (-1)
 #define GP_NGL_ALL (-2)
 
+#define GP_MAX_LORA 16
+#define GP_MAX_DRAFT_OVERRIDES 16
+
+/* What llama-server loads besides the main model: a vision/audio projector,
+ * a draft model for speculative decoding, LoRA adapters. */
+typedef struct gp_load_extras {
+    char mmproj[1024];        /* -mm FILE */
+    char mmproj_url[2048];    /* -mmu URL */
+    bool no_mmproj;           /* --no-mmproj: not even the one -hf would pick */
+    bool mmproj_cpu;          /* --no-mmproj-offload, -mmdev none */
+    char mmproj_device[64];   /* -mmdev DEV ("" = the first GPU) */
+    int32_t image_min_tokens, image_max_tokens; /* -1 = the projector's own */
+
+    char draft[1024];         /* -md FILE */
+    int32_t draft_ngl;        /* -ngld; GP_NGL_AUTO when not given */
+    char draft_devices[256];  /* -devd DEV,DEV ("" = the main model's) */
+    uint32_t draft_type_k, draft_type_v; /* -ctkd / -ctvd */
+    gp_override draft_overrides[GP_MAX_DRAFT_OVERRIDES]; /* -otd, -cmoed, -ncmoed */
+    uint32_t n_draft_overrides;
+    int32_t draft_n_max;      /* --spec-draft-n-max; -1 = default (3) */
+    char spec_type[256];      /* every --spec-type list given, joined by commas ("" = none) */
+    /* How many tokens the n-gram speculators draft at most (their -size-m /
+     * -n-max flags; -1 = llama.cpp's defaults 48, 48, 48, 64). */
+    int32_t ngram_simple_m, ngram_map_k_m, ngram_map_k4v_m, ngram_mod_n_max;
+
+    char lora[GP_MAX_LORA][1024]; /* --lora / --lora-scaled files, in order */
+    uint32_t n_lora;
+
+    /* The files above, opened by the caller (gp_extra_files_open); NULL:
+     * their memory is not counted. */
+    const struct gp_extra_files *files;
+} gp_load_extras;
+
 typedef struct gp_run_params {
     gp_app app;
     int64_t n_ctx;        /* -c; -1 = not given (train context), 0 = train context */
@@ -53,6 +86,7 @@ typedef struct gp_run_params {
     /* Which flags the user gave (the planner keeps them). */
     bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot, user_set_ctk, user_set_ctv,
         user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
+    gp_load_extras extras;
     char model_path[1024]; /* -m, when given */
     char rpc[1024];       /* --rpc endpoints, comma-separated, when given */
     /* Flags given that do not change memory (--jinja, --load-mode none...),
@@ -84,7 +118,17 @@ typedef struct gp_ctx_shape {
     bool kv_unified;
     bool flash_attn;      /* resolved */
     uint32_t n_outputs_max;
+    uint32_t spec_n_max;  /* tokens drafted per step by the speculative types given; 0 = none */
+    uint32_t rs_copies;   /* recurrent state rows per sequence (1, or 1 + spec_n_max when a
+                             drafting type rolls the state back) */
 } gp_ctx_shape;
+
+/* What the --spec-type list asks for: the most tokens any type drafts
+ * (0 when none), whether a model drafts (draft-*), and whether a type keeps
+ * rollback copies of recurrent state (mtp, eagle3, dflash, dspark). A name
+ * llama-server does not know is an error. */
+gp_status gp_spec_types(const gp_load_extras *x, uint32_t *n_max, bool *drafts, bool *rollback,
+                        gp_error *err);
 
 /* Resolves the context and checks combinations llama.cpp refuses (quantized
  * V without flash attention, MLA with different K and V types, ...). */

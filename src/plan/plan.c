@@ -132,7 +132,7 @@ static void candidate_move(candidate *dst, candidate *src)
 static bool fits_budgets(const search *s, const gp_mem_result *r)
 {
     for (uint32_t i = 0; i < s->d->n; i++)
-        if (gp_mem_device_total(&r->dev[i]) > s->budget[i])
+        if (gp_mem_on_device(r, i) > s->budget[i])
             return false;
     return true;
 }
@@ -142,7 +142,7 @@ static bool fits_budgets(const search *s, const gp_mem_result *r)
 static bool fits_offload(const search *s, const gp_mem_result *r)
 {
     for (uint32_t i = 1; i < s->d->n; i++)
-        if (gp_mem_device_total(&r->dev[i]) > s->budget[i])
+        if (gp_mem_on_device(r, i) > s->budget[i])
             return false;
     return true;
 }

@@ -317,7 +317,7 @@ static bool predict_at(const tuner *t, const gp_tune_point *p, double depth, gp_
     bool fits = true;
     for (uint32_t i = 0; i < t->d->n; i++) {
         uint64_t avail = t->d->dev[i].free ? t->d->dev[i].free : t->d->dev[i].total;
-        if (avail && gp_mem_device_total(&r.dev[i]) > avail)
+        if (avail && gp_mem_on_device(&r, i) > avail)
             fits = false;
     }
     gp_speed_predict_at(t->m, &rp, t->d, &r, depth, sp);

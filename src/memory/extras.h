@@ -1,0 +1,68 @@
+/*
+ * What llama-server loads besides the main model, and what each costs per
+ * device: the multimodal projector (--mmproj), the draft model of
+ * speculative decoding (-md) with its own context, and LoRA adapters
+ * (--lora). The files are opened once (headers only) and then priced for
+ * every placement the planner tries.
+ */
+#ifndef GP_MEMORY_EXTRAS_H
+#define GP_MEMORY_EXTRAS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ggplace.h"
+#include "hw/device.h"
+#include "memory/params.h"
+
+struct gp_remote_opts;
+struct gp_mem_result;
+struct gp_mem_device;
+
+/* The extra files a command names, opened. */
+typedef struct gp_extra_files {
+    gp_gguf *mmproj;          /* NULL when none */
+    char mmproj_name[2048];   /* path or URL, for messages */
+    gp_model *draft;          /* NULL when none */
+    char draft_name[1024];
+    gp_gguf *lora[GP_MAX_LORA];
+    uint32_t n_lora;
+} gp_extra_files;
+
+/* Opens what x names (local files or http(s) URLs, headers only). A
+ * projector picked by -hf is passed as mmproj_fallback (NULL: none) and
+ * used unless -mm/-mmu/--no-mmproj says otherwise. */
+gp_status gp_extra_files_open(const gp_load_extras *x, const char *mmproj_fallback,
+                              const struct gp_remote_opts *remote, gp_extra_files *out, gp_error *err);
+void gp_extra_files_close(gp_extra_files *f);
+bool gp_extra_files_any(const gp_extra_files *f);
+
+typedef enum gp_extra_kind { GP_EXTRA_MMPROJ = 0, GP_EXTRA_DRAFT, GP_EXTRA_MTP, GP_EXTRA_LORA } gp_extra_kind;
+
+/* One extra, per device: weights, context (the draft's KV cache) and
+ * compute buffers. */
+typedef struct gp_extra_mem {
+    gp_extra_kind kind;
+    char name[128];           /* the file's base name */
+    uint64_t model[GP_MAX_DEVICES];
+    uint64_t context[GP_MAX_DEVICES];
+    uint64_t compute[GP_MAX_DEVICES];
+    bool estimated;           /* a coarse, high figure (no graph model) */
+} gp_extra_mem;
+
+#define GP_MAX_EXTRAS (3 + GP_MAX_LORA)
+
+typedef struct gp_extras_mem {
+    gp_extra_mem item[GP_MAX_EXTRAS];
+    uint32_t n;
+    char note[512];           /* something given that llama-server will not keep, or "" */
+} gp_extras_mem;
+
+const char *gp_extra_kind_name(gp_extra_kind k);
+
+/* Prices p->extras.files for the main model m placed as r says (LoRA
+ * adapters follow the tensors they adapt); fills r->extras and r->extra. */
+gp_status gp_extras_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                             struct gp_mem_result *r, gp_error *err);
+
+#endif
