@@ -202,6 +202,35 @@ static bool is_load_extra(const char *a)
     return false;
 }
 
+bool gp_llama_flag_loads_extra(const char *flag)
+{
+    return is_load_extra(flag);
+}
+
+char **gp_llama_args_append_extras(char **args, const gp_run_params *p)
+{
+    size_t n = 0;
+    while (args && args[n])
+        n++;
+    char **out = realloc(args, (n + p->n_extra + 1) * sizeof *out);
+    if (!out) {
+        for (size_t i = 0; i < n; i++)
+            free(args[i]);
+        free(args);
+        return NULL;
+    }
+    for (uint32_t k = 0; k < p->n_extra; k++) {
+        if (!is_load_extra(p->extra[k]))
+            continue;
+        const gp_llama_flag *f = gp_llama_flag_find(p->extra[k]);
+        out[n++] = strdup(p->extra[k]);
+        if (f && f->takes_value && k + 1 < p->n_extra)
+            out[n++] = strdup(p->extra[++k]);
+    }
+    out[n] = NULL;
+    return out;
+}
+
 static gp_status copy_value(char *dst, size_t size, const char *flag, const char *v, gp_error *err)
 {
     if (strlen(v) >= size)

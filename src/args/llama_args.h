@@ -28,4 +28,13 @@ const gp_llama_flag *gp_llama_flag_find(const char *name);
  * message naming the flag. */
 gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int *i, gp_error *err);
 
+/* Whether a flag makes llama-server load something besides the model (a
+ * projector, a draft model, adapters) or shapes that (-ngld, --spec-type...). */
+bool gp_llama_flag_loads_extra(const char *flag);
+
+/* The flags of p->extra that load extras, with their values, appended to
+ * the NULL-terminated malloc'd list args (strings copied); returns the new
+ * list, or NULL when out of memory (args is then freed). */
+char **gp_llama_args_append_extras(char **args, const gp_run_params *p);
+
 #endif

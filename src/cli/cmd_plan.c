@@ -153,7 +153,11 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
     cJSON_AddBoolToObject(root, "flash_attn", p->mem.ctx.flash_attn);
     cJSON *devs = cJSON_AddArrayToObject(root, "devices");
     for (uint32_t i = 0; i < d->n; i++) {
-        const gp_mem_device *x = &p->mem.dev[i];
+        gp_mem_device all = p->mem.dev[i];
+        all.model += p->mem.extra[i].model;
+        all.context += p->mem.extra[i].context;
+        all.compute += p->mem.extra[i].compute;
+        const gp_mem_device *x = &all;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", d->dev[i].name);
         if (p->budget[i] != UINT64_MAX)
@@ -165,6 +169,26 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
         cJSON_AddItemToArray(devs, o);
+    }
+    if (p->mem.extras.n) {
+        /* devices[] above already count these. */
+        cJSON *ex = cJSON_AddArrayToObject(root, "extras");
+        for (uint32_t k = 0; k < p->mem.extras.n; k++) {
+            const gp_extra_mem *e = &p->mem.extras.item[k];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "kind", gp_extra_kind_name(e->kind));
+            cJSON_AddStringToObject(o, "file", e->name);
+            cJSON *dv = cJSON_AddArrayToObject(o, "devices");
+            for (uint32_t i = 0; i < d->n; i++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "name", d->dev[i].name);
+                gp_json_add_u64(x, "model", e->model[i]);
+                gp_json_add_u64(x, "context", e->context[i]);
+                gp_json_add_u64(x, "compute", e->compute[i]);
+                cJSON_AddItemToArray(dv, x);
+            }
+            cJSON_AddItemToArray(ex, o);
+        }
     }
     cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
     for (uint64_t t = 0; t < m->n_tensors; t++) {
@@ -353,7 +377,12 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
     fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s\n", w0, "device", "budget", "weights", "KV/state",
             "compute", "total", "free after");
     for (uint32_t i = 0; i < d->n; i++) {
-        const gp_mem_device *x = &p->mem.dev[i];
+        /* The device's whole load: the model and what else the server loads. */
+        gp_mem_device all = p->mem.dev[i];
+        all.model += p->mem.extra[i].model;
+        all.context += p->mem.extra[i].context;
+        all.compute += p->mem.extra[i].compute;
+        const gp_mem_device *x = &all;
         char b[32] = "-", w[32], k[32], c[32], t[32], fr[32] = "-";
         if (p->budget[i] != UINT64_MAX)
             gp_format_bytes(p->budget[i], b, sizeof b);
@@ -366,6 +395,21 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
             gp_format_bytes(p->budget[i] - total, fr, sizeof fr);
         fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s\n", w0, d->dev[i].name, b, w, k, c, t, fr);
     }
+    for (uint32_t k = 0; k < p->mem.extras.n; k++) {
+        const gp_extra_mem *e = &p->mem.extras.item[k];
+        fprintf(f, "%s %s %s:", k ? "," : "\nincludes", gp_extra_kind_name(e->kind), e->name);
+        for (uint32_t i = 0, shown = 0; i < d->n; i++) {
+            uint64_t b = e->model[i] + e->context[i] + e->compute[i];
+            char t[32];
+            gp_format_bytes(b, t, sizeof t);
+            if (b)
+                fprintf(f, "%s %s on %s", shown++ ? " +" : "", t, d->dev[i].name);
+        }
+        if (k + 1 == p->mem.extras.n)
+            fprintf(f, "\n");
+    }
+    if (p->mem.extras.note[0])
+        fprintf(f, "note: %s\n", p->mem.extras.note);
     fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
             p->speed.decode_tps, p->speed.prefill_tps);
     fprintf(f, "\nwhy:\n");
@@ -408,13 +452,20 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     gp_model *m = NULL;
     if (gp_model_source_open(cli, &pc.src, pc.json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
+    gp_extra_files extras;
+    if (gp_model_source_open_extras(cli, &pc.src, &pc.req.pinned, pc.json, &extras) != GP_EXIT_OK) {
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
     gp_plan plan;
     if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
         gp_cli_error(cli, &err);
+        gp_extra_files_close(&extras);
         gp_model_close(&m);
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     }
-    char **args = gp_plan_args(m, &pc.devs, &plan);
+    /* The plan's flags, then what else the command loads, as given. */
+    char **args = gp_llama_args_append_extras(gp_plan_args(m, &pc.devs, &plan), &pc.req.pinned);
     char *cmd = render_cmd(&pc.src, args);
     int rc = GP_EXIT_OK;
     if (pc.json) {
@@ -451,6 +502,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     free(cmd);
     gp_plan_args_free(args);
     gp_plan_free(&plan);
+    gp_extra_files_close(&extras);
     gp_model_close(&m);
     return rc;
 }

@@ -469,7 +469,7 @@ gp_status gp_mmproj_estimate(const gp_gguf *gg, const char *path, const gp_mmpro
     if (qwen) {
         int64_t m = 2;
         get_u(gg, "clip.vision.spatial_merge_size", 1, 64, &m);
-        model = m == 2;                   /* the builder merges 2x2 */
+        model = model && m == 2;        /* the builder merges 2x2 */
         h.S = 46 * h.P * m;
         get_u(gg, "clip.vision.n_wa_pattern", 0, 1024, &h.wa);
     } else if (!strcmp(proj, "mlp")) {    /* llava stops before the last layer or at the deepest feature layer */
