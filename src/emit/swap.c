@@ -1,5 +1,6 @@
 #include "emit/swap.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1488,8 +1489,8 @@ static char *render_args(char **args)
 }
 
 /* Plans one model file; fills the report's args, path and footprint. */
-static char **plan_model(const char *path, const gp_devices *d, const gp_plan_request *req, gp_swap_model *rep,
-                         uint64_t *budget)
+static char **plan_model(const char *path, const gp_devices *d, const gp_plan_request *req,
+                         const gp_load_extras *extras, gp_swap_model *rep, uint64_t *budget)
 {
     gp_model *m = NULL;
     gp_error err = {0};
@@ -1500,6 +1501,8 @@ static char **plan_model(const char *path, const gp_devices *d, const gp_plan_re
     gp_plan plan;
     gp_plan_request r = *req;
     gp_run_params_default(&r.pinned, r.app);
+    if (extras)
+        r.pinned.extras = *extras; /* what else the command loads takes room too */
     if (gp_plan_make(m, d, &r, &plan, &err) != GP_OK) {
         skip(rep, "no plan: %s", err.message);
         gp_model_close(&m);
@@ -1638,8 +1641,44 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         skip(rep, "model file %s does not exist", host);
         return;
     }
+    /* What else the command loads (--mmproj, -md, --lora...): kept as
+     * written, and priced so the plan leaves room for it. */
+    gp_run_params xp;
+    gp_run_params_default(&xp, o->request.app);
+    char mapped[8][2048];
+    int n_mapped = 0;
+    for (size_t i = sc.start + 1; i < j->argv.n; i++) {
+        const char *t = j->argv.tok[i].text;
+        if (!gp_llama_flag_loads_extra(t))
+            continue;
+        const gp_llama_flag *f = gp_llama_flag_find(t);
+        char *one[2] = {(char *)t, NULL};
+        int argc = 1, k = 0;
+        if (f && f->takes_value && i + 1 < j->argv.n) {
+            one[1] = j->argv.tok[++i].text;
+            bool file = !strcmp(t, "-mm") || !strcmp(t, "--mmproj") || !strcmp(t, "-md") ||
+                        !strcmp(t, "--model-draft") || !strcmp(t, "--spec-draft-model") || !strcmp(t, "--lora");
+            if (file && n_mapped < 8 && host_path(&sc, one[1], mapped[n_mapped], sizeof mapped[0]))
+                one[1] = mapped[n_mapped++];
+            argc = 2;
+        }
+        gp_error e = {0};
+        if (gp_llama_args_apply(&xp, argc, one, &k, &e) != GP_OK) {
+            skip(rep, "%s", e.message);
+            return;
+        }
+    }
+    gp_extra_files xf;
+    gp_error xe = {0};
+    if (gp_extra_files_open(&xp.extras, NULL, NULL, &xf, &xe) != GP_OK) {
+        warn(r, line, col, "model '%s': %s", id, xe.message);
+        skip(rep, "%s", xe.message);
+        return;
+    }
+    xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
     uint64_t budget[GP_MAX_DEVICES];
-    char **args = plan_model(host, o->devices, &o->request, rep, budget);
+    char **args = plan_model(host, o->devices, &o->request, &xp.extras, rep, budget);
+    gp_extra_files_close(&xf);
     if (!args)
         return;
     why[0] = 0;
@@ -1879,6 +1918,66 @@ static void fmt_gib(uint64_t b, char *buf, size_t size)
     snprintf(buf, size, "%.2f GiB", (double)b / (1024.0 * 1024 * 1024));
 }
 
+static bool projector_file(const char *path)
+{
+    gp_gguf *g = NULL;
+    if (gp_gguf_open(path, &g, NULL) != GP_OK)
+        return false;
+    const char *type = gp_gguf_get_str(g, "general.type");
+    bool yes = gp_gguf_find(g, "clip.projector_type") || gp_gguf_find(g, "clip.vision.projector_type") ||
+               gp_gguf_find(g, "clip.audio.projector_type") || (type && !strcmp(type, "mmproj"));
+    gp_gguf_close(&g);
+    return yes;
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+    size_t k = 0;
+    while (a[k] && tolower((unsigned char)a[k]) == tolower((unsigned char)b[k]))
+        k++;
+    return k;
+}
+
+/* Pairs each model with the projector of its directory (the one whose name,
+ * without "mmproj-", shares the longest start with the model's name); a
+ * lone projector and a lone model given together pair whatever their
+ * directories. */
+static void pair_projectors(const char *const *paths, size_t n, bool *is_mmproj, int *mmproj_of)
+{
+    size_t n_models = 0, n_proj = 0;
+    for (size_t i = 0; i < n; i++) {
+        mmproj_of[i] = -1;
+        is_mmproj[i] = projector_file(paths[i]);
+        n_proj += is_mmproj[i];
+        n_models += !is_mmproj[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (is_mmproj[i])
+            continue;
+        const char *ms = strrchr(paths[i], '/');
+        size_t mdir = ms ? (size_t)(ms - paths[i]) : 0;
+        const char *mname = ms ? ms + 1 : paths[i];
+        size_t best = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (!is_mmproj[k])
+                continue;
+            const char *ps = strrchr(paths[k], '/');
+            size_t pdir = ps ? (size_t)(ps - paths[k]) : 0;
+            const char *pname = ps ? ps + 1 : paths[k];
+            bool same_dir = pdir == mdir && !strncmp(paths[i], paths[k], mdir);
+            if (!same_dir && !(n_models == 1 && n_proj == 1))
+                continue;
+            if (!strncasecmp(pname, "mmproj-", 7))
+                pname += 7;
+            size_t score = 1 + common_prefix(mname, pname);
+            if (score > best) {
+                best = score;
+                mmproj_of[i] = (int)k;
+            }
+        }
+    }
+}
+
 gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen_options *o, gp_swap_result *out,
                            gp_error *err)
 {
@@ -1893,9 +1992,24 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
     uint64_t budget[GP_MAX_DEVICES];
     for (uint32_t i = 0; i < GP_MAX_DEVICES; i++)
         budget[i] = UINT64_MAX;
+    /* Projectors given among the files go with a model, not on their own. */
+    int mmproj_of[GP_CORUN_MAX_MODELS];
+    bool is_mmproj[GP_CORUN_MAX_MODELS] = {0};
+    pair_projectors(paths, n, is_mmproj, mmproj_of);
+    char absolute[GP_CORUN_MAX_MODELS][4096];
+    for (size_t i = 0; i < n; i++) {
+        char cwd[2048];
+        /* llama-swap runs commands from its own directory: absolute paths. */
+        if (paths[i][0] != '/' && getcwd(cwd, sizeof cwd))
+            snprintf(absolute[i], sizeof absolute[i], "%s/%s", cwd, paths[i]);
+        else
+            snprintf(absolute[i], sizeof absolute[i], "%s", paths[i]);
+    }
     for (size_t i = 0; i < n; i++) {
         if (o->progress)
             o->progress(o->progress_ctx, i, n, paths[i]);
+        if (is_mmproj[i])
+            continue;
         char id[256];
         id_from_path(paths[i], id, sizeof id);
         char uniq[272];
@@ -1913,13 +2027,21 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
             gp_swap_result_free(out);
             return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
         }
-        /* llama-swap runs commands from its own directory: absolute paths. */
-        char abs[4096], cwd[2048];
-        if (paths[i][0] != '/' && getcwd(cwd, sizeof cwd))
-            snprintf(abs, sizeof abs, "%s/%s", cwd, paths[i]);
-        else
-            snprintf(abs, sizeof abs, "%s", paths[i]);
-        args[i] = plan_model(abs, d, &o->request, rep, budget);
+        gp_run_params xp;
+        gp_run_params_default(&xp, o->request.app);
+        gp_extra_files xf = {0};
+        if (mmproj_of[i] >= 0) {
+            snprintf(xp.extras.mmproj, sizeof xp.extras.mmproj, "%s", absolute[mmproj_of[i]]);
+            gp_error xe = {0};
+            if (gp_extra_files_open(&xp.extras, NULL, NULL, &xf, &xe) != GP_OK) {
+                warn(out, 0, 0, "%s: %s; planned without it", paths[mmproj_of[i]], xe.message);
+                xp.extras.mmproj[0] = 0;
+                mmproj_of[i] = -1;
+            }
+            xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
+        }
+        args[i] = plan_model(absolute[i], d, &o->request, &xp.extras, rep, budget);
+        gp_extra_files_close(&xf);
         if (!args[i]) {
             warn(out, 0, 0, "%s: %s; left out", paths[i], rep->note);
             continue;
@@ -1962,6 +2084,11 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
         gp_sb_printf(&sb, "\n    cmd: |\n      %s\n      --port ${PORT}\n      -m ", o->server ? o->server : "llama-server");
         gp_swap_quote(&sb, m->path);
         gp_sb_append(&sb, "\n");
+        if (mmproj_of[i] >= 0) {
+            gp_sb_append(&sb, "      --mmproj ");
+            gp_swap_quote(&sb, absolute[mmproj_of[i]]);
+            gp_sb_append(&sb, "\n");
+        }
         for (char **a = args[i]; a && *a; a++) {
             gp_sb_append(&sb, "      ");
             gp_sb_append(&sb, *a);
