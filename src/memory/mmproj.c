@@ -289,11 +289,11 @@ static int linear(mg *g, int x, const char *prefix, int required)
     int w = weight(g, prefix, "weight", required);
     return w < 0 ? -1 : add_w(g, mul_mat(g, w, x), weight(g, prefix, "bias", 0));
 }
-static int conv_patches(mg *g, int k, int img, int64_t S)   /* ggml_conv_2d, stride = kernel */
+static int conv_patches(mg *g, int k, int img, int64_t S, int64_t P)   /* ggml_conv_2d, stride P */
 {
-    if (k < 0 || img < 0) return bad(g);
+    if (k < 0 || img < 0 || g->t[k].ne[0] != P || g->t[k].ne[1] != P) return bad(g);   /* kernel = patch */
     mt w = g->t[k];
-    int64_t n = S / w.ne[0], kk = w.ne[0] * w.ne[1] * w.ne[2];
+    int64_t n = S / P, kk = w.ne[0] * w.ne[1] * w.ne[2];
     int col = op(g, 0, w.type == GP_TYPE_BF16 ? TF32 : TF16, kk, n, n, 1, k, img, -1, -1);   /* im2col */
     int mm = mul_mat(g, reshape(g, col, kk, n * n, 1, 1), reshape(g, k, kk, w.ne[3], 1, 1));
     return cont(g, permute(g, reshape(g, mm, n, n, 1, w.ne[3]), 0, 1, 3, 2), n, n, w.ne[3], 1);
@@ -336,8 +336,8 @@ static int vision(mg *g, const hp *h, const char *proj)
     g->E = h->E; g->H = h->H; g->D = h->E / h->H; g->NP = n * n; g->pos = -1;
     if (!strncmp(proj, "qwen2", 5)) {     /* models/qwen2vl.cpp */
         g->rms = !strcmp(proj, "qwen2.5vl_merger");
-        x = like(g, 1, conv_patches(g, weight(g, "v.patch_embd.weight", NULL, 1), img, h->S),
-                 conv_patches(g, weight(g, "v.patch_embd.weight.1", NULL, 1), img, h->S));
+        x = like(g, 1, conv_patches(g, weight(g, "v.patch_embd.weight", NULL, 1), img, h->S, h->P),
+                 conv_patches(g, weight(g, "v.patch_embd.weight.1", NULL, 1), img, h->S, h->P));
         x = cont(g, permute(g, x, 1, 2, 0, 3), h->E * 2, n / 2, n, 1);
         x = cont(g, permute(g, reshape(g, x, h->E * 2, n / 2, 2, n / 2), 0, 2, 1, 3), h->E, n * n, 1, 1);
         g->pos = input(g, TI32, n * n * 4, 1, 1);
@@ -360,7 +360,7 @@ static int vision(mg *g, const hp *h, const char *proj)
             x = op(g, 0, TF32, g->t[x].ne[0], n * n / 4, 1, 1, reshape(g, x, g->t[x].ne[0], n * n / 4, 1, 1), widx, -1, -1);
     } else {                              /* siglip.cpp (build_vit) and llava.cpp */
         bool mlp = !strcmp(proj, "mlp");
-        x = conv_patches(g, weight(g, "v.patch_embd.weight", NULL, 1), img, h->S);
+        x = conv_patches(g, weight(g, "v.patch_embd.weight", NULL, 1), img, h->S, h->P);
         x = cont(g, permute(g, reshape(g, x, n * n, h->E, 1, 1), 1, 0, 2, 3), h->E, n * n, 1, 1);
         x = add_w(g, x, weight(g, "v.patch_embd.bias", NULL, 0));
         int cls = mlp ? weight(g, "v.class_embd", NULL, 0) : -1;
