@@ -383,6 +383,55 @@ static void test_plan_leaves_room(void **state)
     cJSON_Delete(k);
 }
 
+/* ---- llama-swap ---------------------------------------------------------------- */
+
+static void test_swap_counts_extras(void **state)
+{
+    (void)state;
+    char cfg[600];
+    path_in(cfg, "swap.yaml");
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "models:\n"
+            "  plain:\n"
+            "    cmd: llama-server --port ${PORT} -m %s -c 8192\n"
+            "  spec:\n"
+            "    cmd: llama-server --port ${PORT} -m %s -md %s --spec-type draft-simple -c 8192\n",
+            l8b, l8b, d1b);
+    fclose(f);
+    const char *argv[] = {"ggplace", "swap", cfg, "--dry-run", "--gpu", "7GiB", "--no-detect", "--ctx", "8192"};
+    cli_result *r = cli_run(NULL, 9, argv);
+    assert_int_equal(r->rc, 0);
+    /* The same model with a draft beside it must leave room for it, and
+     * its draft flags stay as written. */
+    const char *plain = strstr(r->err, "plain: re-planned:"), *spec = strstr(r->err, "spec: re-planned:");
+    if (!plain || !spec)
+        fail_msg("%s", r->err);
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(plain, "\n"), plain);
+    assert_null(strstr(line, "-ot"));
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(spec, "\n"), spec);
+    assert_non_null(strstr(line, "-ot"));
+    assert_non_null(strstr(r->out, "-md "));
+    assert_non_null(strstr(r->out, "--spec-type draft-simple -c 8192 -np 1"));
+}
+
+static void test_swap_generate_pairs_projector(void **state)
+{
+    (void)state;
+    char gemma[512];
+    snprintf(gemma, sizeof gemma, "%s/models/gemma-3-4b.gguf", GP_CALIB_DIR);
+    const char *argv[] = {"ggplace", "swap", "--generate", gemma, mm_gemma, "--gpu", "24GiB", "--no-detect"};
+    cli_result *r = cli_run(NULL, 8, argv);
+    if (r->rc != 0)
+        fail_msg("%s", r->err);
+    /* One model, with its projector; the projector is not a model. */
+    assert_non_null(strstr(r->out, "--mmproj "));
+    assert_non_null(strstr(r->out, "mmproj-gemma3.gguf"));
+    assert_null(strstr(r->out, "\"mmproj-gemma3\":"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_lora),
         cmocka_unit_test(test_bad_extras),
         cmocka_unit_test(test_plan_leaves_room),
+        cmocka_unit_test(test_swap_counts_extras),
+        cmocka_unit_test(test_swap_generate_pairs_projector),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

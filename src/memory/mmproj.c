@@ -322,7 +322,7 @@ static int layer(mg *g, int il, int x, int mask)
     x = like(g, 1, linear(g, cur, f[4], 1), x);                    /* + residual */
     cur = norm(g, x, f[5]);
     int up = linear(g, cur, f[6], 1), gate = linear(g, cur, f[7], 0);
-    cur = gate >= 0 ? op(g, 0, TF32, g->t[up].ne[0], g->NP, 1, 1, gate, up, -1, -1)   /* swiglu: new */
+    cur = gate >= 0 && up >= 0 ? op(g, 0, TF32, g->t[up].ne[0], g->NP, 1, 1, gate, up, -1, -1)   /* swiglu: new */
                     : like(g, 1, up, -1);                                              /* unary */
     return like(g, 1, x, linear(g, cur, f[8], 1));
 }
