@@ -383,6 +383,51 @@ static void test_plan_leaves_room(void **state)
     cJSON_Delete(k);
 }
 
+/* ---- projectors ---------------------------------------------------------------- */
+
+static void test_mmproj(void **state)
+{
+    (void)state;
+    char gemma[512], qwen[512];
+    snprintf(gemma, sizeof gemma, "%s/models/gemma-3-4b.gguf", GP_CALIB_DIR);
+    snprintf(qwen, sizeof qwen, "%s/models/qwen3-8b.gguf", GP_CALIB_DIR);
+    const char *rpc = "--rpc 127.0.0.1:50317=24105MiB";
+#define RPC0 "RPC0[127.0.0.1:50317]"
+    /* Weights in one buffer, compute for one warm-up image (flash attention
+     * when the device runs it, as -fa auto resolves). */
+    CHECK("gemma3 cpu", mem_json(gemma, "-c 4096 --mmproj %s", mm_gemma), {"mmproj", "CPU", "model", 851226048},
+          {"mmproj", "CPU", "compute", 127139840});
+    /* The model's own buffers do not change. */
+    cJSON *with = mem_json(gemma, "-c 4096 --mmproj %s", mm_gemma), *without = mem_json(gemma, "-c 4096");
+    for (const char *const *w = (const char *const[]){"model", "context", "compute", NULL}; *w; w++)
+        assert_int_equal(part(with, "main", "CPU", *w), part(without, "main", "CPU", *w));
+    cJSON_Delete(with);
+    cJSON_Delete(without);
+    CHECK("gemma3 -fa off", mem_json(gemma, "-c 4096 -fa off --mmproj %s", mm_gemma),
+          {"mmproj", "CPU", "compute", 1186988032});
+    CHECK("qwen2.5-vl cpu", mem_json(qwen, "-c 4096 --mmproj %s", mm_qwen), {"mmproj", "CPU", "model", 1359377408},
+          {"mmproj", "CPU", "compute", 739025728});
+    CHECK("qwen2.5-vl -fa off", mem_json(qwen, "-c 4096 -fa off --mmproj %s", mm_qwen),
+          {"mmproj", "CPU", "compute", 5108210240ull});
+    CHECK("llava cpu", mem_json(l8b, "-c 4096 --mmproj %s", mm_llava), {"mmproj", "CPU", "model", 624412672},
+          {"mmproj", "CPU", "compute", 22593056});
+    /* On the first GPU, with the graph inputs in a CPU buffer; -ngl does not
+     * move it; --no-mmproj-offload and -mmdev none keep it on the CPU. */
+    CHECK("gemma3 gpu", mem_json(gemma, "-c 4096 %s --mmproj %s", rpc, mm_gemma), {"mmproj", RPC0, "model", 851226048},
+          {"mmproj", RPC0, "compute", 127139840}, {"mmproj", "CPU", "compute", 9633792});
+    CHECK("qwen gpu", mem_json(qwen, "-c 4096 -ngl 0 %s --mmproj %s", rpc, mm_qwen),
+          {"mmproj", RPC0, "model", 1359377408}, {"mmproj", "CPU", "compute", 306616896});
+    CHECK("llava gpu -fa off", mem_json(l8b, "-c 4096 -fa off %s --mmproj %s", rpc, mm_llava),
+          {"mmproj", RPC0, "compute", 34479712}, {"mmproj", "CPU", "compute", 1359392});
+    CHECK("no offload", mem_json(gemma, "-c 4096 %s --no-mmproj-offload --mmproj %s", rpc, mm_gemma),
+          {"mmproj", "CPU", "model", 851226048}, {"mmproj", RPC0, "model", 0}, {"mmproj", "CPU", "compute", 127139840});
+    CHECK("-mmdev none", mem_json(gemma, "-c 4096 %s -mmdev none --mmproj %s", rpc, mm_gemma),
+          {"mmproj", "CPU", "model", 851226048});
+    CHECK("-mmdev RPC0", mem_json(gemma, "-c 4096 %s -mmdev RPC0 --mmproj %s", rpc, mm_gemma),
+          {"mmproj", RPC0, "model", 851226048});
+#undef RPC0
+}
+
 /* ---- llama-swap ---------------------------------------------------------------- */
 
 static void test_swap_counts_extras(void **state)
@@ -442,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_mtp),
         cmocka_unit_test(test_lora),
         cmocka_unit_test(test_bad_extras),
+        cmocka_unit_test(test_mmproj),
         cmocka_unit_test(test_plan_leaves_room),
         cmocka_unit_test(test_swap_counts_extras),
         cmocka_unit_test(test_swap_generate_pairs_projector),

@@ -160,7 +160,7 @@ bool eb_mmproj(eb_projector which, const char *out)
     switch (which) {
     case EB_GEMMA3: return gemma3(out, 2560);
     case EB_LLAVA15: return llava15(out, 4096);
-    default: return qwen25vl(out, 3584);
+    default: return qwen25vl(out, 4096);
     }
 }
 

@@ -17,7 +17,8 @@ bool eb_lora(const char *base, const char *out, uint32_t rank, float alpha, uint
 typedef enum eb_projector {
     EB_GEMMA3 = 0,   /* SigLIP-so400m 896 px, gemma3 projector to n_embd 2560 */
     EB_LLAVA15,      /* CLIP ViT-L/14 336 px, MLP projector to n_embd 4096 */
-    EB_QWEN25VL,     /* Qwen2.5-VL-7B vision tower, merger to n_embd 3584 */
+    EB_QWEN25VL,     /* Qwen2.5-VL-7B vision tower, merger to n_embd 4096 (the
+                        published file has 3584; 4096 pairs it with Qwen3-8B) */
 } eb_projector;
 
 bool eb_mmproj(eb_projector which, const char *out);
