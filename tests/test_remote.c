@@ -15,6 +15,7 @@
 #include "gguf/gguf.h"
 #include "gguf/hf.h"
 #include "gguf/remote.h"
+#include "extras_builder.h"
 #include "http_fixture.h"
 
 static http_fixture F;
@@ -279,7 +280,10 @@ static int group_setup(void **state)
     fx_add_file(&F, "acme/Llama-GGUF/Llama-3.1-8B-Q4_K_M.gguf", p, 0);
     calib_path(p, sizeof p, "qwen3-8b");
     fx_add_file(&F, "acme/Llama-GGUF/Llama-3.1-8B-Q8_0.gguf", p, 0);
-    calib_path(p, sizeof p, "gemma-3-4b");
+    /* A projector (LLaVA-1.5 shaped, 4096 wide like the model). */
+    snprintf(p, sizeof p, "%s/mmproj.gguf", tmpdir);
+    if (!eb_mmproj(EB_LLAVA15, p))
+        return -1;
     fx_add_file(&F, "acme/Llama-GGUF/mmproj-Llama-3.1-8B-F16.gguf", p, 0);
     calib_path(p, sizeof p, "llama-tiny");
     fx_add_file(&F, "gated/Tiny-GGUF/tiny-Q4_K_M.gguf", p, 0);
@@ -657,6 +661,24 @@ static void check_hf_plan(const char *ref, const char *hff, const char *file, co
     run_free(&b);
 }
 
+/* llama-server loads the projector -hf picks: the plan counts it, by its
+ * header alone, and --no-mmproj leaves it out. */
+static void test_hf_mmproj(void **state)
+{
+    (void)state;
+    run_result a = RUN("ggplace", "mem", "-hf", "acme/Llama-GGUF", "-c", "4096", "--no-detect", "--json");
+    if (a.rc != 0)
+        fail_msg("%s", a.err);
+    assert_non_null(strstr(a.out, "\"kind\":\t\"mmproj\""));
+    assert_non_null(strstr(a.out, "\"model\":\t624412672"));
+    run_result b = RUN("ggplace", "mem", "-hf", "acme/Llama-GGUF", "-c", "4096", "--no-detect", "--json",
+                       "--no-mmproj");
+    assert_int_equal(b.rc, 0);
+    assert_null(strstr(b.out, "mmproj"));
+    run_free(&a);
+    run_free(&b);
+}
+
 static void test_hf_resolution(void **state)
 {
     (void)state;
@@ -747,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_split_local_and_remote),
         cmocka_unit_test(test_hf_pick),
         cmocka_unit_test(test_hf_resolution),
+        cmocka_unit_test(test_hf_mmproj),
         cmocka_unit_test(test_hf_gated),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
