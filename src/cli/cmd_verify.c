@@ -156,9 +156,15 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
         gp_model_close(&m);
         return GP_EXIT_FAIL;
     }
+    gp_extra_files extras;
+    if (gp_model_source_open_extras(cli, &pc.src, &pc.req.pinned, pc.json, &extras) != GP_EXIT_OK) {
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
     gp_plan plan;
     if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
         gp_cli_error(cli, &err);
+        gp_extra_files_close(&extras);
         gp_model_close(&m);
         return GP_EXIT_FAIL;
     }
@@ -172,6 +178,7 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     if (!args) {
         gp_plan_args_free(planned);
         gp_plan_free(&plan);
+        gp_extra_files_close(&extras);
         gp_model_close(&m);
         return GP_EXIT_FAIL;
     }
@@ -206,17 +213,22 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     gp_speed_predict_at(m, &plan.params, &pc.devs, &plan.mem, vo.v.n_prompt / 2.0, &at_prompt);
     gp_speed_predict_at(m, &plan.params, &pc.devs, &plan.mem, vo.v.n_prompt + vo.v.n_predict / 2.0, &at_decode);
     double want_prefill = at_prompt.prefill_tps, want_decode = at_decode.decode_tps;
-    if (pc.req.decode_scale > 0 && pc.req.prefill_scale > 0) {
-        want_prefill *= pc.req.prefill_scale;
-        want_decode *= pc.req.decode_scale;
+    double cal_decode, cal_prefill;
+    if (gp_plan_request_scales(&pc.req, m, &cal_decode, &cal_prefill)) {
+        want_prefill *= cal_prefill;
+        want_decode *= cal_decode;
     }
     bool over = false;
     const double MiB = 1024.0 * 1024.0;
+    bool any_extra = plan.mem.extras.n > 0;
     for (uint32_t i = 0; i < pc.devs.n; i++) {
-        double pred = (double)gp_mem_device_total(&plan.mem.dev[i]) / MiB;
-        double got = r.measured.model_mib[i] + r.measured.context_mib[i] + r.measured.compute_mib[i];
+        double pred = (double)gp_mem_on_device(&plan.mem, i) / MiB;
+        double got = r.measured.model_mib[i] + r.measured.context_mib[i] + r.measured.compute_mib[i] +
+                     r.measured.extra_model_mib[i] + r.measured.extra_context_mib[i] +
+                     r.measured.extra_compute_mib[i];
         if (got > pred + 0.01)
             over = true;
+        any_extra = any_extra || r.measured.extra_model_mib[i] > 0 || r.measured.extra_compute_mib[i] > 0;
     }
     if (pc.json) {
         cJSON *root = cJSON_CreateObject();
@@ -240,6 +252,17 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
             gp_json_add_u64(x, "model", (uint64_t)(r.measured.model_mib[i] * MiB + 0.5));
             gp_json_add_u64(x, "context", (uint64_t)(r.measured.context_mib[i] * MiB + 0.5));
             gp_json_add_u64(x, "compute", (uint64_t)(r.measured.compute_mib[i] * MiB + 0.5));
+            if (any_extra) {
+                /* What else the server loaded (projector, draft, adapters). */
+                cJSON *pe = cJSON_AddObjectToObject(o, "predicted_extras");
+                gp_json_add_u64(pe, "model", plan.mem.extra[i].model);
+                gp_json_add_u64(pe, "context", plan.mem.extra[i].context);
+                gp_json_add_u64(pe, "compute", plan.mem.extra[i].compute);
+                cJSON *me = cJSON_AddObjectToObject(o, "measured_extras");
+                gp_json_add_u64(me, "model", (uint64_t)(r.measured.extra_model_mib[i] * MiB + 0.5));
+                gp_json_add_u64(me, "context", (uint64_t)(r.measured.extra_context_mib[i] * MiB + 0.5));
+                gp_json_add_u64(me, "compute", (uint64_t)(r.measured.extra_compute_mib[i] * MiB + 0.5));
+            }
             cJSON_AddItemToArray(devs, o);
         }
         cJSON *t = cJSON_AddObjectToObject(root, "timings");
@@ -265,6 +288,14 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
                     (double)plan.mem.dev[i].model / MiB, r.measured.model_mib[i],
                     (double)plan.mem.dev[i].context / MiB, r.measured.context_mib[i],
                     (double)plan.mem.dev[i].compute / MiB, r.measured.compute_mib[i]);
+        for (uint32_t i = 0; any_extra && i < pc.devs.n; i++) {
+            char label[96];
+            snprintf(label, sizeof label, "+ extras on %.60s", pc.devs.dev[i].name);
+            fprintf(cli->out, "%-24s %9.2f/%-10.2f %9.2f/%-10.2f %9.2f/%-10.2f\n", label,
+                    (double)plan.mem.extra[i].model / MiB, r.measured.extra_model_mib[i],
+                    (double)plan.mem.extra[i].context / MiB, r.measured.extra_context_mib[i],
+                    (double)plan.mem.extra[i].compute / MiB, r.measured.extra_compute_mib[i]);
+        }
         fprintf(cli->out, "\nspeed      prefill %.1f t/s (predicted %.1f), decode %.1f t/s (predicted %.1f), median of %d\n",
                 r.prefill_tps, want_prefill, r.decode_tps, want_decode, r.runs);
         if (r.measured.mapped_mib > 0)
@@ -285,6 +316,7 @@ done:
     free(args);
     gp_plan_args_free(planned);
     gp_plan_free(&plan);
+    gp_extra_files_close(&extras);
     gp_model_close(&m);
     return rc;
 }

@@ -235,8 +235,13 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
     /* A calibration that tune measured on this machine scales predictions. */
     double server_decode = 0;
-    if (gp_calibration_load(&pc->devs, NULL, &pc->req.decode_scale, &pc->req.prefill_scale, &server_decode) &&
+    if (gp_calibration_load(&pc->devs, NULL, false, &pc->req.decode_scale, &pc->req.prefill_scale, &server_decode) &&
         pc->req.app == GP_APP_SERVER && server_decode > 0)
         pc->req.decode_scale = server_decode; /* llama-server was measured itself */
+    server_decode = 0;
+    if (gp_calibration_load(&pc->devs, NULL, true, &pc->req.moe_decode_scale, &pc->req.moe_prefill_scale,
+                            &server_decode) &&
+        pc->req.app == GP_APP_SERVER && server_decode > 0)
+        pc->req.moe_decode_scale = server_decode;
     return 0;
 }

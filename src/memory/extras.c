@@ -110,20 +110,12 @@ static gp_extra_mem *add_item(gp_mem_result *r, gp_extra_kind kind, const char *
 
 /* The projector: on the device -mmdev names, else the first GPU, else the
  * CPU; the CPU keeps the graph inputs when it runs elsewhere. */
+static uint64_t weight_alignment(const gp_device *dev);
+
 static gp_status price_mmproj(const gp_extra_files *f, const gp_run_params *p, const gp_devices *d,
                               gp_mem_result *r, gp_error *err)
 {
     const gp_load_extras *x = &p->extras;
-    gp_mmproj_params mp = {
-        .flash_attn = p->flash_attn != GP_FA_OFF,
-        .flash_attn_auto = p->flash_attn == GP_FA_AUTO,
-        .image_min_tokens = x->image_min_tokens,
-        .image_max_tokens = x->image_max_tokens,
-    };
-    gp_mmproj_mem mm;
-    gp_status st = gp_mmproj_estimate(f->mmproj, f->mmproj_name, &mp, &mm, err);
-    if (st != GP_OK)
-        return st;
     uint32_t dev = 0;
     if (!x->mmproj_cpu) {
         if (x->mmproj_device[0])
@@ -132,9 +124,19 @@ static gp_status price_mmproj(const gp_extra_files *f, const gp_run_params *p, c
             if (gp_device_is_gpu(&d->dev[i]))
                 dev = i;
         if (x->mmproj_device[0] && !dev)
-            return gp_fail(err, GP_ERR_ARG, NULL, "-mmdev %s: no such device (devices: %s%s%s)", x->mmproj_device,
-                           d->dev[0].name, d->n > 1 ? ", " : "", d->n > 1 ? d->dev[1].name : "");
+            return gp_fail(err, GP_ERR_ARG, NULL, "-mmdev %s: no such device", x->mmproj_device);
     }
+    gp_mmproj_params mp = {
+        .flash_attn = p->flash_attn != GP_FA_OFF,
+        .flash_attn_auto = p->flash_attn == GP_FA_AUTO,
+        .image_min_tokens = x->image_min_tokens,
+        .image_max_tokens = x->image_max_tokens,
+        .weight_alignment = (uint32_t)weight_alignment(&d->dev[dev]),
+    };
+    gp_mmproj_mem mm;
+    gp_status st = gp_mmproj_estimate(f->mmproj, f->mmproj_name, &mp, &mm, err);
+    if (st != GP_OK)
+        return st;
     gp_extra_mem *e = add_item(r, GP_EXTRA_MMPROJ, f->mmproj_name);
     if (!e)
         return GP_OK;

@@ -448,7 +448,8 @@ gp_status gp_mmproj_estimate(const gp_gguf *gg, const char *path, const gp_mmpro
     for (size_t i = 0; i < gg->n_tensors; i++) {
         int il;
         if (sscanf(gg->tensors[i].name, "v.blk.%d.", &il) == 1 && il >= h.L) continue;
-        out->weights += pad(gg->tensors[i].bytes);
+        uint64_t al = p && p->weight_alignment ? p->weight_alignment : ALIGN;
+        out->weights += (gg->tensors[i].bytes + al - 1) / al * al;
     }
     bool fa_try = p ? (p->flash_attn_auto || p->flash_attn) : true;   /* first reserve */
     bool fa_ok = p ? (p->flash_attn || !p->flash_attn_auto) : true;   /* no fallback reserve */

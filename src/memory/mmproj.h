@@ -37,6 +37,9 @@ typedef struct gp_mmproj_params {
        warm-up image only for projectors without a fixed warm-up size; none of
        the modelled ones. */
     int32_t image_min_tokens, image_max_tokens;
+    /* The weight buffer's alignment on the projector's device (32 on CPU
+       and RPC, 128 on CUDA/ROCm); 0 = 32. */
+    uint32_t weight_alignment;
 } gp_mmproj_params;
 
 /* Predicts the projector memory of the GGUF `g` (read from `path`, used in

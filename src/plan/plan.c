@@ -59,6 +59,14 @@ static const preset_rules presets[GP_PRESET_COUNT] = {
     [GP_PRESET_MOE_OPTIMIZED] = {32768, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_wide, 3, 0},
 };
 
+bool gp_plan_request_scales(const gp_plan_request *r, const gp_model *m, double *decode, double *prefill)
+{
+    bool moe = m->hp.n_expert > 0;
+    *decode = moe ? r->moe_decode_scale : r->decode_scale;
+    *prefill = moe ? r->moe_prefill_scale : r->prefill_scale;
+    return *decode > 0 && *prefill > 0;
+}
+
 void gp_plan_request_default(gp_plan_request *r)
 {
     memset(r, 0, sizeof *r);
@@ -784,9 +792,11 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
     out->n_ot = best.n_ot;
     best.ot = NULL;
     out->speed = best.speed;
-    if (req->decode_scale > 0 && req->prefill_scale > 0) {
-        out->speed.decode_tps *= req->decode_scale;
-        out->speed.prefill_tps *= req->prefill_scale;
+    double cal_decode, cal_prefill;
+    bool calibrated = gp_plan_request_scales(req, m, &cal_decode, &cal_prefill);
+    if (calibrated) {
+        out->speed.decode_tps *= cal_decode;
+        out->speed.prefill_tps *= cal_prefill;
     }
     memcpy(out->budget, s.budget, sizeof out->budget);
     out->n_evaluated = s.evaluated;
@@ -820,9 +830,9 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
         why(out, "micro-batch %u: faster prefill with CPU-held weights and it fits", p->n_ubatch);
     if (out->mem.compute_estimated)
         why(out, "no graph model for %s: compute buffers are a coarse estimate that errs high", m->arch);
-    if (req->decode_scale > 0 && req->prefill_scale > 0)
+    if (calibrated)
         why(out, "predicted speeds calibrated by ggplace tune on this machine (decode x%.2f, prefill x%.2f)",
-            req->decode_scale, req->prefill_scale);
+            cal_decode, cal_prefill);
     /* Threads: the physical cores (hyper-threads slow decoding down). */
     out->threads = d->dev[0].cpu.cores;
     search_free(&s);

@@ -47,9 +47,14 @@ typedef struct gp_plan_request {
     gp_run_params pinned; /* the user's llama.cpp flags; user_set_* marks what is pinned */
     double decode_scale;  /* measured / modelled speed on this machine (tune); 0 = none */
     double prefill_scale;
+    double moe_decode_scale, moe_prefill_scale; /* the same for routed-expert models */
 } gp_plan_request;
 
 void gp_plan_request_default(gp_plan_request *r);
+
+/* The calibration that applies to m (dense or routed experts): false when
+ * none does. */
+bool gp_plan_request_scales(const gp_plan_request *r, const gp_model *m, double *decode, double *prefill);
 
 #define GP_PLAN_MAX_WHY 16
 #define GP_PLAN_MAX_ALTS 24

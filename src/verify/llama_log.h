@@ -21,6 +21,11 @@ typedef struct gp_llama_buffers {
      * the mapped pages of repacked ones: it is kept apart from model_mib[0],
      * which sums the CPU and CPU_REPACK buffers. */
     double mapped_mib;
+    /* What else the server loaded: a draft model (its buffers follow the
+     * main context's), LoRA adapters, the projector (clip). */
+    double extra_model_mib[GP_MAX_DEVICES];
+    double extra_context_mib[GP_MAX_DEVICES];
+    double extra_compute_mib[GP_MAX_DEVICES];
     uint32_t lines;       /* buffer lines recognised */
     uint32_t unmatched;   /* lines naming a buffer of no known device */
 } gp_llama_buffers;

@@ -66,12 +66,22 @@ static const char *cache_root(const char *dir, char *buf, size_t size)
 
 /* ---- calibration ----------------------------------------------------------------- */
 
-bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *decode, double *prefill,
+/* One calibration per machine and model class: routed-expert models decode
+ * at a lower fraction of the bandwidth than dense ones (routing, gathers,
+ * many small matrix products), so one factor cannot serve both. */
+static void calibration_key(const gp_devices *d, bool moe, char *out, size_t size)
+{
+    char fp[2048];
+    gp_hardware_fingerprint(d, fp, sizeof fp);
+    snprintf(out, size, "%s|%s", fp, moe ? "moe" : "dense");
+}
+
+bool gp_calibration_load(const gp_devices *d, const char *cache_dir, bool moe, double *decode, double *prefill,
                          double *server_decode)
 {
-    char root[1024], path[1100], fp[2048];
+    char root[1024], path[1100], fp[2100];
     snprintf(path, sizeof path, "%s/calibration.json", cache_root(cache_dir, root, sizeof root));
-    gp_hardware_fingerprint(d, fp, sizeof fp);
+    calibration_key(d, moe, fp, sizeof fp);
     char *text;
     size_t len;
     if (gp_read_file(path, 1 << 20, &text, &len, NULL) != GP_OK)
@@ -92,12 +102,12 @@ bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *dec
     return ok;
 }
 
-gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, double decode, double prefill,
+gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, bool moe, double decode, double prefill,
                               double server_decode, gp_error *err)
 {
-    char root[1024], path[1100], fp[2048];
+    char root[1024], path[1100], fp[2100];
     snprintf(path, sizeof path, "%s/calibration.json", cache_root(cache_dir, root, sizeof root));
-    gp_hardware_fingerprint(d, fp, sizeof fp);
+    calibration_key(d, moe, fp, sizeof fp);
     char *text = NULL;
     size_t len;
     cJSON *j = NULL;
@@ -676,7 +686,7 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
     r->calibration_prefill = sp.prefill_tps > 0 ? r->best.prefill_tps / sp.prefill_tps : 0;
     measure_server(&t, &r->best, r);
     if (r->calibration_decode > 0 && r->calibration_prefill > 0)
-        gp_calibration_save(d, o->cache_dir, r->calibration_decode, r->calibration_prefill,
+        gp_calibration_save(d, o->cache_dir, m->hp.n_expert > 0, r->calibration_decode, r->calibration_prefill,
                             r->calibration_server_decode, NULL);
     st = GP_OK;
 done:

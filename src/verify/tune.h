@@ -69,12 +69,13 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
                       const gp_tune_opts *o, gp_tune_result *r, gp_error *err);
 void gp_tune_result_free(gp_tune_result *r);
 
-/* Speed calibration saved by tune for a machine: multipliers on the speed
- * model's decode and prefill predictions (llama-bench), and on decode under
- * llama-server (0 when not measured). False if none is stored. */
-bool gp_calibration_load(const gp_devices *d, const char *cache_dir, double *decode, double *prefill,
+/* Speed calibration saved by tune for a machine and a model class (moe:
+ * routed experts, else dense): multipliers on the speed model's decode and
+ * prefill predictions (llama-bench), and on decode under llama-server (0
+ * when not measured). False if none is stored. */
+bool gp_calibration_load(const gp_devices *d, const char *cache_dir, bool moe, double *decode, double *prefill,
                          double *server_decode);
-gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, double decode, double prefill,
+gp_status gp_calibration_save(const gp_devices *d, const char *cache_dir, bool moe, double decode, double prefill,
                               double server_decode, gp_error *err);
 
 /* A stable text naming a machine's devices (kinds, names, sizes, CPU). */
