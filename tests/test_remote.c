@@ -675,8 +675,15 @@ static void test_hf_mmproj(void **state)
                        "--no-mmproj");
     assert_int_equal(b.rc, 0);
     assert_null(strstr(b.out, "mmproj"));
+    /* A draft model from the hub (-hfd) is read the same way. */
+    run_result c = RUN("ggplace", "mem", "-hf", "acme/Llama-GGUF", "--no-mmproj", "-hfd", "acme/Llama-GGUF:Q8_0",
+                       "--spec-type", "draft-simple", "-c", "4096", "--no-detect", "--json");
+    if (c.rc != 0)
+        fail_msg("%s", c.err);
+    assert_non_null(strstr(c.out, "\"kind\":\t\"draft\""));
     run_free(&a);
     run_free(&b);
+    run_free(&c);
 }
 
 static void test_hf_resolution(void **state)

@@ -170,7 +170,8 @@ static void keep_extra(gp_run_params *p, const char *a, const char *v)
 static const char *const load_extra_flags[] = {
     "-mm", "--mmproj", "-mmu", "--mmproj-url", "--no-mmproj", "--no-mmproj-auto", "--mmproj-auto",
     "--no-mmproj-offload", "--mmproj-offload", "-mmdev", "--mmproj-device", "--image-min-tokens",
-    "--image-max-tokens", "-md", "--model-draft", "--spec-draft-model", "-ngld", "--spec-draft-ngl",
+    "--image-max-tokens", "-md", "--model-draft", "--spec-draft-model", "-hfd", "-hfrd", "--hf-repo-draft",
+    "--spec-draft-hf", "-ngld", "--spec-draft-ngl",
     "--gpu-layers-draft", "--n-gpu-layers-draft", "-devd", "--spec-draft-device", "--device-draft", "-ctkd",
     "--spec-draft-type-k", "--cache-type-k-draft", "-ctvd", "--spec-draft-type-v", "--cache-type-v-draft",
     "-otd", "--spec-draft-override-tensor", "--override-tensor-draft", "-cmoed", "--spec-draft-cpu-moe",
@@ -289,6 +290,8 @@ static gp_status apply_load_extra(gp_run_params *p, const char *a, const char *v
         *(strstr(a, "min") ? &x->image_min_tokens : &x->image_max_tokens) = (int32_t)n;
     } else if (is(a, "-md", "--model-draft", "--spec-draft-model"))
         return copy_value(x->draft, sizeof x->draft, a, v, err);
+    else if (is(a, "-hfd", "-hfrd", "--hf-repo-draft") || is(a, "--spec-draft-hf", NULL, NULL))
+        return copy_value(x->draft_hf, sizeof x->draft_hf, a, v, err);
     else if (is(a, "-ngld", "--spec-draft-ngl", NULL) || is(a, "--gpu-layers-draft", "--n-gpu-layers-draft", NULL)) {
         if (!strcmp(v, "auto"))
             x->draft_ngl = GP_NGL_AUTO;

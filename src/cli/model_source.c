@@ -150,7 +150,17 @@ int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_run_pa
     gp_remote_opts o = {.offline = s->offline, .progress = on_progress, .progress_ctx = &pc};
     /* A stored token goes only to the Hugging Face endpoint (the projector
      * -hf picked); other addresses get the one given with -hft, if any. */
-    o.token = s->hf_mmproj_url[0] ? token_for(s, s->hf_mmproj_url, token, sizeof token) : s->hf_token;
+    const gp_load_extras *x = &p->extras;
+    bool from_hf = s->hf_mmproj_url[0] || x->draft_hf[0];
+    char endpoint[1024];
+    gp_hf_endpoint(endpoint, sizeof endpoint);
+    const char *urls[2 + GP_MAX_LORA] = {x->mmproj_url, x->draft};
+    for (uint32_t i = 0; i < x->n_lora; i++)
+        urls[2 + i] = x->lora[i];
+    for (uint32_t i = 0; i < 2 + x->n_lora; i++)
+        if (gp_is_url(urls[i]) && strncmp(urls[i], endpoint, strlen(endpoint)) != 0)
+            from_hf = false; /* never send the stored token elsewhere */
+    o.token = from_hf ? token_for(s, endpoint, token, sizeof token) : s->hf_token;
     gp_status st = gp_extra_files_open(&p->extras, s->hf_mmproj_url, &o, out, &err);
     if (pc.begun)
         gp_progress_end(&pc.p);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gguf/gguf.h"
+#include "gguf/hf.h"
 #include "gguf/remote.h"
 #include "gguf/types.h"
 #include "memory/kv.h"
@@ -71,6 +72,16 @@ gp_status gp_extra_files_open(const gp_load_extras *x, const char *mmproj_fallba
         snprintf(out->draft_name, sizeof out->draft_name, "%s", x->draft);
         st = gp_is_url(x->draft) ? gp_remote_open_model(x->draft, remote, &out->draft, err)
                                  : gp_model_open(x->draft, &out->draft, err);
+    } else if (st == GP_OK && x->draft_hf[0]) {
+        /* -hfd: the file llama-server would download, resolved as -hf. */
+        snprintf(out->draft_name, sizeof out->draft_name, "%s", x->draft_hf);
+        gp_hf_resolution hr;
+        st = gp_hf_resolve(x->draft_hf, NULL, remote, &hr, err);
+        if (st == GP_OK) {
+            st = gp_remote_open_model_urls(hr.urls[0], (const char *const *)hr.urls, hr.n_urls, remote, &out->draft,
+                                           err);
+            gp_hf_resolution_free(&hr);
+        }
     }
     for (uint32_t i = 0; st == GP_OK && i < x->n_lora; i++) {
         st = open_header(x->lora[i], remote, &out->lora[i], err);

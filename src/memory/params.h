@@ -46,6 +46,7 @@ typedef struct gp_load_extras {
     int32_t image_min_tokens, image_max_tokens; /* -1 = the projector's own */
 
     char draft[1024];         /* -md FILE */
+    char draft_hf[512];       /* -hfd OWNER/REPO[:QUANT] */
     int32_t draft_ngl;        /* -ngld; GP_NGL_AUTO when not given */
     char draft_devices[256];  /* -devd DEV,DEV ("" = the main model's) */
     uint32_t draft_type_k, draft_type_v; /* -ctkd / -ctvd */
