@@ -1,7 +1,9 @@
 /* Writes the fuzz seed corpus: small headers of each model family.
  *   make_fuzz_seeds DIR */
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "extras_builder.h"
 #include "gguf/types.h"
 #include "model_builder.h"
 
@@ -29,6 +31,27 @@ int main(int argc, char **argv)
             return 1;
         }
         gw_free(w);
+    }
+    /* A model carrying LoRA pairs for its own tensors (the fuzz target
+     * prices the input as an adapter of itself), and a projector. */
+    gw *w = mb_build(&specs[0]);
+    static const char *const adapted[] = {"blk.0.attn_q.weight", "blk.0.ffn_down.weight", "token_embd.weight"};
+    for (size_t i = 0; i < 3; i++) {
+        char a[96], b[96];
+        snprintf(a, sizeof a, "%s.lora_a", adapted[i]);
+        snprintf(b, sizeof b, "%s.lora_b", adapted[i]);
+        gw_tensor2(w, a, 1, 32, 4);
+        gw_tensor2(w, b, 1, 4, 32);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/llama-lora.gguf", argv[1]);
+    bool ok = gw_write(w, path, false);
+    gw_free(w);
+    snprintf(path, sizeof path, "%s/mmproj-llava15.gguf", argv[1]);
+    ok = ok && eb_mmproj(EB_LLAVA15, path);
+    if (!ok) {
+        fprintf(stderr, "make_fuzz_seeds: cannot write the extras seeds\n");
+        return 1;
     }
     return 0;
 }
