@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
+#include "emit/extras_json.h"
 #include "emit/json_util.h"
 #include "gguf/types.h"
 #include "hw/device.h"
@@ -179,24 +180,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r)
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     if (r->extras.n || r->extras.note[0]) {
         /* What else the server loads; devices[] above is the main model. */
-        cJSON *ex = cJSON_AddArrayToObject(root, "extras");
-        for (uint32_t k = 0; k < r->extras.n; k++) {
-            const gp_extra_mem *e = &r->extras.item[k];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "kind", gp_extra_kind_name(e->kind));
-            cJSON_AddStringToObject(o, "file", e->name);
-            cJSON_AddBoolToObject(o, "compute_estimated", e->estimated);
-            cJSON *dv = cJSON_AddArrayToObject(o, "devices");
-            for (uint32_t i = 0; i < r->n_devices; i++) {
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "name", d->dev[i].name);
-                gp_json_add_u64(x, "model", e->model[i]);
-                gp_json_add_u64(x, "context", e->context[i]);
-                gp_json_add_u64(x, "compute", e->compute[i]);
-                cJSON_AddItemToArray(dv, x);
-            }
-            cJSON_AddItemToArray(ex, o);
-        }
+        cJSON_AddItemToObject(root, "extras", gp_extras_json(&r->extras, d));
         cJSON *all = cJSON_AddArrayToObject(root, "devices_with_extras");
         for (uint32_t i = 0; i < r->n_devices; i++) {
             cJSON *x = cJSON_CreateObject();

@@ -13,6 +13,7 @@
 #include "cli/hw_options.h"
 #include "cli/plan_options.h"
 #include "cli/report_cli.h"
+#include "emit/extras_json.h"
 #include "emit/json_util.h"
 #include "emit/plan_json.h"
 #include "gguf/types.h"
@@ -172,23 +173,7 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
     }
     if (p->mem.extras.n) {
         /* devices[] above already count these. */
-        cJSON *ex = cJSON_AddArrayToObject(root, "extras");
-        for (uint32_t k = 0; k < p->mem.extras.n; k++) {
-            const gp_extra_mem *e = &p->mem.extras.item[k];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "kind", gp_extra_kind_name(e->kind));
-            cJSON_AddStringToObject(o, "file", e->name);
-            cJSON *dv = cJSON_AddArrayToObject(o, "devices");
-            for (uint32_t i = 0; i < d->n; i++) {
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "name", d->dev[i].name);
-                gp_json_add_u64(x, "model", e->model[i]);
-                gp_json_add_u64(x, "context", e->context[i]);
-                gp_json_add_u64(x, "compute", e->compute[i]);
-                cJSON_AddItemToArray(dv, x);
-            }
-            cJSON_AddItemToArray(ex, o);
-        }
+        cJSON_AddItemToObject(root, "extras", gp_extras_json(&p->mem.extras, d));
     }
     cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
     for (uint64_t t = 0; t < m->n_tensors; t++) {

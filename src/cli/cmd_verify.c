@@ -134,6 +134,23 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+static void add_bytes(cJSON *o, const char *key, const gp_mem_device *x)
+{
+    cJSON *p = cJSON_AddObjectToObject(o, key);
+    gp_json_add_u64(p, "model", x->model);
+    gp_json_add_u64(p, "context", x->context);
+    gp_json_add_u64(p, "compute", x->compute);
+}
+
+/* llama.cpp logs MiB with two decimals: bytes are rounded to that. */
+static void add_mib(cJSON *o, const char *key, double model, double context, double compute)
+{
+    const double MiB = 1024.0 * 1024.0;
+    gp_mem_device x = {(uint64_t)(model * MiB + 0.5), (uint64_t)(context * MiB + 0.5),
+                       (uint64_t)(compute * MiB + 0.5)};
+    add_bytes(o, key, &x);
+}
+
 int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
 {
     verify_opts vo = {0};
@@ -243,25 +260,13 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
         for (uint32_t i = 0; i < pc.devs.n; i++) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", pc.devs.dev[i].name);
-            cJSON *p = cJSON_AddObjectToObject(o, "predicted");
-            gp_json_add_u64(p, "model", plan.mem.dev[i].model);
-            gp_json_add_u64(p, "context", plan.mem.dev[i].context);
-            gp_json_add_u64(p, "compute", plan.mem.dev[i].compute);
-            cJSON *x = cJSON_AddObjectToObject(o, "measured");
-            /* llama.cpp logs MiB with two decimals: bytes are rounded to that. */
-            gp_json_add_u64(x, "model", (uint64_t)(r.measured.model_mib[i] * MiB + 0.5));
-            gp_json_add_u64(x, "context", (uint64_t)(r.measured.context_mib[i] * MiB + 0.5));
-            gp_json_add_u64(x, "compute", (uint64_t)(r.measured.compute_mib[i] * MiB + 0.5));
+            add_bytes(o, "predicted", &plan.mem.dev[i]);
+            add_mib(o, "measured", r.measured.model_mib[i], r.measured.context_mib[i], r.measured.compute_mib[i]);
             if (any_extra) {
                 /* What else the server loaded (projector, draft, adapters). */
-                cJSON *pe = cJSON_AddObjectToObject(o, "predicted_extras");
-                gp_json_add_u64(pe, "model", plan.mem.extra[i].model);
-                gp_json_add_u64(pe, "context", plan.mem.extra[i].context);
-                gp_json_add_u64(pe, "compute", plan.mem.extra[i].compute);
-                cJSON *me = cJSON_AddObjectToObject(o, "measured_extras");
-                gp_json_add_u64(me, "model", (uint64_t)(r.measured.extra_model_mib[i] * MiB + 0.5));
-                gp_json_add_u64(me, "context", (uint64_t)(r.measured.extra_context_mib[i] * MiB + 0.5));
-                gp_json_add_u64(me, "compute", (uint64_t)(r.measured.extra_compute_mib[i] * MiB + 0.5));
+                add_bytes(o, "predicted_extras", &plan.mem.extra[i]);
+                add_mib(o, "measured_extras", r.measured.extra_model_mib[i], r.measured.extra_context_mib[i],
+                        r.measured.extra_compute_mib[i]);
             }
             cJSON_AddItemToArray(devs, o);
         }
