@@ -123,6 +123,21 @@ static const gp_option mem_flags_opts[] = {
 };
 static const gp_option_group mem_flags = {"Flags that change memory", mem_flags_opts, N(mem_flags_opts)};
 
+static const char *const spec_values[] = {"draft-simple", "draft-mtp", "draft-eagle3", "ngram-mod", "ngram-simple",
+                                          "ngram-cache", NULL};
+static const gp_option mem_extras_opts[] = {
+    {"--mmproj", "-mm", GP_ARG_FILE, "FILE", NULL, "*.gguf", false,
+     "a vision/audio projector (--no-mmproj-offload, -mmdev DEV)"},
+    {"-mmu", NULL, GP_ARG_STRING, "URL", NULL, NULL, false, "a projector by URL"},
+    {"-md", NULL, GP_ARG_FILE, "FILE", NULL, "*.gguf", false,
+     "a draft model, with --spec-type draft-simple (-ngld, -devd, -ctkd/-ctvd, -otd, --spec-draft-n-max)"},
+    {"-hfd", NULL, GP_ARG_STRING, "REPO", NULL, NULL, false, "a draft model from Hugging Face"},
+    {"--spec-type", NULL, GP_ARG_CHOICE, "TYPES", spec_values, NULL, true,
+     "speculative decoding (draft-mtp uses the model's NextN layers; every type widens the logits reservation)"},
+    {"--lora", NULL, GP_ARG_FILE, "FILE[,FILE]", NULL, "*.gguf", true, "LoRA adapters, next to the tensors they adapt"},
+};
+static const gp_option_group mem_extras = {"What else llama-server loads", mem_extras_opts, N(mem_extras_opts)};
+
 static const gp_option mem_output_opts[] = {
     {"--app", NULL, GP_ARG_CHOICE, "APP", app_values, NULL, false,
      "llama-server (default) or llama-cli/llama-bench (their larger output reservation)"},
@@ -200,7 +215,8 @@ const gp_option_group gp_global_options = {"Options", global_opts, N(global_opts
 
 static const gp_option_group *const inspect_groups[] = {&inspect, &model_source, NULL};
 static const gp_option_group *const devices_groups[] = {&hardware, &json_only, NULL};
-static const gp_option_group *const mem_groups[] = {&mem_flags, &hardware, &mem_output, &model_source, NULL};
+static const gp_option_group *const mem_groups[] = {&mem_flags, &mem_extras, &hardware, &mem_output, &model_source,
+                                                     NULL};
 static const gp_option_group *const plan_groups[] = {&workload, &safety, &hardware, &plan_output, &model_source, NULL};
 static const gp_option_group *const verify_groups[] = {&verify, NULL};
 static const gp_option_group *const tune_groups[] = {&tune, NULL};
