@@ -90,10 +90,10 @@ static int setup(void **state)
     path_in(lt_r16_embout, "lt_r16_embout.gguf");
     path_in(l8_r16, "l8_r16.gguf");
     path_in(l8_r64, "l8_r64.gguf");
-    bool ok = eb_lora(tiny, lt_r16, 16, 32, 1, all7) && eb_lora(tiny, lt_r64, 64, 128, 1, all7) &&
-              eb_lora(tiny, lt_r64_attn, 64, 128, 1, "attn_q,attn_k,attn_v,attn_output") &&
-              eb_lora(tiny, lt_r16_embout, 16, 32, 1, "attn_q,output,token_embd") &&
-              eb_lora(l8b, l8_r16, 16, 32, 1, all7) && eb_lora(l8b, l8_r64, 64, 128, 1, all7);
+    bool ok = eb_lora(tiny, lt_r16, 16, 32, 1, all7, false) && eb_lora(tiny, lt_r64, 64, 128, 1, all7, false) &&
+              eb_lora(tiny, lt_r64_attn, 64, 128, 1, "attn_q,attn_k,attn_v,attn_output", false) &&
+              eb_lora(tiny, lt_r16_embout, 16, 32, 1, "attn_q,output,token_embd", false) &&
+              eb_lora(l8b, l8_r16, 16, 32, 1, all7, false) && eb_lora(l8b, l8_r64, 64, 128, 1, all7, false);
     path_in(mm_gemma, "mmproj-gemma3.gguf");
     path_in(mm_llava, "mmproj-llava15.gguf");
     path_in(mm_qwen, "mmproj-qwen25vl.gguf");

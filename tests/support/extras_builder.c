@@ -185,7 +185,8 @@ static bool targeted(const char *name, const char *targets)
     return false;
 }
 
-bool eb_lora(const char *base, const char *out, uint32_t rank, float alpha, uint32_t type, const char *targets)
+bool eb_lora(const char *base, const char *out, uint32_t rank, float alpha, uint32_t type, const char *targets,
+             bool with_data)
 {
     gp_gguf *g = NULL;
     if (gp_gguf_open(base, &g, NULL) != GP_OK)
@@ -212,5 +213,7 @@ bool eb_lora(const char *base, const char *out, uint32_t rank, float alpha, uint
         }
     }
     gp_gguf_close(&g);
-    return finish(w, out);
+    bool ok = gw_write(w, out, with_data);
+    gw_free(w);
+    return ok;
 }

@@ -10,8 +10,10 @@
  * rank], X.lora_b [rank, n_out]; token_embd: [rank, n_vocab], [rank,
  * n_embd]) for every base tensor named by one of the comma-separated
  * targets ("attn_q", "ffn_down", ... for every layer; "token_embd",
- * "output"). Header only. */
-bool eb_lora(const char *base, const char *out, uint32_t rank, float alpha, uint32_t type, const char *targets);
+ * "output"). with_data adds a zero-filled data section (llama.cpp can load
+ * it); otherwise header only. */
+bool eb_lora(const char *base, const char *out, uint32_t rank, float alpha, uint32_t type, const char *targets,
+             bool with_data);
 
 /* Projector headers with the shapes of published mmproj files. */
 typedef enum eb_projector {
