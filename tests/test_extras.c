@@ -185,11 +185,12 @@ static void check(const char *name, const cJSON *j, const expect *e, size_t n)
     }
 }
 
-#define CHECK(name, j, ...)                                                                                  \
+#define CHECK(name, json, ...)                                                                               \
     do {                                                                                                     \
         static const expect rows_[] = {__VA_ARGS__};                                                         \
-        check(name, j, rows_, sizeof rows_ / sizeof rows_[0]);                                               \
-        cJSON_Delete(j);                                                                                     \
+        cJSON *j_ = (json);                                                                                  \
+        check(name, j_, rows_, sizeof rows_ / sizeof rows_[0]);                                              \
+        cJSON_Delete(j_);                                                                                    \
     } while (0)
 
 /* ---- draft models ------------------------------------------------------------ */

@@ -2031,7 +2031,8 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
         gp_run_params_default(&xp, o->request.app);
         gp_extra_files xf = {0};
         if (mmproj_of[i] >= 0) {
-            snprintf(xp.extras.mmproj, sizeof xp.extras.mmproj, "%s", absolute[mmproj_of[i]]);
+            snprintf(xp.extras.mmproj, sizeof xp.extras.mmproj, "%.*s", (int)sizeof xp.extras.mmproj - 1,
+                     absolute[mmproj_of[i]]);
             gp_error xe = {0};
             if (gp_extra_files_open(&xp.extras, NULL, NULL, &xf, &xe) != GP_OK) {
                 warn(out, 0, 0, "%s: %s; planned without it", paths[mmproj_of[i]], xe.message);
