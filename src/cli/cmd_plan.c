@@ -337,7 +337,25 @@ static void print_llama_cpp_python(FILE *f, const gp_model *m, const gp_plan *p,
     fprintf(f, "    offload_kqv=%s,\n", r->no_kv_offload ? "False" : "True");
     if (p->threads)
         fprintf(f, "    n_threads=%u,\n", p->threads);
+    const gp_load_extras *x = &r->extras;
+    if (x->n_lora) {
+        fprintf(f, "    lora_path=\"");
+        for (const char *s = x->lora[0]; *s; s++)
+            fprintf(f, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+        fprintf(f, "\",\n");
+    }
     fprintf(f, ")\n");
+    if (x->n_lora > 1)
+        fprintf(f, "\n# Not expressible: Llama() takes one LoRA adapter (lora_path); this command loads %u.\n",
+                x->n_lora);
+    if (x->files && x->files->mmproj)
+        fprintf(f, "\n# The projector (%s) is not a Llama() argument: llama-cpp-python loads it\n"
+                   "# through the chat handler of the model's family (clip_model_path=...).\n",
+                x->files->mmproj_name);
+    if (x->files && x->files->draft)
+        fprintf(f, "\n# Not expressible: Llama(draft_model=...) takes prompt-lookup drafting, not a\n"
+                   "# draft GGUF (%s); run it with llama-server (ggplace plan --cmd).\n",
+                x->files->draft_name);
     if (r->n_overrides) {
         fprintf(f, "\n# Not expressible in llama-cpp-python: its Llama() has no tensor-override\n"
                    "# parameter, and this plan needs these (-ot) to fit:\n");
