@@ -240,6 +240,12 @@ static void test_draft_gpus(void **state)
           {"draft", RPC1, "model", 8994816}, {"draft", RPC2, "model", 7352320}, {"draft", "CPU", "context", 8388608},
           {"draft", RPC1, "compute", 17041408}, {"draft", RPC2, "compute", 9439232},
           {"draft", "CPU", "compute", 6303776});
+    /* -dev: the main model (and so the draft) uses that device only. */
+    CHECK("r8 -dev RPC0", mem_json(tiny, "-c 4096 -ngl 99 %s -dev RPC0 -md %s --spec-type draft-simple", rpc, dtiny),
+          {"main", RPC1, "model", 60758528}, {"main", RPC1, "context", 33554432}, {"main", RPC1, "compute", 27797568},
+          {"main", "CPU", "compute", 8400960}, {"main", RPC2, "model", 0}, {"draft", RPC1, "model", 16347136},
+          {"draft", RPC1, "context", 8388608}, {"draft", RPC1, "compute", 16001056},
+          {"draft", "CPU", "compute", 6303776});
     CHECK("r11 -sm none -mg 1", mem_json(tiny, "-c 4096 -ngl 99 -sm none -mg 1 %s -md %s --spec-type draft-simple",
                                          rpc, dtiny),
           {"main", RPC2, "compute", 27797568}, {"draft", RPC2, "model", 16347136},

@@ -458,6 +458,11 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         if (st == GP_OK)
             keep_extra(p, a, v);
         return st;
+    } else if (is(a, "-dev", "--device", NULL)) {
+        if (strlen(v) >= sizeof p->devices)
+            return bad_value(err, a, v, "a shorter device list");
+        snprintf(p->devices, sizeof p->devices, "%s", v);
+        keep_extra(p, a, v);
     } else if (is(a, "-m", "--model", NULL)) {
         snprintf(p->model_path, sizeof p->model_path, "%s", v);
     } else if (is(a, "-hf", "-hfr", "--hf-repo")) {

@@ -233,6 +233,14 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
     }
     if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
+    /* -dev: the plan uses those devices only. */
+    if (pc->req.pinned.devices[0]) {
+        gp_devices sub;
+        uint32_t map[GP_MAX_DEVICES];
+        if (gp_devices_select(&pc->devs, pc->req.pinned.devices, &sub, map, &err) != GP_OK)
+            return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
+        pc->devs = sub;
+    }
     /* A calibration that tune measured on this machine scales predictions. */
     double server_decode = 0;
     if (gp_calibration_load(&pc->devs, NULL, false, &pc->req.decode_scale, &pc->req.prefill_scale, &server_decode) &&

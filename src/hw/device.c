@@ -304,3 +304,29 @@ uint32_t gp_devices_find_llama(const gp_devices *d, const char *name)
     }
     return 0;
 }
+
+gp_status gp_devices_select(const gp_devices *d, const char *list, gp_devices *sub, uint32_t *map, gp_error *err)
+{
+    *sub = *d;
+    sub->n = 1;
+    map[0] = 0;
+    if (!strcmp(list, "none"))
+        return GP_OK;
+    for (const char *s = list; *s;) {
+        size_t len = strcspn(s, ",");
+        char name[96];
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), s);
+        uint32_t i = gp_devices_find_llama(d, name);
+        if (!i)
+            return gp_fail(err, GP_ERR_ARG, NULL, "-dev %s: no device named %s", list, name);
+        for (uint32_t k = 1; k < sub->n; k++)
+            if (map[k] == i)
+                return gp_fail(err, GP_ERR_ARG, NULL, "-dev %s: %s is listed twice", list, name);
+        map[sub->n] = i;
+        sub->dev[sub->n++] = d->dev[i];
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return GP_OK;
+}

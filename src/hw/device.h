@@ -111,6 +111,10 @@ bool gp_device_is_gpu(const gp_device *dev);
  * when none (0 is the CPU, never a -dev target). */
 uint32_t gp_devices_find_llama(const gp_devices *d, const char *name);
 
+/* The devices llama.cpp's -dev A,B (or "none") leaves: the CPU, then those
+ * devices in that order; map[k] is sub's device k in d. */
+gp_status gp_devices_select(const gp_devices *d, const char *list, gp_devices *sub, uint32_t *map, gp_error *err);
+
 /* Whether the backend runs matrix multiplications of CPU-held weights on the
  * GPU for large batches (CUDA, ROCm, Vulkan do; RPC and Metal do not). */
 bool gp_device_op_offload(const gp_device *dev);

@@ -186,19 +186,11 @@ static gp_status price_draft(const gp_extra_files *f, const gp_run_params *p, co
     dp.n_gpu_layers = x->draft_ngl == GP_NGL_AUTO ? GP_NGL_ALL : x->draft_ngl;
     memcpy(dp.overrides, x->draft_overrides, x->n_draft_overrides * sizeof dp.overrides[0]);
     dp.n_overrides = x->n_draft_overrides;
-    if (x->draft_devices[0]) {
-        /* -devd none: no GPU; one device: that one alone (split mode layer
-         * over a single device is -sm none -mg I). */
-        if (!strcmp(x->draft_devices, "none")) {
-            dp.n_gpu_layers = 0;
-        } else if (!strchr(x->draft_devices, ',')) {
-            uint32_t gpu = gp_devices_find_llama(d, x->draft_devices);
-            if (!gpu)
-                return gp_fail(err, GP_ERR_ARG, NULL, "-devd %s: no such device", x->draft_devices);
-            dp.split_mode = GP_SPLIT_NONE;
-            dp.main_gpu = (int32_t)gpu - 1;
-        }
-    }
+    /* -devd, else the main model's -dev list; one device means split mode
+     * layer over it alone. */
+    snprintf(dp.devices, sizeof dp.devices, "%s", x->draft_devices[0] ? x->draft_devices : p->devices);
+    if (x->draft_devices[0] && !strchr(x->draft_devices, ','))
+        dp.split_mode = GP_SPLIT_LAYER;
     /* Without -ts the draft's layers split by what each device has free
      * once the main model is loaded. */
     gp_devices after = *d;

@@ -1,5 +1,7 @@
 #include "memory/mem.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memory/kv.h"
@@ -69,9 +71,80 @@ static gp_status add_context(const gp_model *m, const gp_run_params *p, const gp
     return GP_OK;
 }
 
+static int32_t remap(int32_t dev, const uint32_t *map)
+{
+    return dev < 0 ? dev : (int32_t)map[dev];
+}
+
+/* The estimate over the -dev subset, reported over every device. */
+static gp_status estimate_on_subset(const gp_model *m, const gp_run_params *p, const gp_devices *d,
+                                    gp_mem_result *r, gp_error *err)
+{
+    gp_devices sub;
+    uint32_t map[GP_MAX_DEVICES];
+    gp_status st = gp_devices_select(d, p->devices, &sub, map, err);
+    if (st != GP_OK)
+        return st;
+    gp_run_params *q = malloc(sizeof *q);
+    gp_mem_result *fr = malloc(sizeof *fr);
+    if (!q || !fr) {
+        free(q);
+        free(fr);
+        return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
+    }
+    *q = *p;
+    q->devices[0] = 0;
+    st = gp_mem_estimate(m, q, &sub, fr, err);
+    if (st == GP_OK) {
+        memset(r, 0, sizeof *r);
+        r->ctx = fr->ctx;
+        r->n_devices = d->n;
+        r->host_output = fr->host_output;
+        r->compute_estimated = fr->compute_estimated;
+        r->extras = fr->extras;
+        memset(r->extras.item, 0, sizeof r->extras.item);
+        for (uint32_t k = 0; k < fr->extras.n; k++) {
+            gp_extra_mem *to = &r->extras.item[k];
+            const gp_extra_mem *from = &fr->extras.item[k];
+            to->kind = from->kind;
+            to->estimated = from->estimated;
+            memcpy(to->name, from->name, sizeof to->name);
+            for (uint32_t i = 0; i < sub.n; i++) {
+                to->model[map[i]] = from->model[i];
+                to->context[map[i]] = from->context[i];
+                to->compute[map[i]] = from->compute[i];
+            }
+        }
+        for (uint32_t i = 0; i < sub.n; i++) {
+            r->dev[map[i]] = fr->dev[i];
+            r->extra[map[i]] = fr->extra[i];
+        }
+        /* The placement, in the full list's device numbers. */
+        r->placement = fr->placement;
+        gp_placement *pl = &r->placement;
+        for (uint64_t t = 0; t < m->n_tensors; t++)
+            pl->tensor_dev[t] = remap(pl->tensor_dev[t], map);
+        for (uint32_t il = 0; il <= m->hp.n_layer_all; il++) {
+            pl->layer_dev[il] = remap(pl->layer_dev[il], map);
+            pl->kv_dev[il] = remap(pl->kv_dev[il], map);
+        }
+        pl->output_dev = remap(pl->output_dev, map);
+        pl->tied_output_dev = remap(pl->tied_output_dev, map);
+        int32_t dup[GP_MAX_DEVICES] = {0};
+        for (uint32_t i = 0; i < sub.n; i++)
+            dup[map[i]] = pl->rope_dup[i];
+        memcpy(pl->rope_dup, dup, sizeof dup);
+    }
+    free(q);
+    free(fr);
+    return st;
+}
+
 gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
                           gp_mem_result *r, gp_error *err)
 {
+    if (p->devices[0])
+        return estimate_on_subset(m, p, d, r, err);
     memset(r, 0, sizeof *r);
     r->n_devices = d->n;
     gp_status st = gp_ctx_resolve(m, p, &r->ctx, err);

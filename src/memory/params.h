@@ -88,6 +88,7 @@ typedef struct gp_run_params {
     bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot, user_set_ctk, user_set_ctv,
         user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
     gp_load_extras extras;
+    char devices[256];    /* -dev DEV,DEV: the only devices used ("none": the CPU alone; "" = all) */
     char model_path[1024]; /* -m, when given */
     char rpc[1024];       /* --rpc endpoints, comma-separated, when given */
     /* Flags given that do not change memory (--jinja, --load-mode none...),

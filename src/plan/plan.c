@@ -890,6 +890,10 @@ char **gp_plan_args(const gp_model *m, const gp_devices *d, const gp_plan *p)
         push(&v, &n, &cap, "--rpc");
         push(&v, &n, &cap, buf);
     }
+    if (r->devices[0]) {
+        push(&v, &n, &cap, "-dev");
+        push(&v, &n, &cap, r->devices);
+    }
     push(&v, &n, &cap, "-c");
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)c->n_ctx_req);
     push(&v, &n, &cap, buf);
