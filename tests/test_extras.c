@@ -354,6 +354,10 @@ static void test_bad_extras(void **state)
     r = cli_run(NULL, 6, argv5);
     assert_int_not_equal(r->rc, 0);
     assert_non_null(strstr(r->err, "draft-magic"));
+    const char *argv7[] = {"ggplace", "mem", tiny, "-dev", "CUDA7", "--gpu", "8GiB", "--no-detect"};
+    r = cli_run(NULL, 8, argv7);
+    assert_int_not_equal(r->rc, 0);
+    assert_non_null(strstr(r->err, "no device named CUDA7"));
     const char *argv6[] = {"ggplace", "mem", tiny, "-md", "/nonexistent/draft.gguf", "--spec-type", "draft-simple",
                            "--no-detect"};
     r = cli_run(NULL, 8, argv6);
