@@ -168,15 +168,23 @@ static gp_model *sparse_model(void)
     return m;
 }
 
-static void test_planned_split_over_rpc(void **state)
+/* The sparse model with both RPC servers running, or the test skipped. */
+static gp_model *model_on_rpc(void)
 {
-    (void)state;
     if (!fx.bin[0])
         skip();
     gp_model *m = sparse_model();
     if (!m)
         skip();
-    start_rpc_servers();
+    if (!fx.port[0])
+        start_rpc_servers();
+    return m;
+}
+
+static void test_planned_split_over_rpc(void **state)
+{
+    (void)state;
+    gp_model *m = model_on_rpc();
     /* Small devices force a split and a spill of FFN weights to the CPU. */
     gp_devices d;
     rpc_devices(&d, 96ull << 20);
@@ -254,13 +262,7 @@ static void compare_with_extras(const gp_devices *d, const gp_mem_result *pred, 
 static void test_extras_over_rpc(void **state)
 {
     (void)state;
-    if (!fx.bin[0])
-        skip();
-    gp_model *m = sparse_model();
-    if (!m)
-        skip();
-    if (!fx.port[0])
-        start_rpc_servers();
+    gp_model *m = model_on_rpc();
     gp_error err;
     /* The model drafts for itself: same vocabulary, its own draft context. */
     const char *draft = fx.model;
