@@ -473,6 +473,25 @@ static void test_swap_counts_extras(void **state)
     assert_non_null(strstr(r->out, "--spec-type draft-simple -c 8192 -np 1"));
 }
 
+static void test_swap_honours_dev(void **state)
+{
+    (void)state;
+    char cfg[600];
+    path_in(cfg, "swap-dev.yaml");
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f, "models:\n  one:\n    cmd: llama-server --port ${PORT} -m %s -dev CUDA1 -c 8192\n", l8b);
+    fclose(f);
+    /* Only the 8 GiB card is the model's: 32k of context needs a q8_0 cache
+     * there, where both cards together would not. */
+    const char *argv[] = {"ggplace", "swap", cfg, "--dry-run", "--gpu", "24GiB", "--gpu", "8GiB", "--no-detect",
+                          "--ctx", "32768"};
+    cli_result *r = cli_run(NULL, 11, argv);
+    assert_int_equal(r->rc, 0);
+    assert_non_null(strstr(r->out, "-dev CUDA1 -c 32768 -np 1 -fa on -ctk q8_0"));
+    assert_null(strstr(r->out, "-ts "));
+}
+
 static void test_swap_generate_pairs_projector(void **state)
 {
     (void)state;
@@ -501,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_mmproj),
         cmocka_unit_test(test_plan_leaves_room),
         cmocka_unit_test(test_swap_counts_extras),
+        cmocka_unit_test(test_swap_honours_dev),
         cmocka_unit_test(test_swap_generate_pairs_projector),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1488,9 +1488,11 @@ static char *render_args(char **args)
     return gp_sb_take(&sb);
 }
 
-/* Plans one model file; fills the report's args, path and footprint. */
+/* Plans one model file; fills the report's args, path and footprint. A
+ * cmd's -dev list (devices, "" for none) narrows the devices planned for;
+ * the footprint stays in the full list's order. */
 static char **plan_model(const char *path, const gp_devices *d, const gp_plan_request *req,
-                         const gp_load_extras *extras, gp_swap_model *rep, uint64_t *budget)
+                         const gp_load_extras *extras, const char *devices, gp_swap_model *rep, uint64_t *budget)
 {
     gp_model *m = NULL;
     gp_error err = {0};
@@ -1498,22 +1500,36 @@ static char **plan_model(const char *path, const gp_devices *d, const gp_plan_re
         skip(rep, "%s", err.message);
         return NULL;
     }
+    gp_devices sub;
+    uint32_t map[GP_MAX_DEVICES];
+    for (uint32_t i = 0; i < GP_MAX_DEVICES; i++)
+        map[i] = i;
+    const gp_devices *use = d;
+    if (devices && *devices) {
+        if (gp_devices_select(d, devices, &sub, map, &err) != GP_OK) {
+            skip(rep, "%s", err.message);
+            gp_model_close(&m);
+            return NULL;
+        }
+        use = &sub;
+    }
     gp_plan plan;
     gp_plan_request r = *req;
     gp_run_params_default(&r.pinned, r.app);
     if (extras)
         r.pinned.extras = *extras; /* what else the command loads takes room too */
-    if (gp_plan_make(m, d, &r, &plan, &err) != GP_OK) {
+    if (gp_plan_make(m, use, &r, &plan, &err) != GP_OK) {
         skip(rep, "no plan: %s", err.message);
         gp_model_close(&m);
         return NULL;
     }
-    char **args = gp_plan_args(m, d, &plan);
+    char **args = gp_plan_args(m, use, &plan);
     rep->n_dev = d->n;
-    for (uint32_t i = 0; i < d->n && i < GP_MAX_DEVICES; i++) {
-        rep->need[i] = gp_mem_on_device(&plan.mem, i);
+    memset(rep->need, 0, sizeof rep->need);
+    for (uint32_t i = 0; i < use->n && i < GP_MAX_DEVICES; i++) {
+        rep->need[map[i]] = gp_mem_on_device(&plan.mem, i);
         if (budget)
-            budget[i] = plan.budget[i];
+            budget[map[i]] = plan.budget[i];
     }
     rep->args = render_args(args);
     free(rep->path);
@@ -1649,7 +1665,7 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
     int n_mapped = 0;
     for (size_t i = sc.start + 1; i < j->argv.n; i++) {
         const char *t = j->argv.tok[i].text;
-        if (!gp_llama_flag_loads_extra(t))
+        if (!gp_llama_flag_loads_extra(t) && strcmp(t, "-dev") && strcmp(t, "--device"))
             continue;
         const gp_llama_flag *f = gp_llama_flag_find(t);
         char *one[2] = {(char *)t, NULL};
@@ -1677,7 +1693,7 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
     }
     xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
     uint64_t budget[GP_MAX_DEVICES];
-    char **args = plan_model(host, o->devices, &o->request, &xp.extras, rep, budget);
+    char **args = plan_model(host, o->devices, &o->request, &xp.extras, xp.devices, rep, budget);
     gp_extra_files_close(&xf);
     if (!args)
         return;
@@ -2041,7 +2057,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
             }
             xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
         }
-        args[i] = plan_model(absolute[i], d, &o->request, &xp.extras, rep, budget);
+        args[i] = plan_model(absolute[i], d, &o->request, &xp.extras, NULL, rep, budget);
         gp_extra_files_close(&xf);
         if (!args[i]) {
             warn(out, 0, 0, "%s: %s; left out", paths[i], rep->note);
