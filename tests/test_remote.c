@@ -681,6 +681,18 @@ static void test_hf_mmproj(void **state)
     if (c.rc != 0)
         fail_msg("%s", c.err);
     assert_non_null(strstr(c.out, "\"kind\":\t\"draft\""));
+    /* A llama-swap cmd with -hf is planned from the same header, its
+     * projector counted. */
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg, "%s/swap-hf.yaml", tmpdir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs("models:\n  hub:\n    cmd: llama-server --port ${PORT} -hf acme/Llama-GGUF -c 4096\n", f);
+    fclose(f);
+    run_result sw = RUN("ggplace", "swap", cfg, "--dry-run", "--gpu", "24GiB", "--no-detect");
+    if (sw.rc != 0 || !strstr(sw.err, "hub: re-planned"))
+        fail_msg("swap -hf: %s%s", sw.err, sw.out);
+    run_free(&sw);
     run_free(&a);
     run_free(&b);
     run_free(&c);

@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "emit/swap.h"
+#include "gguf/remote.h"
 #include "emit/swap_cmd.h"
 #include "emit/swap_yaml.h"
 #include "plan/corun.h"
@@ -685,7 +686,10 @@ static gp_swap_result rewrite_text(const char *text, const char *gpu)
     gp_devices d;
     gp_devices_init(&d);
     assert_int_equal(gp_devices_add_gpu_spec(&d, gpu, NULL), GP_OK);
-    gp_swap_options o = {.devices = &d};
+    /* Models a cmd downloads are read from the header cache only: the
+     * fast suite never touches the network. */
+    static gp_remote_opts offline = {.offline = true, .no_cache = false};
+    gp_swap_options o = {.devices = &d, .remote = &offline};
     gp_plan_request_default(&o.request);
     gp_swap_result r;
     gp_error err = {0};
@@ -745,7 +749,7 @@ static void test_styles_and_wrappers(void **state)
     assert_contains(find_model(&r, "lit")->args, "-ot '^blk");
     assert_contains(find_model(&r, "vllm")->note, "not a llama.cpp image");
     assert_contains(find_model(&r, "docker-nomount")->note, "no -v mount");
-    assert_contains(find_model(&r, "hf")->note, "downloaded (-hf)");
+    assert_contains(find_model(&r, "hf")->note, "--offline");
     /* Independently: parse the result and split each cmd as llama-swap would. */
     gp_yaml y;
     assert_int_equal(gp_yaml_load(&y, "new", r.text, r.len, NULL), GP_OK);

@@ -11,6 +11,8 @@
 
 #include "args/llama_args.h"
 #include "emit/swap_yaml.h"
+#include "gguf/hf.h"
+#include "gguf/remote.h"
 #include "plan/corun.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -1491,12 +1493,12 @@ static char *render_args(char **args)
 /* Plans one model file; fills the report's args, path and footprint. A
  * cmd's -dev list (devices, "" for none) narrows the devices planned for;
  * the footprint stays in the full list's order. */
-static char **plan_model(const char *path, const gp_devices *d, const gp_plan_request *req,
+static char **plan_model(const char *path, gp_model *opened, const gp_devices *d, const gp_plan_request *req,
                          const gp_load_extras *extras, const char *devices, gp_swap_model *rep, uint64_t *budget)
 {
-    gp_model *m = NULL;
+    gp_model *m = opened; /* owned from here on */
     gp_error err = {0};
-    if (gp_model_open(path, &m, &err) != GP_OK) {
+    if (!m && gp_model_open(path, &m, &err) != GP_OK) {
         skip(rep, "%s", err.message);
         return NULL;
     }
@@ -1626,36 +1628,72 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         skip(rep, "%s", why);
         return;
     }
-    /* The model file: the last -m wins, as in llama.cpp. */
-    const char *mpath = NULL;
+    /* The model: the last -m wins, as in llama.cpp; a model llama-server
+     * downloads (-hf, -mu) is planned from its header, read over HTTP. */
+    const char *mpath = NULL, *hf = NULL, *hff = NULL, *murl = NULL;
     for (size_t i = sc.start; i < j->argv.n; i++) {
         const char *t = j->argv.tok[i].text;
-        if ((!strcmp(t, "-m") || !strcmp(t, "--model")) && i + 1 < j->argv.n)
+        const char *next = i + 1 < j->argv.n ? j->argv.tok[i + 1].text : NULL;
+        if ((!strcmp(t, "-m") || !strcmp(t, "--model")) && next)
             mpath = j->argv.tok[++i].text;
         else if (!strncmp(t, "--model=", 8))
             mpath = t + 8;
-        else if (!strcmp(t, "-hf") || !strcmp(t, "--hf-repo") || !strcmp(t, "-hfr") || !strcmp(t, "-mu") ||
-                 !strcmp(t, "--model-url") || !strcmp(t, "-dr") || !strcmp(t, "--docker-repo")) {
+        else if ((!strcmp(t, "-hf") || !strcmp(t, "--hf-repo") || !strcmp(t, "-hfr")) && next)
+            hf = j->argv.tok[++i].text;
+        else if ((!strcmp(t, "-hff") || !strcmp(t, "--hf-file")) && next)
+            hff = j->argv.tok[++i].text;
+        else if ((!strcmp(t, "-mu") || !strcmp(t, "--model-url")) && next)
+            murl = j->argv.tok[++i].text;
+        else if (!strcmp(t, "-dr") || !strcmp(t, "--docker-repo")) {
             if (!mpath) {
-                skip(rep, "the model is downloaded (%s); give a local -m to plan it", t);
+                skip(rep, "the model comes from a docker registry (%s); give a local -m to plan it", t);
                 return;
             }
         }
     }
-    if (!mpath) {
-        skip(rep, "no -m model file in cmd");
-        return;
-    }
-    char host[2048];
-    if (!host_path(&sc, mpath, host, sizeof host)) {
-        skip(rep, "model %s is inside the container with no -v mount for it", mpath);
-        return;
-    }
-    struct stat sb;
-    if (stat(host, &sb) != 0) {
-        warn(r, line, col, "model '%s': model file %s does not exist", id, host);
-        skip(rep, "model file %s does not exist", host);
-        return;
+    gp_model *remote_model = NULL;
+    char host[2048] = "", hf_mmproj[2048] = "";
+    gp_remote_opts hub = o->remote ? *o->remote : (gp_remote_opts){0};
+    char token[512];
+    if (!mpath && (hf || murl)) {
+        gp_error re = {0};
+        gp_status rst;
+        if (murl) {
+            rst = gp_remote_open_model(murl, o->remote, &remote_model, &re);
+        } else {
+            /* The Hugging Face token goes to the hub only (-mu gets none). */
+            if (!hub.token && gp_hf_token(token, sizeof token))
+                hub.token = token;
+            gp_hf_resolution res;
+            rst = gp_hf_resolve(hf, hff, &hub, &res, &re);
+            if (rst == GP_OK) {
+                rst = gp_remote_open_model_urls(res.urls[0], (const char *const *)res.urls, res.n_urls, &hub,
+                                                &remote_model, &re);
+                snprintf(hf_mmproj, sizeof hf_mmproj, "%s", res.mmproj_url);
+                gp_hf_resolution_free(&res);
+            }
+        }
+        if (rst != GP_OK) {
+            warn(r, line, col, "model '%s': %s", id, re.message);
+            skip(rep, "%s", re.message);
+            return;
+        }
+        snprintf(host, sizeof host, "%s", murl ? murl : hf);
+    } else {
+        if (!mpath) {
+            skip(rep, "no -m model file in cmd");
+            return;
+        }
+        if (!host_path(&sc, mpath, host, sizeof host)) {
+            skip(rep, "model %s is inside the container with no -v mount for it", mpath);
+            return;
+        }
+        struct stat sb;
+        if (stat(host, &sb) != 0) {
+            warn(r, line, col, "model '%s': model file %s does not exist", id, host);
+            skip(rep, "model file %s does not exist", host);
+            return;
+        }
     }
     /* What else the command loads (--mmproj, -md, --lora...): kept as
      * written, and priced so the plan leaves room for it. */
@@ -1680,20 +1718,22 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         }
         gp_error e = {0};
         if (gp_llama_args_apply(&xp, argc, one, &k, &e) != GP_OK) {
+            gp_model_close(&remote_model);
             skip(rep, "%s", e.message);
             return;
         }
     }
     gp_extra_files xf;
     gp_error xe = {0};
-    if (gp_extra_files_open(&xp.extras, NULL, NULL, &xf, &xe) != GP_OK) {
+    if (gp_extra_files_open(&xp.extras, hf_mmproj, hf_mmproj[0] ? &hub : o->remote, &xf, &xe) != GP_OK) {
+        gp_model_close(&remote_model);
         warn(r, line, col, "model '%s': %s", id, xe.message);
         skip(rep, "%s", xe.message);
         return;
     }
     xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
     uint64_t budget[GP_MAX_DEVICES];
-    char **args = plan_model(host, o->devices, &o->request, &xp.extras, xp.devices, rep, budget);
+    char **args = plan_model(host, remote_model, o->devices, &o->request, &xp.extras, xp.devices, rep, budget);
     gp_extra_files_close(&xf);
     if (!args)
         return;
@@ -2057,7 +2097,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
             }
             xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
         }
-        args[i] = plan_model(absolute[i], d, &o->request, &xp.extras, NULL, rep, budget);
+        args[i] = plan_model(absolute[i], NULL, d, &o->request, &xp.extras, NULL, rep, budget);
         gp_extra_files_close(&xf);
         if (!args[i]) {
             warn(out, 0, 0, "%s: %s; left out", paths[i], rep->note);

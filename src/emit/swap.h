@@ -52,6 +52,9 @@ typedef struct gp_swap_options {
     const char *const *only;     /* re-plan only these model ids (NULL: all) */
     size_t n_only;
     gp_swap_getenv_fn getenv_fn; /* ${env.NAME}; NULL: the process environment */
+    /* How models a cmd downloads (-hf, -mu) are read: tokens, cache,
+     * offline; NULL: the defaults. */
+    const struct gp_remote_opts *remote;
 } gp_swap_options;
 
 /* Re-plans the llama-server models of the llama-swap config text[0..len).
