@@ -355,6 +355,8 @@ static gp_status measure(tuner *t, gp_tune_point *p)
         p->prefill_tps = cJSON_GetObjectItem(hit, "prefill_tps")->valuedouble;
         p->decode_tps = cJSON_GetObjectItem(hit, "decode_tps")->valuedouble;
         p->repeats = (int)cJSON_GetObjectItem(hit, "repeats")->valuedouble;
+        const cJSON *sp = cJSON_GetObjectItem(hit, "spread");
+        p->spread = cJSON_IsNumber(sp) ? sp->valuedouble : 0;
         p->cached = true;
         free(key);
         return GP_OK;
@@ -423,6 +425,7 @@ static gp_status measure(tuner *t, gp_tune_point *p)
         double spread = b.tg > 0 ? b.tg_sd / b.tg : 0;
         if (t->o->metric != GP_TUNE_DECODE && b.pp > 0)
             spread = fmax(spread, b.pp_sd / b.pp);
+        p->spread = spread;
         if (spread <= 0.05 || gp_now_ms() > t->deadline_ms)
             break;
         reps += 3;
@@ -434,6 +437,7 @@ static gp_status measure(tuner *t, gp_tune_point *p)
         cJSON_AddNumberToObject(e, "prefill_tps", p->prefill_tps);
         cJSON_AddNumberToObject(e, "decode_tps", p->decode_tps);
         cJSON_AddNumberToObject(e, "repeats", p->repeats);
+        cJSON_AddNumberToObject(e, "spread", p->spread);
         cJSON_DeleteItemFromObjectCaseSensitive(points, key);
         cJSON_AddItemToObject(points, key, e);
         char *s = cJSON_Print(t->cache);
@@ -663,7 +667,10 @@ gp_status gp_tune_run(const gp_model *m, const char *model_path, const gp_device
                     continue;
                 }
                 point_copy(&r->points[r->n_points++], &cand[k]);
-                if (score(&t, &cand[k]) > score(&t, &cur) * 1.02) {
+                /* Better only beyond the noise: 2 %, or twice the larger
+                 * spread of the two measurements. */
+                double noise = fmax(0.02, 2 * fmax(cand[k].spread, cur.spread));
+                if (score(&t, &cand[k]) > score(&t, &cur) * (1 + noise)) {
                     point_copy(&cur, &cand[k]);
                     r->steps[r->n_steps++] = r->n_points - 1;
                     improved = true;

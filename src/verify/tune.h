@@ -40,6 +40,7 @@ typedef struct gp_tune_point {
     int n_args;
     double prefill_tps, decode_tps;
     double predicted_decode_tps;
+    double spread;          /* relative standard deviation of the scored speed over the repeats */
     int repeats;
     bool cached;
 } gp_tune_point;
