@@ -492,6 +492,48 @@ static void test_swap_honours_dev(void **state)
     assert_null(strstr(r->out, "-ts "));
 }
 
+static void test_swap_cuda_visible_devices(void **state)
+{
+    (void)state;
+    char cfg[600], q30[512];
+    snprintf(q30, sizeof q30, "%s/models/qwen3-30b-a3b.gguf", GP_CALIB_DIR);
+    path_in(cfg, "swap-cvd.yaml");
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "models:\n"
+            "  listed:\n"
+            "    cmd: llama-server --port ${PORT} -m %s -c 8192\n"
+            "    env:\n"
+            "      - CUDA_VISIBLE_DEVICES=1\n"
+            "  wrapped:\n"
+            "    cmd: env CUDA_VISIBLE_DEVICES=1 llama-server --port ${PORT} -m %s -c 8192\n"
+            "  both:\n"
+            "    cmd: llama-server --port ${PORT} -m %s -c 8192\n",
+            q30, q30, q30);
+    fclose(f);
+    /* A process that sees only the 12 GiB card (as its CUDA0) spills experts;
+     * one that sees both splits the layers. */
+    const char *argv[] = {"ggplace", "swap", cfg, "--dry-run", "--gpu", "24GiB", "--gpu", "12GiB", "--no-detect",
+                          "--ctx", "8192"};
+    cli_result *r = cli_run(NULL, 11, argv);
+    assert_int_equal(r->rc, 0);
+    char line[2048];
+    const char *ids[] = {"listed: re-planned:", "wrapped: re-planned:", "both: re-planned:"};
+    for (int k = 0; k < 3; k++) {
+        const char *at = strstr(r->err, ids[k]);
+        if (!at)
+            fail_msg("%s", r->err);
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(at, "\n"), at);
+        if (k < 2) {
+            assert_non_null(strstr(line, "_exps"));
+            assert_null(strstr(line, "-ts "));
+        } else {
+            assert_non_null(strstr(line, "-ts "));
+        }
+    }
+}
+
 static void test_swap_generate_pairs_projector(void **state)
 {
     (void)state;
@@ -521,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_plan_leaves_room),
         cmocka_unit_test(test_swap_counts_extras),
         cmocka_unit_test(test_swap_honours_dev),
+        cmocka_unit_test(test_swap_cuda_visible_devices),
         cmocka_unit_test(test_swap_generate_pairs_projector),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1493,8 +1493,58 @@ static char *render_args(char **args)
 /* Plans one model file; fills the report's args, path and footprint. A
  * cmd's -dev list (devices, "" for none) narrows the devices planned for;
  * the footprint stays in the full list's order. */
+/* What CUDA_VISIBLE_DEVICES=LIST leaves of d: the CPU, the CUDA devices it
+ * names (by index or UUID prefix) in its order and renumbered CUDA0, CUDA1...
+ * as the process sees them, then the other devices; map[k] is sub's device
+ * k in d. False (with why) when it names no CUDA device of d. */
+static bool cuda_visible(const gp_devices *d, const char *list, gp_devices *sub, uint32_t *map, char *why,
+                         size_t wsize)
+{
+    uint32_t cuda[GP_MAX_DEVICES], n_cuda = 0;
+    for (uint32_t i = 1; i < d->n; i++)
+        if (d->dev[i].kind == GP_DEV_CUDA)
+            cuda[n_cuda++] = i;
+    *sub = *d;
+    sub->n = 1;
+    map[0] = 0;
+    for (const char *s = list; *s && sub->n < GP_MAX_DEVICES;) {
+        size_t len = strcspn(s, ",");
+        char tok[96];
+        snprintf(tok, sizeof tok, "%.*s", (int)(len < sizeof tok ? len : sizeof tok - 1), s);
+        char *end;
+        long idx = strtol(tok, &end, 10);
+        int32_t hit = -1;
+        if (*tok && !*end && idx >= 0 && (uint32_t)idx < n_cuda)
+            hit = (int32_t)cuda[idx];
+        for (uint32_t k = 0; hit < 0 && *tok && k < n_cuda; k++)
+            if (d->dev[cuda[k]].uuid[0] && !strncmp(d->dev[cuda[k]].uuid, tok, strlen(tok)))
+                hit = (int32_t)cuda[k];
+        if (hit < 0)
+            break; /* the runtime hides everything after an invalid entry */
+        map[sub->n] = (uint32_t)hit;
+        sub->dev[sub->n] = d->dev[hit];
+        snprintf(sub->dev[sub->n].name, sizeof sub->dev[0].name, "CUDA%u", sub->n - 1);
+        sub->n++;
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    uint32_t visible = sub->n - 1;
+    for (uint32_t i = 1; i < d->n && sub->n < GP_MAX_DEVICES; i++)
+        if (d->dev[i].kind != GP_DEV_CUDA) {
+            map[sub->n] = i;
+            sub->dev[sub->n++] = d->dev[i];
+        }
+    if (visible == 0 && n_cuda > 0) {
+        snprintf(why, wsize, "CUDA_VISIBLE_DEVICES=%s names none of the %u CUDA devices", list, n_cuda);
+        return false;
+    }
+    return true;
+}
+
 static char **plan_model(const char *path, gp_model *opened, const gp_devices *d, const gp_plan_request *req,
-                         const gp_load_extras *extras, const char *devices, gp_swap_model *rep, uint64_t *budget)
+                         const gp_load_extras *extras, const char *devices, const char *cuda_list,
+                         gp_swap_model *rep, uint64_t *budget)
 {
     gp_model *m = opened; /* owned from here on */
     gp_error err = {0};
@@ -1502,19 +1552,31 @@ static char **plan_model(const char *path, gp_model *opened, const gp_devices *d
         skip(rep, "%s", err.message);
         return NULL;
     }
-    gp_devices sub;
-    uint32_t map[GP_MAX_DEVICES];
+    /* The devices this model's process sees: CUDA_VISIBLE_DEVICES, then -dev. */
+    gp_devices vis, sub;
+    uint32_t vmap[GP_MAX_DEVICES], smap[GP_MAX_DEVICES], map[GP_MAX_DEVICES];
     for (uint32_t i = 0; i < GP_MAX_DEVICES; i++)
-        map[i] = i;
+        vmap[i] = smap[i] = i;
     const gp_devices *use = d;
+    char why[256];
+    if (cuda_list) {
+        if (!cuda_visible(d, cuda_list, &vis, vmap, why, sizeof why)) {
+            skip(rep, "%s", why);
+            gp_model_close(&m);
+            return NULL;
+        }
+        use = &vis;
+    }
     if (devices && *devices) {
-        if (gp_devices_select(d, devices, &sub, map, &err) != GP_OK) {
+        if (gp_devices_select(use, devices, &sub, smap, &err) != GP_OK) {
             skip(rep, "%s", err.message);
             gp_model_close(&m);
             return NULL;
         }
         use = &sub;
     }
+    for (uint32_t i = 0; i < use->n; i++)
+        map[i] = vmap[smap[i]];
     gp_plan plan;
     gp_plan_request r = *req;
     gp_run_params_default(&r.pinned, r.app);
@@ -1732,8 +1794,23 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         return;
     }
     xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
+    /* CUDA_VISIBLE_DEVICES from the model's env: list or an `env` wrapper
+     * (the wrapper, applied last, wins). */
+    const char *cuda_list = NULL;
+    static const char cvd[] = "CUDA_VISIBLE_DEVICES=";
+    const yaml_node_t *env = gp_yaml_get(y, model, "env", NULL);
+    if (env && env->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *it = env->data.sequence.items.start; it < env->data.sequence.items.top; it++) {
+            const char *e = gp_yaml_str(gp_yaml_node(y, *it));
+            if (e && !strncmp(e, cvd, sizeof cvd - 1))
+                cuda_list = e + sizeof cvd - 1;
+        }
+    for (size_t i = 1; !sc.docker && i + 1 < sc.start; i++)
+        if (!strncmp(j->argv.tok[i].text, cvd, sizeof cvd - 1))
+            cuda_list = j->argv.tok[i].text + sizeof cvd - 1;
     uint64_t budget[GP_MAX_DEVICES];
-    char **args = plan_model(host, remote_model, o->devices, &o->request, &xp.extras, xp.devices, rep, budget);
+    char **args =
+        plan_model(host, remote_model, o->devices, &o->request, &xp.extras, xp.devices, cuda_list, rep, budget);
     gp_extra_files_close(&xf);
     if (!args)
         return;
@@ -2097,7 +2174,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
             }
             xp.extras.files = gp_extra_files_any(&xf) ? &xf : NULL;
         }
-        args[i] = plan_model(absolute[i], NULL, d, &o->request, &xp.extras, NULL, rep, budget);
+        args[i] = plan_model(absolute[i], NULL, d, &o->request, &xp.extras, NULL, NULL, rep, budget);
         gp_extra_files_close(&xf);
         if (!args[i]) {
             warn(out, 0, 0, "%s: %s; left out", paths[i], rep->note);
