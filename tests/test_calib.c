@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "calib.h"
+
 #include <cjson/cJSON.h>
 
 #include "ggplace.h"
@@ -18,12 +20,6 @@ static char *read_all(const char *path)
     char *text = NULL;
     size_t n;
     return gp_read_file(path, (size_t)1 << 30, &text, &n, NULL) == GP_OK ? text : NULL;
-}
-
-static const char *calib_dir(void)
-{
-    const char *d = getenv("GGPLACE_CALIB_DIR");
-    return d && *d ? d : GP_CALIB_DIR;
 }
 
 static void test_models_match_oracle(void **state)

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
+#include "calib.h"
 #include "cli_run.h"
 #include "extras_builder.h"
 #include "gguf_writer.h"
@@ -74,9 +75,9 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "/tmp/ggplace-extras-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(tiny, sizeof tiny, "%s/models/llama-tiny.gguf", GP_CALIB_DIR);
-    snprintf(l8b, sizeof l8b, "%s/models/llama-3.1-8b.gguf", GP_CALIB_DIR);
-    snprintf(lfm2, sizeof lfm2, "%s/models/lfm2-1.2b.gguf", GP_CALIB_DIR);
+    calib_model(tiny, sizeof tiny, "llama-tiny");
+    calib_model(l8b, sizeof l8b, "llama-3.1-8b");
+    calib_model(lfm2, sizeof lfm2, "lfm2-1.2b");
     path_in(dtiny, "dtiny.gguf");
     path_in(d1b, "d1b.gguf");
     path_in(glm, "glm.gguf");
@@ -400,8 +401,8 @@ static void test_mmproj(void **state)
 {
     (void)state;
     char gemma[512], qwen[512];
-    snprintf(gemma, sizeof gemma, "%s/models/gemma-3-4b.gguf", GP_CALIB_DIR);
-    snprintf(qwen, sizeof qwen, "%s/models/qwen3-8b.gguf", GP_CALIB_DIR);
+    calib_model(gemma, sizeof gemma, "gemma-3-4b");
+    calib_model(qwen, sizeof qwen, "qwen3-8b");
     const char *rpc = "--rpc 127.0.0.1:50317=24105MiB";
 #define RPC0 "RPC0[127.0.0.1:50317]"
     /* Weights in one buffer, compute for one warm-up image (flash attention
@@ -496,7 +497,7 @@ static void test_swap_cuda_visible_devices(void **state)
 {
     (void)state;
     char cfg[600], q30[512];
-    snprintf(q30, sizeof q30, "%s/models/qwen3-30b-a3b.gguf", GP_CALIB_DIR);
+    calib_model(q30, sizeof q30, "qwen3-30b-a3b");
     path_in(cfg, "swap-cvd.yaml");
     FILE *f = fopen(cfg, "w");
     assert_non_null(f);
@@ -538,7 +539,7 @@ static void test_swap_generate_pairs_projector(void **state)
 {
     (void)state;
     char gemma[512];
-    snprintf(gemma, sizeof gemma, "%s/models/gemma-3-4b.gguf", GP_CALIB_DIR);
+    calib_model(gemma, sizeof gemma, "gemma-3-4b");
     const char *argv[] = {"ggplace", "swap", "--generate", gemma, mm_gemma, "--gpu", "24GiB", "--no-detect"};
     cli_result *r = cli_run(NULL, 8, argv);
     if (r->rc != 0)
@@ -551,6 +552,8 @@ static void test_swap_generate_pairs_projector(void **state)
 
 int main(void)
 {
+    if (!calib_present())
+        return CALIB_SKIP;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_draft_cpu),
         cmocka_unit_test(test_draft_gpus),

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "calib.h"
+
 #include "args/llama_args.h"
 #include "emit/sparse.h"
 #include "extras_builder.h"
@@ -155,8 +157,7 @@ static void compare(const gp_devices *d, const gp_mem_result *pred, const gp_lla
 static gp_model *sparse_model(void)
 {
     char src[1024];
-    const char *calib = getenv("GGPLACE_CALIB_DIR");
-    snprintf(src, sizeof src, "%s/models/llama-tiny.gguf", calib && *calib ? calib : GP_CALIB_DIR);
+    calib_model(src, sizeof src, "llama-tiny");
     gp_model *m = NULL;
     gp_error err;
     if (gp_model_open(src, &m, &err) != GP_OK) {

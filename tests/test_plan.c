@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "calib.h"
 #include <pcre2.h>
 
 #include "args/llama_args.h"
@@ -101,8 +103,7 @@ static void test_ot_build_proof(void **state)
 static gp_model *open_calib(const char *name)
 {
     char path[1024];
-    const char *dir = getenv("GGPLACE_CALIB_DIR");
-    snprintf(path, sizeof path, "%s/models/%s.gguf", dir && *dir ? dir : GP_CALIB_DIR, name);
+    calib_model(path, sizeof path, name);
     gp_model *m = NULL;
     if (gp_model_open(path, &m, NULL) != GP_OK)
         return NULL;

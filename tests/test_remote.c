@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "calib.h"
 #include "cli/cli.h"
 #include "gguf/gguf.h"
 #include "gguf/hf.h"
@@ -27,10 +28,6 @@ static const char *const examples[] = {"deepseek-v3-671b", "gemma-3-4b", "llama-
 #define N_CALIB (sizeof calib / sizeof calib[0])
 #define N_EXAMPLES (sizeof examples / sizeof examples[0])
 
-static void calib_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/models/%s.gguf", GP_CALIB_DIR, name);
-}
 
 static void example_path(char *buf, size_t cap, const char *name)
 {
@@ -230,7 +227,7 @@ static int group_setup(void **state)
     setenv("HF_HOME", p, 1);
 
     for (size_t i = 0; i < N_CALIB; i++) {
-        calib_path(p, sizeof p, calib[i]);
+        calib_model(p, sizeof p, calib[i]);
         snprintf(name, sizeof name, "c/%s.gguf", calib[i]);
         fx_add_file(&F, name, p, 0);
         snprintf(name, sizeof name, "full/%s.gguf", calib[i]);
@@ -252,7 +249,7 @@ static int group_setup(void **state)
     fx_add_file(&F, "notgguf.gguf", p, 0);
     {
         char src[1024];
-        calib_path(src, sizeof src, "llama-tiny");
+        calib_model(src, sizeof src, "llama-tiny");
         FILE *in = fopen(src, "rb");
         static unsigned char buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf, in);
@@ -264,7 +261,7 @@ static int group_setup(void **state)
         fx_add_file(&F, "trunc.gguf", p, 0);
     }
     /* A model split in three, on disk and served. */
-    calib_path(p, sizeof p, "qwen3-30b-a3b");
+    calib_model(p, sizeof p, "qwen3-30b-a3b");
     snprintf(split_prefix, sizeof split_prefix, "%s/qwen3-30b-a3b", tmpdir);
     write_shards(p, split_prefix);
     for (int k = 1; k <= 3; k++) {
@@ -276,16 +273,16 @@ static int group_setup(void **state)
         fx_add_file(&F, name, shard, 0);
     }
     /* Hugging Face-like repositories. */
-    calib_path(p, sizeof p, "llama-3.1-8b");
+    calib_model(p, sizeof p, "llama-3.1-8b");
     fx_add_file(&F, "acme/Llama-GGUF/Llama-3.1-8B-Q4_K_M.gguf", p, 0);
-    calib_path(p, sizeof p, "qwen3-8b");
+    calib_model(p, sizeof p, "qwen3-8b");
     fx_add_file(&F, "acme/Llama-GGUF/Llama-3.1-8B-Q8_0.gguf", p, 0);
     /* A projector (LLaVA-1.5 shaped, 4096 wide like the model). */
     snprintf(p, sizeof p, "%s/mmproj.gguf", tmpdir);
     if (!eb_mmproj(EB_LLAVA15, p))
         return -1;
     fx_add_file(&F, "acme/Llama-GGUF/mmproj-Llama-3.1-8B-F16.gguf", p, 0);
-    calib_path(p, sizeof p, "llama-tiny");
+    calib_model(p, sizeof p, "llama-tiny");
     fx_add_file(&F, "gated/Tiny-GGUF/tiny-Q4_K_M.gguf", p, 0);
     if (!fx_start(&F))
         return -1;
@@ -313,7 +310,7 @@ static void test_header_need(void **state)
 {
     (void)state;
     char p[1024];
-    calib_path(p, sizeof p, "llama-tiny");
+    calib_model(p, sizeof p, "llama-tiny");
     gp_gguf *g = NULL;
     gp_error err;
     assert_int_equal(gp_gguf_open(p, &g, &err), GP_OK);
@@ -365,7 +362,7 @@ static void test_plan_url_identical(void **state)
     (void)state;
     char file[1024], url[1024], rest[256];
     for (size_t i = 0; i < N_CALIB; i++) {
-        calib_path(file, sizeof file, calib[i]);
+        calib_model(file, sizeof file, calib[i]);
         snprintf(rest, sizeof rest, "r/c/%s.gguf", calib[i]);
         url_of(url, sizeof url, rest);
         check_plan_identical(file, url);
@@ -392,7 +389,7 @@ static void test_bytes_bound(void **state)
     for (size_t i = 0; i < N_CALIB + N_EXAMPLES; i++) {
         const char *name = i < N_CALIB ? calib[i] : examples[i - N_CALIB];
         if (i < N_CALIB) {
-            calib_path(file, sizeof file, name);
+            calib_model(file, sizeof file, name);
             snprintf(rest, sizeof rest, "r/full/%s.gguf", name);
         } else {
             example_path(file, sizeof file, name);
@@ -423,7 +420,7 @@ static void test_bytes_bound(void **state)
     for (size_t i = 0; i < N_CALIB + N_EXAMPLES; i++) {
         const char *name = i < N_CALIB ? calib[i] : examples[i - N_CALIB];
         if (i < N_CALIB)
-            calib_path(file, sizeof file, name);
+            calib_model(file, sizeof file, name);
         else
             example_path(file, sizeof file, name);
         uint64_t hs = header_size(file);
@@ -551,7 +548,7 @@ static void test_split_local_and_remote(void **state)
 {
     (void)state;
     char single[1024], shard[1024], url[1024];
-    calib_path(single, sizeof single, "qwen3-30b-a3b");
+    calib_model(single, sizeof single, "qwen3-30b-a3b");
     snprintf(shard, sizeof shard, "%s-00001-of-00003.gguf", split_prefix);
     const char *flags[] = {"-c", "8192", "--gpu", "12GiB", "--no-detect", "--json"};
     for (int cmd = 0; cmd < 2; cmd++) {
@@ -702,9 +699,9 @@ static void test_hf_resolution(void **state)
 {
     (void)state;
     char llama[1024], qwen[1024], single[1024];
-    calib_path(llama, sizeof llama, "llama-3.1-8b");
-    calib_path(qwen, sizeof qwen, "qwen3-8b");
-    calib_path(single, sizeof single, "qwen3-30b-a3b");
+    calib_model(llama, sizeof llama, "llama-3.1-8b");
+    calib_model(qwen, sizeof qwen, "qwen3-8b");
+    calib_model(single, sizeof single, "qwen3-30b-a3b");
     check_hf_plan("acme/Llama-GGUF", NULL, llama, "Llama-3.1-8B-Q4_K_M.gguf");
     check_hf_plan("acme/Llama-GGUF:q8_0", NULL, qwen, "Llama-3.1-8B-Q8_0.gguf");
     check_hf_plan("acme/Llama-GGUF", "Llama-3.1-8B-Q8_0.gguf", qwen, "Llama-3.1-8B-Q8_0.gguf");
@@ -768,6 +765,8 @@ static void test_hf_gated(void **state)
 
 int main(void)
 {
+    if (!calib_present())
+        return CALIB_SKIP;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_need),
         cmocka_unit_test(test_plan_url_identical),

@@ -18,6 +18,7 @@
 
 #include "util/fileio.h"
 
+#include "calib.h"
 #include "cli/cli.h"
 #include "emit/swap.h"
 #include "gguf/remote.h"
@@ -28,7 +29,7 @@
 #include "util/strbuf.h"
 
 #define GiB (1024ull * 1024 * 1024)
-#define MODELS GP_CALIB_DIR "/models"
+#define MODELS GP_CALIB_DIR "/models" /* see calib_present() */
 #define FIXTURE GP_SOURCE_DIR "/tests/data/swap/"
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -509,6 +510,8 @@ static void check_rewrite(const char *old, size_t old_len, const char *new_text,
 static void test_rewrite_realistic(void **state)
 {
     (void)state;
+    if (!calib_present())
+        skip();
     char dir[256], cfg[320];
     fixture_dir("realistic", dir, sizeof dir, cfg, sizeof cfg);
     size_t old_len, new_len;
@@ -562,6 +565,8 @@ static void test_rewrite_realistic(void **state)
 static void test_dry_run_and_output(void **state)
 {
     (void)state;
+    if (!calib_present())
+        skip();
     char dir[256], cfg[320], out[400];
     fixture_dir("dry", dir, sizeof dir, cfg, sizeof cfg);
     size_t old_len;
@@ -651,6 +656,8 @@ static int run_failing_child(const char *cfg, bool drop_privileges, rlim_t fsize
 static void test_write_failures(void **state)
 {
     (void)state;
+    if (!calib_present())
+        skip();
     char dir[256], cfg[320];
     /* A directory nobody may write into. */
     fixture_dir("readonly", dir, sizeof dir, cfg, sizeof cfg);
@@ -712,6 +719,8 @@ static const gp_swap_model *find_model(const gp_swap_result *r, const char *id)
 static void test_styles_and_wrappers(void **state)
 {
     (void)state;
+    if (!calib_present())
+        skip();
     const char *tmpl =
         "models:\n"
         "  lit:\n"
@@ -926,6 +935,8 @@ static uint64_t members_mask(const char *dsl, char vars[][16], const char *const
 static void test_generate(void **state)
 {
     (void)state;
+    if (!calib_present())
+        skip();
     const size_t n = sizeof calib_models / sizeof calib_models[0];
     const char *argv[32] = {"ggplace", "swap", "--generate"};
     int argc = 3;
