@@ -451,21 +451,14 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     int prc = gp_plan_cli_parse(cli, "plan", argc, argv, &pc, NULL, NULL);
     if (prc)
         return prc;
-    gp_error err = {0};
     gp_model *m = NULL;
     if (gp_model_source_open(cli, &pc.src, pc.json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
     gp_extra_files extras;
-    if (gp_model_source_open_extras(cli, &pc.src, &pc.req.pinned, pc.json, &extras) != GP_EXIT_OK) {
-        gp_model_close(&m);
-        return GP_EXIT_FAIL;
-    }
     gp_plan plan;
-    if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        gp_extra_files_close(&extras);
+    if ((prc = gp_plan_cli_plan(cli, &pc, m, &extras, &plan)) != GP_EXIT_OK) {
         gp_model_close(&m);
-        return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
+        return prc;
     }
     /* The plan's flags, then what else the command loads, as given. */
     char **args = gp_llama_args_append_extras(gp_plan_args(m, &pc.devs, &plan), &pc.req.pinned);

@@ -233,9 +233,6 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
     int rc = gp_plan_cli_parse(cli, "tune", argc, argv, &pc, tune_extra, &tc);
     if (rc)
         return rc;
-    if (gp_model_source_remote(&pc.src))
-        return gp_cli_usage_error(cli, "%s: %s: needs the model file on this machine (download it, "
-                                       "then name the file; plan works from the URL)", "tune", pc.path);
     /* The baseline: flags, or a whole command as a llama-swap cmd holds it
      * (split the way llama-swap splits; the program, the model and where the
      * server listens are not settings to compare). */
@@ -267,16 +264,9 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
             return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
         }
     gp_model *m = NULL;
-    if (gp_model_open(pc.path, &m, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
+    if ((rc = gp_plan_cli_open_runnable(cli, "tune", &pc, &m)) != GP_EXIT_OK) {
         gp_swap_argv_free(&split);
-        return GP_EXIT_FAIL;
-    }
-    if (!m->data_present) {
-        fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc.path);
-        gp_model_close(&m);
-        gp_swap_argv_free(&split);
-        return GP_EXIT_FAIL;
+        return rc;
     }
     if (!pc.json) {
         tc.o.progress = progress;

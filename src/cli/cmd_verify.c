@@ -159,31 +159,15 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
     if (rc)
         return rc;
-    if (gp_model_source_remote(&pc.src))
-        return gp_cli_usage_error(cli, "%s: %s: needs the model file on this machine (download it, "
-                                       "then name the file; plan works from the URL)", "verify", pc.path);
     gp_error err = {0};
     gp_model *m = NULL;
-    if (gp_model_open(pc.path, &m, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        return GP_EXIT_FAIL;
-    }
-    if (!m->data_present) {
-        fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc.path);
-        gp_model_close(&m);
-        return GP_EXIT_FAIL;
-    }
+    if ((rc = gp_plan_cli_open_runnable(cli, "verify", &pc, &m)) != GP_EXIT_OK)
+        return rc;
     gp_extra_files extras;
-    if (gp_model_source_open_extras(cli, &pc.src, &pc.req.pinned, pc.json, &extras) != GP_EXIT_OK) {
-        gp_model_close(&m);
-        return GP_EXIT_FAIL;
-    }
     gp_plan plan;
-    if (gp_plan_make(m, &pc.devs, &pc.req, &plan, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        gp_extra_files_close(&extras);
+    if ((rc = gp_plan_cli_plan(cli, &pc, m, &extras, &plan)) != GP_EXIT_OK) {
         gp_model_close(&m);
-        return GP_EXIT_FAIL;
+        return rc;
     }
     char **planned = gp_plan_args(m, &pc.devs, &plan);
     /* The plan's flags, then the memory-neutral ones given (--jinja,

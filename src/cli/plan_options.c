@@ -253,3 +253,35 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         pc->req.moe_decode_scale = server_decode;
     return 0;
 }
+
+int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *pc, gp_model **m)
+{
+    *m = NULL;
+    if (gp_model_source_remote(&pc->src))
+        return gp_cli_usage_error(cli, "%s: %s: needs the model file on this machine (download it, "
+                                       "then name the file; plan works from the URL)", cmd, pc->path);
+    gp_error err = {0};
+    if (gp_model_open(pc->path, m, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    if (!(*m)->data_present) {
+        fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc->path);
+        gp_model_close(m);
+        return GP_EXIT_FAIL;
+    }
+    return GP_EXIT_OK;
+}
+
+int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan *plan)
+{
+    if (gp_model_source_open_extras(cli, &pc->src, &pc->req.pinned, pc->json, extras) != GP_EXIT_OK)
+        return GP_EXIT_FAIL;
+    gp_error err = {0};
+    if (gp_plan_make(m, &pc->devs, &pc->req, plan, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        gp_extra_files_close(extras);
+        return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
+    }
+    return GP_EXIT_OK;
+}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
+#include "memory/extras.h"
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
 #include "hw/device.h"
@@ -31,5 +32,15 @@ typedef int (*gp_plan_cli_extra)(gp_cli *cli, gp_plan_cli *pc, int argc, char **
  * options; returns 0, or the exit code of a usage error already printed. */
 int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_plan_cli *pc,
                       gp_plan_cli_extra extra, void *ctx);
+
+/* The model of a command that runs llama.cpp on it (verify, tune): a local
+ * file with its data (a header-only file needs `ggplace sparse`). Returns
+ * GP_EXIT_OK, or an exit code after a one-line error. */
+int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *pc, gp_model **m);
+
+/* Opens what else the flags load (projector, draft, adapters), then plans.
+ * Returns GP_EXIT_OK (close extras and free the plan afterwards), or an exit
+ * code after a one-line error with nothing left open. */
+int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan *plan);
 
 #endif
