@@ -18,7 +18,6 @@
 #define MAX_HEADER (512ull * MIB)
 /* Headroom over the estimate, so one more request is rarely needed. */
 #define SLACK (64u * 1024u)
-#define MAX_SHARDS 1000
 #define CACHE_MAGIC "ggplace-header 1\n"
 
 bool gp_is_url(const char *s)
@@ -943,21 +942,8 @@ gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, ch
  * query or fragment): where it starts, where the path ends, and the count. */
 static bool url_shard(const char *url, size_t *at, size_t *path_end, unsigned *count)
 {
-    size_t end = strcspn(url, "?#");
-    const char *tail = "-00001-of-00000.gguf";
-    size_t tl = strlen(tail);
-    if (end < tl)
-        return false;
-    const char *t = url + end - tl;
-    unsigned no, of;
-    char dot[6];
-    if (t[0] != '-' || sscanf(t, "-%5u-of-%5u%5[.gufGUF]", &no, &of, dot) != 3 ||
-        strncasecmp(dot, ".gguf", 5) != 0 || of < 1 || no < 1 || no > of || of > MAX_SHARDS)
-        return false;
-    *at = (size_t)(t - url);
-    *path_end = end;
-    *count = of;
-    return true;
+    *path_end = strcspn(url, "?#");
+    return gp_shard_name(url, *path_end, at, count);
 }
 
 gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, uint32_t n,

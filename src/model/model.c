@@ -69,22 +69,23 @@ static bool per_layer(const gp_gguf *g, const char *arch, const char *suffix,
 
 /* ---- shards ---------------------------------------------------------------- */
 
-/* Recognises "PREFIX-00001-of-00003.gguf"; fills the prefix length and count. */
-static bool parse_shard_name(const char *path, size_t *prefix_len, unsigned *count)
+bool gp_shard_name(const char *name, size_t len, size_t *prefix_len, unsigned *count)
 {
-    size_t len = strlen(path);
-    const char *tail = "-00001-of-00000.gguf";
-    size_t tlen = strlen(tail);
+    static const char tail[] = "-00001-of-00000.gguf";
+    size_t tlen = sizeof tail - 1;
     if (len < tlen)
         return false;
-    const char *t = path + len - tlen;
+    /* The tail alone, NUL-terminated: the name may go on (a URL's query). */
+    char t[sizeof tail];
+    memcpy(t, name + len - tlen, tlen);
+    t[tlen] = 0;
     unsigned no, of;
     char dot[6];
     if (t[0] != '-' || sscanf(t, "-%5u-of-%5u%5s", &no, &of, dot) != 3)
         return false;
     if (strcmp(dot, ".gguf") != 0 || of < 1 || no < 1 || no > of || of > MAX_SHARDS)
         return false;
-    *prefix_len = (size_t)(t - path);
+    *prefix_len = len - tlen;
     *count = of;
     return true;
 }
@@ -95,7 +96,7 @@ static gp_status open_shards(const char *path, gp_gguf ***out, uint32_t *n_out, 
     unsigned count;
     *out = NULL;
     *n_out = 0;
-    if (!parse_shard_name(path, &prefix_len, &count))
+    if (!gp_shard_name(path, strlen(path), &prefix_len, &count))
         count = 1;
     gp_gguf **shards = calloc(count, sizeof *shards);
     if (!shards)
