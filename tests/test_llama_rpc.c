@@ -235,9 +235,8 @@ static void compare_with_extras(const gp_devices *d, const gp_mem_result *pred, 
 {
     assert_int_equal(g->unmatched, 0);
     for (uint32_t i = 0; i < d->n; i++) {
-        double want[3] = {(double)(pred->dev[i].model + pred->extra[i].model) / MiB,
-                          (double)(pred->dev[i].context + pred->extra[i].context) / MiB,
-                          (double)(pred->dev[i].compute + pred->extra[i].compute) / MiB};
+        gp_mem_device all = gp_mem_with_extras(pred, i);
+        double want[3] = {(double)all.model / MiB, (double)all.context / MiB, (double)all.compute / MiB};
         double got[3] = {g->model_mib[i] + g->extra_model_mib[i], g->context_mib[i] + g->extra_context_mib[i],
                          g->compute_mib[i] + g->extra_compute_mib[i]};
         static const char *const what[3] = {"model", "context", "compute"};

@@ -154,11 +154,7 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
     cJSON_AddBoolToObject(root, "flash_attn", p->mem.ctx.flash_attn);
     cJSON *devs = cJSON_AddArrayToObject(root, "devices");
     for (uint32_t i = 0; i < d->n; i++) {
-        gp_mem_device all = p->mem.dev[i];
-        all.model += p->mem.extra[i].model;
-        all.context += p->mem.extra[i].context;
-        all.compute += p->mem.extra[i].compute;
-        const gp_mem_device *x = &all;
+        const gp_mem_device all = gp_mem_with_extras(&p->mem, i), *x = &all;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", d->dev[i].name);
         if (p->budget[i] != UINT64_MAX)
@@ -381,11 +377,7 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
             "compute", "total", "free after");
     for (uint32_t i = 0; i < d->n; i++) {
         /* The device's whole load: the model and what else the server loads. */
-        gp_mem_device all = p->mem.dev[i];
-        all.model += p->mem.extra[i].model;
-        all.context += p->mem.extra[i].context;
-        all.compute += p->mem.extra[i].compute;
-        const gp_mem_device *x = &all;
+        const gp_mem_device all = gp_mem_with_extras(&p->mem, i), *x = &all;
         char b[32] = "-", w[32], k[32], c[32], t[32], fr[32] = "-";
         if (p->budget[i] != UINT64_MAX)
             gp_format_bytes(p->budget[i], b, sizeof b);

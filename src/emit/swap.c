@@ -14,6 +14,7 @@
 #include "gguf/hf.h"
 #include "gguf/remote.h"
 #include "plan/corun.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/units.h"
@@ -726,17 +727,13 @@ static void fe_push(fedits *f, size_t b, size_t e, char *text)
         f->failed = true;
         return;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        fedit *v = realloc(f->v, cap * sizeof *v);
-        if (!v) {
-            free(text);
-            f->failed = true;
-            return;
-        }
-        f->v = v;
-        f->cap = cap;
+    fedit *v = gp_array_grow(f->v, &f->cap, f->n + 1, sizeof *v, 16);
+    if (!v) {
+        free(text);
+        f->failed = true;
+        return;
     }
+    f->v = v;
     f->v[f->n++] = (fedit){b, e, text};
 }
 

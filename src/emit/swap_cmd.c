@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/error.h"
 
 /* ---- text whose every byte knows where it came from --------------------- */
@@ -24,16 +25,12 @@ static void pt_push(ptext *t, pchar c)
 {
     if (t->failed)
         return;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        pchar *v = realloc(t->v, cap * sizeof *v);
-        if (!v) {
-            t->failed = true;
-            return;
-        }
-        t->v = v;
-        t->cap = cap;
+    pchar *v = gp_array_grow(t->v, &t->cap, t->n + 1, sizeof *v, 256);
+    if (!v) {
+        t->failed = true;
+        return;
     }
+    t->v = v;
     t->v[t->n++] = c;
 }
 
@@ -265,16 +262,12 @@ static void sp_emit(splitter *s)
         return;
     s->in_tok = false;
     gp_swap_argv *a = s->out;
-    if (a->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        gp_swap_token *t = realloc(a->tok, cap * sizeof *t);
-        if (!t) {
-            s->failed = true;
-            return;
-        }
-        a->tok = t;
-        s->cap = cap;
+    gp_swap_token *grown = gp_array_grow(a->tok, &s->cap, a->n + 1, sizeof *grown, 16);
+    if (!grown) {
+        s->failed = true;
+        return;
     }
+    a->tok = grown;
     char *text = gp_sb_take(&s->tok);
     if (!text) {
         s->failed = true;

@@ -39,10 +39,19 @@ static inline uint64_t gp_mem_device_total(const gp_mem_device *d)
     return d->model + d->context + d->compute;
 }
 
-/* Everything on device i: the main model and the extras. */
+/* Device i's whole load by kind: the main model and the extras. */
+static inline gp_mem_device gp_mem_with_extras(const gp_mem_result *r, uint32_t i)
+{
+    gp_mem_device x = {r->dev[i].model + r->extra[i].model, r->dev[i].context + r->extra[i].context,
+                       r->dev[i].compute + r->extra[i].compute};
+    return x;
+}
+
+/* Everything on device i. */
 static inline uint64_t gp_mem_on_device(const gp_mem_result *r, uint32_t i)
 {
-    return gp_mem_device_total(&r->dev[i]) + gp_mem_device_total(&r->extra[i]);
+    gp_mem_device x = gp_mem_with_extras(r, i);
+    return gp_mem_device_total(&x);
 }
 
 /* Whether llama.cpp pipelines the GPUs (several GPUs, every layer and the

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/error.h"
 
 static bool add_fits(const gp_corun *c, const uint64_t *used, size_t i)
@@ -49,16 +50,12 @@ static void record(walk *w, uint64_t mask)
         w->too_many = true;
         return;
     }
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 16;
-        uint64_t *s = realloc(w->sets, cap * sizeof *s);
-        if (!s) {
-            w->failed = true;
-            return;
-        }
-        w->sets = s;
-        w->cap = cap;
+    uint64_t *s = gp_array_grow(w->sets, &w->cap, w->n + 1, sizeof *s, 16);
+    if (!s) {
+        w->failed = true;
+        return;
     }
+    w->sets = s;
     w->sets[w->n++] = mask;
 }
 
