@@ -200,6 +200,28 @@ static FILE *open_csv(const char *dir, const char *file, char *hline, size_t siz
     return f;
 }
 
+/* The columns every calibration file has, and the run parameters they give. */
+typedef struct common_cols {
+    int model, req, ub, seq, uni, fa, mb, cb, pb;
+} common_cols;
+
+static common_cols common_columns(const row *hdr)
+{
+    return (common_cols){col(hdr, "model"), col(hdr, "n_ctx_req"), col(hdr, "n_ubatch"), col(hdr, "n_seq"),
+                         col(hdr, "kv_unified"), col(hdr, "fa"), col(hdr, "model_bytes"), col(hdr, "context_bytes"),
+                         col(hdr, "compute_bytes")};
+}
+
+static void common_params(const row *r, const common_cols *c, gp_app app, gp_run_params *p)
+{
+    gp_run_params_default(p, app);
+    p->n_ctx = atoll(r->f[c->req]);
+    p->n_ubatch = (uint32_t)atoi(r->f[c->ub]);
+    p->n_parallel = atoi(r->f[c->seq]);
+    p->kv_unified = atoi(r->f[c->uni]);
+    p->flash_attn = strcmp(r->f[c->fa], "on") == 0 ? GP_FA_ON : GP_FA_OFF;
+}
+
 static int run_single(const char *dir, const char *file, gp_app app, bool verbose)
 {
     char hline[4096], line[4096];
@@ -207,11 +229,9 @@ static int run_single(const char *dir, const char *file, gp_app app, bool verbos
     FILE *f = open_csv(dir, file, hline, sizeof hline, &hdr);
     if (!f)
         return 1;
-    int c_model = col(&hdr, "model"), c_req = col(&hdr, "n_ctx_req"), c_b = col(&hdr, "n_batch"),
-        c_ub = col(&hdr, "n_ubatch"), c_seq = col(&hdr, "n_seq"), c_uni = col(&hdr, "kv_unified"),
-        c_fa = col(&hdr, "fa"), c_tk = col(&hdr, "type_k"), c_tv = col(&hdr, "type_v"),
-        c_swa = col(&hdr, "swa_full"), c_mb = col(&hdr, "model_bytes"),
-        c_cb = col(&hdr, "context_bytes"), c_pb = col(&hdr, "compute_bytes"), c_nctx = col(&hdr, "n_ctx");
+    common_cols cc = common_columns(&hdr);
+    int c_model = cc.model, c_b = col(&hdr, "n_batch"), c_tk = col(&hdr, "type_k"), c_tv = col(&hdr, "type_v"),
+        c_swa = col(&hdr, "swa_full"), c_mb = cc.mb, c_cb = cc.cb, c_pb = cc.pb, c_nctx = col(&hdr, "n_ctx");
     stats s = {0};
     while (fgets(line, sizeof line, f)) {
         split_csv(line, &r);
@@ -223,13 +243,8 @@ static int run_single(const char *dir, const char *file, gp_app app, bool verbos
             continue;
         }
         gp_run_params p;
-        gp_run_params_default(&p, app);
-        p.n_ctx = atoll(r.f[c_req]);
+        common_params(&r, &cc, app, &p);
         p.n_batch = (uint32_t)atoi(r.f[c_b]);
-        p.n_ubatch = (uint32_t)atoi(r.f[c_ub]);
-        p.n_parallel = atoi(r.f[c_seq]);
-        p.kv_unified = atoi(r.f[c_uni]);
-        p.flash_attn = strcmp(r.f[c_fa], "on") == 0 ? GP_FA_ON : GP_FA_OFF;
         p.type_k = (uint32_t)gp_type_from_name(r.f[c_tk]);
         p.type_v = (uint32_t)gp_type_from_name(r.f[c_tv]);
         p.swa_full = atoi(r.f[c_swa]) != 0;
@@ -248,7 +263,7 @@ static int run_single(const char *dir, const char *file, gp_app app, bool verbos
         if (verbose && (res.dev[0].model != wm || res.dev[0].context != wc || res.dev[0].compute != wp ||
                         res.ctx.n_ctx != strtoull(r.f[c_nctx], NULL, 10)))
             printf("  %s ctx %s np %s uni %s fa %s %s/%s: model %llu/%llu ctx %llu/%llu compute %llu/%llu n_ctx %llu/%s\n",
-                   r.f[c_model], r.f[c_req], r.f[c_seq], r.f[c_uni], r.f[c_fa], r.f[c_tk], r.f[c_tv],
+                   r.f[c_model], r.f[cc.req], r.f[cc.seq], r.f[cc.uni], r.f[cc.fa], r.f[c_tk], r.f[c_tv],
                    (unsigned long long)res.dev[0].model, (unsigned long long)wm,
                    (unsigned long long)res.dev[0].context, (unsigned long long)wc,
                    (unsigned long long)res.dev[0].compute, (unsigned long long)wp,
@@ -270,10 +285,9 @@ static int run_rpc(const char *dir, bool verbose)
     FILE *f = open_csv(dir, "memory_rpc.csv", hline, sizeof hline, &hdr);
     if (!f)
         return 1;
-    int c_model = col(&hdr, "model"), c_flags = col(&hdr, "flags"), c_req = col(&hdr, "n_ctx_req"),
-        c_ub = col(&hdr, "n_ubatch"), c_seq = col(&hdr, "n_seq"), c_uni = col(&hdr, "kv_unified"),
-        c_fa = col(&hdr, "fa"), c_dev = col(&hdr, "device"), c_mb = col(&hdr, "model_bytes"),
-        c_cb = col(&hdr, "context_bytes"), c_pb = col(&hdr, "compute_bytes");
+    common_cols cc = common_columns(&hdr);
+    int c_model = cc.model, c_flags = col(&hdr, "flags"), c_dev = col(&hdr, "device"), c_mb = cc.mb,
+        c_cb = cc.cb, c_pb = cc.pb;
     stats all = {0}, per[3] = {{0}};
     static const char *names[3] = {"CPU", "CUDA0", "CUDA1"};
     while (fgets(line, sizeof line, f)) {
@@ -286,12 +300,7 @@ static int run_rpc(const char *dir, bool verbose)
             continue;
         }
         gp_run_params p;
-        gp_run_params_default(&p, GP_APP_SERVER);
-        p.n_ctx = atoll(r.f[c_req]);
-        p.n_ubatch = (uint32_t)atoi(r.f[c_ub]);
-        p.n_parallel = atoi(r.f[c_seq]);
-        p.kv_unified = atoi(r.f[c_uni]);
-        p.flash_attn = strcmp(r.f[c_fa], "on") == 0 ? GP_FA_ON : GP_FA_OFF;
+        common_params(&r, &cc, GP_APP_SERVER, &p);
         if (!apply_flags(&p, r.f[c_flags])) {
             all.failed++;
             continue;
@@ -322,7 +331,7 @@ static int run_rpc(const char *dir, bool verbose)
         compare(&per[di], wm, wc, wp, &res.dev[di]);
         if (verbose && (res.dev[di].model != wm || res.dev[di].context != wc || res.dev[di].compute != wp))
             printf("  %s [%s] ctx %s np %s fa %s %s: model %llu/%llu ctx %llu/%llu compute %llu/%llu\n",
-                   r.f[c_model], r.f[c_flags], r.f[c_req], r.f[c_seq], r.f[c_fa], names[di],
+                   r.f[c_model], r.f[c_flags], r.f[cc.req], r.f[cc.seq], r.f[cc.fa], names[di],
                    (unsigned long long)res.dev[di].model, (unsigned long long)wm,
                    (unsigned long long)res.dev[di].context, (unsigned long long)wc,
                    (unsigned long long)res.dev[di].compute, (unsigned long long)wp);
