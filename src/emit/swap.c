@@ -12,6 +12,7 @@
 #include "args/llama_args.h"
 #include "emit/swap_yaml.h"
 #include "gguf/hf.h"
+#include "hw/detect.h"
 #include "gguf/remote.h"
 #include "plan/corun.h"
 #include "util/array.h"
@@ -1504,35 +1505,31 @@ static bool cuda_visible(const gp_devices *d, const char *list, gp_devices *sub,
     *sub = *d;
     sub->n = 1;
     map[0] = 0;
-    for (const char *s = list; *s && sub->n < GP_MAX_DEVICES;) {
-        size_t len = strcspn(s, ",");
-        char tok[96];
-        snprintf(tok, sizeof tok, "%.*s", (int)(len < sizeof tok ? len : sizeof tok - 1), s);
-        char *end;
-        long idx = strtol(tok, &end, 10);
-        int32_t hit = -1;
-        if (*tok && !*end && idx >= 0 && (uint32_t)idx < n_cuda)
-            hit = (int32_t)cuda[idx];
-        for (uint32_t k = 0; hit < 0 && *tok && k < n_cuda; k++)
-            if (d->dev[cuda[k]].uuid[0] && !strncmp(d->dev[cuda[k]].uuid, tok, strlen(tok)))
-                hit = (int32_t)cuda[k];
-        if (hit < 0)
-            break; /* the runtime hides everything after an invalid entry */
-        map[sub->n] = (uint32_t)hit;
-        sub->dev[sub->n] = d->dev[hit];
-        snprintf(sub->dev[sub->n].name, sizeof sub->dev[0].name, "CUDA%u", sub->n - 1);
-        sub->n++;
-        s += len;
-        if (*s == ',')
-            s++;
-    }
-    uint32_t visible = sub->n - 1;
-    for (uint32_t i = 1; i < d->n && sub->n < GP_MAX_DEVICES; i++)
+    /* The runtime's own rules (index or UUID prefix, stop at the first
+     * miss), as detection applies them. */
+    const char *uuids[GP_MAX_DEVICES];
+    for (uint32_t k = 0; k < n_cuda; k++)
+        uuids[k] = d->dev[cuda[k]].uuid[0] ? d->dev[cuda[k]].uuid : NULL;
+    gp_devices notes;
+    gp_devices_init(&notes);
+    uint32_t order[GP_MAX_DEVICES];
+    uint32_t shown = gp_hw_visible(&notes, "CUDA_VISIBLE_DEVICES", list, n_cuda, uuids, order);
+    /* The other devices keep their places; the visible cards take the place
+     * of the first card, in the list's order. */
+    for (uint32_t i = 1; i < d->n; i++) {
         if (d->dev[i].kind != GP_DEV_CUDA) {
             map[sub->n] = i;
             sub->dev[sub->n++] = d->dev[i];
+        } else if (i == cuda[0]) {
+            for (uint32_t k = 0; k < shown; k++) {
+                map[sub->n] = cuda[order[k]];
+                sub->dev[sub->n] = d->dev[cuda[order[k]]];
+                snprintf(sub->dev[sub->n].name, sizeof sub->dev[0].name, "CUDA%u", k);
+                sub->n++;
+            }
         }
-    if (visible == 0 && n_cuda > 0) {
+    }
+    if (shown == 0 && n_cuda > 0) {
         snprintf(why, wsize, "CUDA_VISIBLE_DEVICES=%s names none of the %u CUDA devices", list, n_cuda);
         return false;
     }

@@ -21,4 +21,11 @@
  * caches, SIMD, cgroup limit) then GPUs in llama.cpp's order. */
 void gp_devices_detect(gp_devices *d);
 
+/* Applies a CUDA_VISIBLE_DEVICES-style list to n devices: each token is an
+ * index or a UUID prefix ("GPU-1a2b"), and like the runtimes the list ends
+ * at the first token that names no device. Writes the chosen indices to
+ * order and returns how many; a list that stops early adds a note to d. */
+uint32_t gp_hw_visible(gp_devices *d, const char *var, const char *list, uint32_t n,
+                       const char *const *uuids, uint32_t *order);
+
 #endif

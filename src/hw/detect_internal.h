@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/detect.h"
 #include "hw/device.h"
 
 /* The directory standing in for "/" ("" for the real one). */
@@ -25,12 +26,6 @@ bool gp_hw_path(const char *path, char *buf, size_t cap);
  * "" when it is "off". */
 const char *gp_hw_lib_override(const char *var);
 
-/* Applies a CUDA_VISIBLE_DEVICES-style list to n devices: each token is an
- * index or a UUID prefix ("GPU-1a2b"), and like the runtimes the list ends
- * at the first token that names no device. Writes the chosen indices to
- * order and returns how many; a list that stops early adds a note. */
-uint32_t gp_hw_visible(gp_devices *d, const char *var, const char *list, uint32_t n,
-                       const char *const *uuids, uint32_t *order);
 
 void gp_detect_cpu(gp_devices *d);
 void gp_detect_nvml(gp_devices *d);
