@@ -263,16 +263,6 @@ static uint64_t weight_alignment(const gp_device *dev)
     }
 }
 
-static int64_t find_tensor(const gp_model *m, const char *name, size_t len)
-{
-    for (uint64_t t = 0; t < m->n_tensors; t++) {
-        const char *n = m->tensors[t].info->name;
-        if (strlen(n) == len && !strncmp(n, name, len))
-            return (int64_t)t;
-    }
-    return -1;
-}
-
 /* One adapter: its A/B pairs live where the tensors they adapt live (a
  * base in the CPU repack buffer gets a plain CPU one). The compute buffer
  * grows only where a device receives activations from another backend: LoRA
@@ -304,7 +294,10 @@ static gp_status price_lora(const gp_model *m, const gp_gguf *g, const char *pat
         size_t len = strlen(a->name);
         if (len < 7 || strcmp(a->name + len - 7, ".lora_a"))
             continue;
-        int64_t t = find_tensor(m, a->name, len - 7);
+        char adapted[GP_GGUF_MAX_NAME];
+        snprintf(adapted, sizeof adapted, "%.*s", (int)(len - 7), a->name);
+        const gp_tensor *bt = gp_model_find_tensor(m, adapted);
+        int64_t t = bt ? bt - m->tensors : -1;
         if (t < 0) {
             st = gp_fail(err, GP_ERR_FORMAT, path, "adapts %.*s, which the model does not have", (int)(len - 7),
                          a->name);

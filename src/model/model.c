@@ -199,7 +199,7 @@ static gp_status collect_tensors(gp_model *m, gp_error *err)
     return GP_OK;
 }
 
-static const gp_tensor *find_tensor(const gp_model *m, const char *name)
+const gp_tensor *gp_model_find_tensor(const gp_model *m, const char *name)
 {
     for (uint64_t i = 0; i < m->n_tensors; i++)
         if (strcmp(m->tensors[i].info->name, name) == 0)
@@ -270,8 +270,8 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     /* n_vocab: the tokenizer's token list, else the declared size, else the
      * output or embedding matrix. */
     const gp_gguf_kv *tokens = gp_gguf_find(g, "tokenizer.ggml.tokens");
-    const gp_tensor *embd = find_tensor(m, "token_embd.weight");
-    const gp_tensor *out = find_tensor(m, "output.weight");
+    const gp_tensor *embd = gp_model_find_tensor(m, "token_embd.weight");
+    const gp_tensor *out = gp_model_find_tensor(m, "output.weight");
     if (tokens && tokens->type == GGUF_ARRAY)
         hp->n_vocab = tokens->arr_count;
     else if (arch_uint(g, a, "vocab_size", &v))

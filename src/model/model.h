@@ -147,6 +147,9 @@ bool gp_role_is_expert(gp_role role);
 /* Classifies a tensor name: block index (-1 if none) and role. */
 void gp_classify_tensor(const char *name, int32_t *layer, gp_role *role);
 
+/* The model's tensor of that name, or NULL. */
+const gp_tensor *gp_model_find_tensor(const gp_model *m, const char *name);
+
 /* Whether name[0..len) ends in a split model's "-00001-of-00003.gguf" (any
  * shard number): where that tail starts and how many shards there are. */
 bool gp_shard_name(const char *name, size_t len, size_t *prefix_len, unsigned *count);
