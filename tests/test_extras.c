@@ -355,6 +355,26 @@ static void test_bad_extras(void **state)
     r = cli_run(NULL, 6, argv5);
     assert_int_not_equal(r->rc, 0);
     assert_non_null(strstr(r->err, "draft-magic"));
+    const char *argv8[] = {"ggplace", "mem", tiny, "--lora-scaled", lt_r16, "--no-detect"};
+    r = cli_run(NULL, 6, argv8);
+    assert_int_equal(r->rc, 2);
+    assert_non_null(strstr(r->err, "FILE:SCALE"));
+    /* A projector cut short: one line naming it. */
+    char cut[600];
+    path_in(cut, "mmproj-cut.gguf");
+    FILE *in = fopen(mm_llava, "rb"), *out = fopen(cut, "wb");
+    assert_true(in && out);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fwrite(buf, 1, n / 2, out);
+    fclose(in);
+    fclose(out);
+    const char *argv9[] = {"ggplace", "mem", tiny, "--mmproj", cut, "--no-detect"};
+    r = cli_run(NULL, 6, argv9);
+    assert_int_equal(r->rc, 1);
+    assert_non_null(strstr(r->err, cut));
+    assert_non_null(strchr(r->err, '\n'));
+    assert_int_equal(strchr(r->err, '\n')[1], '\0');
     const char *argv7[] = {"ggplace", "mem", tiny, "-dev", "CUDA7", "--gpu", "8GiB", "--no-detect"};
     r = cli_run(NULL, 8, argv7);
     assert_int_not_equal(r->rc, 0);
