@@ -26,7 +26,8 @@ void gp_help_verify(FILE *f)
             "kept), starts llama-server with exactly those flags on a free port of 127.0.0.1,\n"
             "waits for /health, sends N fixed prompts of known length to /completion, stops it,\n"
             "and shows what llama.cpp allocated on each device and how fast it ran, next to\n"
-            "the prediction.\n"
+            "the prediction. What else the flags load (--mmproj, -md, --lora) is shown as\n"
+            "'+ extras' rows.\n"
             "\n"
             "  --llama-dir DIR     where llama-server is (else $GGPLACE_LLAMA_DIR, else PATH)\n"
             "  --runs N            timed requests (default 3; medians are reported)\n"
@@ -35,7 +36,8 @@ void gp_help_verify(FILE *f)
             "  --strict            exit 1 when a device uses more than predicted\n"
             "  --json              {llama_version, argv, devices: [{name, predicted: {model,\n"
             "                      context, compute}, measured: {...}}], timings: {prefill_tps,\n"
-            "                      decode_tps, runs}}\n"
+            "                      decode_tps, runs}}; with extras also predicted_extras\n"
+            "                      and measured_extras per device\n"
             "Plan options, hardware and output options as in ggplace help plan.\n");
 }
 

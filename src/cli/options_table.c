@@ -160,7 +160,7 @@ static const gp_option tune_opts[] = {
     {"--budget", NULL, GP_ARG_STRING, "TIME", NULL, NULL, false, "wall time for the search: 300, 300s, 5m (default 10m)"},
     {"--metric", NULL, GP_ARG_CHOICE, "M", metric_values, NULL, false, "decode (default), prefill or both"},
     {"--baseline", NULL, GP_ARG_STRING, "\"FLAGS\"", NULL, NULL, false,
-     "your current llama-server flags, measured for comparison"},
+     "your current llama-server flags (or a whole llama-swap cmd), measured for comparison"},
     {"--llama-dir", NULL, GP_ARG_DIR, "DIR", NULL, NULL, false,
      "where llama-bench is (else $GGPLACE_LLAMA_DIR, else PATH)"},
     {"--prompt-tokens", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "prompt length of each measurement (default 512)"},
