@@ -14,13 +14,22 @@ if(GGPLACE_CPACK AND GGPLACE_DPKG_DEB)
   add_test(NAME package_deb
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/package_test.sh ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
   set_tests_properties(package_deb PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+  gp_test_isolate(package_deb)
 endif()
 
 # The HTML report in chromium (skipped, exit 77, without node, playwright-core or chromium).
+# playwright-core is where the configuring user keeps it (the test's own HOME is empty).
+if(DEFINED ENV{GGPLACE_NPM_PREFIX})
+  set(_gp_npm_prefix $ENV{GGPLACE_NPM_PREFIX})
+else()
+  set(_gp_npm_prefix $ENV{HOME}/.cache/ggplace/npm)
+endif()
 add_test(NAME browser_report
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/browser/run.sh $<TARGET_FILE:ggplace> ${PROJECT_SOURCE_DIR}
           ${CMAKE_CURRENT_BINARY_DIR}/browser)
 set_tests_properties(browser_report PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+gp_test_isolate(browser_report)
+set_property(TEST browser_report APPEND PROPERTY ENVIRONMENT_MODIFICATION "GGPLACE_NPM_PREFIX=set:${_gp_npm_prefix}")
 
 # The report's HTML and the plan JSON it is drawn from, without a browser.
 gp_test(test_report)

@@ -22,5 +22,3 @@ add_dependencies(test_hw stub_nvml)
 target_compile_definitions(test_hw PRIVATE
   GP_STUB_NVML="$<TARGET_FILE:stub_nvml>"
   GP_HW_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data/hw")
-set_tests_properties(test_hw PROPERTIES ENVIRONMENT
-  "CMOCKA_MESSAGE_OUTPUT=stdout;GGPLACE_NVML_LIB=off;GGPLACE_VULKAN_LIB=off")

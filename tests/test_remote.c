@@ -479,6 +479,20 @@ static void test_fault_slow(void **state)
     check_fault("slow/c/llama-tiny.gguf", "timed out");
     setenv("GGPLACE_HTTP_TIMEOUT", "20", 1);
 }
+/* A transfer its client gave up on goes on writing a little while (the
+ * slow server sends a byte every 200 ms until the socket fails); none of it
+ * may be counted for what a later test measures. */
+static void test_abandoned_transfer_not_counted(void **state)
+{
+    (void)state;
+    setenv("GGPLACE_HTTP_TIMEOUT", "1", 1);
+    check_fault("slow/c/llama-tiny.gguf", "timed out");
+    setenv("GGPLACE_HTTP_TIMEOUT", "20", 1);
+    fx_reset_stats(&F);
+    assert_true(fx_wait_idle(&F, 20000));
+    assert_int_equal(__atomic_load_n(&F.stats->bytes, __ATOMIC_SEQ_CST), 0);
+    assert_int_equal(__atomic_load_n(&F.stats->requests, __ATOMIC_SEQ_CST), 0);
+}
 static void test_fault_not_gguf(void **state) { (void)state; check_fault("r/notgguf.gguf", "not a GGUF file"); }
 static void test_fault_no_server(void **state)
 {
@@ -780,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_fault_truncated_header),
         cmocka_unit_test(test_fault_redirect_loop),
         cmocka_unit_test(test_fault_slow),
+        cmocka_unit_test(test_abandoned_transfer_not_counted),
         cmocka_unit_test(test_fault_not_gguf),
         cmocka_unit_test(test_fault_no_server),
         cmocka_unit_test(test_cache_offline),

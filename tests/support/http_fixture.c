@@ -33,8 +33,22 @@ void fx_add_file(http_fixture *f, const char *name, const char *path, uint64_t v
 
 void fx_reset_stats(http_fixture *f)
 {
+    pthread_mutex_lock(&f->stats->lock);
+    f->stats->epoch++;
     __atomic_store_n(&f->stats->bytes, 0, __ATOMIC_SEQ_CST);
     __atomic_store_n(&f->stats->requests, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&f->stats->lock);
+}
+
+bool fx_wait_idle(http_fixture *f, int timeout_ms)
+{
+    for (int waited = 0; __atomic_load_n(&f->stats->live, __ATOMIC_SEQ_CST) > 0; waited += 5) {
+        if (waited >= timeout_ms)
+            return false;
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return true;
 }
 
 /* ---- the server side -------------------------------------------------------------- */
@@ -50,21 +64,36 @@ typedef struct req {
 } req;
 
 static http_fixture *fx;
+/* The epoch of the request this connection is serving (one process a
+ * connection, so one at a time). */
+static uint32_t req_epoch;
+
+/* Adds n to *counter when the request being served belongs to the current
+ * epoch; false when it does not (nothing counted). */
+static bool tally(uint64_t *counter, int64_t n)
+{
+    pthread_mutex_lock(&fx->stats->lock);
+    bool current = req_epoch == fx->stats->epoch;
+    if (current)
+        __atomic_fetch_add(counter, (uint64_t)n, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&fx->stats->lock);
+    return current;
+}
 
 static bool send_all(int fd, const void *p, size_t n, bool body)
 {
     const char *c = p;
     /* Counted before sending, so a client that has read the bytes never
-     * sees a smaller count; what could not be sent is taken back. */
-    if (body)
-        __atomic_fetch_add(&fx->stats->bytes, (uint64_t)n, __ATOMIC_SEQ_CST);
+     * sees a smaller count; what could not be sent is taken back (unless a
+     * reset came in between). */
+    bool counted = body && tally(&fx->stats->bytes, (int64_t)n);
     while (n) {
         ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
         if (w <= 0) {
             if (w < 0 && errno == EINTR)
                 continue;
-            if (body)
-                __atomic_fetch_sub(&fx->stats->bytes, (uint64_t)n, __ATOMIC_SEQ_CST);
+            if (counted)
+                tally(&fx->stats->bytes, -(int64_t)n);
             return false;
         }
         c += w;
@@ -177,12 +206,19 @@ static bool send_range(int fd, int i, uint64_t a, uint64_t b, int delay_ms)
     return ok;
 }
 
-static void hard_reset(int fd)
+/* The end of a connection's process. */
+static _Noreturn void connection_done(int fd)
+{
+    close(fd);
+    __atomic_fetch_sub(&fx->stats->live, 1, __ATOMIC_SEQ_CST);
+    _exit(0);
+}
+
+static _Noreturn void hard_reset(int fd)
 {
     struct linger lg = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(fd);
-    _exit(0);
+    connection_done(fd);
 }
 
 /* Serves file i according to mode; false to close the connection. */
@@ -288,13 +324,16 @@ static bool serve_api(int fd, const req *r, const char *rest)
     } else {
         return simple(fd, 404, "Not Found", "{\"error\":\"not found\"}");
     }
-    __atomic_fetch_add(&fx->stats->bytes, (uint64_t)n, __ATOMIC_SEQ_CST);
+    tally(&fx->stats->bytes, (int64_t)n);
     return simple(fd, 200, "OK", body);
 }
 
 static bool handle(int fd, const req *r)
 {
+    pthread_mutex_lock(&fx->stats->lock);
+    req_epoch = fx->stats->epoch;
     __atomic_fetch_add(&fx->stats->requests, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&fx->stats->lock);
     char path[2048];
     snprintf(path, sizeof path, "%s", r->path + (r->path[0] == '/'));
     char *q = strchr(path, '?');
@@ -337,15 +376,14 @@ static bool handle(int fd, const req *r)
     return serve_file(fd, r, i, mode);
 }
 
-static void serve_connection(int fd)
+static _Noreturn void serve_connection(int fd)
 {
     req r;
     while (read_req(fd, &r)) {
         if (!handle(fd, &r) || r.close)
             break;
     }
-    close(fd);
-    _exit(0);
+    connection_done(fd);
 }
 
 bool fx_start(http_fixture *f)
@@ -354,6 +392,11 @@ bool fx_start(http_fixture *f)
     if (f->stats == MAP_FAILED)
         return false;
     memset(f->stats, 0, sizeof *f->stats);
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&f->stats->lock, &ma);
+    pthread_mutexattr_destroy(&ma);
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0)
         return false;
@@ -387,7 +430,10 @@ bool fx_start(http_fixture *f)
                     continue;
                 _exit(1);
             }
+            __atomic_fetch_add(&f->stats->live, 1, __ATOMIC_SEQ_CST);
             pid_t h = fork();
+            if (h < 0)
+                __atomic_fetch_sub(&f->stats->live, 1, __ATOMIC_SEQ_CST);
             if (h == 0) {
                 close(s);
                 serve_connection(c);

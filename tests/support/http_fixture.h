@@ -21,6 +21,7 @@
 #define GP_TESTS_HTTP_FIXTURE_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,9 +29,16 @@
 #define FX_TOKEN "hf_fixtureTOKEN0123456789abcdefghijklmnop"
 #define FX_COMMIT "0123456789abcdef0123456789abcdef01234567"
 
+/* What the server did since the last fx_reset_stats. A connection counts
+ * only the requests it read after that reset: one of an earlier test (a slow
+ * transfer its client gave up on, an aborted stream) may still be writing,
+ * and what it writes belongs to that test. */
 typedef struct fx_stats {
     uint64_t bytes;       /* body bytes sent */
     uint32_t requests;
+    uint32_t epoch;       /* bumped by each reset */
+    uint32_t live;        /* connections still being served */
+    pthread_mutex_t lock; /* process-shared: a count and its epoch change together */
 } fx_stats;
 
 typedef struct http_fixture {
@@ -52,5 +60,8 @@ void fx_add_file(http_fixture *f, const char *name, const char *path, uint64_t v
 bool fx_start(http_fixture *f);
 void fx_stop(http_fixture *f);
 void fx_reset_stats(http_fixture *f);
+/* Waits until no connection is being served, at most timeout_ms; false on
+ * time-out. */
+bool fx_wait_idle(http_fixture *f, int timeout_ms);
 
 #endif
