@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "calib.h"
@@ -21,6 +23,7 @@
 #include "memory/mem.h"
 #include "memory/placement.h"
 #include "plan/plan.h"
+#include "util/fileio.h"
 
 #define GiB (1024ull * 1024 * 1024)
 
@@ -353,6 +356,84 @@ static void test_plan_cli(void **state)
     fclose(errf);
 }
 
+/* Names in dir starting with prefix and ending in ".bak". */
+static int count_backups(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        n += !strncmp(e->d_name, prefix, strlen(prefix)) && l > 4 && !strcmp(e->d_name + l - 4, ".bak");
+    }
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    char *s;
+    size_t n;
+    gp_error err;
+    assert_int_equal(gp_read_file(path, 1 << 20, &s, &n, &err), GP_OK);
+    return s;
+}
+
+/* Writes within one second never share a backup name, and writing what a
+ * file already holds leaves it (and its backups) alone. */
+static void test_ot_file_rewrite(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ggplace-otfile-XXXXXX", ot[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(ot, sizeof ot, "%s/ot.txt", dir);
+    const char *path = GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf";
+    const char *argv[] = {"ggplace", "plan", path, "--gpu", "12GiB", "--no-detect", "--ot-file", ot};
+    for (int k = 0; k < 3; k++) {
+        FILE *out = tmpfile(), *errf = tmpfile();
+        assert_int_equal(gp_cli_main(8, (char **)argv, out, errf), 0);
+        fclose(out);
+        fclose(errf);
+    }
+    assert_int_equal(count_backups(dir, "ot.txt."), 0);
+    char *planned = slurp(ot);
+    assert_non_null(strstr(planned, "=CPU"));
+    /* Edited twice by hand, replanned after each edit within the second. */
+    const char *edits[] = {"edit one\n", "edit two\n"};
+    for (int k = 0; k < 2; k++) {
+        FILE *f = fopen(ot, "w");
+        fputs(edits[k], f);
+        fclose(f);
+        FILE *out = tmpfile(), *errf = tmpfile();
+        assert_int_equal(gp_cli_main(8, (char **)argv, out, errf), 0);
+        fclose(out);
+        fclose(errf);
+    }
+    assert_int_equal(count_backups(dir, "ot.txt."), 2);
+    char *now = slurp(ot);
+    assert_string_equal(now, planned);
+    /* Each edit is kept, in a backup of its own. */
+    DIR *d = opendir(dir);
+    int seen = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        if (l < 4 || strcmp(e->d_name + l - 4, ".bak"))
+            continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        char *b = slurp(p);
+        seen |= !strcmp(b, edits[0]) ? 1 : !strcmp(b, edits[1]) ? 2 : 0;
+        free(b);
+        unlink(p);
+    }
+    closedir(d);
+    assert_int_equal(seen, 3);
+    free(planned);
+    free(now);
+    unlink(ot);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_does_not_fit),
         cmocka_unit_test(test_three_machines),
         cmocka_unit_test(test_plan_cli),
+        cmocka_unit_test(test_ot_file_rewrite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -601,6 +601,31 @@ static void test_dry_run_and_output(void **state)
     free(old);
 }
 
+/* A model the user names must exist: a usage error, nothing written. */
+static void test_unknown_model(void **state)
+{
+    (void)state;
+    if (!calib_present())
+        skip();
+    char dir[256], cfg[320];
+    fixture_dir("nosuch", dir, sizeof dir, cfg, sizeof cfg);
+    size_t old_len, len;
+    char *old = read_all(cfg, &old_len);
+    run_result r = RUN("ggplace", "swap", cfg, "--model", "nosuch", "--gpu", "24GiB", "--no-detect");
+    assert_int_equal(r.rc, 2);
+    assert_true(strncmp(r.err, "ggplace: ", 9) == 0);
+    assert_contains(r.err, cfg);
+    assert_contains(r.err, "--model nosuch: no such model");
+    assert_true(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+    char *now = read_all(cfg, &len);
+    assert_int_equal(len, old_len);
+    assert_memory_equal(now, old, len);
+    assert_int_equal(count_entries(dir), 1);
+    free(now);
+    free(old);
+    run_free(&r);
+}
+
 static void test_broken_yaml(void **state)
 {
     (void)state;
@@ -1114,6 +1139,7 @@ int main(void)
         cmocka_unit_test(test_yaml_source),
         cmocka_unit_test(test_rewrite_realistic),
         cmocka_unit_test(test_dry_run_and_output),
+        cmocka_unit_test(test_unknown_model),
         cmocka_unit_test(test_broken_yaml),
         cmocka_unit_test(test_write_failures),
         cmocka_unit_test(test_styles_and_wrappers),

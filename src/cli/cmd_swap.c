@@ -272,8 +272,10 @@ static int run_rewrite(gp_cli *cli, swap_cli *s, const gp_devices *devs)
     gp_swap_options o = {.devices = devs, .request = s->req, .only = s->only, .n_only = s->n_only};
     gp_swap_result r;
     if (gp_swap_rewrite(path, text, len, &o, &r, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
         free(text);
+        if (err.status == GP_ERR_ARG)
+            return gp_cli_usage_error(cli, "swap: %s: %s", err.file, err.message);
+        gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
     report(cli, path, &r);

@@ -1868,6 +1868,26 @@ gp_status gp_swap_rewrite(const char *label, const char *text, size_t len, const
         gp_yaml_free(&y);
         return gp_fail(err, GP_ERR_NOMEM, label, "out of memory");
     }
+    /* A model the user named must be there: planning the others instead
+     * would answer a question nobody asked. */
+    for (size_t i = 0; o->only && i < o->n_only; i++)
+        if (!models || !gp_yaml_get(&y, models, o->only[i], NULL)) {
+            char known[512] = "";
+            size_t kn = 0;
+            for (size_t k = 0; k < n_models && kn < sizeof known - 80; k++) {
+                const char *id = gp_yaml_str(gp_yaml_node(&y, models->data.mapping.pairs.start[k].key));
+                if (id)
+                    kn += (size_t)snprintf(known + kn, sizeof known - kn, "%s%.60s", kn ? ", " : "", id);
+            }
+            st = gp_fail(err, GP_ERR_ARG, label, "--model %.200s: no such model (%s%s)", o->only[i],
+                         n_models ? "models: " : "the config has no models", known);
+            free(refs);
+            free(jobs);
+            free(ids);
+            gp_yaml_free(&y);
+            gp_swap_result_free(out);
+            return st;
+        }
     /* Nodes reached twice are shared through anchors. */
     count_refs(&y, root, refs, n_nodes, 0);
     for (yaml_node_t *n = y.doc.nodes.start; n < y.doc.nodes.top; n++)
@@ -1901,9 +1921,6 @@ gp_status gp_swap_rewrite(const char *label, const char *text, size_t len, const
     }
     qsort(ids, n_ids, sizeof *ids, cmp_str);
 
-    for (size_t i = 0; o->only && i < o->n_only; i++)
-        if (!gp_yaml_get(&y, models, o->only[i], NULL))
-            warn(out, 0, 0, "no model '%s' in %s", o->only[i], label);
     size_t n_jobs = 0;
     for (size_t i = 0; i < n_models; i++) {
         yaml_node_pair_t *p = &models->data.mapping.pairs.start[i];

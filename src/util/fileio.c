@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,32 +28,78 @@ static bool write_all(int fd, const void *data, size_t len)
     return true;
 }
 
-static gp_status copy_file(const char *from, const char *to, gp_error *err)
+/* Copies path to the first free name of "path.STAMP.bak", "path.STAMP-2.bak",
+ * "path.STAMP-3.bak"...: created exclusively, so two writes within one
+ * second (or two processes at once) never take the same name. */
+static gp_status backup_file(const char *path, gp_error *err)
 {
     char *data;
     size_t len;
-    gp_status st = gp_read_file(from, (size_t)1 << 30, &data, &len, err);
+    gp_status st = gp_read_file(path, (size_t)1 << 30, &data, &len, err);
     if (st != GP_OK)
         return st;
-    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tmv;
+    localtime_r(&now, &tmv);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
+    size_t cap = strlen(path) + 64;
+    char *bak = malloc(cap);
+    if (!bak) {
         free(data);
-        return gp_fail(err, GP_ERR_IO, to, "cannot create backup: %s", strerror(errno));
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    }
+    int fd = -1;
+    for (unsigned k = 1; fd < 0 && k <= 10000; k++) {
+        if (k == 1)
+            snprintf(bak, cap, "%s.%s.bak", path, stamp);
+        else
+            snprintf(bak, cap, "%s.%s-%u.bak", path, stamp, k);
+        fd = open(bak, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        int e = errno;
+        free(data);
+        st = gp_fail(err, GP_ERR_IO, bak, "cannot create backup: %s", strerror(e));
+        free(bak);
+        return st;
     }
     bool ok = write_all(fd, data, len) && fsync(fd) == 0;
     int e = errno;
     ok = close(fd) == 0 && ok;
     free(data);
     if (!ok) {
-        unlink(to);
-        return gp_fail(err, GP_ERR_IO, to, "cannot write backup: %s", strerror(e));
+        unlink(bak);
+        st = gp_fail(err, GP_ERR_IO, bak, "cannot write backup: %s", strerror(e));
     }
-    return GP_OK;
+    free(bak);
+    return st;
+}
+
+/* True when path is a regular file holding exactly data. */
+static bool same_content(const char *path, const struct stat *sb, const void *data, size_t len)
+{
+    if (!S_ISREG(sb->st_mode) || (uint64_t)sb->st_size != (uint64_t)len)
+        return false;
+    char *old;
+    size_t n;
+    gp_error ignored;
+    if (gp_read_file(path, len + 1, &old, &n, &ignored) != GP_OK)
+        return false;
+    bool same = n == len && memcmp(old, data, len) == 0;
+    free(old);
+    return same;
 }
 
 gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, bool backup,
                                gp_error *err)
 {
+    struct stat sb;
+    bool exists = stat(path, &sb) == 0;
+    if (exists && same_content(path, &sb, data, len))
+        return GP_OK;
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);
     if (!tmp)
@@ -64,8 +111,6 @@ gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, b
         free(tmp);
         return gp_fail(err, GP_ERR_IO, path, "cannot write: %s", strerror(e));
     }
-    struct stat sb;
-    bool exists = stat(path, &sb) == 0;
     fchmod(fd, exists ? (sb.st_mode & 07777) : 0644);
     bool ok = write_all(fd, data, len) && fsync(fd) == 0;
     int e = errno;
@@ -76,20 +121,7 @@ gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, b
         return gp_fail(err, GP_ERR_IO, path, "cannot write: %s", strerror(e ? e : EIO));
     }
     if (exists && backup) {
-        char stamp[32];
-        time_t now = time(NULL);
-        struct tm tmv;
-        localtime_r(&now, &tmv);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
-        char *bak = malloc(plen + 48);
-        if (!bak) {
-            unlink(tmp);
-            free(tmp);
-            return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
-        }
-        snprintf(bak, plen + 48, "%s.%s.bak", path, stamp);
-        gp_status st = copy_file(path, bak, err);
-        free(bak);
+        gp_status st = backup_file(path, err);
         if (st != GP_OK) {
             unlink(tmp);
             free(tmp);

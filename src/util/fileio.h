@@ -8,9 +8,11 @@
 #include "ggplace.h"
 
 /* Writes data to path atomically: a temporary file in the same directory,
- * flushed and renamed over path. With backup, an existing file is first
- * copied to "path.YYYYmmdd-HHMMSS.bak". On failure nothing at path changes
- * and no temporary file is left. */
+ * flushed and renamed over path. A file that already holds exactly data is
+ * left alone (not written, no backup). With backup, an existing file is
+ * first copied to "path.YYYYmmdd-HHMMSS.bak" (or "...-N.bak" when that name
+ * is taken: a backup never replaces another). On failure nothing at path
+ * changes and no temporary file is left. */
 gp_status gp_write_file_atomic(const char *path, const void *data, size_t len, bool backup,
                                gp_error *err);
 
