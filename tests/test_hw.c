@@ -150,6 +150,19 @@ static void test_gpu_specs(void **state)
         assert_non_null(strstr(err.message, "--gpu"));
         assert_int_equal(d.n, 1);
     }
+    /* A size gone wrong is named as one, never offered as a card's name. */
+    static const char *bad_size[] = {"-5GiB", "+5GiB", "24", ".5"};
+    for (size_t i = 0; i < sizeof bad_size / sizeof bad_size[0]; i++) {
+        gp_error err = {0};
+        gp_devices_init(&d);
+        assert_int_equal(gp_devices_add_gpu_spec(&d, bad_size[i], &err), GP_ERR_ARG);
+        if (!strstr(err.message, "is not a size") || strstr(err.message, "e.g."))
+            fail_msg("'%s': %s", bad_size[i], err.message);
+    }
+    /* A bare number is a card, not bytes. */
+    gp_devices_init(&d);
+    assert_int_equal(gp_devices_add_gpu_spec(&d, "3090", NULL), GP_OK);
+    assert_int_equal(d.dev[1].total, 24ULL << 30);
     gp_devices_init(&d);
     gp_error err = {0};
     assert_int_equal(gp_devices_add_gpu_spec(&d, "Metal:64GiB", NULL), GP_OK);

@@ -407,6 +407,55 @@ static void test_mem_cli_contract(void **state)
     assert_int_equal(o->rc, 2);
 }
 
+/* The line of out that starts with prefix (copied, without its newline). */
+static void line_of(const char *out, const char *prefix, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, prefix, strlen(prefix))) {
+            size_t n = strcspn(l, "\n");
+            snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), l);
+            return;
+        }
+    fail_msg("no line starting '%s' in:\n%s", prefix, out);
+}
+
+/* Over budget on any device, the CPU too, is a warning on stderr; the table
+ * stays aligned at six-digit MiB figures. */
+static void test_mem_warnings_and_alignment(void **state)
+{
+    (void)state;
+    const char *path = GP_SOURCE_DIR "/examples/deepseek-v3-671b.gguf";
+    const char *a1[] = {"ggplace", "mem", path, "-c", "131072", "-ngl", "3", "--gpu", "24GiB", "--ram", "32GiB",
+                        "--no-detect"};
+    cli_out *o = cli(12, a1);
+    assert_int_equal(o->rc, 0);
+    assert_non_null(strstr(o->err, "warning: CPU needs "));
+    assert_null(strstr(o->err, "warning: CUDA0"));
+    assert_null(strstr(o->out, "warning"));
+    char head[256], cpu[256], gpu[256], total[256];
+    line_of(o->out, "device ", head, sizeof head);
+    line_of(o->out, "CPU ", cpu, sizeof cpu);
+    line_of(o->out, "CUDA0 ", gpu, sizeof gpu);
+    line_of(o->out, "total ", total, sizeof total);
+    assert_non_null(strstr(cpu, "353642.68 MiB"));
+    /* Right-aligned columns end where their headings end. */
+    assert_int_equal(strlen(cpu), strlen(head));
+    assert_int_equal(strlen(gpu), strlen(head));
+    size_t total_end = (size_t)(strstr(head, "total ") - head) + strlen("total");
+    assert_int_equal(strlen(total), total_end);
+
+    const char *a2[] = {"ggplace", "mem", path, "-ngl", "99", "--gpu", "24GiB", "--ram", "1TiB", "--no-detect",
+                        "--json"};
+    o = cli(11, a2);
+    assert_int_equal(o->rc, 0);
+    assert_non_null(strstr(o->err, "warning: CUDA0 needs "));
+    assert_null(strstr(o->err, "warning: CPU"));
+    cJSON *j = cJSON_Parse(o->out);
+    assert_non_null(j);
+    cJSON_Delete(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_tied_output_copy),
         cmocka_unit_test(test_estimated_compute),
         cmocka_unit_test(test_mem_cli_contract),
+        cmocka_unit_test(test_mem_warnings_and_alignment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

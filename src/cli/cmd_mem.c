@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
+#include "cli/text_table.h"
 #include "emit/extras_json.h"
 #include "emit/json_util.h"
 #include "gguf/types.h"
@@ -66,6 +67,28 @@ void gp_help_mem(FILE *f)
     gp_model_source_help(f);
 }
 
+/* "free after" of a device: what is left, "-X" when over, "-" when its
+ * memory is unknown. */
+static void format_free_after(const gp_device *dev, uint64_t used, char *buf, size_t size)
+{
+    if (!dev->free) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    char v[32];
+    gp_format_mib(dev->free >= used ? dev->free - used : used - dev->free, v, sizeof v);
+    snprintf(buf, size, "%s%s", dev->free >= used ? "" : "-", v);
+}
+
+/* The figures of one row: weights, KV/state, compute, total. */
+static void format_row(const gp_mem_device *x, char cells[4][32])
+{
+    gp_format_mib(x->model, cells[0], 32);
+    gp_format_mib(x->context, cells[1], 32);
+    gp_format_mib(x->compute, cells[2], 32);
+    gp_format_mib(gp_mem_device_total(x), cells[3], 32);
+}
+
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
 {
     const gp_ctx_shape *c = &r->ctx;
@@ -74,30 +97,16 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
             (unsigned long long)c->n_ctx, (unsigned long long)c->n_ctx_seq, c->n_seq,
             c->n_seq == 1 ? "" : "s", c->n_seq > 1 ? (c->kv_unified ? " (unified)" : " (split)") : "",
             c->n_batch, c->n_ubatch, c->flash_attn ? "on" : "off");
-    int w0 = 14;
-    for (uint32_t i = 0; i < r->n_devices; i++)
-        if ((int)strlen(d->dev[i].name) > w0)
-            w0 = (int)strlen(d->dev[i].name);
-    fprintf(f, "\n%-*s %12s %12s %12s %12s %12s\n", w0, "device", "weights", "KV/state", "compute", "total", "free after");
+    static gp_text_table t, with;
+    gp_tt_init(&t, 6, 12);
+    gp_tt_row(&t, (const char *[]){"device", "weights", "KV/state", "compute", "total", "free after"});
     gp_mem_device sum = {0};
     for (uint32_t i = 0; i < r->n_devices; i++) {
         const gp_mem_device *x = &r->dev[i];
-        char w[32], k[32], cp[32], t[32], fr[40] = "-";
-        gp_format_mib(x->model, w, sizeof w);
-        gp_format_mib(x->context, k, sizeof k);
-        gp_format_mib(x->compute, cp, sizeof cp);
-        uint64_t total = gp_mem_device_total(x);
-        gp_format_mib(total, t, sizeof t);
-        if (d->dev[i].free) {
-            if (d->dev[i].free >= total)
-                gp_format_mib(d->dev[i].free - total, fr, sizeof fr);
-            else {
-                char over[32];
-                gp_format_mib(total - d->dev[i].free, over, sizeof over);
-                snprintf(fr, sizeof fr, "-%s", over);
-            }
-        }
-        fprintf(f, "%-*s %12s %12s %12s %12s %12s\n", w0, d->dev[i].name, w, k, cp, t, fr);
+        char v[4][32], fr[40];
+        format_row(x, v);
+        format_free_after(&d->dev[i], gp_mem_device_total(x), fr, sizeof fr);
+        gp_tt_row(&t, (const char *[]){d->dev[i].name, v[0], v[1], v[2], v[3], fr});
         sum.model += x->model;
         sum.context += x->context;
         sum.compute += x->compute;
@@ -105,47 +114,56 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
     /* What else the server loads, a block of rows each. */
     for (uint32_t k = 0; k < r->extras.n; k++) {
         const gp_extra_mem *e = &r->extras.item[k];
-        fprintf(f, "%s %s%s\n", gp_extra_kind_name(e->kind), e->name, e->estimated ? " (compute: an upper bound)" : "");
+        gp_tt_line(&t, "%s %s%s", gp_extra_kind_name(e->kind), e->name,
+                   e->estimated ? " (compute: an upper bound)" : "");
         for (uint32_t i = 0; i < r->n_devices; i++) {
             gp_mem_device x = {e->model[i], e->context[i], e->compute[i]};
             if (!gp_mem_device_total(&x))
                 continue;
-            char w[32], kv[32], cp[32], t[32];
-            gp_format_mib(x.model, w, sizeof w);
-            gp_format_mib(x.context, kv, sizeof kv);
-            gp_format_mib(x.compute, cp, sizeof cp);
-            gp_format_mib(gp_mem_device_total(&x), t, sizeof t);
-            fprintf(f, "  %-*s %12s %12s %12s %12s\n", w0 - 2, d->dev[i].name, w, kv, cp, t);
+            char v[4][32], name[72];
+            format_row(&x, v);
+            snprintf(name, sizeof name, "  %s", d->dev[i].name);
+            gp_tt_row(&t, (const char *[]){name, v[0], v[1], v[2], v[3], ""});
             sum.model += x.model;
             sum.context += x.context;
             sum.compute += x.compute;
         }
     }
-    char w[32], k[32], cp[32], t[32];
-    gp_format_mib(sum.model, w, sizeof w);
-    gp_format_mib(sum.context, k, sizeof k);
-    gp_format_mib(sum.compute, cp, sizeof cp);
-    gp_format_mib(gp_mem_device_total(&sum), t, sizeof t);
-    fprintf(f, "%-*s %12s %12s %12s %12s\n", w0, "total", w, k, cp, t);
+    char v[4][32];
+    format_row(&sum, v);
+    gp_tt_row(&t, (const char *[]){"total", v[0], v[1], v[2], v[3], ""});
+    fputc('\n', f);
+    gp_tt_print(&t, f);
     if (r->extras.n) {
-        fprintf(f, "\n%-*s %12s %12s\n", w0, "with extras", "total", "free after");
+        gp_tt_init(&with, 3, 12);
+        gp_tt_row(&with, (const char *[]){"with extras", "total", "free after"});
         for (uint32_t i = 0; i < r->n_devices; i++) {
             uint64_t all = gp_mem_on_device(r, i);
-            char tt[32], fr[40] = "-";
+            char tt[32], fr[40];
             gp_format_mib(all, tt, sizeof tt);
-            if (d->dev[i].free) {
-                char v[32];
-                gp_format_mib(d->dev[i].free >= all ? d->dev[i].free - all : all - d->dev[i].free, v, sizeof v);
-                snprintf(fr, sizeof fr, "%s%s", d->dev[i].free >= all ? "" : "-", v);
-            }
-            fprintf(f, "%-*s %12s %12s\n", w0, d->dev[i].name, tt, fr);
+            format_free_after(&d->dev[i], all, fr, sizeof fr);
+            gp_tt_row(&with, (const char *[]){d->dev[i].name, tt, fr});
         }
+        fputc('\n', f);
+        gp_tt_print(&with, f);
     }
     if (r->extras.note[0])
         fprintf(f, "note: %s\n", r->extras.note);
-    for (uint32_t i = 1; i < r->n_devices; i++)
-        if (d->dev[i].free && gp_mem_on_device(r, i) > d->dev[i].free)
-            fprintf(f, "warning: %s needs more memory than it has\n", d->dev[i].name);
+}
+
+/* Warnings go to stderr, in the table's mode and the JSON's alike. */
+static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
+{
+    for (uint32_t i = 0; i < r->n_devices; i++) {
+        uint64_t need = gp_mem_on_device(r, i);
+        if (!d->dev[i].free || need <= d->dev[i].free)
+            continue;
+        char over[32], have[32];
+        gp_format_mib(need - d->dev[i].free, over, sizeof over);
+        gp_format_mib(d->dev[i].free, have, sizeof have);
+        fprintf(f, "warning: %s needs %s more than its %s %s\n", d->dev[i].name, over, have,
+                d->dev[i].kind == GP_DEV_CPU ? "of available RAM" : "free");
+    }
     for (uint32_t i = 0; i < m->n_warnings; i++)
         fprintf(f, "warning: %s\n", m->warnings[i]);
     if (r->compute_estimated)
@@ -293,6 +311,7 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
         } else {
             print_table(cli->out, m, &devs, &r);
         }
+        print_warnings(cli->err, m, &devs, &r);
         gp_mem_result_free(&r);
     }
     gp_extra_files_close(&extras);

@@ -147,7 +147,9 @@ static gp_status add_one_gpu(gp_devices *d, const char *spec, gp_error *err)
     bool have_size = false;
     const char *last = strrchr(rest, ':');
     const char *size_text = last ? last + 1 : rest;
-    if (gp_parse_size(size_text, &bytes)) {
+    /* A bare number is a card ("3090"), never a size in bytes. */
+    bool unitless = size_text[strspn(size_text, "0123456789.")] == '\0';
+    if (!unitless && gp_parse_size(size_text, &bytes)) {
         have_size = true;
         if (last) {
             size_t n = (size_t)(last - rest);
@@ -180,6 +182,11 @@ static gp_status add_one_gpu(gp_devices *d, const char *spec, gp_error *err)
             dev.pcie_width = g->pcie_width;
             if (dev.kind == g->kind)
                 snprintf(dev.arch, sizeof dev.arch, "%s", g->arch);
+        } else if (!have_size && strchr("+-.0123456789", label[0])) {
+            /* A size gone wrong ("-5GiB", "24XB"), not a card's name. */
+            return gp_fail(err, GP_ERR_ARG, NULL,
+                           "--gpu '%s': '%s' is not a size: give a positive amount with its unit, like 24GiB",
+                           spec, label);
         } else if (!have_size) {
             return gp_fail(err, GP_ERR_ARG, NULL,
                            "--gpu '%s': unknown card; give its memory, e.g. '%s:24GiB'", spec, label);
