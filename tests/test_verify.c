@@ -3,7 +3,9 @@
  * start-up that never ends, and ggplace itself killed mid-run. No process
  * may be left running in any case. */
 #include <setjmp.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -156,20 +158,61 @@ static void test_startup_timeout(void **state)
     assert_false(fake_alive());
 }
 
-/* ggplace killed (SIGKILL, no chance to clean up) while llama-server runs:
- * the server is told to stop by the kernel. Interrupted (SIGINT): ggplace
- * stops it itself. */
-static void on_sigint(int sig)
+/* ---- interrupted at every phase, on a busy machine ------------------------------ */
+
+/* Two busy loops in a group of their own, for the length of a test. */
+static pid_t burner_start(void)
 {
-    (void)sig;
-    gp_verify_abort();
-    _exit(130);
+    pid_t b = fork();
+    if (b == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int i = 0; i < 2; i++)
+            if (fork() == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (volatile unsigned long x = 0;; x++)
+                    ;
+            }
+        for (;;)
+            pause();
+    }
+    setpgid(b, b);
+    return b;
 }
 
-static void killed_mid_run(int sig)
+static void burner_stop(pid_t b)
 {
-    setenv("GGPLACE_FAKE_MODE", "slow", 1);
+    kill(-b, SIGKILL);
+    waitpid(b, NULL, 0);
+}
+
+/* The processes this test process is the parent of (orphans included: it is
+ * their subreaper), other than the burner; -1 when /proc cannot say. */
+static int foreign_children(pid_t burner, char *list, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0, pid;
+    list[0] = 0;
+    size_t used = 0;
+    while (fscanf(f, "%d", &pid) == 1)
+        if (pid != burner) {
+            n++;
+            used += (size_t)snprintf(list + used, used < cap ? cap - used : 0, " %d", pid);
+        }
+    fclose(f);
+    return n;
+}
+
+/* ggplace as the CLI runs verify: the stop signals trapped, then the run. */
+static pid_t start_verify(const char *mode)
+{
+    setenv("GGPLACE_FAKE_MODE", mode, 1);
     unlink(pidfile);
+    fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
         gp_devices d;
@@ -180,35 +223,100 @@ static void killed_mid_run(int sig)
         o.runs = 1;
         o.n_prompt = 8;
         o.n_predict = 2;
+        o.start_timeout_s = 60;
         gp_verify_result r;
         gp_error err;
-        if (sig == SIGINT)
-            signal(SIGINT, on_sigint);
+        gp_proc_trap_signals();
         gp_verify_run("/dev/null", NULL, &d, &o, &r, &err);
         _exit(0);
     }
-    /* Wait until the stand-in is up and answering, then kill ggplace. */
-    for (int i = 0; i < 100 && access(pidfile, F_OK) != 0; i++) {
-        struct timespec ts = {0, 100000000};
-        nanosleep(&ts, NULL);
-    }
-    struct timespec ts = {1, 0};
-    nanosleep(&ts, NULL);
-    kill(child, sig);
-    if (sig == SIGINT) {
-        ts.tv_sec = 1;
-        nanosleep(&ts, NULL);
-        kill(child, SIGKILL);
-    }
-    waitpid(child, NULL, 0);
-    assert_false(fake_alive());
+    return child;
 }
 
-static void test_killed_mid_run(void **state)
+/* Waits up to ms for the stand-in to have written its pid. */
+static bool fake_started(int ms)
+{
+    for (int waited = 0; access(pidfile, F_OK) != 0; waited += 10) {
+        if (waited >= ms)
+            return false;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
+/* Stops ggplace with sig; it must die of that signal having reaped the
+ * stand-in itself: nothing of it is left, not even a zombie. */
+static void interrupt_and_check(pid_t child, int sig, pid_t burner, const char *phase)
+{
+    kill(child, sig);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != sig)
+        fail_msg("%s: ggplace did not die of signal %d (status 0x%x)", phase, sig, status);
+    char left[256];
+    int n = foreign_children(burner, left, sizeof left);
+    if (n > 0)
+        fail_msg("%s: signal %d: ggplace exited leaving processes behind:%s", phase, sig, left);
+    if (n < 0)
+        assert_false(fake_alive());
+}
+
+static void test_interrupted_at_every_phase(void **state)
 {
     (void)state;
-    killed_mid_run(SIGKILL);
-    killed_mid_run(SIGINT);
+    /* Orphans come to this process, so none can hide behind init. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    pid_t burner = burner_start();
+    /* Starting: at once and at a range of moments in the first
+     * milliseconds, before and around the fork and exec of the server. */
+    static const int delays_us[] = {0, 200, 500, 1000, 2000, 3000, 5000, 8000, 13000, 21000, 34000};
+    for (size_t i = 0; i < sizeof delays_us / sizeof delays_us[0]; i++) {
+        pid_t c = start_verify("hang");
+        struct timespec ts = {0, delays_us[i] * 1000L};
+        nanosleep(&ts, NULL);
+        interrupt_and_check(c, SIGINT, burner, "starting");
+    }
+    /* Loading: a server that ignores SIGTERM while it loads. */
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < 3; i++) {
+        pid_t c = start_verify("deaf");
+        assert_true(fake_started(20000));
+        interrupt_and_check(c, sigs[i], burner, "loading");
+    }
+    /* Serving: in the middle of a timed request. */
+    for (size_t i = 0; i < 3; i++) {
+        pid_t c = start_verify("slow");
+        assert_true(fake_started(20000));
+        struct timespec ts = {0, 500000000L};
+        nanosleep(&ts, NULL);
+        interrupt_and_check(c, sigs[i], burner, "serving");
+    }
+    /* ggplace killed outright: the kernel kills the server (SIGKILL, since a
+     * loader may ignore SIGTERM); it comes to this process to be reaped. */
+    pid_t c = start_verify("deaf");
+    assert_true(fake_started(20000));
+    FILE *f = fopen(pidfile, "r");
+    int fake = 0;
+    assert_int_equal(fscanf(f, "%d", &fake), 1);
+    fclose(f);
+    kill(c, SIGKILL);
+    waitpid(c, NULL, 0);
+    int status = 0;
+    pid_t r = 0;
+    for (int waited = 0; (r = waitpid(fake, &status, WNOHANG)) == 0 && waited < 5000; waited += 10) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    if (r != fake) {
+        char left[256];
+        foreign_children(burner, left, sizeof left);
+        fail_msg("fake %d: waitpid %d errno %d; children:%s", fake, (int)r, errno, left);
+    }
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+        fail_msg("the orphaned server ended with status 0x%x, not by SIGKILL", status);
+    burner_stop(burner);
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
 int main(void)
@@ -220,7 +328,7 @@ int main(void)
         cmocka_unit_test(test_crash_mid_run),
         cmocka_unit_test(test_port_taken),
         cmocka_unit_test(test_startup_timeout),
-        cmocka_unit_test(test_killed_mid_run),
+        cmocka_unit_test(test_interrupted_at_every_phase),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

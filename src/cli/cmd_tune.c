@@ -10,6 +10,7 @@
 #include "cli/plan_options.h"
 #include "emit/swap_cmd.h"
 #include "memory/mem.h"
+#include "util/proc.h"
 #include "util/units.h"
 #include "verify/tune.h"
 #include "verify/verify.h"
@@ -276,7 +277,11 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
         tc.o.progress_ctx = cli->err;
     }
     gp_tune_result r;
-    if (gp_tune_run(m, pc.path, &pc.devs, &pc.req, nb ? base_args : NULL, &tc.o, &r, &err) != GP_OK) {
+    /* Interrupted, llama-bench or llama-server is stopped before we go. */
+    gp_proc_trap_signals();
+    gp_status tst = gp_tune_run(m, pc.path, &pc.devs, &pc.req, nb ? base_args : NULL, &tc.o, &r, &err);
+    gp_proc_untrap_signals();
+    if (tst != GP_OK) {
         gp_cli_error(cli, &err);
         gp_tune_result_free(&r);
         gp_model_close(&m);

@@ -1,6 +1,5 @@
 /* ggplace verify MODEL [plan options | llama-server flags] [--json] [--strict]
  * ggplace sparse HEADER.gguf OUT.gguf */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "util/proc.h"
 #include "cli/plan_options.h"
 #include "cli/progress.h"
 #include "emit/json_util.h"
@@ -129,13 +129,6 @@ static void on_progress(void *ctx, const char *stage, int done, int total)
     gp_progress_update(p, done > 0 ? (uint64_t)done : 0);
 }
 
-static void on_signal(int sig)
-{
-    gp_verify_abort();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 static void add_bytes(cJSON *o, const char *key, const gp_mem_device *x)
 {
     cJSON *p = cJSON_AddObjectToObject(o, key);
@@ -188,9 +181,7 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     memcpy(args, planned, n_planned * sizeof *args);
     for (uint32_t k = 0; k < pc.req.pinned.n_extra; k++)
         args[n_planned + k] = (char *)pc.req.pinned.extra[k];
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    gp_proc_trap_signals();
     vo.v.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
     gp_verify_result r;
     gp_progress prog;
@@ -199,9 +190,7 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     vo.v.progress_ctx = &prog;
     gp_status st = gp_verify_run(pc.path, args, &pc.devs, &vo.v, &r, &err);
     gp_progress_end(&prog);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
+    gp_proc_untrap_signals();
     if (st != GP_OK) {
         gp_cli_error(cli, &err);
         if (r.log_tail[0])

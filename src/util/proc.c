@@ -29,6 +29,124 @@ void gp_sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* ---- the children that run now ---------------------------------------------- */
+
+#define MAX_LIVE 32
+/* Process ids (each its own group's id); 0 marks a free slot. Written by the
+ * main flow with the stop signals held, read by their handler. */
+static volatile sig_atomic_t live[MAX_LIVE];
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
+static void hold_stop_signals(sigset_t *old)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+        sigaddset(&s, stop_signals[i]);
+    sigprocmask(SIG_BLOCK, &s, old);
+}
+
+/* With the stop signals held. A full list leaves the child unlisted: the
+ * kernel's parent-death signal still ends it with us. */
+static void list_child(pid_t pid)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (!live[i]) {
+            live[i] = pid;
+            return;
+        }
+}
+
+static void unlist_child(pid_t pid)
+{
+    sigset_t old;
+    hold_stop_signals(&old);
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] == pid)
+            live[i] = 0;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Waits (reaping) until every listed child is gone or ms have passed. */
+static void reap_listed(int ms)
+{
+    for (int waited = 0;; waited += 10) {
+        bool any = false;
+        for (int i = 0; i < MAX_LIVE; i++) {
+            pid_t pid = live[i];
+            if (!pid)
+                continue;
+            pid_t r = waitpid(pid, NULL, WNOHANG);
+            if (r == pid || (r < 0 && errno == ECHILD))
+                live[i] = 0;
+            else
+                any = true;
+        }
+        if (!any || waited >= ms)
+            return;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void gp_proc_stop_all(void)
+{
+    int saved = errno;
+    pid_t group[MAX_LIVE];
+    for (int i = 0; i < MAX_LIVE; i++)
+        if ((group[i] = live[i]) > 0)
+            kill(-group[i], SIGTERM);
+    reap_listed(2000);
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] > 0)
+            kill(-live[i], SIGKILL);
+    reap_listed(5000);
+    /* What the children left in their groups goes too. */
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (group[i] > 0)
+            kill(-group[i], SIGKILL);
+    errno = saved;
+}
+
+static struct sigaction previous[N_STOP_SIGNALS];
+static bool trapped;
+
+static void on_stop_signal(int sig)
+{
+    gp_proc_stop_all();
+    /* Die of the signal, as without the trap (it is delivered on return:
+     * it is held while its handler runs). */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void gp_proc_trap_signals(void)
+{
+    if (trapped)
+        return;
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    /* One stop at a time: the others are held while it runs. */
+    for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+        sigaddset(&sa.sa_mask, stop_signals[i]);
+    for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+        sigaction(stop_signals[i], &sa, &previous[i]);
+    trapped = true;
+}
+
+void gp_proc_untrap_signals(void)
+{
+    if (!trapped)
+        return;
+    for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+        sigaction(stop_signals[i], &previous[i], NULL);
+    trapped = false;
+}
+
+/* ---- starting and stopping one ------------------------------------------------ */
+
 static gp_status start(gp_proc *p, char *const argv[], const char *stdout_path,
                        const char *stderr_path, bool join, gp_error *err);
 
@@ -69,9 +187,13 @@ static gp_status start(gp_proc *p, char *const argv[], const char *stdout_path,
         return gp_fail(err, GP_ERR_IO, argv[0], "pipe: %s", strerror(errno));
     }
     fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    /* From fork to listing, no stop signal may come in between. */
+    sigset_t old_mask;
+    hold_stop_signals(&old_mask);
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
         if (errfd != out)
             close(errfd);
         close(out);
@@ -81,10 +203,15 @@ static gp_status start(gp_proc *p, char *const argv[], const char *stdout_path,
     }
     if (pid == 0) {
         setpgid(0, 0);
-        /* If we die, even by SIGKILL, the child is told to stop. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        /* If we die, even by SIGKILL, the child goes too: SIGKILL, since
+         * llama-server may be busy loading and deaf to a polite SIGTERM. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() == 1)
             _exit(127);
+        /* Our handlers are ours: the child starts with the default ones. */
+        for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+            signal(stop_signals[i], SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0)
             dup2(null, 0);
@@ -98,18 +225,25 @@ static gp_status start(gp_proc *p, char *const argv[], const char *stdout_path,
         _exit(127);
     }
     setpgid(pid, pid);
+    list_child(pid);
+    p->pid = pid;
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     if (errfd != out)
         close(errfd);
     close(out);
     close(fds[1]);
     int e = 0;
-    ssize_t n = read(fds[0], &e, sizeof e);
+    ssize_t n;
+    do
+        n = read(fds[0], &e, sizeof e);
+    while (n < 0 && errno == EINTR);
     close(fds[0]);
     if (n == (ssize_t)sizeof e) {
         waitpid(pid, NULL, 0);
+        unlist_child(pid);
+        p->pid = 0;
         return gp_fail(err, GP_ERR_IO, argv[0], "cannot run: %s", strerror(e));
     }
-    p->pid = pid;
     return GP_OK;
 }
 
@@ -118,8 +252,10 @@ bool gp_proc_alive(gp_proc *p)
     if (!p->pid || p->exited)
         return false;
     pid_t r = waitpid(p->pid, &p->status, WNOHANG);
-    if (r == p->pid) {
+    /* ECHILD: reaped already (by gp_proc_stop_all in a signal handler). */
+    if (r == p->pid || (r < 0 && errno == ECHILD)) {
         p->exited = true;
+        unlist_child(p->pid);
         return false;
     }
     return true;
@@ -149,6 +285,7 @@ void gp_proc_stop(gp_proc *p, int grace_ms)
     }
     /* Anything the process left in its group goes too. */
     kill(-p->pid, SIGKILL);
+    unlist_child(p->pid);
     p->pid = 0;
 }
 

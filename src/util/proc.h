@@ -1,7 +1,10 @@
 /*
  * Child processes that never outlive us: started from an argv (no shell) in
  * their own process group, output sent to a file, every wait bounded, and
- * stopped with SIGTERM then SIGKILL.
+ * stopped with SIGTERM then SIGKILL. Each running child is on a list from
+ * the moment it is forked (signals are held until it is), so an interrupt
+ * at any point can stop them all; one whose parent dies anyway, even by
+ * SIGKILL, gets SIGKILL from the kernel.
  */
 #ifndef GP_UTIL_PROC_H
 #define GP_UTIL_PROC_H
@@ -35,6 +38,17 @@ bool gp_proc_alive(gp_proc *p);
 
 /* SIGTERM to the whole group, up to grace_ms, then SIGKILL; always reaps. */
 void gp_proc_stop(gp_proc *p, int grace_ms);
+
+/* Stops every child started here that still runs: SIGTERM to its group,
+ * up to 2 s to exit, then SIGKILL; returns once each is reaped (or after
+ * 5 s more). Async-signal-safe: meant for the handler of a fatal signal. */
+void gp_proc_stop_all(void);
+
+/* From now on SIGINT, SIGTERM and SIGHUP first stop every child (as
+ * gp_proc_stop_all) and then end this process as the signal would have.
+ * gp_proc_untrap_signals puts the previous handlers back. */
+void gp_proc_trap_signals(void);
+void gp_proc_untrap_signals(void);
 
 /* A TCP port on 127.0.0.1 that is free now (0 on failure). */
 int gp_free_port(void);

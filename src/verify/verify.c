@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,15 +142,6 @@ static long http(const char *url, const char *post, int timeout_s, body *out)
 /* ---- the run ----------------------------------------------------------------- */
 
 static gp_proc running;
-
-void gp_verify_abort(void)
-{
-    if (running.pid > 0) {
-        kill(-running.pid, SIGTERM);
-        gp_sleep_ms(200);
-        kill(-running.pid, SIGKILL);
-    }
-}
 
 static int cmp_double(const void *a, const void *b)
 {

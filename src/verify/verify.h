@@ -45,12 +45,9 @@ bool gp_llama_find_tool(const char *dir, const char *name, char *out, size_t siz
 bool gp_llama_version(const char *tool, char *out, size_t size);
 
 /* Runs llama-server with "-m model args..." and measures it. On failure the
- * result's log_tail holds the end of llama-server's log. A caller that is
- * interrupted can stop the server with gp_verify_abort(). */
+ * result's log_tail holds the end of llama-server's log. A caller that may
+ * be interrupted traps the stop signals (gp_proc_trap_signals) first. */
 gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *d,
                         const gp_verify_opts *o, gp_verify_result *r, gp_error *err);
-
-/* Stops a server gp_verify_run started (safe from a signal handler). */
-void gp_verify_abort(void);
 
 #endif

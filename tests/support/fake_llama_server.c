@@ -5,9 +5,12 @@
  *   refuse   print an argument error and exit 1
  *   crash    serve /health, exit while answering /completion
  *   hang     never become ready (start-up timeout)
+ *   deaf     like hang, and deaf to SIGTERM, SIGINT and SIGHUP (a loader
+ *            that will not be interrupted)
  *   slow     like ok, but /completion takes 30 s
  *   busyport report that the port is taken and exit 1
- * GGPLACE_FAKE_PIDFILE, when set, receives the process id.
+ * GGPLACE_FAKE_PIDFILE, when set, receives the server's process id (not
+ * written for --version).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,12 +36,10 @@ int main(int argc, char **argv)
 {
     const char *mode = getenv("GGPLACE_FAKE_MODE") ? getenv("GGPLACE_FAKE_MODE") : "ok";
     const char *pidfile = getenv("GGPLACE_FAKE_PIDFILE");
-    if (pidfile) {
-        FILE *f = fopen(pidfile, "w");
-        if (f) {
-            fprintf(f, "%d\n", (int)getpid());
-            fclose(f);
-        }
+    if (!strcmp(mode, "deaf")) {
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
     }
     int port = 0;
     for (int i = 1; i < argc; i++) {
@@ -48,6 +49,14 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--port") && i + 1 < argc)
             port = atoi(argv[i + 1]);
+    }
+    /* The server, not a --version probe, leaves its pid. */
+    if (pidfile) {
+        FILE *f = fopen(pidfile, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)getpid());
+            fclose(f);
+        }
     }
     if (!strcmp(mode, "refuse")) {
         fprintf(stderr, "error: invalid argument: --frobnicate\n");
@@ -78,7 +87,7 @@ int main(int argc, char **argv)
         ssize_t n = read(c, req, sizeof req - 1);
         req[n > 0 ? n : 0] = 0;
         if (!strncmp(req, "GET /health", 11)) {
-            if (!strcmp(mode, "hang"))
+            if (!strcmp(mode, "hang") || !strcmp(mode, "deaf"))
                 reply(c, 503, "{\"error\":\"loading\"}");
             else
                 reply(c, 200, "{\"status\":\"ok\"}");
