@@ -23,6 +23,7 @@
 #include "emit/swap.h"
 #include "gguf/remote.h"
 #include "emit/swap_cmd.h"
+#include "extras_builder.h"
 #include "emit/swap_yaml.h"
 #include "plan/corun.h"
 #include "plan/plan.h"
@@ -957,6 +958,29 @@ static uint64_t members_mask(const char *dsl, char vars[][16], const char *const
     return m;
 }
 
+/* A projector named before its models: each model's footprint is its own
+ * (reports and files are counted apart). */
+static void test_generate_projector_first(void **state)
+{
+    (void)state;
+    char proj[256], out[256];
+    snprintf(proj, sizeof proj, "%s/mmproj-Gemma-F16.gguf", tmpdir);
+    assert_true(eb_mmproj(EB_GEMMA3, proj));
+    snprintf(out, sizeof out, "%s/gen-proj.yaml", tmpdir);
+    run_result r = RUN("ggplace", "swap", "--generate", proj, GP_SOURCE_DIR "/examples/gemma-3-4b.gguf",
+                       GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf", "--gpu", "24GiB", "--ram", "64GiB",
+                       "--no-detect", "-o", out);
+    if (r.rc != 0)
+        fail_msg("generate: %s", r.err);
+    run_free(&r);
+    size_t len;
+    char *text = read_all(out, &len);
+    assert_non_null(strstr(text, "\"gemma-3-4b\":"));
+    assert_non_null(strstr(text, "\"llama-3.1-8b\":"));
+    assert_null(strstr(text, "\"mmproj"));
+    free(text);
+}
+
 static void test_generate(void **state)
 {
     (void)state;
@@ -1146,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_corun_sets),
         cmocka_unit_test(test_generate),
+        cmocka_unit_test(test_generate_projector_first),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_help),
     };

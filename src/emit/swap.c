@@ -2132,7 +2132,9 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
         return gp_fail(err, GP_ERR_ARG, NULL, "at most %d models", GP_CORUN_MAX_MODELS);
     const gp_devices *d = o->devices;
     char **args[GP_CORUN_MAX_MODELS] = {0};
-    size_t planned[GP_CORUN_MAX_MODELS], n_planned = 0;
+    /* planned[k]: the file of the k-th planned model; rep_of[file]: its
+     * report in out->models (projectors have none, so the two differ). */
+    size_t planned[GP_CORUN_MAX_MODELS], n_planned = 0, rep_of[GP_CORUN_MAX_MODELS] = {0};
     uint64_t budget[GP_MAX_DEVICES];
     for (uint32_t i = 0; i < GP_MAX_DEVICES; i++)
         budget[i] = UINT64_MAX;
@@ -2167,6 +2169,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
             snprintf(uniq, sizeof uniq, "%s-%u", id, k);
         }
         gp_swap_model *rep = add_model(out, uniq, 0);
+        rep_of[i] = out->n_models - 1;
         if (!rep) {
             gp_swap_result_free(out);
             return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
@@ -2202,7 +2205,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
     uint64_t need[GP_CORUN_MAX_MODELS * GP_MAX_DEVICES];
     for (size_t k = 0; k < n_planned; k++)
         for (uint32_t dv = 0; dv < d->n; dv++)
-            need[k * d->n + dv] = out->models[planned[k]].need[dv];
+            need[k * d->n + dv] = out->models[rep_of[planned[k]]].need[dv];
     gp_corun c = {need, budget, n_planned, d->n};
 
     gp_strbuf sb = {0};
@@ -2219,7 +2222,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
     gp_sb_append(&sb, "models:\n");
     for (size_t k = 0; k < n_planned; k++) {
         size_t i = planned[k];
-        const gp_swap_model *m = &out->models[i];
+        const gp_swap_model *m = &out->models[rep_of[i]];
         gp_sb_printf(&sb, "  \"%s\":\n    # ", m->id);
         for (uint32_t dv = 0; dv < d->n; dv++) {
             char b[32];
@@ -2254,16 +2257,16 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
         if (st == GP_OK) {
             char vars[GP_CORUN_MAX_MODELS][9];
             for (size_t k = 0; k < n_planned; k++)
-                var_from_id(out->models[planned[k]].id, vars, k, vars[k]);
+                var_from_id(out->models[rep_of[planned[k]]].id, vars, k, vars[k]);
             gp_sb_append(&sb, "routing:\n  router:\n    use: matrix\n    settings:\n      matrix:\n        vars:\n");
             for (size_t k = 0; k < n_planned; k++)
-                gp_sb_printf(&sb, "          %s: \"%s\"\n", vars[k], out->models[planned[k]].id);
+                gp_sb_printf(&sb, "          %s: \"%s\"\n", vars[k], out->models[rep_of[planned[k]]].id);
             /* Reloading a big model costs more: keep it when the solver can. */
             gp_sb_append(&sb, "        evict_costs:\n");
             for (size_t k = 0; k < n_planned; k++) {
                 uint64_t tot = 0;
                 for (uint32_t dv = 0; dv < d->n; dv++)
-                    tot += out->models[planned[k]].need[dv];
+                    tot += out->models[rep_of[planned[k]]].need[dv];
                 unsigned long cost = (unsigned long)((tot + (512ull << 20)) >> 30);
                 gp_sb_printf(&sb, "          %s: %lu\n", vars[k], cost ? cost : 1);
             }
@@ -2294,7 +2297,7 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
                          ind, ind, ind);
             for (size_t k = 0; k < n_planned; k++)
                 if (group[k] == (int)g)
-                    gp_sb_printf(&sb, "%s    - \"%s\"\n", ind, out->models[planned[k]].id);
+                    gp_sb_printf(&sb, "%s    - \"%s\"\n", ind, out->models[rep_of[planned[k]]].id);
         }
     }
     for (size_t i = 0; i < n; i++)

@@ -333,26 +333,21 @@ static gp_status api_error(gp_error *err, const char *what, long status, const c
     return gp_fail(err, GP_ERR_IO, what, "HTTP %ld from the model endpoint", status);
 }
 
-static gp_status api_get_json(const char *url, const char *repo, const gp_remote_opts *o,
-                              cJSON **out, gp_error *err)
+static gp_status api_get(const char *url, const char *repo, const gp_remote_opts *o, char **body,
+                         size_t *len, gp_error *err)
 {
     gp_remote_opts api = o ? *o : (gp_remote_opts){0};
     if (!token_valid(api.token))
         api.token = NULL;
-    char *body;
-    size_t len;
     long status;
-    gp_status s = gp_remote_get(url, &api, API_MAX, &body, &len, &status, NULL, err);
+    gp_status s = gp_remote_get(url, &api, API_MAX, body, len, &status, NULL, err);
     if (s != GP_OK)
         return s;
     if (status != 200) {
-        free(body);
+        free(*body);
+        *body = NULL;
         return api_error(err, url, status, repo, api.token != NULL);
     }
-    *out = cJSON_ParseWithLength(body, len);
-    free(body);
-    if (!*out)
-        return gp_fail(err, GP_ERR_FORMAT, url, "the model endpoint's answer is not JSON");
     return GP_OK;
 }
 
@@ -385,43 +380,41 @@ static char *file_url(const char *endpoint, const char *repo, const char *commit
     return gp_sb_take(&sb);
 }
 
-gp_status gp_hf_resolve(const char *ref, const char *hf_file, const gp_remote_opts *o,
-                        gp_hf_resolution *out, gp_error *err)
+gp_status gp_hf_commit_from_refs(const char *json, size_t len, const char *url, const char *repo,
+                                 char commit[41], gp_error *err)
 {
-    memset(out, 0, sizeof *out);
-    gp_status s = gp_hf_split_ref(ref, out->repo, sizeof out->repo, out->tag, sizeof out->tag, err);
-    if (s != GP_OK)
-        return s;
-    char endpoint[1024];
-    gp_hf_endpoint(endpoint, sizeof endpoint);
-    char url[2048];
-    snprintf(url, sizeof url, "%sapi/models/%s/refs", endpoint, out->repo);
-    cJSON *refs = NULL;
-    if ((s = api_get_json(url, out->repo, o, &refs, err)) != GP_OK)
-        return s;
+    commit[0] = 0;
+    cJSON *refs = cJSON_ParseWithLength(json, len);
+    if (!refs)
+        return gp_fail(err, GP_ERR_FORMAT, url, "the model endpoint's answer is not JSON");
     const cJSON *branches = cJSON_GetObjectItemCaseSensitive(refs, "branches");
     const cJSON *b;
     cJSON_ArrayForEach(b, branches)
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "name");
-        const cJSON *commit = cJSON_GetObjectItemCaseSensitive(b, "targetCommit");
-        if (!cJSON_IsString(name) || !cJSON_IsString(commit) || !is_commit(commit->valuestring) ||
+        const cJSON *target = cJSON_GetObjectItemCaseSensitive(b, "targetCommit");
+        if (!cJSON_IsString(name) || !cJSON_IsString(target) || !is_commit(target->valuestring) ||
             !*name->valuestring || strstr(name->valuestring, ".."))
             continue;
-        if (!strcmp(name->valuestring, "main") || !out->commit[0])
-            snprintf(out->commit, sizeof out->commit, "%s", commit->valuestring);
+        if (!strcmp(name->valuestring, "main") || !commit[0])
+            snprintf(commit, 41, "%s", target->valuestring);
         if (!strcmp(name->valuestring, "main"))
             break;
     }
     cJSON_Delete(refs);
-    if (!out->commit[0])
-        return gp_fail(err, GP_ERR_FORMAT, url, "no branch of %s has a valid commit", out->repo);
+    if (!commit[0])
+        return gp_fail(err, GP_ERR_FORMAT, url, "no branch of %s has a valid commit", repo);
+    return GP_OK;
+}
 
-    snprintf(url, sizeof url, "%sapi/models/%s/tree/%s?recursive=true", endpoint, out->repo,
-             out->commit);
-    cJSON *tree = NULL;
-    if ((s = api_get_json(url, out->repo, o, &tree, err)) != GP_OK)
-        return s;
+gp_status gp_hf_pick_from_tree(const char *json, size_t len, const char *url, const char *ref,
+                               const char *endpoint, const char *hf_file, gp_hf_resolution *out,
+                               gp_error *err)
+{
+    gp_status s;
+    cJSON *tree = cJSON_ParseWithLength(json, len);
+    if (!tree)
+        return gp_fail(err, GP_ERR_FORMAT, url, "the model endpoint's answer is not JSON");
     if (!cJSON_IsArray(tree)) {
         cJSON_Delete(tree);
         return gp_fail(err, GP_ERR_FORMAT, url, "the file list is not a JSON array");
@@ -504,5 +497,33 @@ gp_status gp_hf_resolve(const char *ref, const char *hf_file, const gp_remote_op
     cJSON_Delete(tree);
     if (s != GP_OK)
         gp_hf_resolution_free(out);
+    return s;
+}
+
+gp_status gp_hf_resolve(const char *ref, const char *hf_file, const gp_remote_opts *o,
+                        gp_hf_resolution *out, gp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    gp_status s = gp_hf_split_ref(ref, out->repo, sizeof out->repo, out->tag, sizeof out->tag, err);
+    if (s != GP_OK)
+        return s;
+    char endpoint[1024];
+    gp_hf_endpoint(endpoint, sizeof endpoint);
+    char url[2048];
+    snprintf(url, sizeof url, "%sapi/models/%s/refs", endpoint, out->repo);
+    char *body = NULL;
+    size_t len = 0;
+    if ((s = api_get(url, out->repo, o, &body, &len, err)) != GP_OK)
+        return s;
+    s = gp_hf_commit_from_refs(body, len, url, out->repo, out->commit, err);
+    free(body);
+    if (s != GP_OK)
+        return s;
+    snprintf(url, sizeof url, "%sapi/models/%s/tree/%s?recursive=true", endpoint, out->repo,
+             out->commit);
+    if ((s = api_get(url, out->repo, o, &body, &len, err)) != GP_OK)
+        return s;
+    s = gp_hf_pick_from_tree(body, len, url, ref, endpoint, hf_file, out, err);
+    free(body);
     return s;
 }

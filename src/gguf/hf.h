@@ -55,6 +55,18 @@ gp_status gp_hf_split_ref(const char *ref, char *repo, size_t repo_cap, char *ta
 void gp_hf_pick(const char *const *paths, size_t n, const char *tag, const char *hf_file,
                 int *primary, int **parts, uint32_t *n_parts, int *mmproj);
 
+/* The commit a refs answer (api/models/REPO/refs) names: "main", else the
+ * first branch with a valid one. url names the answer in errors. */
+gp_status gp_hf_commit_from_refs(const char *json, size_t len, const char *url, const char *repo,
+                                 char commit[41], gp_error *err);
+
+/* From a file list answer (api/models/REPO/tree/COMMIT), the files of out
+ * (whose repo, tag and commit are set): primary, urls, mmproj. ref names
+ * the reference in errors; on failure out holds no urls. */
+gp_status gp_hf_pick_from_tree(const char *json, size_t len, const char *url, const char *ref,
+                               const char *endpoint, const char *hf_file, gp_hf_resolution *out,
+                               gp_error *err);
+
 /* Resolves a reference against the endpoint (o->token authenticates;
  * o->offline uses answers cached by an earlier run). */
 gp_status gp_hf_resolve(const char *ref, const char *hf_file, const gp_remote_opts *o,
