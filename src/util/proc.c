@@ -91,6 +91,40 @@ static void reap_listed(int ms)
     }
 }
 
+/* A child forked while this handler runs on another thread is not listed
+ * yet: every child of the main thread still there is killed and reaped
+ * (open, read and the rest are async-signal-safe). */
+static void stop_unlisted(void)
+{
+    char path[64], buf[4096];
+    pid_t self = getpid();
+    int n = snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)self, (int)self);
+    if (n <= 0 || (size_t)n >= sizeof path)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0)
+        return;
+    buf[len] = 0;
+    for (char *p = buf; *p;) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        pid_t pid = 0;
+        while (*p >= '0' && *p <= '9')
+            pid = pid * 10 + (*p++ - '0');
+        if (pid <= 0)
+            break;
+        kill(pid, SIGKILL);
+        for (int waited = 0; waitpid(pid, NULL, WNOHANG) == 0 && waited < 5000; waited += 10) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 void gp_proc_stop_all(void)
 {
     int saved = errno;
@@ -107,6 +141,7 @@ void gp_proc_stop_all(void)
     for (int i = 0; i < MAX_LIVE; i++)
         if (group[i] > 0)
             kill(-group[i], SIGKILL);
+    stop_unlisted();
     errno = saved;
 }
 
