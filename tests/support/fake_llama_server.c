@@ -52,10 +52,14 @@ int main(int argc, char **argv)
     }
     /* The server, not a --version probe, leaves its pid. */
     if (pidfile) {
-        FILE *f = fopen(pidfile, "w");
+        /* Whole or not at all: whoever sees the file can read the pid. */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", pidfile);
+        FILE *f = fopen(tmp, "w");
         if (f) {
             fprintf(f, "%d\n", (int)getpid());
             fclose(f);
+            rename(tmp, pidfile);
         }
     }
     if (!strcmp(mode, "refuse")) {
