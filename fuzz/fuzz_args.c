@@ -25,11 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_env_once();
     if (size > 8192)
         return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size, 1);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
     char *argv[MAX_ARGS + 6];
     int argc = 0;
     argv[argc++] = "ggplace";

@@ -7,7 +7,9 @@
 #ifndef GP_FUZZ_ENV_H
 #define GP_FUZZ_ENV_H
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hw/device.h"
 
@@ -32,6 +34,18 @@ static inline void fuzz_env_once(void)
     setenv("GGPLACE_VULKAN_LIB", "off", 1);
     setenv("GGPLACE_MEMBW", "50", 1);
     setenv("XDG_CACHE_HOME", "/tmp/ggplace-fuzz-cache", 1);
+}
+
+/* The input as text the parsers can read: a copy with nul_pad NUL bytes
+ * after it (at least one), or NULL. The caller frees it. */
+static inline char *fuzz_text(const uint8_t *data, size_t size, size_t nul_pad)
+{
+    char *text = malloc(size + (nul_pad ? nul_pad : 1));
+    if (!text)
+        return NULL;
+    memcpy(text, data, size);
+    memset(text + size, 0, nul_pad ? nul_pad : 1);
+    return text;
 }
 
 /* The CPU with 64 GiB and two 24 GiB GPUs, described. */

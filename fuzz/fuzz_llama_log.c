@@ -17,11 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_env_once();
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size, 1);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
     gp_devices d;
     fuzz_devices(&d);
     gp_devices_add_rpc(&d, "127.0.0.1:50052", 8ull << 30, NULL);

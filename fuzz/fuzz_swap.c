@@ -31,11 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_env_once();
     if (size > 64 * 1024)
         return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size, 1);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
 
     gp_swap_macro macros[] = {{"server", "llama-server"}, {"models", "examples"}, {"m", "${models}/x.gguf"}};
     gp_swap_argv av;

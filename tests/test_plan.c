@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "calib.h"
+#include "cli_run.h"
 #include <pcre2.h>
 
 #include "args/llama_args.h"
@@ -337,23 +338,13 @@ static void test_plan_cli(void **state)
 {
     (void)state;
     const char *path = GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf";
-    FILE *out = tmpfile(), *errf = tmpfile();
     const char *argv[] = {"ggplace", "plan", path, "--gpu", "12GiB", "--no-detect", "--args"};
-    assert_int_equal(gp_cli_main(7, (char **)argv, out, errf), 0);
-    char buf[8192];
-    rewind(out);
-    size_t n = fread(buf, 1, sizeof buf - 1, out);
-    buf[n] = 0;
-    fclose(out);
-    fclose(errf);
-    assert_non_null(strstr(buf, "-ot"));
-    assert_non_null(strstr(buf, "=CPU"));
+    cli_result *r = cli_run(NULL, 7, argv);
+    assert_int_equal(r->rc, 0);
+    assert_non_null(strstr(r->out, "-ot"));
+    assert_non_null(strstr(r->out, "=CPU"));
     const char *bad[] = {"ggplace", "plan", path, "--preset", "fastest"};
-    out = tmpfile();
-    errf = tmpfile();
-    assert_int_equal(gp_cli_main(5, (char **)bad, out, errf), 2);
-    fclose(out);
-    fclose(errf);
+    assert_int_equal(cli_run(NULL, 5, bad)->rc, 2);
 }
 
 /* Names in dir starting with prefix and ending in ".bak". */
@@ -390,10 +381,7 @@ static void test_ot_file_rewrite(void **state)
     const char *path = GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf";
     const char *argv[] = {"ggplace", "plan", path, "--gpu", "12GiB", "--no-detect", "--ot-file", ot};
     for (int k = 0; k < 3; k++) {
-        FILE *out = tmpfile(), *errf = tmpfile();
-        assert_int_equal(gp_cli_main(8, (char **)argv, out, errf), 0);
-        fclose(out);
-        fclose(errf);
+        assert_int_equal(cli_run(NULL, 8, argv)->rc, 0);
     }
     assert_int_equal(count_backups(dir, "ot.txt."), 0);
     char *planned = slurp(ot);
@@ -404,10 +392,7 @@ static void test_ot_file_rewrite(void **state)
         FILE *f = fopen(ot, "w");
         fputs(edits[k], f);
         fclose(f);
-        FILE *out = tmpfile(), *errf = tmpfile();
-        assert_int_equal(gp_cli_main(8, (char **)argv, out, errf), 0);
-        fclose(out);
-        fclose(errf);
+        assert_int_equal(cli_run(NULL, 8, argv)->rc, 0);
     }
     assert_int_equal(count_backups(dir, "ot.txt."), 2);
     char *now = slurp(ot);

@@ -132,8 +132,9 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* A fresh directory under tmpdir holding the realistic config as config.yaml. */
-static void fixture_dir(const char *name, char *dir, size_t dsize, char *cfg, size_t csize)
+/* A fresh directory under tmpdir holding the realistic config as
+ * config.yaml; returns the text written (the caller frees it). */
+static char *fixture_dir(const char *name, char *dir, size_t dsize, char *cfg, size_t csize, size_t *len)
 {
     snprintf(dir, dsize, "%s/%s", tmpdir, name);
     mkdir(dir, 0755);
@@ -143,7 +144,8 @@ static void fixture_dir(const char *name, char *dir, size_t dsize, char *cfg, si
     char *text = replace(raw, "@MODELS@", MODELS);
     write_all(cfg, text);
     free(raw);
-    free(text);
+    *len = strlen(text);
+    return text;
 }
 
 static size_t count_entries(const char *dir)
@@ -155,6 +157,18 @@ static size_t count_entries(const char *dir)
         n += e->d_name[0] != '.';
     closedir(d);
     return n;
+}
+
+/* The config still holds old, and nothing else was written beside it. */
+static void assert_untouched(const char *dir, const char *cfg, const char *old, size_t old_len)
+{
+    size_t len;
+    char *now = read_all(cfg, &len);
+    assert_non_null(now);
+    assert_int_equal(len, old_len);
+    assert_memory_equal(now, old, len);
+    assert_int_equal(count_entries(dir), 1);
+    free(now);
 }
 
 static bool has_entry_containing(const char *dir, const char *needle)
@@ -514,9 +528,8 @@ static void test_rewrite_realistic(void **state)
     if (!calib_present())
         skip();
     char dir[256], cfg[320];
-    fixture_dir("realistic", dir, sizeof dir, cfg, sizeof cfg);
-    size_t old_len, new_len;
-    char *old = read_all(cfg, &old_len);
+    size_t new_len, old_len;
+    char *old = fixture_dir("realistic", dir, sizeof dir, cfg, sizeof cfg, &old_len);
     run_result r = RUN("ggplace", "swap", cfg, "--gpu", "24GiB", "--ram", "64GiB", "--no-detect");
     if (r.rc != 0)
         fail_msg("swap: %s", r.err);
@@ -569,28 +582,24 @@ static void test_dry_run_and_output(void **state)
     if (!calib_present())
         skip();
     char dir[256], cfg[320], out[400];
-    fixture_dir("dry", dir, sizeof dir, cfg, sizeof cfg);
     size_t old_len;
-    char *old = read_all(cfg, &old_len);
+    char *old = fixture_dir("dry", dir, sizeof dir, cfg, sizeof cfg, &old_len);
     run_result r = RUN("ggplace", "swap", cfg, "--gpu", "24GiB", "--no-detect", "--dry-run");
     assert_int_equal(r.rc, 0);
     assert_true(strncmp(r.out, "--- ", 4) == 0);
     assert_contains(r.out, "\n@@ -");
     assert_contains(r.out, "\n-      -c 8192\n");
     assert_contains(r.out, "\n+      -c 32768\n");
-    size_t len;
-    char *now = read_all(cfg, &len);
-    assert_int_equal(len, old_len);
-    assert_memory_equal(now, old, len);
-    assert_int_equal(count_entries(dir), 1);
-    free(now);
+    assert_untouched(dir, cfg, old, old_len);
     run_free(&r);
 
     /* -o: the input stays, the output is the rewrite. */
     snprintf(out, sizeof out, "%s/out.yaml", dir);
     r = RUN("ggplace", "swap", cfg, "--gpu", "24GiB", "--no-detect", "-o", out);
     assert_int_equal(r.rc, 0);
-    now = read_all(cfg, &len);
+    size_t len;
+    char *now = read_all(cfg, &len);
+    assert_int_equal(len, old_len);
     assert_memory_equal(now, old, old_len);
     free(now);
     size_t out_len;
@@ -609,20 +618,15 @@ static void test_unknown_model(void **state)
     if (!calib_present())
         skip();
     char dir[256], cfg[320];
-    fixture_dir("nosuch", dir, sizeof dir, cfg, sizeof cfg);
-    size_t old_len, len;
-    char *old = read_all(cfg, &old_len);
+    size_t old_len;
+    char *old = fixture_dir("nosuch", dir, sizeof dir, cfg, sizeof cfg, &old_len);
     run_result r = RUN("ggplace", "swap", cfg, "--model", "nosuch", "--gpu", "24GiB", "--no-detect");
     assert_int_equal(r.rc, 2);
     assert_true(strncmp(r.err, "ggplace: ", 9) == 0);
     assert_contains(r.err, cfg);
     assert_contains(r.err, "--model nosuch: no such model");
     assert_true(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
-    char *now = read_all(cfg, &len);
-    assert_int_equal(len, old_len);
-    assert_memory_equal(now, old, len);
-    assert_int_equal(count_entries(dir), 1);
-    free(now);
+    assert_untouched(dir, cfg, old, old_len);
     free(old);
     run_free(&r);
 }
@@ -686,31 +690,21 @@ static void test_write_failures(void **state)
         skip();
     char dir[256], cfg[320];
     /* A directory nobody may write into. */
-    fixture_dir("readonly", dir, sizeof dir, cfg, sizeof cfg);
     size_t old_len;
-    char *old = read_all(cfg, &old_len);
+    char *old = fixture_dir("readonly", dir, sizeof dir, cfg, sizeof cfg, &old_len);
     chmod(dir, 0555);
     int st = run_failing_child(cfg, true, 0);
     chmod(dir, 0755);
     if (st == 99)
         skip();
     assert_int_equal(st, 0);
-    size_t len;
-    char *now = read_all(cfg, &len);
-    assert_int_equal(len, old_len);
-    assert_memory_equal(now, old, len);
-    assert_int_equal(count_entries(dir), 1);
-    free(now);
+    assert_untouched(dir, cfg, old, old_len);
 
     /* A full disk: every write beyond 64 bytes fails (EFBIG), as ENOSPC would. */
-    fixture_dir("full", dir, sizeof dir, cfg, sizeof cfg);
+    free(fixture_dir("full", dir, sizeof dir, cfg, sizeof cfg, &old_len));
     st = run_failing_child(cfg, false, 64);
     assert_int_equal(st, 0);
-    now = read_all(cfg, &len);
-    assert_int_equal(len, old_len);
-    assert_memory_equal(now, old, len);
-    assert_int_equal(count_entries(dir), 1);
-    free(now);
+    assert_untouched(dir, cfg, old, old_len);
     free(old);
 }
 
