@@ -172,6 +172,22 @@ static void test_unknown_arch(void **state)
     gp_model_close(&m);
 }
 
+/* More layers than llama.cpp has room for: refused, as llama.cpp refuses
+ * it, instead of planned at length (a fuzzed header had 32770). */
+static void test_too_many_layers(void **state)
+{
+    (void)state;
+    mb_spec s = {.arch = "llama", .n_layer = GP_MAX_LAYERS + 1, .n_embd = 64, .n_head = 4,
+                 .n_head_kv = 4, .n_ff = 128, .n_vocab = 100};
+    char err[256] = "";
+    assert_null(mb_model(&s, err, sizeof err));
+    assert_non_null(strstr(err, "llama.block_count is 513, more than the 512 layers llama.cpp can load"));
+    s.n_layer = GP_MAX_LAYERS;
+    gp_model *m = build(&s);
+    assert_int_equal(m->hp.n_layer, GP_MAX_LAYERS);
+    gp_model_close(&m);
+}
+
 static void test_quantized_kv_needs_whole_blocks(void **state)
 {
     (void)state;
@@ -223,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_qwen3next_interval),
         cmocka_unit_test(test_nextn_not_loaded),
         cmocka_unit_test(test_unknown_arch),
+        cmocka_unit_test(test_too_many_layers),
         cmocka_unit_test(test_quantized_kv_needs_whole_blocks),
         cmocka_unit_test(test_roles),
     };

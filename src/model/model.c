@@ -255,8 +255,14 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     gp_hparams *hp = &m->hp;
     uint64_t v;
 
-    if (!arch_uint(g, a, "block_count", &v) || v > 100000)
+    if (!arch_uint(g, a, "block_count", &v) || v == 0)
         return gp_fail(err, GP_ERR_MISSING, m->path, "missing or invalid %s.block_count", a);
+    /* llama.cpp keeps its per-layer figures in arrays of this size and
+     * refuses a model with more layers. */
+    if (v > GP_MAX_LAYERS)
+        return gp_fail(err, GP_ERR_FORMAT, m->path,
+                       "%s.block_count is %llu, more than the %d layers llama.cpp can load", a,
+                       (unsigned long long)v, GP_MAX_LAYERS);
     hp->n_layer_all = (uint32_t)v;
     hp->n_nextn = arch_u32(g, a, "nextn_predict_layers", 0);
     if (hp->n_nextn > hp->n_layer_all)

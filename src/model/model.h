@@ -70,6 +70,9 @@ typedef struct gp_layer {
     uint64_t expert_bytes;/* of which routed experts */
 } gp_layer;
 
+/* The most layers llama.cpp loads (LLAMA_MAX_LAYERS, NextN included). */
+#define GP_MAX_LAYERS 512
+
 typedef struct gp_hparams {
     uint32_t n_layer_all; /* block_count, NextN layers included */
     uint32_t n_layer;     /* layers run by default (NextN excluded) */
