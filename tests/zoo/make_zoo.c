@@ -1,0 +1,284 @@
+/*
+ * The model zoo: header-only GGUFs with the dimensions of real released
+ * models (from each one's published config.json), the tensor names and
+ * shapes llama.cpp v0.5.0's loader expects for the architecture, a
+ * Q4_K_M-like type mix and a synthetic tokenizer of the right size (only
+ * counts matter). A zoo header is valid only when llama.cpp loads it:
+ * bench/referee checks that on every run.
+ *
+ *   make_zoo OUT_DIR [NAME...]     writes OUT_DIR/NAME.gguf (all by default)
+ *   make_zoo --list                one line per model: name, arch, source
+ *
+ * One row per model in zoo_models[]; what differs between families' blocks
+ * is an options struct (zoo_block), read by one writer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gguf/types.h"
+#include "gguf_writer.h"
+
+typedef enum zoo_ffn {
+    ZOO_FFN_GATED,    /* ffn_gate, ffn_up, ffn_down */
+    ZOO_FFN_FUSED_UP, /* ffn_up holds gate and up (2 * n_ff), ffn_down (phi3) */
+    ZOO_FFN_MOE,      /* router and stacked experts */
+} zoo_ffn;
+
+/* The parts of a block that differ between families. */
+typedef struct zoo_block {
+    bool qkv_fused;      /* one attn_qkv instead of attn_q / attn_k / attn_v */
+    bool qkv_bias;       /* biases on Q, K and V */
+    bool out_bias;       /* bias on attn_output */
+    bool qk_norm;        /* attn_q_norm / attn_k_norm of one head */
+    bool post_attn_norm; /* post_attention_norm after attention */
+    bool no_ffn_norm;    /* no ffn_norm before the FFN (the post-attention norm serves) */
+    bool sinks;          /* attn_sinks, one per head */
+    zoo_ffn ffn;
+    bool moe_bias;       /* biases on the router and the experts */
+    bool rope_factors;   /* rope_factors_long / _short (LongRoPE) */
+} zoo_block;
+
+typedef struct zoo_model {
+    const char *name;   /* file name, without .gguf */
+    const char *arch;   /* general.architecture */
+    const char *source; /* whose config.json the dimensions are */
+    uint32_t n_layer, n_embd, n_head, n_head_kv, head_dim, n_ff, n_vocab, n_ctx_train;
+    uint32_t n_rot;     /* rotary dimensions; 0: the whole head */
+    uint32_t n_expert, n_expert_used, n_ff_exp;
+    uint32_t n_swa;     /* sliding window, written when > 0 */
+    uint32_t expert_type; /* the routed experts' type; 0: the mix's */
+    float rope_base, rms_eps;
+    bool tied;          /* no output.weight: the embeddings are reused */
+    zoo_block block;
+} zoo_model;
+
+static const zoo_model zoo_models[] = {
+    {.name = "llama-3.2-1b", .arch = "llama", .source = "meta-llama/Llama-3.2-1B",
+     .n_layer = 16, .n_embd = 2048, .n_head = 32, .n_head_kv = 8, .head_dim = 64, .n_ff = 8192,
+     .n_vocab = 128256, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "qwen3-4b", .arch = "qwen3", .source = "Qwen/Qwen3-4B",
+     .n_layer = 36, .n_embd = 2560, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 9728,
+     .n_vocab = 151936, .n_ctx_train = 40960, .rope_base = 1000000, .rms_eps = 1e-6f, .tied = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "phi-4-mini", .arch = "phi3", .source = "microsoft/Phi-4-mini-instruct",
+     .n_layer = 32, .n_embd = 3072, .n_head = 24, .n_head_kv = 8, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 200064, .n_ctx_train = 131072, .n_rot = 96, .n_swa = 262144, .rope_base = 10000,
+     .rms_eps = 1e-5f, .tied = true,
+     .block = {.qkv_fused = true, .ffn = ZOO_FFN_FUSED_UP, .rope_factors = true}},
+    {.name = "gpt-oss-20b", .arch = "gpt-oss", .source = "openai/gpt-oss-20b",
+     .n_layer = 24, .n_embd = 2880, .n_head = 64, .n_head_kv = 8, .head_dim = 64, .n_ff = 2880,
+     .n_vocab = 201088, .n_ctx_train = 131072, .n_expert = 32, .n_expert_used = 4, .n_ff_exp = 2880,
+     .n_swa = 128, .expert_type = GP_TYPE_MXFP4, .rope_base = 150000, .rms_eps = 1e-5f,
+     .block = {.qkv_bias = true, .out_bias = true, .post_attn_norm = true, .no_ffn_norm = true, .sinks = true,
+               .ffn = ZOO_FFN_MOE, .moe_bias = true}},
+    {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
+     .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
+     .rope_base = 10000000, .rms_eps = 1e-6f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+};
+#define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
+
+/* ---- a Q4_K_M-like type mix --------------------------------------------------- */
+
+/* The type a quantizer would give a weight whose rows are ne0 long: the
+ * wanted K-quant when rows hold whole 256-blocks, else Q8_0 (32-blocks),
+ * else F16. */
+static uint32_t fit_type(uint32_t want, int64_t ne0)
+{
+    if (want == GP_TYPE_MXFP4 ? ne0 % 32 == 0 : ne0 % 256 == 0)
+        return want;
+    return ne0 % 32 == 0 ? GP_TYPE_Q8_0 : GP_TYPE_F16;
+}
+
+static void weight(gw *w, const char *name, uint32_t want, int n_dims, int64_t ne0, int64_t ne1, int64_t ne2)
+{
+    int64_t ne[3] = {ne0, ne1, ne2};
+    gw_tensor(w, name, fit_type(want, ne0), (uint32_t)n_dims, ne);
+}
+
+static void vec(gw *w, const char *name, int n_dims, int64_t ne0, int64_t ne1)
+{
+    int64_t ne[2] = {ne0, ne1};
+    gw_tensor(w, name, GP_TYPE_F32, (uint32_t)n_dims, ne);
+}
+
+/* ---- the writer ------------------------------------------------------------------- */
+
+static void key_u32(gw *w, const zoo_model *m, const char *suffix, uint32_t v)
+{
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", m->arch, suffix);
+    gw_u32(w, k, v);
+}
+
+static void key_f32(gw *w, const zoo_model *m, const char *suffix, float v)
+{
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", m->arch, suffix);
+    gw_f32(w, k, v);
+}
+
+static void hparams(gw *w, const zoo_model *m)
+{
+    gw_str(w, "general.architecture", m->arch);
+    gw_str(w, "general.name", m->name);
+    gw_u32(w, "general.file_type", 15); /* Q4_K_M */
+    gw_u32(w, "general.quantization_version", 2);
+    key_u32(w, m, "context_length", m->n_ctx_train);
+    key_u32(w, m, "embedding_length", m->n_embd);
+    key_u32(w, m, "block_count", m->n_layer);
+    key_u32(w, m, "feed_forward_length", m->n_ff);
+    key_u32(w, m, "attention.head_count", m->n_head);
+    key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+    key_u32(w, m, "attention.key_length", m->head_dim);
+    key_u32(w, m, "attention.value_length", m->head_dim);
+    key_f32(w, m, "attention.layer_norm_rms_epsilon", m->rms_eps);
+    key_f32(w, m, "rope.freq_base", m->rope_base);
+    key_u32(w, m, "rope.dimension_count", m->n_rot ? m->n_rot : m->head_dim);
+    if (m->n_swa)
+        key_u32(w, m, "attention.sliding_window", m->n_swa);
+    if (m->n_expert) {
+        key_u32(w, m, "expert_count", m->n_expert);
+        key_u32(w, m, "expert_used_count", m->n_expert_used);
+        key_u32(w, m, "expert_feed_forward_length", m->n_ff_exp);
+    }
+    if (m->block.rope_factors) {
+        key_u32(w, m, "rope.scaling.original_context_length", 4096);
+        char k[128];
+        snprintf(k, sizeof k, "%s.rope.scaling.type", m->arch);
+        gw_str(w, k, "longrope");
+    }
+    /* A tokenizer of the right size: token strings only (SentencePiece
+     * kind, which needs neither scores nor merges). */
+    gw_str(w, "tokenizer.ggml.model", "llama");
+    gw_arr_str_n(w, "tokenizer.ggml.tokens", m->n_vocab);
+    gw_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    gw_u32(w, "tokenizer.ggml.eos_token_id", 2);
+}
+
+static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
+{
+    char n[96];
+    int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (b->qkv_fused) {
+        weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q + 2 * kv, 1);
+    } else {
+        weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q, 1);
+        weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, m->n_embd, kv, 1);
+        weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, kv, 1);
+        if (b->qkv_bias) {
+            vec(w, T("attn_q.bias"), 1, q, 1);
+            vec(w, T("attn_k.bias"), 1, kv, 1);
+            vec(w, T("attn_v.bias"), 1, kv, 1);
+        }
+    }
+    if (b->qk_norm) {
+        vec(w, T("attn_q_norm.weight"), 1, m->head_dim, 1);
+        vec(w, T("attn_k_norm.weight"), 1, m->head_dim, 1);
+    }
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+    if (b->out_bias)
+        vec(w, T("attn_output.bias"), 1, m->n_embd, 1);
+    if (b->sinks)
+        vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
+    if (b->post_attn_norm)
+        vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
+    /* LongRoPE's factors: one pair of tensors, shared by every layer. */
+    if (b->rope_factors && il == 0) {
+        uint32_t half = (m->n_rot ? m->n_rot : m->head_dim) / 2;
+        vec(w, "rope_factors_long.weight", 1, half, 1);
+        vec(w, "rope_factors_short.weight", 1, half, 1);
+    }
+#undef T
+}
+
+static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
+{
+    char n[96];
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    if (!b->no_ffn_norm)
+        vec(w, T("ffn_norm.weight"), 1, m->n_embd, 1);
+    switch (b->ffn) {
+    case ZOO_FFN_GATED:
+        weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+        break;
+    case ZOO_FFN_FUSED_UP:
+        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 2 * (int64_t)m->n_ff, 1);
+        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+        break;
+    case ZOO_FFN_MOE:
+        vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
+        /* As released, some families' experts have a type of their own. */
+        weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, m->n_embd,
+               m->n_ff_exp, m->n_expert);
+        weight(w, T("ffn_up_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, m->n_embd,
+               m->n_ff_exp, m->n_expert);
+        weight(w, T("ffn_down_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q6_K, 3, m->n_ff_exp,
+               m->n_embd, m->n_expert);
+        if (b->moe_bias) {
+            vec(w, T("ffn_gate_inp.bias"), 1, m->n_expert, 1);
+            vec(w, T("ffn_gate_exps.bias"), 2, m->n_ff_exp, m->n_expert);
+            vec(w, T("ffn_up_exps.bias"), 2, m->n_ff_exp, m->n_expert);
+            vec(w, T("ffn_down_exps.bias"), 2, m->n_embd, m->n_expert);
+        }
+        break;
+    }
+#undef T
+}
+
+static bool write_model(const zoo_model *m, const char *dir)
+{
+    gw *w = gw_new(3);
+    hparams(w, m);
+    weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
+    vec(w, "output_norm.weight", 1, m->n_embd, 1);
+    if (!m->tied)
+        weight(w, "output.weight", GP_TYPE_Q6_K, 2, m->n_embd, m->n_vocab, 1);
+    for (uint32_t il = 0; il < m->n_layer; il++) {
+        attention(w, m, &m->block, il);
+        feed_forward(w, m, &m->block, il);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.gguf", dir, m->name);
+    bool ok = gw_write(w, path, false);
+    gw_free(w);
+    if (!ok)
+        fprintf(stderr, "make_zoo: %s: cannot write\n", path);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], "--list")) {
+        for (size_t i = 0; i < N_ZOO; i++)
+            printf("%s %s %s\n", zoo_models[i].name, zoo_models[i].arch, zoo_models[i].source);
+        return 0;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "usage: make_zoo OUT_DIR [NAME...] | make_zoo --list\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "make_zoo: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < N_ZOO; i++) {
+        bool wanted = argc == 2;
+        for (int a = 2; a < argc; a++)
+            wanted |= !strcmp(argv[a], zoo_models[i].name);
+        if (wanted && !write_model(&zoo_models[i], dir))
+            rc = 1;
+    }
+    return rc;
+}
