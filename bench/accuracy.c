@@ -1,7 +1,8 @@
 /*
  * Accuracy of the memory model against llama.cpp's own figures.
  *
- *   accuracy [CALIB_DIR]      (default: ../shared/calib beside the repository)
+ *   accuracy [--check] [--tier1[=ARCH,...]] [--models DIR] [--by-family] [-v] [CALIB_DIR]
+ *            (default: ../shared/calib beside the repository)
  *
  * Runs every row of memory_server.csv and memory_cli.csv (one device) and
  * memory_rpc.csv (CPU + two RPC devices, per device) through the same code
@@ -11,6 +12,13 @@
  * with --check, also if model or context bytes miss on any row, or compute
  * |error| exceeds p95 5 % / max 10 % (one device) or p95 5 % / max 15 % (RPC).
  * Exit status 77 (skipped) when the calibration set is absent.
+ *
+ * The same files measured by bench/referee for the zoo: --models names
+ * where the headers are (default CALIB_DIR/models), --by-family adds one
+ * line per architecture over all three files and every device, with the
+ * worst under-prediction, and --tier1 checks the exact families' targets
+ * on each family (or on those named): model and context bytes exact,
+ * compute |error| p95 1 %, max 3 %, never under by more than 1 %.
  */
 #include <math.h>
 #include <stdio.h>
@@ -68,6 +76,7 @@ typedef struct stats {
     size_t rows, model_exact, context_exact, under, failed;
     double *err;
     size_t n_err, cap;
+    double worst_under; /* the most negative (predicted - measured) / measured */
 } stats;
 
 static void add_err(stats *s, double e)
@@ -95,8 +104,27 @@ static double pct(double *v, size_t n, double q)
     return v[i];
 }
 
-static bool check_mode;
+static bool check_mode, tier1_mode, by_family;
 static bool check_failed;
+static const char *models_dir;
+static const char *tier1_only; /* comma-separated architectures; NULL: all */
+
+static bool held_to_tier1(const char *arch)
+{
+    if (!tier1_mode)
+        return false;
+    if (!tier1_only)
+        return true;
+    size_t n = strlen(arch);
+    for (const char *p = tier1_only; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, arch, n))
+            return true;
+        p += len + (e ? 1 : 0);
+    }
+    return false;
+}
 
 static void check(stats *s, double p95_max, double max_max)
 {
@@ -132,7 +160,10 @@ static gp_model *get_model(const char *dir, const char *name)
         if (models[i].m)
             continue;
         char path[1024];
-        snprintf(path, sizeof path, "%s/models/%s.gguf", dir, name);
+        if (models_dir)
+            snprintf(path, sizeof path, "%s/%s.gguf", models_dir, name);
+        else
+            snprintf(path, sizeof path, "%s/models/%s.gguf", dir, name);
         gp_error err;
         if (gp_model_open(path, &models[i].m, &err) != GP_OK) {
             fprintf(stderr, "accuracy: %s: %s\n", err.file, err.message);
@@ -168,16 +199,45 @@ static bool apply_flags(gp_run_params *p, const char *flags)
     return true;
 }
 
-static void compare(stats *s, uint64_t want_model, uint64_t want_ctx, uint64_t want_cmp,
-                    const gp_mem_device *got)
+static void compare_one(stats *s, uint64_t want_model, uint64_t want_ctx, uint64_t want_cmp,
+                        const gp_mem_device *got)
 {
     s->rows++;
     s->model_exact += got->model == want_model;
     s->context_exact += got->context == want_ctx;
-    double e = want_cmp ? fabs((double)got->compute - (double)want_cmp) / (double)want_cmp
-                        : (got->compute ? 1.0 : 0.0);
-    add_err(s, e);
+    double signed_e = want_cmp ? ((double)got->compute - (double)want_cmp) / (double)want_cmp
+                               : (got->compute ? 1.0 : 0.0);
+    add_err(s, fabs(signed_e));
     s->under += got->compute < want_cmp;
+    if (signed_e < s->worst_under)
+        s->worst_under = signed_e;
+}
+
+/* One row per architecture, over every file and device. */
+#define MAX_FAMILIES 64
+static struct family {
+    char arch[64];
+    stats s;
+} families[MAX_FAMILIES];
+
+static stats *family_of(const gp_model *m)
+{
+    for (int i = 0; i < MAX_FAMILIES; i++) {
+        if (!families[i].arch[0])
+            snprintf(families[i].arch, sizeof families[i].arch, "%s", m->arch);
+        if (!strcmp(families[i].arch, m->arch))
+            return &families[i].s;
+    }
+    return NULL;
+}
+
+static void compare(stats *s, const gp_model *m, uint64_t want_model, uint64_t want_ctx, uint64_t want_cmp,
+                    const gp_mem_device *got)
+{
+    compare_one(s, want_model, want_ctx, want_cmp, got);
+    stats *f = family_of(m);
+    if (f)
+        compare_one(f, want_model, want_ctx, want_cmp, got);
 }
 
 /* Opens dir/file and splits its header row into hdr (which points into
@@ -259,7 +319,7 @@ static int run_single(const char *dir, const char *file, gp_app app, bool verbos
         }
         uint64_t wm = strtoull(r.f[c_mb], NULL, 10), wc = strtoull(r.f[c_cb], NULL, 10),
                  wp = strtoull(r.f[c_pb], NULL, 10);
-        compare(&s, wm, wc, wp, &res.dev[0]);
+        compare(&s, m, wm, wc, wp, &res.dev[0]);
         if (verbose && (res.dev[0].model != wm || res.dev[0].context != wc || res.dev[0].compute != wp ||
                         res.ctx.n_ctx != strtoull(r.f[c_nctx], NULL, 10)))
             printf("  %s ctx %s np %s uni %s fa %s %s/%s: model %llu/%llu ctx %llu/%llu compute %llu/%llu n_ctx %llu/%s\n",
@@ -327,8 +387,8 @@ static int run_rpc(const char *dir, bool verbose)
         }
         uint64_t wm = strtoull(r.f[c_mb], NULL, 10), wc = strtoull(r.f[c_cb], NULL, 10),
                  wp = strtoull(r.f[c_pb], NULL, 10);
-        compare(&all, wm, wc, wp, &res.dev[di]);
-        compare(&per[di], wm, wc, wp, &res.dev[di]);
+        compare(&all, m, wm, wc, wp, &res.dev[di]);
+        compare_one(&per[di], wm, wc, wp, &res.dev[di]);
         if (verbose && (res.dev[di].model != wm || res.dev[di].context != wc || res.dev[di].compute != wp))
             printf("  %s [%s] ctx %s np %s fa %s %s: model %llu/%llu ctx %llu/%llu compute %llu/%llu\n",
                    r.f[c_model], r.f[c_flags], r.f[cc.req], r.f[cc.seq], r.f[cc.fa], names[di],
@@ -351,6 +411,26 @@ static int run_rpc(const char *dir, bool verbose)
     return rc;
 }
 
+static void report_families(void)
+{
+    printf("\nby family (every file, every device):\n");
+    for (int i = 0; i < MAX_FAMILIES && families[i].arch[0]; i++) {
+        stats *s = &families[i].s;
+        qsort(s->err, s->n_err, sizeof *s->err, cmpd);
+        double p50 = pct(s->err, s->n_err, 0.5), p95 = pct(s->err, s->n_err, 0.95),
+               max = s->n_err ? s->err[s->n_err - 1] : 0.0;
+        bool miss = s->model_exact != s->rows || s->context_exact != s->rows || p95 > 0.01 || max > 0.03 ||
+                    s->worst_under < -0.01;
+        printf("%-16s rows %4zu  model exact %4zu  context exact %4zu  compute |err| p50 %.2f%% p95 %.2f%% "
+               "max %.2f%%  worst under %.2f%%%s\n",
+               families[i].arch, s->rows, s->model_exact, s->context_exact, 100 * p50, 100 * p95, 100 * max,
+               100 * s->worst_under, held_to_tier1(families[i].arch) && miss ? "  MISSES TIER 1" : "");
+        if (held_to_tier1(families[i].arch) && miss)
+            check_failed = true;
+        free(s->err);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = GP_DEFAULT_CALIB_DIR;
@@ -360,6 +440,14 @@ int main(int argc, char **argv)
             verbose = true;
         else if (strcmp(argv[i], "--check") == 0)
             check_mode = true;
+        else if (strcmp(argv[i], "--tier1") == 0)
+            tier1_mode = by_family = true;
+        else if (strncmp(argv[i], "--tier1=", 8) == 0)
+            tier1_mode = by_family = true, tier1_only = argv[i] + 8;
+        else if (strcmp(argv[i], "--by-family") == 0)
+            by_family = true;
+        else if (strcmp(argv[i], "--models") == 0 && i + 1 < argc)
+            models_dir = argv[++i];
         else
             dir = argv[i];
     }
@@ -374,7 +462,13 @@ int main(int argc, char **argv)
     int rc = 0;
     rc |= run_single(dir, "memory_server.csv", GP_APP_SERVER, verbose);
     rc |= run_single(dir, "memory_cli.csv", GP_APP_CLI, verbose);
-    rc |= run_rpc(dir, verbose);
+    snprintf(probe, sizeof probe, "%s/memory_rpc.csv", dir);
+    if ((pf = fopen(probe, "r"))) {
+        fclose(pf);
+        rc |= run_rpc(dir, verbose);
+    }
+    if (by_family)
+        report_families();
     for (int i = 0; i < MAX_MODELS; i++)
         gp_model_close(&models[i].m);
     if (check_failed) {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The referee: llama.cpp itself measures every zoo model, on the CPU and
+# with two ggml-rpc-server on loopback as GPUs, and ggplace's memory model
+# is compared with it device by device, one line per family.
+#
+#   GGPLACE_LLAMA_DIR=$(bash scripts/build-llama.sh) bash bench/referee.sh [MODEL...]
+#
+# Needs a built tree in build/ (cmake -B build && cmake --build build). It
+# builds ../shared/tools/llama-oracle against that llama.cpp (once), writes
+# the zoo's headers to build/zoo, records llama.cpp's figures in
+# bench/referee/ (the files the offline suite checks: regenerate them with
+# this script, never by hand) and exits non-zero when a family misses the
+# exact families' targets. The oracle's answers are cached by header, grid
+# and llama.cpp version, so a rerun measures only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+llama_dir=${GGPLACE_LLAMA_DIR:?set GGPLACE_LLAMA_DIR to the bin directory that bash scripts/build-llama.sh prints}
+llama_root=$(cd "$llama_dir/../.." && pwd)
+llama_src=$llama_root/src
+[ -f "$llama_src/include/llama.h" ] || { echo "referee: no llama.cpp source at $llama_src" >&2; exit 1; }
+oracle_src=../shared/tools/llama-oracle
+[ -f "$oracle_src/oracle.cpp" ] || { echo "referee: no $oracle_src beside the repository" >&2; exit 1; }
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/ggplace
+mkdir -p "$cache"
+key=$( (cat "$oracle_src/oracle.cpp"; "$llama_dir/llama-server" --version 2>&1 | grep -m1 version) | sha256sum | cut -c1-16)
+oracle=$cache/llama-oracle-$key
+if [ ! -x "$oracle" ]; then
+  LLSRC=$llama_src LLBIN=$llama_dir OUT=$oracle.tmp sh "$oracle_src/build.sh" >/dev/null
+  mv "$oracle.tmp" "$oracle"
+fi
+
+cmake --build build --target make_zoo referee accuracy >/dev/null
+rm -rf build/zoo
+build/tests/make_zoo build/zoo
+build/bench/referee build/zoo bench/referee --oracle "$oracle" --llama-dir "$llama_dir" "$@"
+build/bench/accuracy --tier1 --models build/zoo bench/referee
