@@ -1,0 +1,32 @@
+/*
+ * family.h - one graph builder per family, as llama.cpp has one per
+ * architecture (src/models/NAME.cpp): its layer loop, and what its shape
+ * needs. Adding a family is one file here and one row in families.c; the
+ * architectures it serves name it in src/model/arch.c.
+ *
+ * Owns: the families' layer loops. Calls memory/graph/ only.
+ */
+#ifndef GP_FAMILIES_FAMILY_H
+#define GP_FAMILIES_FAMILY_H
+
+#include "memory/compute.h"
+#include "memory/graph/build.h"
+
+typedef struct gpg_family {
+    gp_compute_family id;
+    const char *name;
+    int mla;        /* attention is MLA: MLA dimensions required, no sliding window */
+    int shortconv;  /* recurrent layers are short convolutions */
+    /* builds the reserve's graph after the inputs; returns 0 or -1 */
+    int (*build)(gpg_ctx *c, gpg_graph *g);
+} gpg_family;
+
+/* NULL for an id no family builds */
+const gpg_family *gpg_family_get(gp_compute_family id);
+
+int gpg_build_llama(gpg_ctx *c, gpg_graph *g);
+int gpg_build_gemma3(gpg_ctx *c, gpg_graph *g);
+int gpg_build_deepseek2(gpg_ctx *c, gpg_graph *g);
+int gpg_build_lfm2(gpg_ctx *c, gpg_graph *g);
+
+#endif

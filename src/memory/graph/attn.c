@@ -1,0 +1,172 @@
+/* attn.c - attention blocks: standard (with a sliding-window cache, a quantized cache rotated by Hadamard matrices) and MLA. */
+#include "memory/graph/build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* standard attention; with o->fetch_state, the conv state of the next
+   (recurrent) layer is gathered right after the attention output, which is
+   where ggml's expansion order puts it */
+int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o) {
+    const gp_compute_model *m = c->m;
+    const int64_t T = c->T, hk = m->head_dim_k, hv = m->head_dim_v;
+    const int64_t nh = m->n_head, nkv = gpg_layer_n_head_kv(m, il);
+    const int swa = gpg_layer_swa(m, il);
+    const int64_t n_kv = swa ? c->n_kv_swa : c->n_kv;
+    const int64_t ns = c->n_stream;
+    const int k_rot_t = swa ? c->k_rot_swa : c->k_rot_t;
+    const int v_rot_t = swa ? c->v_rot_swa : c->v_rot_t;
+    const int k_idxs = swa ? c->k_idxs_swa : c->k_idxs;
+    const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
+    const int mask = swa ? c->mask_swa : c->mask;
+
+    /* Q */
+    int q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
+    q = gpg_reshape(g, q, hk, nh, T, 1);
+    if (m->qk_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
+    q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);                 /* rope */
+    if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
+    if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
+
+    int k = GPG_NONE, v = GPG_NONE;
+    for (int pass = 0; pass < 2; pass++) {
+        /* the cache stores expand V before K, unless told otherwise */
+        int do_k = o->k_before_v ? (pass == 0) : (pass == 1);
+        if (do_k) {
+            k = gpg_op(g, 0, GPG_F32, hk * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
+            gpg_weight(c, g, k, GP_COMPUTE_W_ATTN_K, GPG_OP_MM);
+            k = gpg_reshape(g, k, hk, nkv, T, 1);
+            if (m->qk_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
+            k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE);         /* rope */
+            if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
+        } else {
+            v = gpg_op(g, 0, GPG_F32, hv * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
+            gpg_weight(c, g, v, GP_COMPUTE_W_ATTN_V, GPG_OP_MM);
+            v = gpg_reshape(g, v, hv, nkv, T, 1);
+            if (c->v_rot) v = gpg_hadamard(g, v, v_rot_t, c->v_rot);
+        }
+    }
+    /* store K */
+    {
+        gpg_tensor s = g->t[k];
+        int kv2 = gpg_view(g, k, hk * nkv, T, 1, 1, s.nb[1] * nkv, s.nb[1] * nkv * T, s.nb[1] * nkv * T, 1);
+        gpg_writes_cache(c, g, gpg_ext(g, kv2, k_idxs, GPG_NONE));
+    }
+    /* store V */
+    {
+        gpg_tensor s = g->t[v];
+        if (c->fa) {
+            int vv = gpg_view(g, v, hv * nkv, T, 1, 1, s.nb[1] * nkv, s.nb[1] * nkv * T, s.nb[1] * nkv * T, 1);
+            gpg_writes_cache(c, g, gpg_ext(g, vv, v_idxs, GPG_NONE));
+        } else {
+            int vv = gpg_reshape(g, v, hv * nkv, T, 1, 1);
+            vv = gpg_reshape(g, vv, 1, hv * nkv * T, 1, 1);
+            gpg_writes_cache(c, g, gpg_ext(g, vv, v_idxs, GPG_NONE));
+        }
+    }
+    /* attention */
+    gpg_tensor qs = g->t[q];
+    int qv = gpg_view(g, q, hk, nh, T / ns, ns, qs.nb[1], qs.nb[2], qs.nb[2] * (T / ns), 1);
+    int qp = gpg_permute_12(g, qv);
+    const uint64_t cells = (uint64_t)n_kv * (uint64_t)ns;
+    int kvk = gpg_kv_view(c, g, cells * gpg_cache_row_bytes(c->r->type_k, (uint64_t)hk * nkv));
+    int kvv = gpg_kv_view(c, g, cells * gpg_cache_row_bytes(c->r->type_v, (uint64_t)hv * nkv));
+    int cur;
+    if (c->fa) {
+        int fa_out = gpg_op(g, 0, GPG_F32, hv, nh, T / ns, ns, qp, mask, GPG_NONE);
+        gpg_set_src4(g, fa_out, qp, kvk, kvv, mask);
+        cur = gpg_reshape(g, fa_out, hv * nh, T, 1, 1);
+    } else {
+        int kq = gpg_op(g, 0, GPG_F32, n_kv, T / ns, nh, ns, kvk, qp, GPG_NONE);
+        kq = gpg_op_like(g, 1, kq, kq, mask, GPG_NONE);                  /* soft_max */
+        int kqv = gpg_op(g, 0, GPG_F32, hv, T / ns, nh, ns, kvv, kq, GPG_NONE);
+        int p = gpg_permute_12(g, kqv);
+        cur = gpg_op(g, 0, GPG_F32, hv * nh, T, 1, 1, p, GPG_NONE, GPG_NONE); /* cont */
+    }
+    if (o->fetch_state) *o->fetch_state = gpg_conv_state_fetch(c, g, il + 1);
+    if (c->v_rot) cur = gpg_hadamard(g, cur, v_rot_t, c->v_rot);
+    if (o->no_wo) return cur;
+    cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE); /* wo */
+    gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
+    return cur;
+}
+
+/* MLA attention (deepseek2, absorbed form); returns wo output */
+int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x) {
+    const gp_compute_model *m = c->m;
+    const int64_t T = c->T, nh = m->n_head, ns = c->n_stream;
+    const int64_t nope = m->qk_nope, rope = m->qk_rope, kvr = m->kv_lora_rank, vh = m->v_head_dim;
+    const int64_t hk = nope + rope;
+    int q;
+    if (m->q_lora_rank > 0) {
+        q = gpg_op(g, 0, GPG_F32, m->q_lora_rank, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q_A, GPG_OP_MM);
+        q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_A_NORM);
+        q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, q, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q_B, GPG_OP_MM);
+    } else {
+        q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
+    }
+    int q3 = gpg_reshape(g, q, hk, nh, T, 1);
+    gpg_tensor qs = g->t[q3];
+    int q_nope = gpg_view(g, q3, nope, nh, T, 1, qs.nb[1], qs.nb[2], qs.nb[3], 1);
+    int q_nope_p = gpg_permute_12(g, q_nope);
+    int qa = gpg_op(g, 0, GPG_F32, kvr, T, nh, 1, q_nope_p, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, qa, GP_COMPUTE_W_ATTN_K_B, GPG_OP_MM);
+    int qa_p = gpg_permute_12(g, qa);
+    int q_pe = gpg_view(g, q3, rope, nh, T, 1, qs.nb[1], qs.nb[2], qs.nb[3], 0);
+    q_pe = gpg_op(g, 1, GPG_F32, rope, nh, T, 1, q_pe, c->inp_pos, GPG_NONE);
+    int Q = gpg_op(g, 0, GPG_F32, kvr + rope, nh, T, 1, qa_p, q_pe, GPG_NONE);
+
+    int kvpe = gpg_op(g, 0, GPG_F32, kvr + rope, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, kvpe, GP_COMPUTE_W_ATTN_KV_A, GPG_OP_MM);
+    gpg_tensor ks = g->t[kvpe];
+    int kv_c = gpg_view(g, kvpe, kvr, T, 1, 1, ks.nb[1], ks.nb[2], ks.nb[3], 1);
+    kv_c = gpg_rms_mul(c, g, kv_c, GP_COMPUTE_W_ATTN_KV_A_NORM);
+    int vcur = gpg_reshape(g, kv_c, kvr, 1, T, 1);
+    int k_pe = gpg_view(g, kvpe, rope, 1, T, 1, ks.nb[1], ks.nb[1], ks.nb[2], 0);
+    k_pe = gpg_op(g, 1, GPG_F32, rope, 1, T, 1, k_pe, c->inp_pos, GPG_NONE);
+    int K = gpg_op(g, 0, GPG_F32, kvr + rope, 1, T, 1, vcur, k_pe, GPG_NONE);
+    {
+        gpg_tensor s = g->t[K];
+        int kv2 = gpg_view(g, K, kvr + rope, T, 1, 1, s.nb[1], s.nb[2], s.nb[3], 1);
+        gpg_writes_cache(c, g, gpg_ext(g, kv2, c->k_idxs, GPG_NONE));
+    }
+    const uint64_t cells = (uint64_t)c->n_kv * (uint64_t)ns;
+    const uint64_t krow = gpg_cache_row_bytes(c->r->type_k, (uint64_t)(kvr + rope));
+    int kvk = gpg_kv_view(c, g, cells * krow);
+    /* V is the first kv_lora_rank values of each K row */
+    int kvv = gpg_kv_view(c, g, cells ? (cells - 1) * krow + gpg_cache_row_bytes(c->r->type_k, (uint64_t)kvr) : 0);
+    int cur;
+    if (c->fa) {
+        gpg_tensor s = g->t[Q];
+        int qv = gpg_view(g, Q, kvr + rope, nh, T / ns, ns, s.nb[1], s.nb[2], s.nb[2] * (T / ns), 1);
+        int qp = gpg_permute_12(g, qv);
+        int o = gpg_op(g, 0, GPG_F32, kvr, nh, T / ns, ns, qp, c->mask, GPG_NONE);
+        gpg_set_src4(g, o, qp, kvk, kvv, c->mask);
+        int op = gpg_permute_12(g, o);
+        int mla = gpg_op(g, 0, GPG_F32, vh, T / ns, nh, ns, op, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, mla, GP_COMPUTE_W_ATTN_V_B, GPG_OP_MM);
+        int mp = gpg_permute_12(g, mla);
+        int ct = gpg_op(g, 0, GPG_F32, vh, nh, T / ns, ns, mp, GPG_NONE, GPG_NONE);
+        cur = gpg_reshape(g, ct, vh * nh, T, 1, 1);
+    } else {
+        int vc = gpg_op(g, 0, GPG_F16, c->n_kv, kvr, 1, ns, kvv, GPG_NONE, GPG_NONE); /* v_cont */
+        gpg_tensor s = g->t[Q];
+        int qv = gpg_view(g, Q, kvr + rope, nh, T / ns, ns, s.nb[1], s.nb[2], s.nb[2] * (T / ns), 1);
+        int qp = gpg_permute_12(g, qv);
+        int kq = gpg_op(g, 0, GPG_F32, c->n_kv, T / ns, nh, ns, kvk, qp, GPG_NONE);
+        kq = gpg_op_like(g, 1, kq, kq, c->mask, GPG_NONE);
+        int kqv = gpg_op(g, 0, GPG_F32, kvr, T / ns, nh, ns, vc, kq, GPG_NONE);
+        int mla = gpg_op(g, 0, GPG_F32, vh, T / ns, nh, ns, kqv, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, mla, GP_COMPUTE_W_ATTN_V_B, GPG_OP_MM);
+        int p = gpg_permute_12(g, mla);
+        cur = gpg_op(g, 0, GPG_F32, vh * nh, T, 1, 1, p, GPG_NONE, GPG_NONE);
+    }
+    cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
+    return cur;
+}
+

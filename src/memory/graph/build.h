@@ -1,0 +1,113 @@
+/*
+ * build.h - what a family's builder works with: the reserve being built
+ * (gpg_ctx) and the shared blocks llama.cpp's src/llama-graph.cpp provides
+ * (inputs, attention, MLA, dense and MoE FFN, short convolution).
+ *
+ * Each block adds its tensors in the order ggml's depth-first expansion puts
+ * them and tags every op with the weight it reads (its device decides where
+ * the op runs) and every write into the KV cache or recurrent state.
+ *
+ * Owns: the blocks. Calls ir.h only; memory/families/ calls it.
+ */
+#ifndef GP_GRAPH_BUILD_H
+#define GP_GRAPH_BUILD_H
+
+#include <stdint.h>
+
+#include "memory/compute.h"
+#include "memory/graph/ir.h"
+
+/* One worst-case prompt-processing reserve. */
+typedef struct {
+    const gp_compute_model *m;
+    const gp_compute_run *r;
+    const gp_compute_placement *pl;   /* NULL: all on the CPU */
+    int64_t T;          /* tokens in the reserved ubatch */
+    int64_t n_out;      /* output rows */
+    int64_t n_seq;      /* sequences in the ubatch */
+    int64_t n_stream;   /* KV streams */
+    int64_t n_kv;       /* full-attention cells per stream */
+    int64_t n_kv_swa;   /* SWA cells per stream */
+    int fa;
+    int k_rot, v_rot;   /* Hadamard rotation sizes of a quantized cache (0 = none) */
+    int mla;            /* K cache only (MLA): no V row indices */
+    int conv_state;     /* the model has short-conv recurrent state */
+    /* inputs */
+    int inp_tokens, inp_embd, inp_pos, out_ids, rs_copy;
+    int rs_main, rs_extra;   /* views of rs_copy: rows of the ubatch / the rest */
+    int k_idxs, v_idxs, mask, k_rot_t, v_rot_t;
+    int k_idxs_swa, v_idxs_swa, mask_swa, k_rot_swa, v_rot_swa;
+    uint32_t il;        /* layer being built (n_layer: output) */
+} gpg_ctx;
+
+/* Layer shape */
+uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il);
+uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il);
+int gpg_layer_swa(const gp_compute_model *m, uint32_t il);
+int gpg_layer_rec(const gp_compute_model *m, uint32_t il);
+int gpg_any_swa(const gp_compute_model *m);
+int gpg_any_full(const gp_compute_model *m);
+
+/* Tags: op `id` reads weight `kind` of the current layer (GPG_W_* for the
+   model-wide ones); op `id` writes the current layer's cache or state. */
+void gpg_weight(gpg_ctx *c, gpg_graph *g, int id, int kind, int opk);
+void gpg_writes_cache(gpg_ctx *c, gpg_graph *g, int id);
+/* bytes of n elements of a cache type (ggml row size) */
+uint64_t gpg_cache_row_bytes(int type, uint64_t n);
+/* view of the current layer's K (or V) cache read by attention: outside the
+   compute buffer, but copied into another device's buffer when attention
+   runs there */
+int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes);
+
+/* Blocks */
+/* the graph inputs, in llama.cpp's order */
+void gpg_inputs(gpg_ctx *c, gpg_graph *g);
+/* x * H with H an n x n rotation */
+int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n);
+/* RMS norm times its weight */
+int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind);
+
+/* What sets one family's attention apart from the standard block. */
+typedef struct {
+    int k_before_v;     /* the cache stores expand K before V (gemma3) */
+    int q_scale;        /* Q is scaled after rope (gemma3) */
+    int no_wo;          /* stop before the output projection */
+    int *fetch_state;   /* gather the next recurrent layer's conv state right
+                           after the attention output (lfm2) */
+} gpg_attn_opts;
+
+/* standard attention on the KV cache of layer il; returns the wo output
+   (or the attention output with no_wo) */
+int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o);
+/* MLA attention (deepseek2, absorbed form); returns the wo output */
+int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x);
+
+/* dense gated FFN; kind0 is the gate's weight kind, up and down follow it */
+int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T, int kind0);
+/* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted sum */
+int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T);
+
+/* one layer's FFN: routed experts (plus shared experts) past the dense lead
+   layers, else the dense gated FFN */
+int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T);
+
+/* The second half of a pre-norm decoder layer (llama and most others):
+   on the last layer the output rows of both, then residual add, FFN norm,
+   FFN, residual add. Returns the layer's output. */
+int gpg_ffn_residual(gpg_ctx *c, gpg_graph *g, int attn_out, int residual, uint32_t il);
+
+/* The parts every decoder shares: token embeddings (get_rows); the last
+   layer's gather of the output rows (of the branch and of the residual; it
+   also narrows c->T to the output rows); final norm and logits, the graph's
+   outputs. */
+int gpg_token_embd(gpg_ctx *c, gpg_graph *g);
+void gpg_output_rows(gpg_ctx *c, gpg_graph *g, int *cur, int *residual);
+void gpg_logits(gpg_ctx *c, gpg_graph *g, int x);
+
+/* short convolution (lfm2) */
+int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);
+int gpg_shortconv_a(gpg_ctx *c, gpg_graph *g, int x, int state, int fetch_next,
+                    int *c_gate, int *next_state);
+int gpg_shortconv_b(gpg_ctx *c, gpg_graph *g, int cat, int c_gate);
+
+#endif

@@ -1,0 +1,87 @@
+/* ffn.c - feed-forward blocks: dense gated FFN and routed experts. */
+#include "memory/graph/build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* kind0: gate kind; up and down follow it in gp_compute_wkind */
+int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T,
+                  int kind0) {
+    int gate = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, gate, kind0, GPG_OP_MM);
+    int up = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, up, kind0 + 1, GPG_OP_MM);
+    int act = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, gate, up, GPG_NONE);  /* swiglu / geglu */
+    int down = gpg_op(g, 0, GPG_F32, n_embd, T, 1, 1, act, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, down, kind0 + 2, GPG_OP_MM);
+    return down;
+}
+
+int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T) {
+    const gp_compute_model *m = c->m;
+    const int64_t ne = m->n_expert, nu = m->n_expert_used, nf = m->n_ff_exp, nd = m->n_embd;
+    int logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
+    int probs = gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE);   /* soft_max / sigmoid */
+    int sel = probs;
+    if (m->expert_probs_bias) {
+        sel = gpg_op_like(g, 1, probs, probs, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, sel, GP_COMPUTE_W_FFN_PROBS_B, GPG_OP_OTHER);
+    }
+    int probs3 = GPG_NONE;
+    if (!m->expert_probs_bias) probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
+    int as = gpg_op(g, 0, GPG_I32, ne, T, 1, 1, sel, GPG_NONE, GPG_NONE);   /* argsort */
+    gpg_tensor ass = g->t[as];
+    int topk = gpg_view(g, as, nu, T, 1, 1, ass.nb[1], ass.nb[2], ass.nb[3], 1);
+    if (m->expert_probs_bias) probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
+    int w = gpg_op(g, 0, GPG_F32, 1, nu, T, 1, probs3, topk, GPG_NONE); /* get_rows */
+    if (m->expert_weights_norm) {
+        int w2 = gpg_reshape(g, w, nu, T, 1, 1);
+        int sum = gpg_op(g, 0, GPG_F32, 1, T, 1, 1, w2, GPG_NONE, GPG_NONE);
+        sum = gpg_op_like(g, 1, sum, sum, GPG_NONE, GPG_NONE);            /* clamp */
+        int dv = gpg_op_like(g, 1, w2, w2, sum, GPG_NONE);                /* div */
+        w = gpg_reshape(g, dv, 1, nu, T, 1);
+    }
+    if (m->expert_weights_scaled) w = gpg_op_like(g, 1, w, w, GPG_NONE, GPG_NONE);
+    int xr = gpg_reshape(g, x, nd, 1, T, 1);
+    int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+    gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
+    int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+    gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+    int act = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
+    int down = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, act, topk, GPG_NONE);
+    gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN_EXPS, GPG_OP_MMID);
+    int wd = gpg_op_like(g, 1, down, down, w, GPG_NONE);                  /* mul */
+    gpg_tensor ws = g->t[wd];
+    /* one strided view per used expert, summed by a chain of adds */
+    int first = GPG_NONE, acc = GPG_NONE;
+    for (int64_t i = 0; i < nu; i++) {
+        int v = gpg_view(g, wd, nd, T, 1, 1, ws.nb[2], ws.nb[3], ws.nb[3], i == 0);
+        if (i == 0) { first = v; continue; }
+        if (i == 1) acc = gpg_op(g, 1, GPG_F32, nd, T, 1, 1, first, v, GPG_NONE);
+        else acc = gpg_op(g, 1, GPG_F32, nd, T, 1, 1, acc, v, GPG_NONE);
+    }
+    if (nu == 1) acc = gpg_op(g, 0, GPG_F32, nd, T, 1, 1, first, GPG_NONE, GPG_NONE);
+    return acc;
+}
+
+int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T) {
+    const gp_compute_model *m = c->m;
+    if (m->n_expert == 0 || il < m->n_layer_dense_lead)
+        return gpg_ffn_dense(c, g, x, gpg_layer_n_ff(m, il), m->n_embd, T, GP_COMPUTE_W_FFN_GATE);
+    int ffn = gpg_ffn_moe(c, g, x, T);
+    if (m->n_ff_shexp > 0) {
+        int sh = gpg_ffn_dense(c, g, x, m->n_ff_shexp, m->n_embd, T, GP_COMPUTE_W_FFN_GATE_SHEXP);
+        ffn = gpg_op_like(g, 1, ffn, ffn, sh, GPG_NONE);
+    }
+    return ffn;
+}
+
+int gpg_ffn_residual(gpg_ctx *c, gpg_graph *g, int attn_out, int residual, uint32_t il) {
+    if (il == c->m->n_layer - 1)
+        gpg_output_rows(c, g, &attn_out, &residual);
+    int ffn_inp = gpg_op_like(g, 1, attn_out, attn_out, residual, GPG_NONE);
+    int cur = gpg_rms_mul(c, g, ffn_inp, GP_COMPUTE_W_FFN_NORM);
+    int ffn = gpg_ffn_layer(c, g, cur, il, c->T);
+    return gpg_op_like(g, 1, ffn, ffn, ffn_inp, GPG_NONE);
+}

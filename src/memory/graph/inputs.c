@@ -1,0 +1,159 @@
+/* inputs.c - layer shape, op tags and the graph inputs (llama_graph inputs of llama-graph.cpp). */
+#include "memory/graph/build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void gpg_weight(gpg_ctx *c, gpg_graph *g, int id, int kind, int opk) {
+    if (g->err || id < 0) return;
+    gpg_tensor *t = &g->t[id];
+    const gp_compute_placement *pl = c->pl;
+    uint32_t il = kind >= GP_COMPUTE_W_COUNT ? c->m->n_layer : c->il;
+    int dev = 0;
+    uint64_t bytes = 0;
+    if (pl) {
+        if (kind == GPG_W_OUT_NORM) dev = pl->out_norm_dev;
+        else if (kind == GPG_W_OUTPUT) { dev = pl->output_dev; bytes = pl->output_bytes; }
+        else if (kind < GP_COMPUTE_W_COUNT) { dev = pl->layer[il].w[kind]; bytes = pl->layer[il].w_bytes[kind]; }
+    }
+    t->wdev = dev;
+    t->wkey = (int)il * GPG_W_ALL + kind;
+    t->wbytes = bytes;
+    t->opk = opk;
+}
+
+/* bytes of n elements of a cache type (ggml row size) */
+uint64_t gpg_cache_row_bytes(int type, uint64_t n) {
+    switch (type) {
+        case 0: return n * 4;                    /* f32 */
+        case 1: case 30: return n * 2;           /* f16, bf16 */
+        case 2: case 20: return n / 32 * 18;     /* q4_0, iq4_nl */
+        case 3: return n / 32 * 20;              /* q4_1 */
+        case 6: return n / 32 * 22;              /* q5_0 */
+        case 7: return n / 32 * 24;              /* q5_1 */
+        case 8: return n / 32 * 34;              /* q8_0 */
+        default: return n / 32 * 34;
+    }
+}
+
+/* view of the current layer's K (or V) cache read by attention: outside the
+   compute buffer, but copied into another device's compute buffer when the
+   attention op runs there */
+int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes) {
+    int id = gpg_new_tensor(g);
+    if (g->err) return GPG_NONE;
+    gpg_tensor *t = &g->t[id];
+    t->type = 98;                       /* matches no activation layout */
+    t->ne[0] = t->ne[1] = t->ne[2] = t->ne[3] = 1;
+    t->size = bytes;
+    t->view_src = GPG_EXT;
+    t->be = c->pl ? c->pl->layer[c->il].kv : 0;
+    return id;
+}
+
+/* node writes into the current layer's KV cache / recurrent state */
+void gpg_writes_cache(gpg_ctx *c, gpg_graph *g, int id) {
+    if (g->err || id < 0) return;
+    g->t[id].pdev = c->pl ? c->pl->layer[c->il].kv : 0;
+}
+
+uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il) {
+    return m->layer_n_head_kv ? m->layer_n_head_kv[il] : m->n_head_kv;
+}
+uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il) {
+    return m->layer_n_ff ? m->layer_n_ff[il] : m->n_ff;
+}
+int gpg_layer_swa(const gp_compute_model *m, uint32_t il) {
+    return m->layer_is_swa ? m->layer_is_swa[il] != 0 : 0;
+}
+int gpg_layer_rec(const gp_compute_model *m, uint32_t il) {
+    return m->layer_is_recurrent ? m->layer_is_recurrent[il] != 0 : 0;
+}
+int gpg_any_swa(const gp_compute_model *m) {
+    if (!m->layer_is_swa) return 0;
+    for (uint32_t i = 0; i < m->n_layer; i++) if (m->layer_is_swa[i]) return 1;
+    return 0;
+}
+int gpg_any_full(const gp_compute_model *m) {
+    for (uint32_t i = 0; i < m->n_layer; i++) if (!gpg_layer_swa(m, i) && !gpg_layer_rec(m, i)) return 1;
+    return 0;
+}
+
+/* x * H with H an n x n rotation: reshape to [n, N/n], mul_mat, reshape back */
+int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n) {
+    gpg_tensor s = g->t[x];
+    int64_t tot = s.ne[0] * s.ne[1] * s.ne[2] * s.ne[3];
+    int r = gpg_reshape(g, x, n, tot / n, 1, 1);
+    int mm = gpg_op(g, 0, GPG_F32, n, tot / n, 1, 1, rot_leaf, r, GPG_NONE);
+    return gpg_reshape(g, mm, s.ne[0], s.ne[1], s.ne[2], s.ne[3]);
+}
+
+int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind) {
+    int n = gpg_op_like(g, 1, x, x, GPG_NONE, GPG_NONE);
+    int r = gpg_op_like(g, 1, n, n, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, r, kind, GPG_OP_OTHER);
+    return r;
+}
+
+void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
+    const gp_compute_model *m = c->m;
+    const int64_t T = c->T;
+    int has_full = gpg_any_full(m), has_swa = gpg_any_swa(m);
+    int first_swa = gpg_layer_swa(m, 0);
+    int mask_type = c->fa ? GPG_F16 : GPG_F32;
+    const int64_t hv_all = (int64_t)m->head_dim_v * m->n_head_kv;
+
+    c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
+    c->inp_embd = gpg_input(g, GPG_F32, m->n_embd, T, 1, 1);
+    c->rs_copy = c->rs_main = c->rs_extra = GPG_NONE;
+    if (c->conv_state) c->rs_copy = gpg_input(g, GPG_I32, c->n_seq, 1, 1, 1);
+
+    c->k_rot_t = c->v_rot_t = c->k_rot_swa = c->v_rot_swa = GPG_NONE;
+    c->k_idxs = c->v_idxs = c->mask = GPG_NONE;
+    c->k_idxs_swa = c->v_idxs_swa = c->mask_swa = GPG_NONE;
+
+    for (int pass = 0; pass < 2; pass++) {
+        int swa = first_swa ? (pass == 0) : (pass == 1);
+        if (swa && !has_swa) continue;
+        if (!swa && !has_full) continue;
+        int *kr = swa ? &c->k_rot_swa : &c->k_rot_t;
+        int *vr = swa ? &c->v_rot_swa : &c->v_rot_t;
+        if (c->k_rot) *kr = gpg_input(g, GPG_F32, c->k_rot, c->k_rot, 1, 1);
+        if (pass == 0) c->inp_pos = gpg_input(g, GPG_I32, T, 1, 1, 1);
+        if (c->v_rot) *vr = gpg_input(g, GPG_F32, c->v_rot, c->v_rot, 1, 1);
+        int64_t nkv = swa ? c->n_kv_swa : c->n_kv;
+        int *ki = swa ? &c->k_idxs_swa : &c->k_idxs;
+        int *vi = swa ? &c->v_idxs_swa : &c->v_idxs;
+        int *mk = swa ? &c->mask_swa : &c->mask;
+        *ki = gpg_input(g, GPG_I64, T, 1, 1, 1);
+        if (!c->mla) {
+            *vi = c->fa ? gpg_input(g, GPG_I64, T, 1, 1, 1) : gpg_input(g, GPG_I64, T * hv_all, 1, 1, 1);
+        }
+        *mk = gpg_input(g, mask_type, nkv, T / c->n_stream, 1, c->n_stream);
+    }
+    if (!has_full && !has_swa) c->inp_pos = gpg_input(g, GPG_I32, T, 1, 1, 1);
+    c->out_ids = gpg_input(g, GPG_I32, c->n_out, 1, 1, 1);
+}
+
+int gpg_token_embd(gpg_ctx *c, gpg_graph *g) {
+    c->il = 0;
+    int x = gpg_op(g, 0, GPG_F32, c->m->n_embd, c->T, 1, 1, c->inp_tokens, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, x, GPG_W_TOK, GPG_OP_GETROWS);
+    return x;
+}
+
+void gpg_output_rows(gpg_ctx *c, gpg_graph *g, int *cur, int *residual) {
+    const int64_t nd = c->m->n_embd;
+    *cur = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, *cur, c->out_ids, GPG_NONE);
+    *residual = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, *residual, c->out_ids, GPG_NONE);
+    c->T = c->n_out;
+}
+
+void gpg_logits(gpg_ctx *c, gpg_graph *g, int x) {
+    c->il = c->m->n_layer;
+    int rn = gpg_rms_mul(c, g, x, GPG_W_OUT_NORM);
+    if (!g->err) g->t[rn].is_output = 1;
+    int lo = gpg_op(g, 0, GPG_F32, c->m->n_vocab, c->T, 1, 1, rn, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, lo, GPG_W_OUTPUT, GPG_OP_MM);
+    if (!g->err) g->t[lo].is_output = 1;
+}
