@@ -28,7 +28,10 @@ typedef enum {
        dense lead layers then MoE + shared experts */
     GP_COMPUTE_FAMILY_DEEPSEEK2 = 2,
     /* lfm2: short-convolution recurrent layers mixed with attention layers */
-    GP_COMPUTE_FAMILY_LFM2 = 3
+    GP_COMPUTE_FAMILY_LFM2 = 3,
+    /* phi3 (Phi-3, Phi-4-mini): fused QKV, Q scaled after rope, one up
+       projection of twice the FFN width split by SwiGLU */
+    GP_COMPUTE_FAMILY_PHI3 = 4
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -55,6 +58,7 @@ typedef struct {
     uint32_t head_dim_v;   /* {arch}.attention.value_length, else n_embd/n_head */
     uint32_t n_ff;         /* {arch}.feed_forward_length (dense layers) */
     int      qk_norm;      /* per-head RMS norm on Q and K (qwen3, gemma3, lfm2) */
+    int      fused_qkv;    /* one attn_qkv weight instead of attn_q/k/v */
 
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */
@@ -157,6 +161,7 @@ typedef enum {
     GP_COMPUTE_W_CONV_IN,         /* blk.N.shortconv.in_proj (lfm2) */
     GP_COMPUTE_W_CONV,            /* blk.N.shortconv.conv */
     GP_COMPUTE_W_CONV_OUT,        /* blk.N.shortconv.out_proj */
+    GP_COMPUTE_W_ATTN_QKV,        /* blk.N.attn_qkv (fused Q, K, V) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -34,6 +34,7 @@ static gp_compute_family family_of(const gp_model *m)
         {"mistral4", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"lfm2", GP_COMPUTE_FAMILY_LFM2},
         {"lfm2moe", GP_COMPUTE_FAMILY_LFM2},
+        {"phi3", GP_COMPUTE_FAMILY_PHI3},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].arch, m->arch) == 0)
@@ -87,6 +88,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->head_dim_v = hp->head_dim_v;
     cm->n_ff = hp->n_ff;
     cm->qk_norm = has_tensor_suffix(m, ".attn_q_norm.weight");
+    cm->fused_qkv = has_tensor_suffix(m, ".attn_qkv.weight");
     cm->layer_is_swa = a->is_swa;
     cm->layer_is_recurrent = a->is_recurrent;
     cm->layer_n_ff = a->n_ff;

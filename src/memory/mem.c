@@ -21,8 +21,8 @@ static void add_weights(const gp_model *m, const gp_placement *pl, gp_mem_result
         if (dev < 0)
             continue;
         r->dev[dev].model += m->tensors[t].info->bytes;
-        if (strncmp(m->tensors[t].info->name, "rope_freqs", 10) == 0)
-            rope_bytes = m->tensors[t].info->bytes;
+        if (gp_rope_shared(m->tensors[t].info->name))
+            rope_bytes += m->tensors[t].info->bytes;
     }
     for (uint32_t d = 0; d < r->n_devices; d++)
         if (pl->rope_dup[d])

@@ -7,6 +7,12 @@
 
 #include "util/error.h"
 
+bool gp_rope_shared(const char *name)
+{
+    return strncmp(name, "rope_freqs", 10) == 0 || strncmp(name, "rope_factors_long", 17) == 0 ||
+           strncmp(name, "rope_factors_short", 18) == 0;
+}
+
 void gp_placement_free(gp_placement *pl)
 {
     free(pl->tensor_dev);
@@ -178,7 +184,7 @@ gp_status gp_place(const gp_model *m, const gp_run_params *p, const gp_devices *
             else if (strncmp(name, "output", 6) == 0 ||
                      (m->embd_norm_is_output && strncmp(name, "token_embd_norm", 15) == 0))
                 dev = pl->output_dev;
-            else if (strncmp(name, "rope_freqs", 10) == 0) {
+            else if (gp_rope_shared(name)) {
                 /* Shared by every layer: each device holding layers has a copy. */
                 dev = pl->layer_dev[0];
                 for (uint32_t il = 0; il < m->hp.n_layer; il++)

@@ -21,7 +21,8 @@ typedef struct gp_placement {
     int32_t output_dev;   /* the output layer (output norm, output matrix) */
     int32_t tied_output_dev; /* device holding a copy of token_embd as output, or -1 */
     uint64_t tied_output_bytes;
-    int32_t *rope_dup;    /* per device: 1 if it holds a copy of rope_freqs */
+    int32_t *rope_dup;    /* per device: 1 if it holds a copy of the rope tensors
+                             every layer shares (gp_rope_shared) */
     uint32_t n_gpu_layers;/* layers (output included) given to GPUs */
 } gp_placement;
 
@@ -29,6 +30,11 @@ typedef struct gp_placement {
 gp_status gp_place(const gp_model *m, const gp_run_params *p, const gp_devices *d,
                    gp_placement *out, gp_error *err);
 void gp_placement_free(gp_placement *pl);
+
+/* rope_freqs, rope_factors_long, rope_factors_short: one tensor that every
+ * layer reads. llama.cpp creates it with layer 0 and duplicates it for each
+ * other device holding layers. */
+bool gp_rope_shared(const char *name);
 
 /* Whether pattern (ECMAScript syntax, unanchored search as std::regex_search)
  * matches name. Returns -1 if the pattern does not compile. */

@@ -28,5 +28,6 @@ int gpg_build_llama(gpg_ctx *c, gpg_graph *g);
 int gpg_build_gemma3(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_lfm2(gpg_ctx *c, gpg_graph *g);
+int gpg_build_phi3(gpg_ctx *c, gpg_graph *g);
 
 #endif

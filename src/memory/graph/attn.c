@@ -4,6 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* head-major view [head_dim, heads, T] of a fused QKV product, starting
+   `first` values into each row */
+static int qkv_view(gpg_graph *g, int qkv, int64_t head_dim, int64_t heads, int64_t first) {
+    const gpg_tensor s = g->t[qkv];
+    return gpg_view(g, qkv, head_dim, heads, s.ne[1], 1, s.nb[0] * head_dim, s.nb[1], s.nb[1] * s.ne[1],
+                    first == 0);
+}
+
 /* standard attention; with o->fetch_state, the conv state of the next
    (recurrent) layer is gathered right after the attention output, which is
    where ggml's expansion order puts it */
@@ -20,10 +28,18 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
     const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
     const int mask = swa ? c->mask_swa : c->mask;
 
-    /* Q */
-    int q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
-    q = gpg_reshape(g, q, hk, nh, T, 1);
+    /* Q; with a fused QKV weight, Q, K and V are strided views of one
+       product (build_qkv) */
+    int q, qkv = GPG_NONE;
+    if (o->fused_qkv) {
+        qkv = gpg_op(g, 0, GPG_F32, hk * nh + (hk + hv) * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, qkv, GP_COMPUTE_W_ATTN_QKV, GPG_OP_MM);
+        q = qkv_view(g, qkv, hk, nh, 0);
+    } else {
+        q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
+        q = gpg_reshape(g, q, hk, nh, T, 1);
+    }
     if (m->qk_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);                 /* rope */
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
@@ -34,33 +50,44 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
         /* the cache stores expand V before K, unless told otherwise */
         int do_k = o->k_before_v ? (pass == 0) : (pass == 1);
         if (do_k) {
-            k = gpg_op(g, 0, GPG_F32, hk * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
-            gpg_weight(c, g, k, GP_COMPUTE_W_ATTN_K, GPG_OP_MM);
-            k = gpg_reshape(g, k, hk, nkv, T, 1);
+            if (o->fused_qkv) {
+                k = qkv_view(g, qkv, hk, nkv, hk * nh);
+            } else {
+                k = gpg_op(g, 0, GPG_F32, hk * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
+                gpg_weight(c, g, k, GP_COMPUTE_W_ATTN_K, GPG_OP_MM);
+                k = gpg_reshape(g, k, hk, nkv, T, 1);
+            }
             if (m->qk_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE);         /* rope */
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {
-            v = gpg_op(g, 0, GPG_F32, hv * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
-            gpg_weight(c, g, v, GP_COMPUTE_W_ATTN_V, GPG_OP_MM);
-            v = gpg_reshape(g, v, hv, nkv, T, 1);
+            if (o->fused_qkv) {
+                v = qkv_view(g, qkv, hv, nkv, hk * (nh + nkv));
+            } else {
+                v = gpg_op(g, 0, GPG_F32, hv * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
+                gpg_weight(c, g, v, GP_COMPUTE_W_ATTN_V, GPG_OP_MM);
+                v = gpg_reshape(g, v, hv, nkv, T, 1);
+            }
             if (c->v_rot) v = gpg_hadamard(g, v, v_rot_t, c->v_rot);
         }
     }
     /* store K */
     {
         gpg_tensor s = g->t[k];
-        int kv2 = gpg_view(g, k, hk * nkv, T, 1, 1, s.nb[1] * nkv, s.nb[1] * nkv * T, s.nb[1] * nkv * T, 1);
+        int kv2 = gpg_view(g, k, hk * nkv, T, 1, 1, s.nb[2], s.nb[2] * T, s.nb[2] * T, 1);
         gpg_writes_cache(c, g, gpg_ext(g, kv2, k_idxs, GPG_NONE));
     }
     /* store V */
     {
         gpg_tensor s = g->t[v];
         if (c->fa) {
-            int vv = gpg_view(g, v, hv * nkv, T, 1, 1, s.nb[1] * nkv, s.nb[1] * nkv * T, s.nb[1] * nkv * T, 1);
+            int vv = gpg_view(g, v, hv * nkv, T, 1, 1, s.nb[2], s.nb[2] * T, s.nb[2] * T, 1);
             gpg_writes_cache(c, g, gpg_ext(g, vv, v_idxs, GPG_NONE));
         } else {
-            int vv = gpg_reshape(g, v, hv * nkv, T, 1, 1);
+            /* the transposed cache takes rows of one value: a strided V is
+               made contiguous first */
+            int vv = gpg_is_contiguous(&s) ? gpg_reshape(g, v, hv * nkv, T, 1, 1)
+                                           : gpg_op(g, 0, GPG_F32, hv * nkv, T, 1, 1, v, GPG_NONE, GPG_NONE);
             vv = gpg_reshape(g, vv, 1, hv * nkv * T, 1, 1);
             gpg_writes_cache(c, g, gpg_ext(g, vv, v_idxs, GPG_NONE));
         }

@@ -70,7 +70,8 @@ int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind);
 /* What sets one family's attention apart from the standard block. */
 typedef struct {
     int k_before_v;     /* the cache stores expand K before V (gemma3) */
-    int q_scale;        /* Q is scaled after rope (gemma3) */
+    int q_scale;        /* Q is scaled after rope (gemma3, phi3) */
+    int fused_qkv;      /* one attn_qkv weight: Q, K, V are views of its product */
     int no_wo;          /* stop before the output projection */
     int *fetch_state;   /* gather the next recurrent layer's conv state right
                            after the attention output (lfm2) */

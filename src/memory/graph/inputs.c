@@ -83,7 +83,8 @@ int gpg_any_full(const gp_compute_model *m) {
 int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n) {
     gpg_tensor s = g->t[x];
     int64_t tot = s.ne[0] * s.ne[1] * s.ne[2] * s.ne[3];
-    int r = gpg_reshape(g, x, n, tot / n, 1, 1);
+    int r = gpg_is_contiguous(&s) ? gpg_reshape(g, x, n, tot / n, 1, 1)
+                                  : gpg_op(g, 0, GPG_F32, n, tot / n, 1, 1, x, GPG_NONE, GPG_NONE);
     int mm = gpg_op(g, 0, GPG_F32, n, tot / n, 1, 1, rot_leaf, r, GPG_NONE);
     return gpg_reshape(g, mm, s.ne[0], s.ne[1], s.ne[2], s.ne[3]);
 }

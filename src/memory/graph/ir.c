@@ -172,3 +172,15 @@ void gpg_set_src4(gpg_graph *g, int id, int s0, int s1, int s2, int s3) {
     t->nsrc = 0;
     for (int i = 0; i < 4; i++) if (s[i] >= 0) t->src[t->nsrc++] = s[i];
 }
+
+int gpg_is_contiguous(const gpg_tensor *t) {
+    int64_t next = gpg_type_size(t->type);
+    if (t->ne[0] != 1 && t->nb[0] != next) return 0;
+    next *= t->ne[0];
+    for (int i = 1; i < 4; i++) {
+        if (t->ne[i] == 1) continue;
+        if (t->nb[i] != next) return 0;
+        next *= t->ne[i];
+    }
+    return 1;
+}

@@ -97,6 +97,9 @@ int gpg_ext(gpg_graph *g, int s0, int s1, int s2);
 /* replace a node's sources with up to four */
 void gpg_set_src4(gpg_graph *g, int id, int s0, int s1, int s2, int s3);
 void gpg_free(gpg_graph *g);
+/* ggml_is_contiguous: rows packed one after the other (dimensions of one
+   element are ignored) */
+int gpg_is_contiguous(const gpg_tensor *t);
 
 /* ggml-alloc over a node / leaf order with a buffer per entry; out[b] gets
    the high-water mark of buffer b. Returns 0 or -1. */
