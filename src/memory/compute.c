@@ -368,7 +368,7 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "attn_kv_a_norm", "attn_k_b", "attn_v_b", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down",
     "post_ffw_norm", "ffn_gate_inp", "exp_probs_b", "ffn_gate_exps", "ffn_up_exps",
     "ffn_down_exps", "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp",
-    "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv"
+    "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -31,7 +31,11 @@ typedef enum {
     GP_COMPUTE_FAMILY_LFM2 = 3,
     /* phi3 (Phi-3, Phi-4-mini): fused QKV, Q scaled after rope, one up
        projection of twice the FFN width split by SwiGLU */
-    GP_COMPUTE_FAMILY_PHI3 = 4
+    GP_COMPUTE_FAMILY_PHI3 = 4,
+    /* gpt-oss: biased attention with sinks, interleaved sliding window,
+       biased router and experts weighted by a soft-max over the chosen
+       ones, output rows gathered after the last layer */
+    GP_COMPUTE_FAMILY_GPT_OSS = 5
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -59,6 +63,9 @@ typedef struct {
     uint32_t n_ff;         /* {arch}.feed_forward_length (dense layers) */
     int      qk_norm;      /* per-head RMS norm on Q and K (qwen3, gemma3, lfm2) */
     int      fused_qkv;    /* one attn_qkv weight instead of attn_q/k/v */
+    int      attn_bias;    /* attn_q/k/v biases (added after each projection) */
+    int      attn_out_bias;/* attn_output bias */
+    int      attn_sinks;   /* attn_sinks: one learned logit per head (gpt-oss) */
 
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */
@@ -80,6 +87,8 @@ typedef struct {
     int      expert_weights_scaled; /* expert_weights_scale present and != 1 */
     gp_compute_gating gating;    /* {arch}.expert_gating_func (1 softmax, 2 sigmoid) */
     int      expert_probs_bias;  /* exp_probs_b tensor present (deepseek3) */
+    int      router_bias;        /* ffn_gate_inp bias */
+    int      expert_bias;        /* ffn_{gate,up,down}_exps biases (added per chosen expert) */
 
     /* MLA (deepseek2 family) */
     uint32_t q_lora_rank;   /* {arch}.attention.q_lora_rank (0 = lite, plain wq) */
@@ -162,6 +171,7 @@ typedef enum {
     GP_COMPUTE_W_CONV,            /* blk.N.shortconv.conv */
     GP_COMPUTE_W_CONV_OUT,        /* blk.N.shortconv.out_proj */
     GP_COMPUTE_W_ATTN_QKV,        /* blk.N.attn_qkv (fused Q, K, V) */
+    GP_COMPUTE_W_ATTN_SINKS,      /* blk.N.attn_sinks */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

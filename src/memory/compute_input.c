@@ -35,6 +35,7 @@ static gp_compute_family family_of(const gp_model *m)
         {"lfm2", GP_COMPUTE_FAMILY_LFM2},
         {"lfm2moe", GP_COMPUTE_FAMILY_LFM2},
         {"phi3", GP_COMPUTE_FAMILY_PHI3},
+        {"gpt-oss", GP_COMPUTE_FAMILY_GPT_OSS},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].arch, m->arch) == 0)
@@ -89,6 +90,11 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->n_ff = hp->n_ff;
     cm->qk_norm = has_tensor_suffix(m, ".attn_q_norm.weight");
     cm->fused_qkv = has_tensor_suffix(m, ".attn_qkv.weight");
+    cm->attn_bias = has_tensor_suffix(m, ".attn_q.bias");
+    cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
+    cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");
+    cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
+    cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
     cm->layer_is_swa = a->is_swa;
     cm->layer_is_recurrent = a->is_recurrent;
     cm->layer_n_ff = a->n_ff;

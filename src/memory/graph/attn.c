@@ -38,6 +38,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
     } else {
         q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
+        if (m->attn_bias) q = gpg_add_bias(c, g, q, GP_COMPUTE_W_ATTN_Q);
         q = gpg_reshape(g, q, hk, nh, T, 1);
     }
     if (m->qk_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
@@ -55,6 +56,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
             } else {
                 k = gpg_op(g, 0, GPG_F32, hk * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
                 gpg_weight(c, g, k, GP_COMPUTE_W_ATTN_K, GPG_OP_MM);
+                if (m->attn_bias) k = gpg_add_bias(c, g, k, GP_COMPUTE_W_ATTN_K);
                 k = gpg_reshape(g, k, hk, nkv, T, 1);
             }
             if (m->qk_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
@@ -66,6 +68,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
             } else {
                 v = gpg_op(g, 0, GPG_F32, hv * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
                 gpg_weight(c, g, v, GP_COMPUTE_W_ATTN_V, GPG_OP_MM);
+                if (m->attn_bias) v = gpg_add_bias(c, g, v, GP_COMPUTE_W_ATTN_V);
                 v = gpg_reshape(g, v, hv, nkv, T, 1);
             }
             if (c->v_rot) v = gpg_hadamard(g, v, v_rot_t, c->v_rot);
@@ -102,11 +105,14 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
     int cur;
     if (c->fa) {
         int fa_out = gpg_op(g, 0, GPG_F32, hv, nh, T / ns, ns, qp, mask, GPG_NONE);
+        /* sinks are a weight: the op runs where they are */
+        if (m->attn_sinks) gpg_weight(c, g, fa_out, GP_COMPUTE_W_ATTN_SINKS, GPG_OP_OTHER);
         gpg_set_src4(g, fa_out, qp, kvk, kvv, mask);
         cur = gpg_reshape(g, fa_out, hv * nh, T, 1, 1);
     } else {
         int kq = gpg_op(g, 0, GPG_F32, n_kv, T / ns, nh, ns, kvk, qp, GPG_NONE);
         kq = gpg_op_like(g, 1, kq, kq, mask, GPG_NONE);                  /* soft_max */
+        if (m->attn_sinks) gpg_weight(c, g, kq, GP_COMPUTE_W_ATTN_SINKS, GPG_OP_OTHER);
         int kqv = gpg_op(g, 0, GPG_F32, hv, T / ns, nh, ns, kvv, kq, GPG_NONE);
         int p = gpg_permute_12(g, kqv);
         cur = gpg_op(g, 0, GPG_F32, hv * nh, T, 1, 1, p, GPG_NONE, GPG_NONE); /* cont */
@@ -116,6 +122,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
     if (o->no_wo) return cur;
     cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE); /* wo */
     gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
+    if (m->attn_out_bias) cur = gpg_add_bias(c, g, cur, GP_COMPUTE_W_ATTN_OUT);
     return cur;
 }
 

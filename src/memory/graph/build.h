@@ -64,6 +64,8 @@ int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes);
 void gpg_inputs(gpg_ctx *c, gpg_graph *g);
 /* x * H with H an n x n rotation */
 int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n);
+/* x plus a bias (a weight of the kind given: biases go where their weight is) */
+int gpg_add_bias(gpg_ctx *c, gpg_graph *g, int x, int kind);
 /* RMS norm times its weight */
 int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind);
 
@@ -85,8 +87,15 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x);
 
 /* dense gated FFN; kind0 is the gate's weight kind, up and down follow it */
 int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T, int kind0);
-/* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted sum */
-int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T);
+/* What sets one family's routed experts apart. */
+typedef struct {
+    int softmax_chosen; /* the router's logits pick the experts, a soft-max over
+                           the chosen ones weights them (gpt-oss) */
+} gpg_moe_opts;
+
+/* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted
+   sum; o NULL: the defaults */
+int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o);
 
 /* one layer's FFN: routed experts (plus shared experts) past the dense lead
    layers, else the dense gated FFN */

@@ -17,12 +17,23 @@ int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd,
     return down;
 }
 
-int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T) {
+/* add_id: each chosen expert's bias added to its rows, in place */
+static int expert_bias(gpg_ctx *c, gpg_graph *g, int x, int ids, int kind) {
+    int r = gpg_op_like(g, 1, x, x, ids, GPG_NONE);
+    gpg_weight(c, g, r, kind, GPG_OP_OTHER);
+    return r;
+}
+
+int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o) {
+    static const gpg_moe_opts defaults = {0};
+    if (!o) o = &defaults;
     const gp_compute_model *m = c->m;
     const int64_t ne = m->n_expert, nu = m->n_expert_used, nf = m->n_ff_exp, nd = m->n_embd;
     int logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
-    int probs = gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE);   /* soft_max / sigmoid */
+    if (m->router_bias) logits = gpg_add_bias(c, g, logits, GP_COMPUTE_W_FFN_ROUTER);
+    int probs = o->softmax_chosen ? logits
+                                  : gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE); /* soft_max / sigmoid */
     int sel = probs;
     if (m->expert_probs_bias) {
         sel = gpg_op_like(g, 1, probs, probs, GPG_NONE, GPG_NONE);
@@ -35,6 +46,11 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T) {
     int topk = gpg_view(g, as, nu, T, 1, 1, ass.nb[1], ass.nb[2], ass.nb[3], 1);
     if (m->expert_probs_bias) probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
     int w = gpg_op(g, 0, GPG_F32, 1, nu, T, 1, probs3, topk, GPG_NONE); /* get_rows */
+    if (o->softmax_chosen) {
+        int w2 = gpg_reshape(g, w, nu, T, 1, 1);
+        w2 = gpg_op_like(g, 1, w2, w2, GPG_NONE, GPG_NONE);             /* soft_max */
+        w = gpg_reshape(g, w2, 1, nu, T, 1);
+    }
     if (m->expert_weights_norm) {
         int w2 = gpg_reshape(g, w, nu, T, 1, 1);
         int sum = gpg_op(g, 0, GPG_F32, 1, T, 1, 1, w2, GPG_NONE, GPG_NONE);
@@ -46,11 +62,14 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T) {
     int xr = gpg_reshape(g, x, nd, 1, T, 1);
     int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
     gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
+    if (m->expert_bias) gate = expert_bias(c, g, gate, topk, GP_COMPUTE_W_FFN_GATE_EXPS);
     int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
     gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+    if (m->expert_bias) up = expert_bias(c, g, up, topk, GP_COMPUTE_W_FFN_UP_EXPS);
     int act = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
     int down = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, act, topk, GPG_NONE);
     gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN_EXPS, GPG_OP_MMID);
+    if (m->expert_bias) down = expert_bias(c, g, down, topk, GP_COMPUTE_W_FFN_DOWN_EXPS);
     int wd = gpg_op_like(g, 1, down, down, w, GPG_NONE);                  /* mul */
     gpg_tensor ws = g->t[wd];
     /* one strided view per used expert, summed by a chain of adds */
@@ -69,7 +88,7 @@ int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T) {
     const gp_compute_model *m = c->m;
     if (m->n_expert == 0 || il < m->n_layer_dense_lead)
         return gpg_ffn_dense(c, g, x, gpg_layer_n_ff(m, il), m->n_embd, T, GP_COMPUTE_W_FFN_GATE);
-    int ffn = gpg_ffn_moe(c, g, x, T);
+    int ffn = gpg_ffn_moe(c, g, x, T, NULL);
     if (m->n_ff_shexp > 0) {
         int sh = gpg_ffn_dense(c, g, x, m->n_ff_shexp, m->n_embd, T, GP_COMPUTE_W_FFN_GATE_SHEXP);
         ffn = gpg_op_like(g, 1, ffn, ffn, sh, GPG_NONE);

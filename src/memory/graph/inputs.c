@@ -89,6 +89,12 @@ int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n) {
     return gpg_reshape(g, mm, s.ne[0], s.ne[1], s.ne[2], s.ne[3]);
 }
 
+int gpg_add_bias(gpg_ctx *c, gpg_graph *g, int x, int kind) {
+    int r = gpg_op_like(g, 1, x, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, r, kind, GPG_OP_OTHER);
+    return r;
+}
+
 int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind) {
     int n = gpg_op_like(g, 1, x, x, GPG_NONE, GPG_NONE);
     int r = gpg_op_like(g, 1, n, n, GPG_NONE, GPG_NONE);
