@@ -5,6 +5,9 @@
 #
 #   GGPLACE_LLAMA_DIR=$(bash scripts/build-llama.sh) bash bench/referee.sh [MODEL...]
 #
+# With MODEL names (make_zoo --list) only those are measured, and their
+# figures go to build/referee instead of the recorded ones.
+#
 # Needs a built tree in build/ (cmake -B build && cmake --build build). It
 # builds ../shared/tools/llama-oracle against that llama.cpp (once), writes
 # the zoo's headers to build/zoo, records llama.cpp's figures in
@@ -33,5 +36,12 @@ fi
 cmake --build build --target make_zoo referee accuracy >/dev/null
 rm -rf build/zoo
 build/tests/make_zoo build/zoo
-build/bench/referee build/zoo bench/referee --oracle "$oracle" --llama-dir "$llama_dir" "$@"
-build/bench/accuracy --tier1 --models build/zoo bench/referee
+# The recorded figures are always the whole zoo's: a run naming models
+# measures just those, into build/referee, for a quick look.
+out=bench/referee
+if [ $# -gt 0 ]; then
+  out=build/referee
+  mkdir -p "$out"
+fi
+build/bench/referee build/zoo "$out" --oracle "$oracle" --llama-dir "$llama_dir" "$@"
+build/bench/accuracy --tier1 --models build/zoo "$out"
