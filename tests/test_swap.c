@@ -808,6 +808,38 @@ static void test_styles_and_wrappers(void **state)
     free(text);
 }
 
+static const char *examples_env(const char *name)
+{
+    return !strcmp(name, "MODELS") ? GP_SOURCE_DIR "/examples" : NULL;
+}
+
+/* A cmd whose model path comes from ${env.X}: its edit is written as a
+ * literal block holding no value edits of its own (found by fuzz_swap: an
+ * empty edit list was copied from a null pointer). */
+static void test_env_macro_block(void **state)
+{
+    (void)state;
+    const char *text = "models:\n p:\n  cmd: llama-server -m ${env.MODELS}/gemma-3-4b.gguf";
+    gp_devices d;
+    gp_devices_init(&d);
+    assert_int_equal(gp_devices_add_gpu_spec(&d, "8GiB", NULL), GP_OK);
+    static gp_remote_opts offline = {.offline = true};
+    gp_swap_options o = {.devices = &d, .getenv_fn = examples_env, .remote = &offline};
+    gp_plan_request_default(&o.request);
+    gp_swap_result r;
+    gp_error err = {0};
+    if (gp_swap_rewrite("t.yaml", text, strlen(text), &o, &r, &err) != GP_OK)
+        fail_msg("rewrite: %s", err.message);
+    const gp_swap_model *m = find_model(&r, "p");
+    if (m->outcome != GP_SWAP_CHANGED)
+        fail_msg("outcome %d: %s", (int)m->outcome, m->note);
+    assert_contains(r.text, "${env.MODELS}/gemma-3-4b.gguf");
+    gp_yaml y;
+    assert_int_equal(gp_yaml_load(&y, "new", r.text, r.len, NULL), GP_OK);
+    gp_yaml_free(&y);
+    gp_swap_result_free(&r);
+}
+
 static void test_warnings(void **state)
 {
     (void)state;
@@ -1161,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_broken_yaml),
         cmocka_unit_test(test_write_failures),
         cmocka_unit_test(test_styles_and_wrappers),
+        cmocka_unit_test(test_env_macro_block),
         cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_corun_sets),
         cmocka_unit_test(test_generate),

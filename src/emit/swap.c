@@ -808,6 +808,7 @@ typedef struct job {
     gp_swap_macro *macros;
     size_t n_macros;
     long port;
+    gp_swap_getenv_fn getenv_fn; /* ${env.X}: the same lookup for every split of this cmd */
     gp_swap_argv argv;
     char **expect;        /* argv after the edit */
     size_t n_expect;
@@ -1269,7 +1270,8 @@ static bool build_block(const gp_yaml *y, job *j, fedits *out)
     vedit *sorted = malloc((j->n_ve + 1) * sizeof *sorted);
     if (!sorted)
         return false;
-    memcpy(sorted, j->ve, j->n_ve * sizeof *sorted);
+    if (j->n_ve)
+        memcpy(sorted, j->ve, j->n_ve * sizeof *sorted);
     for (size_t a = 1; a < j->n_ve; a++)
         for (size_t b = a; b > 0 && sorted[b - 1].vb > sorted[b].vb; b--) {
             vedit x = sorted[b];
@@ -1360,7 +1362,7 @@ typedef struct vwalk {
 static bool argv_matches(const job *j, const char *value, size_t len)
 {
     gp_swap_argv a;
-    if (gp_swap_split(value, len, j->macros, j->n_macros, j->port, NULL, &a, NULL) != GP_OK)
+    if (gp_swap_split(value, len, j->macros, j->n_macros, j->port, j->getenv_fn, &a, NULL) != GP_OK)
         return false;
     bool ok = a.n == j->n_expect;
     for (size_t i = 0; ok && i < a.n; i++)
@@ -1624,10 +1626,10 @@ static gp_swap_macro *merge_macros(const gp_yaml *y, const yaml_node_t *model, c
 
 /* Whether the command uses ${PORT} once its macros are expanded (llama-swap
  * gives a port only to those). */
-static bool uses_port(const char *cmd, const gp_swap_macro *m, size_t n)
+static bool uses_port(const char *cmd, const gp_swap_macro *m, size_t n, gp_swap_getenv_fn ge)
 {
     gp_swap_argv a;
-    if (gp_swap_split(cmd, strlen(cmd), m, n, -1, NULL, &a, NULL) != GP_OK)
+    if (gp_swap_split(cmd, strlen(cmd), m, n, -1, ge, &a, NULL) != GP_OK)
         return strstr(cmd, "${PORT}") != NULL;
     bool uses = false;
     for (size_t i = 0; i < a.n && !uses; i++)
@@ -1667,6 +1669,7 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         return;
     }
     j->port = port;
+    j->getenv_fn = o->getenv_fn;
     if (gp_swap_split(j->src.value, j->src.len, j->macros, j->n_macros, port, o->getenv_fn, &j->argv, NULL) !=
         GP_OK) {
         skip(rep, "out of memory");
@@ -1915,7 +1918,7 @@ gp_status gp_swap_rewrite(const char *label, const char *text, size_t len, const
             continue;
         size_t nm = 0;
         gp_swap_macro *mm = merge_macros(&y, m, id, globals, n_globals, &nm);
-        if (mm && uses_port(cmd, mm, nm))
+        if (mm && uses_port(cmd, mm, nm, o->getenv_fn))
             ids[n_ids++] = id;
         free(mm);
     }
