@@ -66,6 +66,7 @@ typedef struct {
     int      attn_bias;    /* attn_q/k/v biases (added after each projection) */
     int      attn_out_bias;/* attn_output bias */
     int      attn_sinks;   /* attn_sinks: one learned logit per head (gpt-oss) */
+    uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
 
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */

@@ -5,6 +5,7 @@
 #include "memory/compute.h"
 #include "memory/compute_estimate.h"
 #include "memory/mem.h"
+#include "model/arch.h"
 #include "util/error.h"
 
 static bool has_tensor_suffix(const gp_model *m, const char *suffix)
@@ -93,6 +94,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->attn_bias = has_tensor_suffix(m, ".attn_q.bias");
     cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
     cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");
+    bool known;
+    cm->no_rope_step = gp_arch_lookup(m->arch, &known)->no_rope_step;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
     cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
     cm->layer_is_swa = a->is_swa;

@@ -52,6 +52,7 @@ static const gp_arch_rules rules[] = {
     {.name = "glm-dsa", .mla = true},
     {.name = "minicpm3", .mla = true},
     {.name = "mistral4", .mla = true},
+    {.name = "smollm3", .no_rope_step = 4},
 };
 
 /* Every architecture name llama.cpp v0.5.0 accepts (llama-arch.cpp). */

@@ -25,6 +25,7 @@ typedef struct gp_arch_rules {
     uint32_t recurrent_interval;/* default for GP_RECR_INTERVAL */
     bool mla;                   /* deepseek2-style latent attention when kv_lora_rank > 0 */
     bool embd_norm_is_output;   /* "token_embd_norm" is the output norm (LFM2) */
+    uint32_t no_rope_step;      /* every no_rope_step-th layer has no rotary embedding (SmolLM3) */
 } gp_arch_rules;
 
 /* The rules for an architecture; a neutral entry for names without special

@@ -27,6 +27,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
     const int k_idxs = swa ? c->k_idxs_swa : c->k_idxs;
     const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
     const int mask = swa ? c->mask_swa : c->mask;
+    const int rope = !(m->no_rope_step && (il + 1) % m->no_rope_step == 0);
 
     /* Q; with a fused QKV weight, Q, K and V are strided views of one
        product (build_qkv) */
@@ -42,7 +43,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
         q = gpg_reshape(g, q, hk, nh, T, 1);
     }
     if (m->qk_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
-    q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);                 /* rope */
+    if (rope) q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);       /* rope */
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
     if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
 
@@ -60,7 +61,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
                 k = gpg_reshape(g, k, hk, nkv, T, 1);
             }
             if (m->qk_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
-            k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE);         /* rope */
+            if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {
             if (o->fused_qkv) {
