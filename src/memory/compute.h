@@ -35,7 +35,9 @@ typedef enum {
     /* gpt-oss: biased attention with sinks, interleaved sliding window,
        biased router and experts weighted by a soft-max over the chosen
        ones, output rows gathered after the last layer */
-    GP_COMPUTE_FAMILY_GPT_OSS = 5
+    GP_COMPUTE_FAMILY_GPT_OSS = 5,
+    /* olmo2, exaone4: no norm before attention or FFN, a norm after each */
+    GP_COMPUTE_FAMILY_POSTNORM = 6
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -67,6 +69,8 @@ typedef struct {
     int      attn_out_bias;/* attn_output bias */
     int      attn_sinks;   /* attn_sinks: one learned logit per head (gpt-oss) */
     uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
+    int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
+    int      qk_norm_full; /* the Q/K norms span every head (one weight of n_head * head_dim) */
 
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */

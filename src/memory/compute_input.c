@@ -37,6 +37,8 @@ static gp_compute_family family_of(const gp_model *m)
         {"lfm2moe", GP_COMPUTE_FAMILY_LFM2},
         {"phi3", GP_COMPUTE_FAMILY_PHI3},
         {"gpt-oss", GP_COMPUTE_FAMILY_GPT_OSS},
+        {"olmo2", GP_COMPUTE_FAMILY_POSTNORM},
+        {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].arch, m->arch) == 0)
@@ -45,6 +47,19 @@ static gp_compute_family family_of(const gp_model *m)
         if (m->layers[il].kind == GP_LAYER_MLA)
             return GP_COMPUTE_FAMILY_DEEPSEEK2;
     return GP_COMPUTE_FAMILY_LLAMA;
+}
+
+/* ne[0] of the first tensor whose name ends in suffix (0: none) */
+static uint64_t first_dim(const gp_model *m, const char *suffix)
+{
+    size_t sl = strlen(suffix);
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        const char *n = m->tensors[t].info->name;
+        size_t nl = strlen(n);
+        if (nl >= sl && strcmp(n + nl - sl, suffix) == 0)
+            return m->tensors[t].info->n_dims ? m->tensors[t].info->ne[0] : 0;
+    }
+    return 0;
 }
 
 typedef struct compute_arrays {
@@ -95,7 +110,10 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
     cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");
     bool known;
-    cm->no_rope_step = gp_arch_lookup(m->arch, &known)->no_rope_step;
+    const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
+    cm->no_rope_step = rules->no_rope_step;
+    cm->no_rope_full = rules->no_rope_full;
+    cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && first_dim(m, ".attn_q_norm.weight") > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
     cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
     cm->layer_is_swa = a->is_swa;

@@ -33,6 +33,9 @@ typedef struct zoo_block {
     bool qkv_bias;       /* biases on Q, K and V */
     bool out_bias;       /* bias on attn_output */
     bool qk_norm;        /* attn_q_norm / attn_k_norm of one head */
+    bool qk_norm_full;   /* ... of all heads (n_head * head_dim) instead */
+    bool post_norms;     /* no norm before attention and FFN; post_attention_norm and
+                            post_ffw_norm after them */
     bool post_attn_norm; /* post_attention_norm after attention */
     bool no_ffn_norm;    /* no ffn_norm before the FFN (the post-attention norm serves) */
     bool sinks;          /* attn_sinks, one per head */
@@ -91,6 +94,14 @@ static const zoo_model zoo_models[] = {
      .n_layer = 64, .n_embd = 5120, .n_head = 80, .n_head_kv = 8, .head_dim = 128, .n_ff = 27648,
      .n_vocab = 155136, .n_ctx_train = 524288, .rope_base = 10000000, .rms_eps = 1e-6f,
      .block = {.qkv_bias = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "olmo-2-7b", .arch = "olmo2", .source = "allenai/OLMo-2-1124-7B",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 11008,
+     .n_vocab = 100352, .n_ctx_train = 4096, .rope_base = 500000, .rms_eps = 1e-6f,
+     .block = {.qk_norm_full = true, .post_norms = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "exaone-4.0-32b", .arch = "exaone4", .source = "LGAI-EXAONE/EXAONE-4.0-32B",
+     .n_layer = 64, .n_embd = 5120, .n_head = 40, .n_head_kv = 8, .head_dim = 128, .n_ff = 27392,
+     .n_vocab = 102400, .n_ctx_train = 131072, .n_swa = 4096, .rope_base = 1000000, .rms_eps = 1e-5f,
+     .block = {.qk_norm = true, .post_norms = true, .ffn = ZOO_FFN_GATED}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -182,7 +193,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     char n[96];
     int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (!b->post_norms)
+        vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->qkv_fused) {
         weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q + 2 * kv, 1);
     } else {
@@ -199,12 +211,16 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, T("attn_q_norm.weight"), 1, m->head_dim, 1);
         vec(w, T("attn_k_norm.weight"), 1, m->head_dim, 1);
     }
+    if (b->qk_norm_full) {
+        vec(w, T("attn_q_norm.weight"), 1, q, 1);
+        vec(w, T("attn_k_norm.weight"), 1, kv, 1);
+    }
     weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
     if (b->out_bias)
         vec(w, T("attn_output.bias"), 1, m->n_embd, 1);
     if (b->sinks)
         vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
-    if (b->post_attn_norm)
+    if (b->post_attn_norm || b->post_norms)
         vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
     /* LongRoPE's factors: one pair of tensors, shared by every layer. */
     if (b->rope_factors && il == 0) {
@@ -219,8 +235,10 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
 {
     char n[96];
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    if (!b->no_ffn_norm)
+    if (!b->no_ffn_norm && !b->post_norms)
         vec(w, T("ffn_norm.weight"), 1, m->n_embd, 1);
+    if (b->post_norms)
+        vec(w, T("post_ffw_norm.weight"), 1, m->n_embd, 1);
     switch (b->ffn) {
     case ZOO_FFN_GATED:
         weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);

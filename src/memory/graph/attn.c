@@ -27,7 +27,10 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
     const int k_idxs = swa ? c->k_idxs_swa : c->k_idxs;
     const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
     const int mask = swa ? c->mask_swa : c->mask;
-    const int rope = !(m->no_rope_step && (il + 1) % m->no_rope_step == 0);
+    const int rope = !(m->no_rope_step && (il + 1) % m->no_rope_step == 0) &&
+                     !(m->no_rope_full && !swa && gpg_any_swa(m));
+    /* per-head Q/K norms come after the reshape, full-width ones before */
+    const int qk_head_norm = m->qk_norm && !m->qk_norm_full;
 
     /* Q; with a fused QKV weight, Q, K and V are strided views of one
        product (build_qkv) */
@@ -40,9 +43,10 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
         q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
         if (m->attn_bias) q = gpg_add_bias(c, g, q, GP_COMPUTE_W_ATTN_Q);
+        if (m->qk_norm_full) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
         q = gpg_reshape(g, q, hk, nh, T, 1);
     }
-    if (m->qk_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
+    if (qk_head_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     if (rope) q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);       /* rope */
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
     if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
@@ -58,9 +62,10 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
                 k = gpg_op(g, 0, GPG_F32, hk * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
                 gpg_weight(c, g, k, GP_COMPUTE_W_ATTN_K, GPG_OP_MM);
                 if (m->attn_bias) k = gpg_add_bias(c, g, k, GP_COMPUTE_W_ATTN_K);
+                if (m->qk_norm_full) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
                 k = gpg_reshape(g, k, hk, nkv, T, 1);
             }
-            if (m->qk_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
+            if (qk_head_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {
