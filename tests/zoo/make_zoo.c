@@ -37,6 +37,7 @@ typedef struct zoo_block {
     bool post_norms;     /* no norm before attention and FFN; post_attention_norm and
                             post_ffw_norm after them */
     bool post_attn_norm; /* post_attention_norm after attention */
+    bool post_ffw_norm;  /* post_ffw_norm after the FFN */
     bool no_ffn_norm;    /* no ffn_norm before the FFN (the post-attention norm serves) */
     bool sinks;          /* attn_sinks, one per head */
     zoo_ffn ffn;
@@ -55,6 +56,10 @@ typedef struct zoo_model {
     uint32_t expert_type; /* the routed experts' type; 0: the mix's */
     float rope_base, rms_eps;
     bool tied;          /* no output.weight: the embeddings are reused */
+    const char *layer_kinds; /* one letter a layer: 'a' attention, 'c' short convolution;
+                                NULL: all attention */
+    uint32_t conv_l;    /* short convolution window (shortconv.l_cache) */
+    bool embd_norm_out; /* the final norm is token_embd_norm (LFM2) */
     zoo_block block;
 } zoo_model;
 
@@ -102,6 +107,16 @@ static const zoo_model zoo_models[] = {
      .n_layer = 64, .n_embd = 5120, .n_head = 40, .n_head_kv = 8, .head_dim = 128, .n_ff = 27392,
      .n_vocab = 102400, .n_ctx_train = 131072, .n_swa = 4096, .rope_base = 1000000, .rms_eps = 1e-5f,
      .block = {.qk_norm = true, .post_norms = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "gemma-3-12b", .arch = "gemma3", .source = "google/gemma-3-12b-it",
+     .n_layer = 48, .n_embd = 3840, .n_head = 16, .n_head_kv = 8, .head_dim = 256, .n_ff = 15360,
+     .n_vocab = 262208, .n_ctx_train = 131072, .n_swa = 1024, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .tied = true,
+     .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "lfm2-1.2b", .arch = "lfm2", .source = "LiquidAI/LFM2-1.2B",
+     .n_layer = 16, .n_embd = 2048, .n_head = 32, .n_head_kv = 8, .head_dim = 64, .n_ff = 8192,
+     .n_vocab = 65536, .n_ctx_train = 128000, .rope_base = 1000000, .rms_eps = 1e-5f, .tied = true,
+     .layer_kinds = "ccaccaccacacacac", .conv_l = 3, .embd_norm_out = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -161,7 +176,17 @@ static void hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "block_count", m->n_layer);
     key_u32(w, m, "feed_forward_length", m->n_ff);
     key_u32(w, m, "attention.head_count", m->n_head);
-    key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+    if (m->layer_kinds) {
+        uint32_t kv[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+            kv[il] = m->layer_kinds[il] == 'c' ? 0 : m->n_head_kv;
+        char k[128];
+        snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
+        gw_arr_u32(w, k, kv, m->n_layer);
+        key_u32(w, m, "shortconv.l_cache", m->conv_l);
+    } else {
+        key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+    }
     key_u32(w, m, "attention.key_length", m->head_dim);
     key_u32(w, m, "attention.value_length", m->head_dim);
     key_f32(w, m, "attention.layer_norm_rms_epsilon", m->rms_eps);
@@ -231,13 +256,25 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
 #undef T
 }
 
+/* LFM2's short convolution block */
+static void short_conv(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    vec(w, T("shortconv.conv.weight"), 2, m->conv_l, m->n_embd);
+    weight(w, T("shortconv.in_proj.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 3 * (int64_t)m->n_embd, 1);
+    weight(w, T("shortconv.out_proj.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_embd, 1);
+#undef T
+}
+
 static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
 {
     char n[96];
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     if (!b->no_ffn_norm && !b->post_norms)
         vec(w, T("ffn_norm.weight"), 1, m->n_embd, 1);
-    if (b->post_norms)
+    if (b->post_norms || b->post_ffw_norm)
         vec(w, T("post_ffw_norm.weight"), 1, m->n_embd, 1);
     switch (b->ffn) {
     case ZOO_FFN_GATED:
@@ -274,11 +311,14 @@ static bool write_model(const zoo_model *m, const char *dir)
     gw *w = gw_new(3);
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
-    vec(w, "output_norm.weight", 1, m->n_embd, 1);
+    vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
     if (!m->tied)
         weight(w, "output.weight", GP_TYPE_Q6_K, 2, m->n_embd, m->n_vocab, 1);
     for (uint32_t il = 0; il < m->n_layer; il++) {
-        attention(w, m, &m->block, il);
+        if (m->layer_kinds && m->layer_kinds[il] == 'c')
+            short_conv(w, m, il);
+        else
+            attention(w, m, &m->block, il);
         feed_forward(w, m, &m->block, il);
     }
     char path[4096];
