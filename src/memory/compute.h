@@ -71,6 +71,7 @@ typedef struct {
     uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
     int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
     int      qk_norm_full; /* the Q/K norms span every head (one weight of n_head * head_dim) */
+    int      ffn_ungated;  /* dense FFN without a gate: up, an activation in place, down */
 
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */

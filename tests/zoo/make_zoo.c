@@ -24,6 +24,7 @@
 typedef enum zoo_ffn {
     ZOO_FFN_GATED,    /* ffn_gate, ffn_up, ffn_down */
     ZOO_FFN_FUSED_UP, /* ffn_up holds gate and up (2 * n_ff), ffn_down (phi3) */
+    ZOO_FFN_UP_ONLY,  /* ffn_up, ffn_down: no gate (apertus' xIELU) */
     ZOO_FFN_MOE,      /* router and stacked experts */
 } zoo_ffn;
 
@@ -117,6 +118,10 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 65536, .n_ctx_train = 128000, .rope_base = 1000000, .rms_eps = 1e-5f, .tied = true,
      .layer_kinds = "ccaccaccacacacac", .conv_l = 3, .embd_norm_out = true,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "apertus-8b", .arch = "apertus", .source = "swiss-ai/Apertus-8B-Instruct-2509",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 21504,
+     .n_vocab = 131072, .n_ctx_train = 65536, .rope_base = 12000000, .rms_eps = 1e-5f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_UP_ONLY}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -199,6 +204,13 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "expert_used_count", m->n_expert_used);
         key_u32(w, m, "expert_feed_forward_length", m->n_ff_exp);
     }
+    if (!strcmp(m->arch, "apertus")) {
+        /* xIELU's parameters (one value for every layer) */
+        gw_f32(w, "xielu.alpha_n", 0.8f);
+        gw_f32(w, "xielu.alpha_p", 0.8f);
+        gw_f32(w, "xielu.beta", 0.5f);
+        gw_f32(w, "xielu.eps", -1e-6f);
+    }
     if (m->block.rope_factors) {
         key_u32(w, m, "rope.scaling.original_context_length", 4096);
         char k[128];
@@ -279,6 +291,10 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
     switch (b->ffn) {
     case ZOO_FFN_GATED:
         weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+        break;
+    case ZOO_FFN_UP_ONLY:
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
         break;

@@ -87,6 +87,10 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x);
 
 /* dense gated FFN; kind0 is the gate's weight kind, up and down follow it */
 int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T, int kind0);
+/* dense FFN without a gate: up, an activation in place (silu, gelu, xIELU),
+   down */
+int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
+
 /* What sets one family's routed experts apart. */
 typedef struct {
     int softmax_chosen; /* the router's logits pick the experts, a soft-max over

@@ -84,8 +84,19 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     return acc;
 }
 
+int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T) {
+    int up = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP, GPG_OP_MM);
+    int act = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);          /* unary */
+    int down = gpg_op(g, 0, GPG_F32, c->m->n_embd, T, 1, 1, act, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN, GPG_OP_MM);
+    return down;
+}
+
 int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T) {
     const gp_compute_model *m = c->m;
+    if ((m->n_expert == 0 || il < m->n_layer_dense_lead) && m->ffn_ungated)
+        return gpg_ffn_ungated(c, g, x, gpg_layer_n_ff(m, il), T);
     if (m->n_expert == 0 || il < m->n_layer_dense_lead)
         return gpg_ffn_dense(c, g, x, gpg_layer_n_ff(m, il), m->n_embd, T, GP_COMPUTE_W_FFN_GATE);
     int ffn = gpg_ffn_moe(c, g, x, T, NULL);
