@@ -37,7 +37,9 @@ typedef enum {
        ones, output rows gathered after the last layer */
     GP_COMPUTE_FAMILY_GPT_OSS = 5,
     /* olmo2, exaone4: no norm before attention or FFN, a norm after each */
-    GP_COMPUTE_FAMILY_POSTNORM = 6
+    GP_COMPUTE_FAMILY_POSTNORM = 6,
+    /* command-r, cohere2: attention and FFN side by side on one LayerNorm */
+    GP_COMPUTE_FAMILY_COHERE = 7
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */

@@ -38,6 +38,8 @@ static gp_compute_family family_of(const gp_model *m)
         {"phi3", GP_COMPUTE_FAMILY_PHI3},
         {"gpt-oss", GP_COMPUTE_FAMILY_GPT_OSS},
         {"olmo2", GP_COMPUTE_FAMILY_POSTNORM},
+        {"command-r", GP_COMPUTE_FAMILY_COHERE},
+        {"cohere2", GP_COMPUTE_FAMILY_COHERE},
         {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)

@@ -11,7 +11,7 @@ static const gp_arch_rules rules[] = {
     {.name = "gemma3n", .swa_period = 5},
     {.name = "gemma-embedding", .swa_period = 6},
     {.name = "gpt-oss", .swa_period = 2},
-    {.name = "cohere2", .swa_period = 4},
+    {.name = "cohere2", .swa_period = 4, .no_rope_full = true},
     {.name = "cohere2moe", .swa_period = 4, .swa_dense_first = true},
     {.name = "exaone4", .swa_period = 4, .swa_needs_window = true, .no_rope_full = true},
     {.name = "exaone-moe", .swa_period = 4, .swa_default_window = 128},

@@ -61,6 +61,8 @@ typedef struct zoo_model {
                                 NULL: all attention */
     uint32_t conv_l;    /* short convolution window (shortconv.l_cache) */
     bool embd_norm_out; /* the final norm is token_embd_norm (LFM2) */
+    bool layer_norm;    /* LayerNorm (layer_norm_epsilon) instead of RMS norm */
+    float logit_scale;  /* written when > 0 */
     zoo_block block;
 } zoo_model;
 
@@ -122,6 +124,14 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 21504,
      .n_vocab = 131072, .n_ctx_train = 65536, .rope_base = 12000000, .rms_eps = 1e-5f,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_UP_ONLY}},
+    {.name = "command-r-35b", .arch = "command-r", .source = "CohereLabs/c4ai-command-r-08-2024",
+     .n_layer = 40, .n_embd = 8192, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 22528,
+     .n_vocab = 256000, .n_ctx_train = 131072, .rope_base = 4000000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .logit_scale = 0.0625f, .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "command-r7b", .arch = "cohere2", .source = "CohereLabs/c4ai-command-r7b-12-2024",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 256000, .n_ctx_train = 132096, .n_swa = 4096, .rope_base = 50000, .rms_eps = 1e-5f,
+     .tied = true, .layer_norm = true, .logit_scale = 0.25f, .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -194,7 +204,9 @@ static void hparams(gw *w, const zoo_model *m)
     }
     key_u32(w, m, "attention.key_length", m->head_dim);
     key_u32(w, m, "attention.value_length", m->head_dim);
-    key_f32(w, m, "attention.layer_norm_rms_epsilon", m->rms_eps);
+    key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
+    if (m->logit_scale > 0)
+        key_f32(w, m, "logit_scale", m->logit_scale);
     key_f32(w, m, "rope.freq_base", m->rope_base);
     key_u32(w, m, "rope.dimension_count", m->n_rot ? m->n_rot : m->head_dim);
     if (m->n_swa)

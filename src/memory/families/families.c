@@ -11,6 +11,7 @@ static const gpg_family families[] = {
     {GP_COMPUTE_FAMILY_PHI3, "phi3", 0, 0, gpg_build_phi3},
     {GP_COMPUTE_FAMILY_GPT_OSS, "gpt-oss", 0, 0, gpg_build_gpt_oss},
     {GP_COMPUTE_FAMILY_POSTNORM, "postnorm", 0, 0, gpg_build_postnorm},
+    {GP_COMPUTE_FAMILY_COHERE, "cohere", 0, 0, gpg_build_cohere},
 };
 
 const gpg_family *gpg_family_get(gp_compute_family id)

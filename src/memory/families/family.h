@@ -31,5 +31,6 @@ int gpg_build_lfm2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_phi3(gpg_ctx *c, gpg_graph *g);
 int gpg_build_gpt_oss(gpg_ctx *c, gpg_graph *g);
 int gpg_build_postnorm(gpg_ctx *c, gpg_graph *g);
+int gpg_build_cohere(gpg_ctx *c, gpg_graph *g);
 
 #endif

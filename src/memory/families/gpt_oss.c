@@ -26,7 +26,7 @@ int gpg_build_gpt_oss(gpg_ctx *c, gpg_graph *g)
     }
     /* the last hidden state is a graph output (t_h_nextn): never freed */
     if (!g->err) g->t[inpL].is_output = 1;
-    inpL = gpg_op(g, 0, GPG_F32, m->n_embd, c->n_out, 1, 1, inpL, c->out_ids, GPG_NONE);
+    inpL = gpg_rows(c, g, inpL);
     c->T = c->n_out;
     gpg_logits(c, g, inpL);
     return g->err ? -1 : 0;

@@ -28,18 +28,18 @@ int gpg_build_lfm2(gpg_ctx *c, gpg_graph *g)
             int cat = gpg_shortconv_a(c, g, cur, state, next_rec, &c_gate, &next);
             state = next;
             if (last)
-                inpSA = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, inpSA, c->out_ids, GPG_NONE);
+                inpSA = gpg_rows(c, g, inpSA);
             cur = gpg_shortconv_b(c, g, cat, c_gate);
             if (last)
-                cur = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, cur, c->out_ids, GPG_NONE);
+                cur = gpg_rows(c, g, cur);
         } else {
             const gpg_attn_opts attn = {.no_wo = last, .fetch_state = next_rec ? &state : NULL};
             cur = gpg_attn(c, g, cur, il, &attn);
             if (last) {
-                inpSA = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, inpSA, c->out_ids, GPG_NONE);
+                inpSA = gpg_rows(c, g, inpSA);
                 cur = gpg_op(g, 0, GPG_F32, nd, c->T, 1, 1, cur, GPG_NONE, GPG_NONE);   /* wo */
                 gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
-                cur = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, cur, c->out_ids, GPG_NONE);
+                cur = gpg_rows(c, g, cur);
             }
         }
         if (last)

@@ -12,21 +12,21 @@ static int qkv_view(gpg_graph *g, int qkv, int64_t head_dim, int64_t heads, int6
                     first == 0);
 }
 
-/* standard attention; with o->fetch_state, the conv state of the next
-   (recurrent) layer is gathered right after the attention output, which is
-   where ggml's expansion order puts it */
 int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o) {
+    int q = gpg_attn_qkv(c, g, x, il, o);
+    int cur = gpg_attn_core(c, g, q, il, o);
+    return o->no_wo ? cur : gpg_attn_out(c, g, cur, il);
+}
+
+int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, hk = m->head_dim_k, hv = m->head_dim_v;
     const int64_t nh = m->n_head, nkv = gpg_layer_n_head_kv(m, il);
     const int swa = gpg_layer_swa(m, il);
-    const int64_t n_kv = swa ? c->n_kv_swa : c->n_kv;
-    const int64_t ns = c->n_stream;
     const int k_rot_t = swa ? c->k_rot_swa : c->k_rot_t;
     const int v_rot_t = swa ? c->v_rot_swa : c->v_rot_t;
     const int k_idxs = swa ? c->k_idxs_swa : c->k_idxs;
     const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
-    const int mask = swa ? c->mask_swa : c->mask;
     const int rope = !(m->no_rope_step && (il + 1) % m->no_rope_step == 0) &&
                      !(m->no_rope_full && !swa && gpg_any_swa(m));
     /* per-head Q/K norms come after the reshape, full-width ones before */
@@ -46,7 +46,9 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
         if (m->qk_norm_full) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
         q = gpg_reshape(g, q, hk, nh, T, 1);
     }
-    if (qk_head_norm) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
+    if (qk_head_norm)
+        q = o->qk_layer_norm ? gpg_layer_norm(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM)
+                             : gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     if (rope) q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);       /* rope */
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
     if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
@@ -65,7 +67,9 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
                 if (m->qk_norm_full) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
                 k = gpg_reshape(g, k, hk, nkv, T, 1);
             }
-            if (qk_head_norm) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
+            if (qk_head_norm)
+                k = o->qk_layer_norm ? gpg_layer_norm(c, g, k, GP_COMPUTE_W_ATTN_K_NORM)
+                                     : gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {
@@ -101,7 +105,22 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
             gpg_writes_cache(c, g, gpg_ext(g, vv, v_idxs, GPG_NONE));
         }
     }
-    /* attention */
+    return q;
+}
+
+/* with o->fetch_state, the conv state of the next (recurrent) layer is
+   gathered right after the attention output, which is where ggml's
+   expansion order puts it */
+int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_opts *o) {
+    if (g->err || q < 0) return GPG_NONE;
+    const gp_compute_model *m = c->m;
+    const int64_t hk = m->head_dim_k, hv = m->head_dim_v;
+    const int64_t nh = m->n_head, nkv = gpg_layer_n_head_kv(m, il);
+    const int swa = gpg_layer_swa(m, il);
+    const int64_t n_kv = swa ? c->n_kv_swa : c->n_kv;
+    const int64_t ns = c->n_stream;
+    const int mask = swa ? c->mask_swa : c->mask;
+    const int64_t T = g->t[q].ne[2];   /* the tokens Q was projected for */
     gpg_tensor qs = g->t[q];
     int qv = gpg_view(g, q, hk, nh, T / ns, ns, qs.nb[1], qs.nb[2], qs.nb[2] * (T / ns), 1);
     int qp = gpg_permute_12(g, qv);
@@ -124,8 +143,15 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
         cur = gpg_op(g, 0, GPG_F32, hv * nh, T, 1, 1, p, GPG_NONE, GPG_NONE); /* cont */
     }
     if (o->fetch_state) *o->fetch_state = gpg_conv_state_fetch(c, g, il + 1);
+    return cur;
+}
+
+int gpg_attn_out(gpg_ctx *c, gpg_graph *g, int cur, uint32_t il) {
+    if (g->err || cur < 0) return GPG_NONE;
+    const gp_compute_model *m = c->m;
+    const int v_rot_t = gpg_layer_swa(m, il) ? c->v_rot_swa : c->v_rot_t;
     if (c->v_rot) cur = gpg_hadamard(g, cur, v_rot_t, c->v_rot);
-    if (o->no_wo) return cur;
+    const int64_t T = g->t[cur].ne[1];
     cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE); /* wo */
     gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
     if (m->attn_out_bias) cur = gpg_add_bias(c, g, cur, GP_COMPUTE_W_ATTN_OUT);

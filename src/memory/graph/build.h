@@ -68,12 +68,15 @@ int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n);
 int gpg_add_bias(gpg_ctx *c, gpg_graph *g, int x, int kind);
 /* RMS norm times its weight */
 int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind);
+/* LayerNorm times its weight (ggml_norm cannot run in place) */
+int gpg_layer_norm(gpg_ctx *c, gpg_graph *g, int x, int kind);
 
 /* What sets one family's attention apart from the standard block. */
 typedef struct {
     int k_before_v;     /* the cache stores expand K before V (gemma3) */
     int q_scale;        /* Q is scaled after rope (gemma3, phi3) */
     int fused_qkv;      /* one attn_qkv weight: Q, K, V are views of its product */
+    int qk_layer_norm;  /* the per-head Q/K norms are LayerNorms (command-r) */
     int no_wo;          /* stop before the output projection */
     int *fetch_state;   /* gather the next recurrent layer's conv state right
                            after the attention output (lfm2) */
@@ -82,6 +85,15 @@ typedef struct {
 /* standard attention on the KV cache of layer il; returns the wo output
    (or the attention output with no_wo) */
 int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o);
+/* the same in steps, for graphs that expand something else before the
+   output projection: llama.cpp expands the projections, the cache stores
+   and the attention itself when the attention is built (gpg_attn_qkv
+   returns Q, gpg_attn_core the attention output), while wo (gpg_attn_out,
+   after the V rotation of a quantized cache) is reached later, through the
+   layer's output */
+int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o);
+int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_opts *o);
+int gpg_attn_out(gpg_ctx *c, gpg_graph *g, int attn, uint32_t il);
 /* MLA attention (deepseek2, absorbed form); returns the wo output */
 int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x);
 
@@ -116,7 +128,11 @@ int gpg_ffn_residual(gpg_ctx *c, gpg_graph *g, int attn_out, int residual, uint3
    outputs. */
 int gpg_token_embd(gpg_ctx *c, gpg_graph *g);
 void gpg_output_rows(gpg_ctx *c, gpg_graph *g, int *cur, int *residual);
+/* one gather of the output rows of x (get_rows with out_ids) */
+int gpg_rows(gpg_ctx *c, gpg_graph *g, int x);
 void gpg_logits(gpg_ctx *c, gpg_graph *g, int x);
+/* the logits of an already normed hidden state (both graph outputs) */
+void gpg_head(gpg_ctx *c, gpg_graph *g, int normed);
 
 /* short convolution (lfm2) */
 int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);

@@ -95,6 +95,13 @@ int gpg_add_bias(gpg_ctx *c, gpg_graph *g, int x, int kind) {
     return r;
 }
 
+int gpg_layer_norm(gpg_ctx *c, gpg_graph *g, int x, int kind) {
+    int n = gpg_op_like(g, 0, x, x, GPG_NONE, GPG_NONE);
+    int r = gpg_op_like(g, 1, n, n, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, r, kind, GPG_OP_OTHER);
+    return r;
+}
+
 int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind) {
     int n = gpg_op_like(g, 1, x, x, GPG_NONE, GPG_NONE);
     int r = gpg_op_like(g, 1, n, n, GPG_NONE, GPG_NONE);
@@ -149,16 +156,23 @@ int gpg_token_embd(gpg_ctx *c, gpg_graph *g) {
     return x;
 }
 
+int gpg_rows(gpg_ctx *c, gpg_graph *g, int x) {
+    return gpg_op(g, 0, GPG_F32, c->m->n_embd, c->n_out, 1, 1, x, c->out_ids, GPG_NONE);
+}
+
 void gpg_output_rows(gpg_ctx *c, gpg_graph *g, int *cur, int *residual) {
-    const int64_t nd = c->m->n_embd;
-    *cur = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, *cur, c->out_ids, GPG_NONE);
-    *residual = gpg_op(g, 0, GPG_F32, nd, c->n_out, 1, 1, *residual, c->out_ids, GPG_NONE);
+    *cur = gpg_rows(c, g, *cur);
+    *residual = gpg_rows(c, g, *residual);
     c->T = c->n_out;
 }
 
 void gpg_logits(gpg_ctx *c, gpg_graph *g, int x) {
     c->il = c->m->n_layer;
-    int rn = gpg_rms_mul(c, g, x, GPG_W_OUT_NORM);
+    gpg_head(c, g, gpg_rms_mul(c, g, x, GPG_W_OUT_NORM));
+}
+
+void gpg_head(gpg_ctx *c, gpg_graph *g, int rn) {
+    c->il = c->m->n_layer;
     if (!g->err) g->t[rn].is_output = 1;
     int lo = gpg_op(g, 0, GPG_F32, c->m->n_vocab, c->T, 1, 1, rn, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, lo, GPG_W_OUTPUT, GPG_OP_MM);
