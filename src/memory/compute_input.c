@@ -8,16 +8,22 @@
 #include "model/arch.h"
 #include "util/error.h"
 
-static bool has_tensor_suffix(const gp_model *m, const char *suffix)
+/* the first tensor whose name ends in suffix, or NULL */
+static const gp_tensor *tensor_with_suffix(const gp_model *m, const char *suffix)
 {
     size_t sl = strlen(suffix);
     for (uint64_t t = 0; t < m->n_tensors; t++) {
         const char *n = m->tensors[t].info->name;
         size_t nl = strlen(n);
         if (nl >= sl && strcmp(n + nl - sl, suffix) == 0)
-            return true;
+            return &m->tensors[t];
     }
-    return false;
+    return NULL;
+}
+
+static bool has_tensor_suffix(const gp_model *m, const char *suffix)
+{
+    return tensor_with_suffix(m, suffix) != NULL;
 }
 
 /* Which per-layer graph llama.cpp builds for an architecture. Architectures
@@ -54,14 +60,8 @@ static gp_compute_family family_of(const gp_model *m)
 /* ne[0] of the first tensor whose name ends in suffix (0: none) */
 static uint64_t first_dim(const gp_model *m, const char *suffix)
 {
-    size_t sl = strlen(suffix);
-    for (uint64_t t = 0; t < m->n_tensors; t++) {
-        const char *n = m->tensors[t].info->name;
-        size_t nl = strlen(n);
-        if (nl >= sl && strcmp(n + nl - sl, suffix) == 0)
-            return m->tensors[t].info->n_dims ? m->tensors[t].info->ne[0] : 0;
-    }
-    return 0;
+    const gp_tensor *t = tensor_with_suffix(m, suffix);
+    return t && t->info->n_dims ? (uint64_t)t->info->ne[0] : 0;
 }
 
 typedef struct compute_arrays {
