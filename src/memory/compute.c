@@ -187,7 +187,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
                 nkv_max = max_u64(nkv_max, nkv);
             }
         }
-        if (m->n_expert > 0 && il >= m->n_layer_dense_lead) {
+        if (gpg_layer_moe(m, il)) {
             n_moe = 1;
         } else {
             const uint32_t ff = gpg_layer_n_ff(m, il);
@@ -297,6 +297,7 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     if (!shape_ok(&c, fam)) return -1;
     c.mla = fam->mla;
     c.conv_state = fam->shortconv;
+    c.attn_temp = fam->attn_temp && gpg_any_swa(m) && m->no_rope_step;
     if (!fam->mla) {
         c.k_rot = is_quant(r->type_k) ? rot_size_k(m->head_dim_k) : 0;
         c.v_rot = (is_quant(r->type_v) && m->head_dim_v % 64 == 0) ? 64 : 0;

@@ -39,7 +39,11 @@ typedef enum {
     /* olmo2, exaone4: no norm before attention or FFN, a norm after each */
     GP_COMPUTE_FAMILY_POSTNORM = 6,
     /* command-r, cohere2: attention and FFN side by side on one LayerNorm */
-    GP_COMPUTE_FAMILY_COHERE = 7
+    GP_COMPUTE_FAMILY_COHERE = 7,
+    /* llama4: chunked attention with rope and L2-normed Q/K beside global
+       layers without rope whose Q takes a temperature; experts weighted
+       before they run, beside a shared expert */
+    GP_COMPUTE_FAMILY_LLAMA4 = 8
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -91,6 +95,8 @@ typedef struct {
     uint32_t n_ff_shexp;         /* total shared-expert width: expert_shared_count * n_ff_exp
                                     (deepseek2) or expert_shared_feed_forward_length */
     uint32_t n_layer_dense_lead; /* {arch}.leading_dense_block_count */
+    uint32_t moe_every;          /* {arch}.interleave_moe_layer_step: layer il routes experts
+                                    when (il + 1) % moe_every == 0 (0: every layer past the lead) */
     int      expert_weights_norm;/* {arch}.expert_weights_norm (qwen3moe: 1) */
     int      expert_weights_scaled; /* expert_weights_scale present and != 1 */
     gp_compute_gating gating;    /* {arch}.expert_gating_func (1 softmax, 2 sigmoid) */

@@ -46,6 +46,7 @@ static gp_compute_family family_of(const gp_model *m)
         {"olmo2", GP_COMPUTE_FAMILY_POSTNORM},
         {"command-r", GP_COMPUTE_FAMILY_COHERE},
         {"cohere2", GP_COMPUTE_FAMILY_COHERE},
+        {"llama4", GP_COMPUTE_FAMILY_LLAMA4},
         {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -57,11 +58,11 @@ static gp_compute_family family_of(const gp_model *m)
     return GP_COMPUTE_FAMILY_LLAMA;
 }
 
-/* ne[0] of the first tensor whose name ends in suffix (0: none) */
-static uint64_t first_dim(const gp_model *m, const char *suffix)
+/* ne[k] of the first tensor whose name ends in suffix (0: none) */
+static uint64_t tensor_dim(const gp_model *m, const char *suffix, uint32_t k)
 {
     const gp_tensor *t = tensor_with_suffix(m, suffix);
-    return t && t->info->n_dims ? (uint64_t)t->info->ne[0] : 0;
+    return t && k < t->info->n_dims ? (uint64_t)t->info->ne[k] : 0;
 }
 
 typedef struct compute_arrays {
@@ -116,7 +117,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     cm->no_rope_step = rules->no_rope_step;
     cm->no_rope_full = rules->no_rope_full;
-    cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && first_dim(m, ".attn_q_norm.weight") > hp->head_dim_k;
+    cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
     cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
     cm->layer_is_swa = a->is_swa;
@@ -132,8 +133,12 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     /* A product that does not fit is left out of range so the compute model
      * refuses it. */
     uint64_t shexp = hp->n_ff_shexp ? hp->n_ff_shexp : (uint64_t)hp->n_expert_shared * hp->n_ff_exp;
+    /* Some families size their shared expert by its tensors alone (llama4). */
+    if (!shexp)
+        shexp = tensor_dim(m, ".ffn_up_shexp.weight", 1);
     cm->n_ff_shexp = shexp > UINT32_MAX ? UINT32_MAX : (uint32_t)shexp;
     cm->n_layer_dense_lead = hp->n_layer_dense_lead;
+    cm->moe_every = hp->moe_every;
     /* qwen3moe always renormalises the routed weights. */
     cm->expert_weights_norm = hp->expert_weights_norm || strcmp(m->arch, "qwen3moe") == 0;
     cm->expert_weights_scaled = hp->expert_weights_scale != 0 && hp->expert_weights_scale != 1.0;

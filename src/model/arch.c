@@ -22,7 +22,7 @@ static const gp_arch_rules rules[] = {
     {.name = "plamo3", .swa_period = 8, .swa_needs_window = true},
     {.name = "laguna", .swa_period = 4, .swa_dense_first = true, .swa_needs_window = true},
     {.name = "muse-glimmer", .swa_period = 4},
-    {.name = "llama4", .swa_period = 4, .swa_default_window = 8192, .swa_chunked = true},
+    {.name = "llama4", .swa_period = 4, .swa_default_window = 8192, .swa_chunked = true, .no_rope_step = 4},
     {.name = "lfm2", .recurrent = GP_RECR_KV_ZERO, .swa_needs_window = true, .swa_all_attention = true,
      .embd_norm_is_output = true},
     {.name = "lfm2moe", .recurrent = GP_RECR_KV_ZERO, .embd_norm_is_output = true},

@@ -346,6 +346,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_expert_shared = arch_u32(g, a, "expert_shared_count", 0);
     hp->n_ff_shexp = arch_u32(g, a, "expert_shared_feed_forward_length", 0);
     hp->n_layer_dense_lead = arch_u32(g, a, "leading_dense_block_count", 0);
+    hp->moe_every = arch_u32(g, a, "interleave_moe_layer_step", 0);
     hp->expert_weights_norm = arch_u32(g, a, "expert_weights_norm", 0) != 0;
     hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
     {

@@ -43,6 +43,8 @@ typedef struct zoo_block {
     bool sinks;          /* attn_sinks, one per head */
     zoo_ffn ffn;
     bool moe_bias;       /* biases on the router and the experts */
+    bool shexp;          /* a shared expert of the routed experts' width beside them */
+    bool rope_freqs;     /* rope_freqs (llama3 rope scaling), shared by every layer */
     bool rope_factors;   /* rope_factors_long / _short (LongRoPE) */
 } zoo_block;
 
@@ -53,6 +55,7 @@ typedef struct zoo_model {
     uint32_t n_layer, n_embd, n_head, n_head_kv, head_dim, n_ff, n_vocab, n_ctx_train;
     uint32_t n_rot;     /* rotary dimensions; 0: the whole head */
     uint32_t n_expert, n_expert_used, n_ff_exp;
+    uint32_t moe_step;  /* interleave_moe_layer_step, written when > 0 */
     uint32_t n_swa;     /* sliding window, written when > 0 */
     uint32_t expert_type; /* the routed experts' type; 0: the mix's */
     float rope_base, rms_eps;
@@ -132,6 +135,11 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
      .n_vocab = 256000, .n_ctx_train = 132096, .n_swa = 4096, .rope_base = 50000, .rms_eps = 1e-5f,
      .tied = true, .layer_norm = true, .logit_scale = 0.25f, .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "llama-4-scout", .arch = "llama4", .source = "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+     .n_layer = 48, .n_embd = 5120, .n_head = 40, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 202048, .n_ctx_train = 10485760, .n_expert = 16, .n_expert_used = 1, .n_ff_exp = 8192,
+     .moe_step = 1, .rope_base = 500000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_MOE, .shexp = true, .rope_freqs = true}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -215,6 +223,8 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "expert_count", m->n_expert);
         key_u32(w, m, "expert_used_count", m->n_expert_used);
         key_u32(w, m, "expert_feed_forward_length", m->n_ff_exp);
+        if (m->moe_step)
+            key_u32(w, m, "interleave_moe_layer_step", m->moe_step);
     }
     if (!strcmp(m->arch, "apertus")) {
         /* xIELU's parameters (one value for every layer) */
@@ -271,6 +281,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
     if (b->post_attn_norm || b->post_norms)
         vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
+    if (b->rope_freqs && il == 0)
+        vec(w, "rope_freqs.weight", 1, (m->n_rot ? m->n_rot : m->head_dim) / 2, 1);
     /* LongRoPE's factors: one pair of tensors, shared by every layer. */
     if (b->rope_factors && il == 0) {
         uint32_t half = (m->n_rot ? m->n_rot : m->head_dim) / 2;
@@ -323,6 +335,11 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
                m->n_ff_exp, m->n_expert);
         weight(w, T("ffn_down_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q6_K, 3, m->n_ff_exp,
                m->n_embd, m->n_expert);
+        if (b->shexp) {
+            weight(w, T("ffn_gate_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_exp, 1);
+            weight(w, T("ffn_up_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_exp, 1);
+            weight(w, T("ffn_down_shexp.weight"), GP_TYPE_Q6_K, 2, m->n_ff_exp, m->n_embd, 1);
+        }
         if (b->moe_bias) {
             vec(w, T("ffn_gate_inp.bias"), 1, m->n_expert, 1);
             vec(w, T("ffn_gate_exps.bias"), 2, m->n_ff_exp, m->n_expert);

@@ -4,14 +4,15 @@
 #include <stddef.h>
 
 static const gpg_family families[] = {
-    {GP_COMPUTE_FAMILY_LLAMA, "llama", 0, 0, gpg_build_llama},
-    {GP_COMPUTE_FAMILY_GEMMA3, "gemma3", 0, 0, gpg_build_gemma3},
-    {GP_COMPUTE_FAMILY_DEEPSEEK2, "deepseek2", 1, 0, gpg_build_deepseek2},
-    {GP_COMPUTE_FAMILY_LFM2, "lfm2", 0, 1, gpg_build_lfm2},
-    {GP_COMPUTE_FAMILY_PHI3, "phi3", 0, 0, gpg_build_phi3},
-    {GP_COMPUTE_FAMILY_GPT_OSS, "gpt-oss", 0, 0, gpg_build_gpt_oss},
-    {GP_COMPUTE_FAMILY_POSTNORM, "postnorm", 0, 0, gpg_build_postnorm},
-    {GP_COMPUTE_FAMILY_COHERE, "cohere", 0, 0, gpg_build_cohere},
+    {.id = GP_COMPUTE_FAMILY_LLAMA, .name = "llama", .build = gpg_build_llama},
+    {.id = GP_COMPUTE_FAMILY_GEMMA3, .name = "gemma3", .build = gpg_build_gemma3},
+    {.id = GP_COMPUTE_FAMILY_DEEPSEEK2, .name = "deepseek2", .mla = 1, .build = gpg_build_deepseek2},
+    {.id = GP_COMPUTE_FAMILY_LFM2, .name = "lfm2", .shortconv = 1, .build = gpg_build_lfm2},
+    {.id = GP_COMPUTE_FAMILY_PHI3, .name = "phi3", .build = gpg_build_phi3},
+    {.id = GP_COMPUTE_FAMILY_GPT_OSS, .name = "gpt-oss", .build = gpg_build_gpt_oss},
+    {.id = GP_COMPUTE_FAMILY_POSTNORM, .name = "postnorm", .build = gpg_build_postnorm},
+    {.id = GP_COMPUTE_FAMILY_COHERE, .name = "cohere", .build = gpg_build_cohere},
+    {.id = GP_COMPUTE_FAMILY_LLAMA4, .name = "llama4", .attn_temp = 1, .build = gpg_build_llama4},
 };
 
 const gpg_family *gpg_family_get(gp_compute_family id)

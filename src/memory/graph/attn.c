@@ -50,6 +50,8 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
         q = o->qk_layer_norm ? gpg_layer_norm(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM)
                              : gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     if (rope) q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);       /* rope */
+    if (rope && o->l2_after_rope) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);
+    if (!rope && o->temp_no_rope) q = gpg_op_like(g, 1, q, q, c->inp_attn_scale, GPG_NONE);
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
     if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
 
@@ -71,6 +73,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
                 k = o->qk_layer_norm ? gpg_layer_norm(c, g, k, GP_COMPUTE_W_ATTN_K_NORM)
                                      : gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
+            if (rope && o->l2_after_rope) k = gpg_op_like(g, 1, k, k, GPG_NONE, GPG_NONE);
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {
             if (o->fused_qkv) {

@@ -33,7 +33,8 @@ typedef struct {
     int mla;            /* K cache only (MLA): no V row indices */
     int conv_state;     /* the model has short-conv recurrent state */
     /* inputs */
-    int inp_tokens, inp_embd, inp_pos, out_ids, rs_copy;
+    int attn_temp;      /* the graph has the attention temperature input (llama4) */
+    int inp_tokens, inp_embd, inp_pos, out_ids, rs_copy, inp_attn_scale;
     int rs_main, rs_extra;   /* views of rs_copy: rows of the ubatch / the rest */
     int k_idxs, v_idxs, mask, k_rot_t, v_rot_t;
     int k_idxs_swa, v_idxs_swa, mask_swa, k_rot_swa, v_rot_swa;
@@ -77,6 +78,8 @@ typedef struct {
     int q_scale;        /* Q is scaled after rope (gemma3, phi3) */
     int fused_qkv;      /* one attn_qkv weight: Q, K, V are views of its product */
     int qk_layer_norm;  /* the per-head Q/K norms are LayerNorms (command-r) */
+    int l2_after_rope;  /* rope layers: Q and K RMS-normed (no weight) after rope (llama4) */
+    int temp_no_rope;   /* layers without rope: Q times the attention temperature input */
     int no_wo;          /* stop before the output projection */
     int *fetch_state;   /* gather the next recurrent layer's conv state right
                            after the attention output (lfm2) */
@@ -107,14 +110,20 @@ int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
 typedef struct {
     int softmax_chosen; /* the router's logits pick the experts, a soft-max over
                            the chosen ones weights them (gpt-oss) */
+    int weight_first;   /* the raw logits pick the experts; each token's input is
+                           repeated per chosen expert and weighted before the
+                           experts run, not after (llama4) */
 } gpg_moe_opts;
 
 /* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted
    sum; o NULL: the defaults */
 int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o);
+int gpg_ffn_layer_opts(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T, const gpg_moe_opts *o);
 
-/* one layer's FFN: routed experts (plus shared experts) past the dense lead
-   layers, else the dense gated FFN */
+/* whether layer il routes experts (past the dense lead, every moe_every-th) */
+int gpg_layer_moe(const gp_compute_model *m, uint32_t il);
+/* one layer's FFN: routed experts (plus shared experts) on MoE layers, else
+   the dense FFN; _opts with the family's MoE options */
 int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T);
 
 /* The second half of a pre-norm decoder layer (llama and most others):

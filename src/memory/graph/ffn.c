@@ -34,7 +34,7 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     if (m->router_bias) logits = gpg_add_bias(c, g, logits, GP_COMPUTE_W_FFN_ROUTER);
     int probs = o->softmax_chosen ? logits
                                   : gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE); /* soft_max / sigmoid */
-    int sel = probs;
+    int sel = o->weight_first ? logits : probs;
     if (m->expert_probs_bias) {
         sel = gpg_op_like(g, 1, probs, probs, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, sel, GP_COMPUTE_W_FFN_PROBS_B, GPG_OP_OTHER);
@@ -60,6 +60,10 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     }
     if (m->expert_weights_scaled) w = gpg_op_like(g, 1, w, w, GPG_NONE, GPG_NONE);
     int xr = gpg_reshape(g, x, nd, 1, T, 1);
+    if (o->weight_first) {
+        xr = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, xr, GPG_NONE, GPG_NONE);   /* repeat */
+        xr = gpg_op_like(g, 1, xr, xr, w, GPG_NONE);                       /* mul */
+    }
     int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
     gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
     if (m->expert_bias) gate = expert_bias(c, g, gate, topk, GP_COMPUTE_W_FFN_GATE_EXPS);
@@ -70,7 +74,7 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     int down = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, act, topk, GPG_NONE);
     gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN_EXPS, GPG_OP_MMID);
     if (m->expert_bias) down = expert_bias(c, g, down, topk, GP_COMPUTE_W_FFN_DOWN_EXPS);
-    int wd = gpg_op_like(g, 1, down, down, w, GPG_NONE);                  /* mul */
+    int wd = o->weight_first ? down : gpg_op_like(g, 1, down, down, w, GPG_NONE);   /* mul */
     gpg_tensor ws = g->t[wd];
     /* one strided view per used expert, summed by a chain of adds */
     int first = GPG_NONE, acc = GPG_NONE;
@@ -93,13 +97,22 @@ int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T) {
     return down;
 }
 
+int gpg_layer_moe(const gp_compute_model *m, uint32_t il) {
+    if (m->n_expert == 0 || il < m->n_layer_dense_lead) return 0;
+    return m->moe_every == 0 || (il + 1) % m->moe_every == 0;
+}
+
 int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T) {
+    return gpg_ffn_layer_opts(c, g, x, il, T, NULL);
+}
+
+int gpg_ffn_layer_opts(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T, const gpg_moe_opts *o) {
     const gp_compute_model *m = c->m;
-    if ((m->n_expert == 0 || il < m->n_layer_dense_lead) && m->ffn_ungated)
+    if (!gpg_layer_moe(m, il) && m->ffn_ungated)
         return gpg_ffn_ungated(c, g, x, gpg_layer_n_ff(m, il), T);
-    if (m->n_expert == 0 || il < m->n_layer_dense_lead)
+    if (!gpg_layer_moe(m, il))
         return gpg_ffn_dense(c, g, x, gpg_layer_n_ff(m, il), m->n_embd, T, GP_COMPUTE_W_FFN_GATE);
-    int ffn = gpg_ffn_moe(c, g, x, T, NULL);
+    int ffn = gpg_ffn_moe(c, g, x, T, o);
     if (m->n_ff_shexp > 0) {
         int sh = gpg_ffn_dense(c, g, x, m->n_ff_shexp, m->n_embd, T, GP_COMPUTE_W_FFN_GATE_SHEXP);
         ffn = gpg_op_like(g, 1, ffn, ffn, sh, GPG_NONE);

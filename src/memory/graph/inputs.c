@@ -119,7 +119,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
 
     c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->inp_embd = gpg_input(g, GPG_F32, m->n_embd, T, 1, 1);
-    c->rs_copy = c->rs_main = c->rs_extra = GPG_NONE;
+    c->rs_copy = c->rs_main = c->rs_extra = c->inp_attn_scale = GPG_NONE;
     if (c->conv_state) c->rs_copy = gpg_input(g, GPG_I32, c->n_seq, 1, 1, 1);
 
     c->k_rot_t = c->v_rot_t = c->k_rot_swa = c->v_rot_swa = GPG_NONE;
@@ -144,6 +144,9 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
             *vi = c->fa ? gpg_input(g, GPG_I64, T, 1, 1, 1) : gpg_input(g, GPG_I64, T * hv_all, 1, 1, 1);
         }
         *mk = gpg_input(g, mask_type, nkv, T / c->n_stream, 1, c->n_stream);
+        /* the temperature is first read by a global layer, after the
+           sliding ones of the first period */
+        if (pass == 0 && c->attn_temp) c->inp_attn_scale = gpg_input(g, GPG_F32, 1, 1, T, 1);
     }
     if (!has_full && !has_swa) c->inp_pos = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->out_ids = gpg_input(g, GPG_I32, c->n_out, 1, 1, 1);
