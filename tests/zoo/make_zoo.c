@@ -48,6 +48,22 @@ typedef struct zoo_block {
     bool rope_factors;   /* rope_factors_long / _short (LongRoPE) */
 } zoo_block;
 
+/* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
+typedef struct zoo_mla {
+    uint32_t q_lora, kv_lora, nope, rope, v_head; /* q_lora 0: one attn_q (lite) */
+} zoo_mla;
+
+/* Routed experts beyond their count: the DeepSeek-V3 kind. */
+typedef struct zoo_moe {
+    uint32_t dense_lead;     /* leading_dense_block_count */
+    uint32_t shared;         /* expert_shared_count (shared width = shared * n_ff_exp) */
+    uint32_t groups, groups_used;
+    uint32_t gating;         /* expert_gating_func: 1 softmax, 2 sigmoid; 0 not written */
+    float weights_scale;     /* written when > 0 */
+    bool weights_norm;
+    bool probs_bias;         /* exp_probs_b.bias */
+} zoo_moe;
+
 typedef struct zoo_model {
     const char *name;   /* file name, without .gguf */
     const char *arch;   /* general.architecture */
@@ -67,6 +83,8 @@ typedef struct zoo_model {
     bool layer_norm;    /* LayerNorm (layer_norm_epsilon) instead of RMS norm */
     float logit_scale;  /* written when > 0 */
     zoo_block block;
+    zoo_mla mla;        /* kv_lora > 0: latent attention */
+    zoo_moe moe;
 } zoo_model;
 
 static const zoo_model zoo_models[] = {
@@ -140,6 +158,14 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 202048, .n_ctx_train = 10485760, .n_expert = 16, .n_expert_used = 1, .n_ff_exp = 8192,
      .moe_step = 1, .rope_base = 500000, .rms_eps = 1e-5f,
      .block = {.ffn = ZOO_FFN_MOE, .shexp = true, .rope_freqs = true}},
+    {.name = "deepseek-v3", .arch = "deepseek2", .source = "deepseek-ai/DeepSeek-V3-0324",
+     .n_layer = 61, .n_embd = 7168, .n_head = 128, .n_head_kv = 1, .head_dim = 192, .n_ff = 18432,
+     .n_vocab = 129280, .n_ctx_train = 163840, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
+     .rope_base = 10000, .rms_eps = 1e-6f,
+     .mla = {.q_lora = 1536, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
+             .weights_norm = true, .probs_bias = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -210,13 +236,24 @@ static void hparams(gw *w, const zoo_model *m)
     } else {
         key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
-    key_u32(w, m, "attention.key_length", m->head_dim);
-    key_u32(w, m, "attention.value_length", m->head_dim);
+    if (m->mla.kv_lora) {
+        /* the cache row (latent + rope) and the latent, as converted */
+        key_u32(w, m, "attention.key_length", m->mla.kv_lora + m->mla.rope);
+        key_u32(w, m, "attention.value_length", m->mla.kv_lora);
+        key_u32(w, m, "attention.key_length_mla", m->mla.nope + m->mla.rope);
+        key_u32(w, m, "attention.value_length_mla", m->mla.v_head);
+        if (m->mla.q_lora)
+            key_u32(w, m, "attention.q_lora_rank", m->mla.q_lora);
+        key_u32(w, m, "attention.kv_lora_rank", m->mla.kv_lora);
+    } else {
+        key_u32(w, m, "attention.key_length", m->head_dim);
+        key_u32(w, m, "attention.value_length", m->head_dim);
+    }
     key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
     if (m->logit_scale > 0)
         key_f32(w, m, "logit_scale", m->logit_scale);
     key_f32(w, m, "rope.freq_base", m->rope_base);
-    key_u32(w, m, "rope.dimension_count", m->n_rot ? m->n_rot : m->head_dim);
+    key_u32(w, m, "rope.dimension_count", m->mla.kv_lora ? m->mla.rope : m->n_rot ? m->n_rot : m->head_dim);
     if (m->n_swa)
         key_u32(w, m, "attention.sliding_window", m->n_swa);
     if (m->n_expert) {
@@ -225,6 +262,23 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "expert_feed_forward_length", m->n_ff_exp);
         if (m->moe_step)
             key_u32(w, m, "interleave_moe_layer_step", m->moe_step);
+        if (m->moe.dense_lead)
+            key_u32(w, m, "leading_dense_block_count", m->moe.dense_lead);
+        if (m->moe.shared)
+            key_u32(w, m, "expert_shared_count", m->moe.shared);
+        if (m->moe.groups) {
+            key_u32(w, m, "expert_group_count", m->moe.groups);
+            key_u32(w, m, "expert_group_used_count", m->moe.groups_used);
+        }
+        if (m->moe.gating)
+            key_u32(w, m, "expert_gating_func", m->moe.gating);
+        if (m->moe.weights_scale > 0)
+            key_f32(w, m, "expert_weights_scale", m->moe.weights_scale);
+        if (m->moe.weights_norm) {
+            char k[128];
+            snprintf(k, sizeof k, "%s.expert_weights_norm", m->arch);
+            gw_bool(w, k, true);
+        }
     }
     if (!strcmp(m->arch, "apertus")) {
         /* xIELU's parameters (one value for every layer) */
@@ -254,6 +308,23 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     if (!b->post_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (m->mla.kv_lora) {
+        const zoo_mla *a = &m->mla;
+        int64_t hk = a->nope + a->rope;
+        if (a->q_lora) {
+            weight(w, T("attn_q_a.weight"), GP_TYPE_Q4_K, 2, m->n_embd, a->q_lora, 1);
+            vec(w, T("attn_q_a_norm.weight"), 1, a->q_lora, 1);
+            weight(w, T("attn_q_b.weight"), GP_TYPE_Q4_K, 2, a->q_lora, hk * m->n_head, 1);
+        } else {
+            weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, hk * m->n_head, 1);
+        }
+        weight(w, T("attn_kv_a_mqa.weight"), GP_TYPE_Q4_K, 2, m->n_embd, a->kv_lora + a->rope, 1);
+        vec(w, T("attn_kv_a_norm.weight"), 1, a->kv_lora, 1);
+        weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
+        weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
+        weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
+        return;
+    }
     if (b->qkv_fused) {
         weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q + 2 * kv, 1);
     } else {
@@ -312,7 +383,10 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         vec(w, T("ffn_norm.weight"), 1, m->n_embd, 1);
     if (b->post_norms || b->post_ffw_norm)
         vec(w, T("post_ffw_norm.weight"), 1, m->n_embd, 1);
-    switch (b->ffn) {
+    zoo_ffn kind = b->ffn;
+    if (kind == ZOO_FFN_MOE && il < m->moe.dense_lead)
+        kind = ZOO_FFN_GATED;
+    switch (kind) {
     case ZOO_FFN_GATED:
         weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
@@ -335,6 +409,14 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
                m->n_ff_exp, m->n_expert);
         weight(w, T("ffn_down_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q6_K, 3, m->n_ff_exp,
                m->n_embd, m->n_expert);
+        if (m->moe.probs_bias)
+            vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
+        if (m->moe.shared) {
+            int64_t fs = (int64_t)m->moe.shared * m->n_ff_exp;
+            weight(w, T("ffn_gate_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, fs, 1);
+            weight(w, T("ffn_up_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, fs, 1);
+            weight(w, T("ffn_down_shexp.weight"), GP_TYPE_Q6_K, 2, fs, m->n_embd, 1);
+        }
         if (b->shexp) {
             weight(w, T("ffn_gate_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_exp, 1);
             weight(w, T("ffn_up_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_exp, 1);
