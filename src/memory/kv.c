@@ -32,11 +32,16 @@ bool gp_kv_cell_bytes(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t 
     *out = 0;
     if (!has_cache(m, il))
         return true;
-    uint64_t k, v;
+    uint64_t k, v, idx = 0;
     if (!gp_type_row_bytes(type_k, gp_kv_k_elems(m, il), &k) ||
         !gp_type_row_bytes(type_v, gp_kv_v_elems(m, il), &v))
         return false;
-    *out = k + v;
+    /* DeepSeek sparse attention: a second, K-only cache of the indexer's
+     * keys (one head), in the K cache's type, beside the latent one */
+    if (m->layers[il].kind == GP_LAYER_MLA && m->hp.indexer_head_dim &&
+        !gp_type_row_bytes(type_k, m->hp.indexer_head_dim, &idx))
+        return false;
+    *out = k + v + idx;
     return true;
 }
 

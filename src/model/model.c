@@ -232,6 +232,10 @@ static gp_status check_plausible(gp_model *m, gp_error *err)
         {"shortconv.l_cache", hp->shortconv_l_cache, 1u << 10},
         {"wkv.head_size", hp->wkv_head_size, 1u << 16},
         {"attention.sliding_window", hp->n_swa, 1ull << 32},
+        {"attention.indexer.head_count", hp->indexer_n_head, 1u << 16},
+        {"attention.indexer.key_length", hp->indexer_head_dim, 1u << 16},
+        {"attention.indexer.top_k", hp->indexer_top_k, 1ull << 32},
+        {"interleave_moe_layer_step", hp->moe_every, 1u << 16},
     };
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         if (limits[i].value > limits[i].max)
@@ -338,6 +342,9 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->head_dim_k_mla = arch_u32(g, a, "attention.key_length_mla", 0);
     hp->head_dim_v_mla = arch_u32(g, a, "attention.value_length_mla", 0);
     hp->kv_lora_rank = arch_u32(g, a, "attention.kv_lora_rank", 0);
+    hp->indexer_n_head = arch_u32(g, a, "attention.indexer.head_count", 0);
+    hp->indexer_head_dim = arch_u32(g, a, "attention.indexer.key_length", 0);
+    hp->indexer_top_k = arch_u32(g, a, "attention.indexer.top_k", 0);
     hp->q_lora_rank = arch_u32(g, a, "attention.q_lora_rank", 0);
     hp->rope_dim = arch_u32(g, a, "rope.dimension_count", hp->head_dim_k);
 

@@ -99,6 +99,9 @@ typedef struct gp_hparams {
     bool swa_chunked;     /* llama4-style chunked attention */
     /* MLA */
     uint32_t kv_lora_rank;
+    /* DeepSeek sparse attention: the lightning indexer's heads, head size
+     * (its own K cache row) and how many cached tokens it keeps per query */
+    uint32_t indexer_n_head, indexer_head_dim, indexer_top_k;
     uint32_t q_lora_rank;
     uint32_t rope_dim;
     uint32_t head_dim_k_mla; /* per-head q/k dim before absorption */

@@ -51,6 +51,7 @@ typedef struct zoo_block {
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
 typedef struct zoo_mla {
     uint32_t q_lora, kv_lora, nope, rope, v_head; /* q_lora 0: one attn_q (lite) */
+    uint32_t idx_heads, idx_dim, idx_top_k;      /* the sparse-attention indexer (deepseek32) */
 } zoo_mla;
 
 /* Routed experts beyond their count: the DeepSeek-V3 kind. */
@@ -166,6 +167,15 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
              .weights_norm = true, .probs_bias = true},
      .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "deepseek-v3.2", .arch = "deepseek32", .source = "deepseek-ai/DeepSeek-V3.2",
+     .n_layer = 61, .n_embd = 7168, .n_head = 128, .n_head_kv = 1, .head_dim = 192, .n_ff = 18432,
+     .n_vocab = 129280, .n_ctx_train = 163840, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
+     .rope_base = 10000, .rms_eps = 1e-6f,
+     .mla = {.q_lora = 1536, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128,
+             .idx_heads = 64, .idx_dim = 128, .idx_top_k = 2048},
+     .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
+             .weights_norm = true, .probs_bias = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -245,6 +255,11 @@ static void hparams(gw *w, const zoo_model *m)
         if (m->mla.q_lora)
             key_u32(w, m, "attention.q_lora_rank", m->mla.q_lora);
         key_u32(w, m, "attention.kv_lora_rank", m->mla.kv_lora);
+        if (m->mla.idx_heads) {
+            key_u32(w, m, "attention.indexer.head_count", m->mla.idx_heads);
+            key_u32(w, m, "attention.indexer.key_length", m->mla.idx_dim);
+            key_u32(w, m, "attention.indexer.top_k", m->mla.idx_top_k);
+        }
     } else {
         key_u32(w, m, "attention.key_length", m->head_dim);
         key_u32(w, m, "attention.value_length", m->head_dim);
@@ -323,6 +338,13 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
         weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
+        if (a->idx_heads) {
+            vec(w, T("indexer.k_norm.weight"), 1, a->idx_dim, 1);
+            vec(w, T("indexer.k_norm.bias"), 1, a->idx_dim, 1);
+            vec(w, T("indexer.proj.weight"), 2, m->n_embd, a->idx_heads);
+            weight(w, T("indexer.attn_k.weight"), GP_TYPE_Q8_0, 2, m->n_embd, a->idx_dim, 1);
+            weight(w, T("indexer.attn_q_b.weight"), GP_TYPE_Q8_0, 2, a->q_lora, (int64_t)a->idx_heads * a->idx_dim, 1);
+        }
         return;
     }
     if (b->qkv_fused) {
