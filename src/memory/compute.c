@@ -204,6 +204,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (m->qk_nope == 0 || m->qk_nope > GP_MAX_HEAD_DIM) return 0;
             if (m->qk_rope == 0 || m->qk_rope > GP_MAX_HEAD_DIM) return 0;
             if (m->v_head_dim == 0 || m->v_head_dim > GP_MAX_HEAD_DIM) return 0;
+            if (fam->dsa) {
+                /* the indexer reads the Q down-projection */
+                if (m->q_lora_rank == 0) return 0;
+                if (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS) return 0;
+                if (m->idx_head_dim == 0 || m->idx_head_dim > GP_MAX_HEAD_DIM) return 0;
+                if (m->idx_top_k == 0) return 0;
+            }
         } else {
             if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM) return 0;
             if (m->head_dim_v == 0 || m->head_dim_v > GP_MAX_HEAD_DIM) return 0;
@@ -242,6 +249,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             w = max_u64(w, ((uint64_t)m->qk_nope + rope) * nh);
             w = max_u64(w, (kvr + rope) * nh);
             w = max_u64(w, (uint64_t)m->v_head_dim * nh);
+            w = max_u64(w, (uint64_t)m->idx_n_head * m->idx_head_dim);   /* indexer Q */
             cache_row = kvr + rope;
         } else {
             const uint64_t hk = m->head_dim_k, hv = m->head_dim_v;
@@ -297,6 +305,7 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     if (!shape_ok(&c, fam)) return -1;
     c.mla = fam->mla;
     c.conv_state = fam->shortconv;
+    c.dsa = fam->dsa;
     c.attn_temp = fam->attn_temp && gpg_any_swa(m) && m->no_rope_step;
     if (!fam->mla) {
         c.k_rot = is_quant(r->type_k) ? rot_size_k(m->head_dim_k) : 0;
@@ -369,7 +378,8 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "attn_kv_a_norm", "attn_k_b", "attn_v_b", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down",
     "post_ffw_norm", "ffn_gate_inp", "exp_probs_b", "ffn_gate_exps", "ffn_up_exps",
     "ffn_down_exps", "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp",
-    "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks"
+    "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks",
+    "indexer.attn_k", "indexer.k_norm", "indexer.attn_q_b", "indexer.proj"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -43,7 +43,10 @@ typedef enum {
     /* llama4: chunked attention with rope and L2-normed Q/K beside global
        layers without rope whose Q takes a temperature; experts weighted
        before they run, beside a shared expert */
-    GP_COMPUTE_FAMILY_LLAMA4 = 8
+    GP_COMPUTE_FAMILY_LLAMA4 = 8,
+    /* deepseek32: deepseek2 whose attention reads only the cached tokens a
+       lightning indexer picks (DeepSeek sparse attention) */
+    GP_COMPUTE_FAMILY_DEEPSEEK32 = 9
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -110,6 +113,9 @@ typedef struct {
     uint32_t qk_nope;       /* key_length - rope_dim (mla: key_length_mla - rope) */
     uint32_t qk_rope;       /* {arch}.rope.dimension_count */
     uint32_t v_head_dim;    /* value_length (mla: value_length_mla) */
+    uint32_t idx_n_head;    /* {arch}.attention.indexer.head_count (deepseek32) */
+    uint32_t idx_head_dim;  /* {arch}.attention.indexer.key_length */
+    uint32_t idx_top_k;     /* {arch}.attention.indexer.top_k */
 
     /* short conv (lfm2) */
     uint32_t conv_l_cache;  /* {arch}.shortconv.l_cache */
@@ -186,6 +192,10 @@ typedef enum {
     GP_COMPUTE_W_CONV_OUT,        /* blk.N.shortconv.out_proj */
     GP_COMPUTE_W_ATTN_QKV,        /* blk.N.attn_qkv (fused Q, K, V) */
     GP_COMPUTE_W_ATTN_SINKS,      /* blk.N.attn_sinks */
+    GP_COMPUTE_W_IDX_K,           /* blk.N.indexer.attn_k (DeepSeek sparse attention) */
+    GP_COMPUTE_W_IDX_K_NORM,      /* blk.N.indexer.k_norm */
+    GP_COMPUTE_W_IDX_Q_B,         /* blk.N.indexer.attn_q_b */
+    GP_COMPUTE_W_IDX_PROJ,        /* blk.N.indexer.proj */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

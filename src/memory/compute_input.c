@@ -35,7 +35,7 @@ static gp_compute_family family_of(const gp_model *m)
         {"gemma3", GP_COMPUTE_FAMILY_GEMMA3},
         {"deepseek2", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"deepseek2-ocr", GP_COMPUTE_FAMILY_DEEPSEEK2},
-        {"deepseek32", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"deepseek32", GP_COMPUTE_FAMILY_DEEPSEEK32},
         {"glm-dsa", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"minicpm3", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"mistral4", GP_COMPUTE_FAMILY_DEEPSEEK2},
@@ -150,6 +150,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->qk_rope = hp->rope_dim;
     cm->qk_nope = hp->head_dim_k_mla > hp->rope_dim ? hp->head_dim_k_mla - hp->rope_dim : 0;
     cm->v_head_dim = hp->head_dim_v_mla;
+    cm->idx_n_head = hp->indexer_n_head;
+    cm->idx_head_dim = hp->indexer_head_dim;
+    cm->idx_top_k = hp->indexer_top_k;
     cm->conv_l_cache = hp->shortconv_l_cache;
     return true;
 }

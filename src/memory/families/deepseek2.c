@@ -12,7 +12,7 @@ int gpg_build_deepseek2(gpg_ctx *c, gpg_graph *g)
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
         int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-        cur = gpg_attn_mla(c, g, cur);
+        cur = gpg_attn_mla(c, g, cur, NULL);
         inpL = gpg_ffn_residual(c, g, cur, inpL, il);
     }
     gpg_logits(c, g, inpL);

@@ -13,6 +13,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_POSTNORM, .name = "postnorm", .build = gpg_build_postnorm},
     {.id = GP_COMPUTE_FAMILY_COHERE, .name = "cohere", .build = gpg_build_cohere},
     {.id = GP_COMPUTE_FAMILY_LLAMA4, .name = "llama4", .attn_temp = 1, .build = gpg_build_llama4},
+    {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
 };
 
 const gpg_family *gpg_family_get(gp_compute_family id)

@@ -18,6 +18,7 @@ typedef struct gpg_family {
     int mla;        /* attention is MLA: MLA dimensions required, no sliding window */
     int shortconv;  /* recurrent layers are short convolutions */
     int attn_temp;  /* layers without rope read an attention temperature input */
+    int dsa;        /* DeepSeek sparse attention (an indexer with a cache of its own) */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
 } gpg_family;
@@ -34,5 +35,6 @@ int gpg_build_gpt_oss(gpg_ctx *c, gpg_graph *g);
 int gpg_build_postnorm(gpg_ctx *c, gpg_graph *g);
 int gpg_build_cohere(gpg_ctx *c, gpg_graph *g);
 int gpg_build_llama4(gpg_ctx *c, gpg_graph *g);
+int gpg_build_deepseek32(gpg_ctx *c, gpg_graph *g);
 
 #endif

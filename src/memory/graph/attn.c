@@ -162,13 +162,18 @@ int gpg_attn_out(gpg_ctx *c, gpg_graph *g, int cur, uint32_t il) {
 }
 
 /* MLA attention (deepseek2, absorbed form); returns wo output */
-int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x) {
+int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
+    static const gpg_mla_opts defaults = {.qr = GPG_NONE};
+    if (!o) o = &defaults;
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, nh = m->n_head, ns = c->n_stream;
     const int64_t nope = m->qk_nope, rope = m->qk_rope, kvr = m->kv_lora_rank, vh = m->v_head_dim;
     const int64_t hk = nope + rope;
     int q;
-    if (m->q_lora_rank > 0) {
+    if (o->qr != GPG_NONE) {
+        q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, o->qr, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q_B, GPG_OP_MM);
+    } else if (m->q_lora_rank > 0) {
         q = gpg_op(g, 0, GPG_F32, m->q_lora_rank, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q_A, GPG_OP_MM);
         q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_A_NORM);
@@ -213,9 +218,10 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x) {
         gpg_tensor s = g->t[Q];
         int qv = gpg_view(g, Q, kvr + rope, nh, T / ns, ns, s.nb[1], s.nb[2], s.nb[2] * (T / ns), 1);
         int qp = gpg_permute_12(g, qv);
-        int o = gpg_op(g, 0, GPG_F32, kvr, nh, T / ns, ns, qp, c->mask, GPG_NONE);
-        gpg_set_src4(g, o, qp, kvk, kvv, c->mask);
-        int op = gpg_permute_12(g, o);
+        int mask = o->mask ? o->mask(c, g, o->mask_arg) : c->mask;
+        int fa = gpg_op(g, 0, GPG_F32, kvr, nh, T / ns, ns, qp, mask, GPG_NONE);
+        gpg_set_src4(g, fa, qp, kvk, kvv, mask);
+        int op = gpg_permute_12(g, fa);
         int mla = gpg_op(g, 0, GPG_F32, vh, T / ns, nh, ns, op, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, mla, GP_COMPUTE_W_ATTN_V_B, GPG_OP_MM);
         int mp = gpg_permute_12(g, mla);
@@ -227,7 +233,8 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x) {
         int qv = gpg_view(g, Q, kvr + rope, nh, T / ns, ns, s.nb[1], s.nb[2], s.nb[2] * (T / ns), 1);
         int qp = gpg_permute_12(g, qv);
         int kq = gpg_op(g, 0, GPG_F32, c->n_kv, T / ns, nh, ns, kvk, qp, GPG_NONE);
-        kq = gpg_op_like(g, 1, kq, kq, c->mask, GPG_NONE);
+        int mask = o->mask ? o->mask(c, g, o->mask_arg) : c->mask;
+        kq = gpg_op_like(g, 1, kq, kq, mask, GPG_NONE);
         int kqv = gpg_op(g, 0, GPG_F32, kvr, T / ns, nh, ns, vc, kq, GPG_NONE);
         int mla = gpg_op(g, 0, GPG_F32, vh, T / ns, nh, ns, kqv, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, mla, GP_COMPUTE_W_ATTN_V_B, GPG_OP_MM);

@@ -31,6 +31,7 @@ typedef struct {
     int fa;
     int k_rot, v_rot;   /* Hadamard rotation sizes of a quantized cache (0 = none) */
     int mla;            /* K cache only (MLA): no V row indices */
+    int dsa;            /* DeepSeek sparse attention: the indexer's cache and inputs */
     int conv_state;     /* the model has short-conv recurrent state */
     /* inputs */
     int attn_temp;      /* the graph has the attention temperature input (llama4) */
@@ -38,6 +39,10 @@ typedef struct {
     int rs_main, rs_extra;   /* views of rs_copy: rows of the ubatch / the rest */
     int k_idxs, v_idxs, mask, k_rot_t, v_rot_t;
     int k_idxs_swa, v_idxs_swa, mask_swa, k_rot_swa, v_rot_swa;
+    /* DeepSeek sparse attention: the indexer cache's rows, rotation and mask,
+       and each layer's zeros (zeros_0, then zeros_1 + il - 1) */
+    int k_idxs_lid, k_rot_lid, mask_lid, dsa_zeros0, dsa_zeros1;
+    int64_t dsa_top_k;  /* min(cells, indexer top-k) */
     uint32_t il;        /* layer being built (n_layer: output) */
 } gpg_ctx;
 
@@ -97,8 +102,18 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
 int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o);
 int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_opts *o);
 int gpg_attn_out(gpg_ctx *c, gpg_graph *g, int attn, uint32_t il);
-/* MLA attention (deepseek2, absorbed form); returns the wo output */
-int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x);
+/* What sets one family's latent attention apart. */
+typedef struct {
+    int qr;             /* the normed Q down-projection, already built (GPG_NONE: build it) */
+    /* builds the mask attention reads, at the point the graph first needs
+       it (before flash attention, after KQ without); NULL: the KQ mask */
+    int (*mask)(gpg_ctx *c, gpg_graph *g, void *arg);
+    void *mask_arg;
+} gpg_mla_opts;
+
+/* MLA attention (deepseek2, absorbed form); returns the wo output; o NULL:
+   the defaults */
+int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o);
 
 /* dense gated FFN; kind0 is the gate's weight kind, up and down follow it */
 int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T, int kind0);
@@ -142,6 +157,15 @@ int gpg_rows(gpg_ctx *c, gpg_graph *g, int x);
 void gpg_logits(gpg_ctx *c, gpg_graph *g, int x);
 /* the logits of an already normed hidden state (both graph outputs) */
 void gpg_head(gpg_ctx *c, gpg_graph *g, int normed);
+
+/* DeepSeek sparse attention (dsa.c): its inputs in ggml's order; the
+   indexer's keys into its cache (before the attention's own projections);
+   the mask that unmasks each query's top-k cached tokens (qr: the normed Q
+   down-projection, x: the attention input; a gpg_mla_opts mask builder) */
+void gpg_inputs_dsa(gpg_ctx *c, gpg_graph *g);
+void gpg_dsa_index_k(gpg_ctx *c, gpg_graph *g, int x);
+typedef struct { int qr, x; } gpg_dsa_mask_arg;
+int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg);
 
 /* short convolution (lfm2) */
 int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);

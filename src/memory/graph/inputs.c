@@ -110,6 +110,10 @@ int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind) {
 }
 
 void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
+    if (c->dsa) {
+        gpg_inputs_dsa(c, g);
+        return;
+    }
     const gp_compute_model *m = c->m;
     const int64_t T = c->T;
     int has_full = gpg_any_full(m), has_swa = gpg_any_swa(m);

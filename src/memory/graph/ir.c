@@ -73,6 +73,12 @@ int gpg_input(gpg_graph *g, int type, int64_t ne0, int64_t ne1, int64_t ne2, int
     return id;
 }
 
+int gpg_leaf(gpg_graph *g, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3) {
+    int id = gpg_input(g, type, ne0, ne1, ne2, ne3);
+    if (!g->err) g->t[id].is_input = 0;
+    return id;
+}
+
 static void gpg_add_node(gpg_graph *g, int id) {
     if (gpg_push_int(&g->nodes, &g->nnode, &g->nodecap, id)) g->err = 1;
 }
@@ -183,4 +189,17 @@ int gpg_is_contiguous(const gpg_tensor *t) {
         next *= t->ne[i];
     }
     return 1;
+}
+
+int gpg_set_rows(gpg_graph *g, int dst, int src, int idx) {
+    int id = gpg_view(g, dst, g->t[dst].ne[0], g->t[dst].ne[1], g->t[dst].ne[2], g->t[dst].ne[3],
+                      g->t[dst].nb[1], g->t[dst].nb[2], g->t[dst].nb[3], 1);
+    if (g->err) return GPG_NONE;
+    gpg_tensor *t = &g->t[id];
+    t->viewop = 0;       /* an op: the scheduler gives it a device */
+    t->src[0] = src;
+    t->src[1] = idx;
+    t->src[2] = dst;
+    t->nsrc = 3;
+    return id;
 }

@@ -80,6 +80,11 @@ int gpg_push_int(int **arr, int *n, int *cap, int v);
 int gpg_new_tensor(gpg_graph *g);
 /* graph input leaf */
 int gpg_input(gpg_graph *g, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3);
+/* a leaf that is not a graph input: no buffer of its own until ggml-alloc
+   places it (before every node), on its consumer's device */
+int gpg_leaf(gpg_graph *g, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3);
+/* set_rows: writes src's rows into dst at idx; the result is a view of dst */
+int gpg_set_rows(gpg_graph *g, int dst, int src, int idx);
 /* computed node with a fresh contiguous result; inplace: the op may reuse a
    source's memory (add, mul, scale, norm, rope, soft_max, unary, ...) */
 int gpg_op(gpg_graph *g, int inplace, int type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3,

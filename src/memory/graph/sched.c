@@ -120,7 +120,9 @@ int gpg_schedule_and_replay(gpg_graph *g, const gp_compute_placement *pl, uint32
     /* pass 1: graph inputs on the CPU; ops writing the KV cache / state on
        its device; ops reading a weight on the weight's device, unless a GPU
        offloads it (CPU weight, batch >= 32, not get_rows) */
-    for (int i = 0; i < g->nleaf; i++) g->t[g->leafs[i]].be = 0;
+    /* graph inputs on the CPU; a leaf that is no input goes where its
+       consumer runs (pass 4) */
+    for (int i = 0; i < g->nleaf; i++) g->t[g->leafs[i]].be = g->t[g->leafs[i]].is_input ? 0 : -1;
     for (int k = 0; k < nn; k++) {
         gpg_tensor *t = &g->t[g->nodes[k]];
         t->be = -1;
