@@ -176,7 +176,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
     uint64_t nkv_max = 0, ff_max = 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         if (gpg_layer_rec(m, il)) {
-            if (!fam->shortconv) return 0;
+            if (!fam->recurrent) return 0;
             n_rec = 1;
         } else {
             if (fam->mla && gpg_layer_swa(m, il)) return 0;
@@ -304,7 +304,7 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     const gpg_family *fam = gpg_family_get(m->family);
     if (!shape_ok(&c, fam)) return -1;
     c.mla = fam->mla;
-    c.conv_state = fam->shortconv;
+    c.conv_state = fam->recurrent;
     c.dsa = fam->dsa;
     c.attn_temp = fam->attn_temp && gpg_any_swa(m) && m->no_rope_step;
     if (!fam->mla) {
@@ -320,6 +320,11 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     gpg_free(&g);
     if (rc != 0) memset(out, 0, nd * sizeof(uint64_t));
     return rc;
+}
+
+int gp_compute_family_recurrent(gp_compute_family family) {
+    const gpg_family *f = gpg_family_get(family);
+    return f && f->recurrent;
 }
 
 uint64_t gp_compute_bytes(const gp_compute_model *m, const gp_compute_run *r) {
@@ -379,7 +384,9 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "post_ffw_norm", "ffn_gate_inp", "exp_probs_b", "ffn_gate_exps", "ffn_up_exps",
     "ffn_down_exps", "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp",
     "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks",
-    "indexer.attn_k", "indexer.k_norm", "indexer.attn_q_b", "indexer.proj"
+    "indexer.attn_k", "indexer.k_norm", "indexer.attn_q_b", "indexer.proj",
+    "attn_gate", "ssm_conv1d", "ssm_ba", "ssm_alpha", "ssm_beta", "ssm_dt", "ssm_a", "ssm_norm", "ssm_out",
+    "ffn_gate_inp_shexp"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -46,7 +46,10 @@ typedef enum {
     GP_COMPUTE_FAMILY_LLAMA4 = 8,
     /* deepseek32: deepseek2 whose attention reads only the cached tokens a
        lightning indexer picks (DeepSeek sparse attention) */
-    GP_COMPUTE_FAMILY_DEEPSEEK32 = 9
+    GP_COMPUTE_FAMILY_DEEPSEEK32 = 9,
+    /* qwen3next, qwen35moe: gated delta net layers beside gated attention
+       layers, routed experts beside a gated shared expert */
+    GP_COMPUTE_FAMILY_QWEN3NEXT = 10
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -119,6 +122,16 @@ typedef struct {
 
     /* short conv (lfm2) */
     uint32_t conv_l_cache;  /* {arch}.shortconv.l_cache */
+
+    /* gated delta net (qwen3next, qwen35moe): ssm.* keys */
+    uint32_t ssm_conv;      /* conv_kernel */
+    uint32_t ssm_inner;     /* inner_size: value heads * value head size */
+    uint32_t ssm_state;     /* state_size: key head size */
+    uint32_t ssm_groups;    /* group_count: key heads */
+    uint32_t ssm_dt_rank;   /* time_step_rank: value heads */
+    int      ssm_ab_split;  /* separate ssm_alpha / ssm_beta weights (qwen35moe), else one ssm_ba */
+    int      shexp_gate;    /* a sigmoid gate on the shared expert (ffn_gate_inp_shexp) */
+    uint32_t pos_per_tok;   /* positions per token (4: multi-section rope); 0 = 1 */
 } gp_compute_model;
 
 typedef struct {
@@ -196,6 +209,16 @@ typedef enum {
     GP_COMPUTE_W_IDX_K_NORM,      /* blk.N.indexer.k_norm */
     GP_COMPUTE_W_IDX_Q_B,         /* blk.N.indexer.attn_q_b */
     GP_COMPUTE_W_IDX_PROJ,        /* blk.N.indexer.proj */
+    GP_COMPUTE_W_ATTN_GATE,       /* blk.N.attn_gate (delta net output gate) */
+    GP_COMPUTE_W_SSM_CONV,        /* blk.N.ssm_conv1d */
+    GP_COMPUTE_W_SSM_BA,          /* blk.N.ssm_ba */
+    GP_COMPUTE_W_SSM_ALPHA,       /* blk.N.ssm_alpha */
+    GP_COMPUTE_W_SSM_BETA,        /* blk.N.ssm_beta */
+    GP_COMPUTE_W_SSM_DT,          /* blk.N.ssm_dt */
+    GP_COMPUTE_W_SSM_A,           /* blk.N.ssm_a */
+    GP_COMPUTE_W_SSM_NORM,        /* blk.N.ssm_norm */
+    GP_COMPUTE_W_SSM_OUT,         /* blk.N.ssm_out */
+    GP_COMPUTE_W_FFN_GATE_INP_SHEXP, /* blk.N.ffn_gate_inp_shexp */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 
@@ -258,6 +281,9 @@ int gp_compute_place_layers(const gp_compute_model *m, uint32_t n_gpus, int32_t 
    or -1 for tensors that are not per-layer graph operands (token_embd, output,
    output_norm, rope_freqs, unknown names). */
 int gp_compute_weight_kind(const char *name, uint32_t *layer);
+
+/* Whether a family's builder models recurrent layers (others are estimated). */
+int gp_compute_family_recurrent(gp_compute_family family);
 
 /* Helpers exposed for callers and tests. */
 uint32_t gp_compute_kv_cells_full(const gp_compute_run *r);

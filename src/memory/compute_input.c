@@ -47,6 +47,8 @@ static gp_compute_family family_of(const gp_model *m)
         {"command-r", GP_COMPUTE_FAMILY_COHERE},
         {"cohere2", GP_COMPUTE_FAMILY_COHERE},
         {"llama4", GP_COMPUTE_FAMILY_LLAMA4},
+        {"qwen3next", GP_COMPUTE_FAMILY_QWEN3NEXT},
+        {"qwen35moe", GP_COMPUTE_FAMILY_QWEN3NEXT},
         {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -140,7 +142,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->n_layer_dense_lead = hp->n_layer_dense_lead;
     cm->moe_every = hp->moe_every;
     /* qwen3moe always renormalises the routed weights. */
-    cm->expert_weights_norm = hp->expert_weights_norm || strcmp(m->arch, "qwen3moe") == 0;
+    cm->expert_weights_norm = hp->expert_weights_norm || strcmp(m->arch, "qwen3moe") == 0 ||
+                              strcmp(m->arch, "qwen3next") == 0 || strcmp(m->arch, "qwen35moe") == 0;
     cm->expert_weights_scaled = hp->expert_weights_scale != 0 && hp->expert_weights_scale != 1.0;
     cm->gating = hp->expert_gating_func == 2 ? GP_COMPUTE_GATING_SIGMOID : GP_COMPUTE_GATING_SOFTMAX;
     cm->expert_probs_bias = has_tensor_suffix(m, ".exp_probs_b.bias") ||
@@ -154,6 +157,14 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->idx_head_dim = hp->indexer_head_dim;
     cm->idx_top_k = hp->indexer_top_k;
     cm->conv_l_cache = hp->shortconv_l_cache;
+    cm->ssm_conv = hp->ssm_d_conv;
+    cm->ssm_inner = hp->ssm_d_inner;
+    cm->ssm_state = hp->ssm_d_state;
+    cm->ssm_groups = hp->ssm_n_group;
+    cm->ssm_dt_rank = hp->ssm_dt_rank;
+    cm->ssm_ab_split = has_tensor_suffix(m, ".ssm_alpha.weight");
+    cm->shexp_gate = has_tensor_suffix(m, ".ffn_gate_inp_shexp.weight");
+    cm->pos_per_tok = rules->pos_per_tok;
     return true;
 }
 
@@ -244,9 +255,9 @@ gp_status gp_mem_compute(const gp_model *m, const gp_run_params *p, const gp_ctx
     }
     fill_run(p, c, &r);
     gp_status st = GP_OK;
-    if (cm.family != GP_COMPUTE_FAMILY_LFM2) {
-        /* Only the lfm2 graph has recurrent layers; other hybrids (mamba,
-         * jamba, qwen3next, ...) get the coarse estimate, and say so. */
+    if (!gp_compute_family_recurrent(cm.family)) {
+        /* Hybrids without a builder of their own (mamba, jamba, ...) get
+         * the coarse estimate, and say so. */
         for (uint32_t il = 0; il < cm.n_layer; il++)
             if (a.is_recurrent[il]) {
                 arrays_free(&a);

@@ -27,6 +27,7 @@ typedef struct gp_arch_rules {
     bool embd_norm_is_output;   /* "token_embd_norm" is the output norm (LFM2) */
     uint32_t no_rope_step;      /* every no_rope_step-th layer has no rotary embedding (SmolLM3) */
     bool no_rope_full;          /* full-attention layers have none when others slide (EXAONE 4) */
+    uint32_t pos_per_tok;       /* positions per token of multi-section rope (4); 0 = 1 */
 } gp_arch_rules;
 
 /* The rules for an architecture; a neutral entry for names without special

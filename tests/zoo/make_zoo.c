@@ -65,6 +65,12 @@ typedef struct zoo_moe {
     bool probs_bias;         /* exp_probs_b.bias */
 } zoo_moe;
 
+/* Gated delta net layers (qwen3next): every layer but each interval-th. */
+typedef struct zoo_delta {
+    uint32_t interval;               /* full_attention_interval; 0: none */
+    uint32_t conv, state, groups, dt_rank, inner;
+} zoo_delta;
+
 typedef struct zoo_model {
     const char *name;   /* file name, without .gguf */
     const char *arch;   /* general.architecture */
@@ -86,6 +92,10 @@ typedef struct zoo_model {
     zoo_block block;
     zoo_mla mla;        /* kv_lora > 0: latent attention */
     zoo_moe moe;
+    zoo_delta delta;
+    uint32_t n_ff_shexp;   /* expert_shared_feed_forward_length, written when > 0 */
+    bool shexp_gate;       /* the shared expert has a sigmoid gate (ffn_gate_inp_shexp) */
+    bool q_gate;           /* attn_q also holds a per-head output gate (2 x width) */
 } zoo_model;
 
 static const zoo_model zoo_models[] = {
@@ -176,6 +186,13 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
              .weights_norm = true, .probs_bias = true},
      .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "qwen3-next-80b-a3b", .arch = "qwen3next", .source = "Qwen/Qwen3-Next-80B-A3B-Instruct",
+     .n_layer = 48, .n_embd = 2048, .n_head = 16, .n_head_kv = 2, .head_dim = 256, .n_ff = 5120,
+     .n_vocab = 151936, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 512, .n_expert_used = 10,
+     .n_ff_exp = 512, .n_ff_shexp = 512, .shexp_gate = true, .q_gate = true, .rope_base = 10000000,
+     .rms_eps = 1e-6f,
+     .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 32, .inner = 4096},
+     .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -277,6 +294,8 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "expert_feed_forward_length", m->n_ff_exp);
         if (m->moe_step)
             key_u32(w, m, "interleave_moe_layer_step", m->moe_step);
+        if (m->n_ff_shexp)
+            key_u32(w, m, "expert_shared_feed_forward_length", m->n_ff_shexp);
         if (m->moe.dense_lead)
             key_u32(w, m, "leading_dense_block_count", m->moe.dense_lead);
         if (m->moe.shared)
@@ -301,6 +320,14 @@ static void hparams(gw *w, const zoo_model *m)
         gw_f32(w, "xielu.alpha_p", 0.8f);
         gw_f32(w, "xielu.beta", 0.5f);
         gw_f32(w, "xielu.eps", -1e-6f);
+    }
+    if (m->delta.interval) {
+        key_u32(w, m, "full_attention_interval", m->delta.interval);
+        key_u32(w, m, "ssm.conv_kernel", m->delta.conv);
+        key_u32(w, m, "ssm.state_size", m->delta.state);
+        key_u32(w, m, "ssm.group_count", m->delta.groups);
+        key_u32(w, m, "ssm.time_step_rank", m->delta.dt_rank);
+        key_u32(w, m, "ssm.inner_size", m->delta.inner);
     }
     if (m->block.rope_factors) {
         key_u32(w, m, "rope.scaling.original_context_length", 4096);
@@ -350,7 +377,7 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     if (b->qkv_fused) {
         weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q + 2 * kv, 1);
     } else {
-        weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q, 1);
+        weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->q_gate ? 2 * q : q, 1);
         weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, m->n_embd, kv, 1);
         weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, kv, 1);
         if (b->qkv_bias) {
@@ -382,6 +409,27 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, "rope_factors_long.weight", 1, half, 1);
         vec(w, "rope_factors_short.weight", 1, half, 1);
     }
+#undef T
+}
+
+/* a gated delta net block (qwen3next) */
+static void delta_net(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_delta *d = &m->delta;
+    int64_t key = (int64_t)d->state * d->groups, ch = 2 * key + d->inner;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ch, 1);
+    weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, d->inner, 1);
+    vec(w, T("ssm_conv1d.weight"), 2, d->conv, ch);
+    vec(w, T("ssm_dt.bias"), 1, d->dt_rank, 1);
+    vec(w, T("ssm_a"), 1, d->dt_rank, 1);
+    weight(w, T("ssm_ba.weight"), GP_TYPE_F16, 2, m->n_embd, 2 * (int64_t)d->dt_rank, 1);
+    vec(w, T("ssm_norm.weight"), 1, d->inner / d->dt_rank, 1);
+    weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, d->inner, m->n_embd, 1);
+    if (m->block.post_attn_norm)
+        vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
 #undef T
 }
 
@@ -433,6 +481,13 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
                m->n_embd, m->n_expert);
         if (m->moe.probs_bias)
             vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
+        if (m->n_ff_shexp) {
+            if (m->shexp_gate)
+                vec(w, T("ffn_gate_inp_shexp.weight"), 1, m->n_embd, 1);
+            weight(w, T("ffn_gate_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_shexp, 1);
+            weight(w, T("ffn_up_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_shexp, 1);
+            weight(w, T("ffn_down_shexp.weight"), GP_TYPE_Q6_K, 2, m->n_ff_shexp, m->n_embd, 1);
+        }
         if (m->moe.shared) {
             int64_t fs = (int64_t)m->moe.shared * m->n_ff_exp;
             weight(w, T("ffn_gate_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, fs, 1);
@@ -466,6 +521,8 @@ static bool write_model(const zoo_model *m, const char *dir)
     for (uint32_t il = 0; il < m->n_layer; il++) {
         if (m->layer_kinds && m->layer_kinds[il] == 'c')
             short_conv(w, m, il);
+        else if (m->delta.interval && (il + 1) % m->delta.interval != 0)
+            delta_net(w, m, il);
         else
             attention(w, m, &m->block, il);
         feed_forward(w, m, &m->block, il);

@@ -7,12 +7,13 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LLAMA, .name = "llama", .build = gpg_build_llama},
     {.id = GP_COMPUTE_FAMILY_GEMMA3, .name = "gemma3", .build = gpg_build_gemma3},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK2, .name = "deepseek2", .mla = 1, .build = gpg_build_deepseek2},
-    {.id = GP_COMPUTE_FAMILY_LFM2, .name = "lfm2", .shortconv = 1, .build = gpg_build_lfm2},
+    {.id = GP_COMPUTE_FAMILY_LFM2, .name = "lfm2", .recurrent = 1, .build = gpg_build_lfm2},
     {.id = GP_COMPUTE_FAMILY_PHI3, .name = "phi3", .build = gpg_build_phi3},
     {.id = GP_COMPUTE_FAMILY_GPT_OSS, .name = "gpt-oss", .build = gpg_build_gpt_oss},
     {.id = GP_COMPUTE_FAMILY_POSTNORM, .name = "postnorm", .build = gpg_build_postnorm},
     {.id = GP_COMPUTE_FAMILY_COHERE, .name = "cohere", .build = gpg_build_cohere},
     {.id = GP_COMPUTE_FAMILY_LLAMA4, .name = "llama4", .attn_temp = 1, .build = gpg_build_llama4},
+    {.id = GP_COMPUTE_FAMILY_QWEN3NEXT, .name = "qwen3next", .recurrent = 1, .build = gpg_build_qwen3next},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
 };
 

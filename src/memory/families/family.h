@@ -16,7 +16,7 @@ typedef struct gpg_family {
     gp_compute_family id;
     const char *name;
     int mla;        /* attention is MLA: MLA dimensions required, no sliding window */
-    int shortconv;  /* recurrent layers are short convolutions */
+    int recurrent;  /* has recurrent layers (their state rows come as an input) */
     int attn_temp;  /* layers without rope read an attention temperature input */
     int dsa;        /* DeepSeek sparse attention (an indexer with a cache of its own) */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
@@ -36,5 +36,6 @@ int gpg_build_postnorm(gpg_ctx *c, gpg_graph *g);
 int gpg_build_cohere(gpg_ctx *c, gpg_graph *g);
 int gpg_build_llama4(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek32(gpg_ctx *c, gpg_graph *g);
+int gpg_build_qwen3next(gpg_ctx *c, gpg_graph *g);
 
 #endif

@@ -39,6 +39,13 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
         qkv = gpg_op(g, 0, GPG_F32, hk * nh + (hk + hv) * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, qkv, GP_COMPUTE_W_ATTN_QKV, GPG_OP_MM);
         q = qkv_view(g, qkv, hk, nh, 0);
+    } else if (o->q_gate) {
+        q = gpg_op(g, 0, GPG_F32, 2 * hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
+        int full = gpg_reshape(g, q, 2 * hk, nh, T, 1);
+        if (o->q_full) *o->q_full = full;
+        gpg_tensor fs = g->t[full];
+        q = gpg_view(g, full, hk, nh, T, 1, fs.nb[1], fs.nb[2], fs.nb[3], 1);
     } else {
         q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
@@ -149,11 +156,19 @@ int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_o
     return cur;
 }
 
+int gpg_attn_vrot(gpg_ctx *c, gpg_graph *g, int cur, uint32_t il) {
+    if (g->err || cur < 0 || !c->v_rot) return cur;
+    const int v_rot_t = gpg_layer_swa(c->m, il) ? c->v_rot_swa : c->v_rot_t;
+    return gpg_hadamard(g, cur, v_rot_t, c->v_rot);
+}
+
 int gpg_attn_out(gpg_ctx *c, gpg_graph *g, int cur, uint32_t il) {
+    return gpg_attn_wo(c, g, gpg_attn_vrot(c, g, cur, il));
+}
+
+int gpg_attn_wo(gpg_ctx *c, gpg_graph *g, int cur) {
     if (g->err || cur < 0) return GPG_NONE;
     const gp_compute_model *m = c->m;
-    const int v_rot_t = gpg_layer_swa(m, il) ? c->v_rot_swa : c->v_rot_t;
-    if (c->v_rot) cur = gpg_hadamard(g, cur, v_rot_t, c->v_rot);
     const int64_t T = g->t[cur].ne[1];
     cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE); /* wo */
     gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);

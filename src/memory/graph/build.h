@@ -85,6 +85,10 @@ typedef struct {
     int qk_layer_norm;  /* the per-head Q/K norms are LayerNorms (command-r) */
     int l2_after_rope;  /* rope layers: Q and K RMS-normed (no weight) after rope (llama4) */
     int temp_no_rope;   /* layers without rope: Q times the attention temperature input */
+    int q_gate;         /* Q's projection interleaves a gate per head (qwen3next): twice as
+                           wide, Q a strided view of it */
+    int *q_full;        /* with q_gate: gets the reshaped [2 head_dim, heads, T] product,
+                           whose second halves gate the attention output */
     int no_wo;          /* stop before the output projection */
     int *fetch_state;   /* gather the next recurrent layer's conv state right
                            after the attention output (lfm2) */
@@ -102,6 +106,10 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
 int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o);
 int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_opts *o);
 int gpg_attn_out(gpg_ctx *c, gpg_graph *g, int attn, uint32_t il);
+/* gpg_attn_out's two steps: the V rotation of a quantized cache (inside
+   llama.cpp's build_attn), and wo (which a family may apply later) */
+int gpg_attn_vrot(gpg_ctx *c, gpg_graph *g, int attn, uint32_t il);
+int gpg_attn_wo(gpg_ctx *c, gpg_graph *g, int attn);
 /* What sets one family's latent attention apart. */
 typedef struct {
     int qr;             /* the normed Q down-projection, already built (GPG_NONE: build it) */
@@ -166,6 +174,15 @@ void gpg_inputs_dsa(gpg_ctx *c, gpg_graph *g);
 void gpg_dsa_index_k(gpg_ctx *c, gpg_graph *g, int x);
 typedef struct { int qr, x; } gpg_dsa_mask_arg;
 int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg);
+
+/* recurrent state rows of the current layer gathered by their row indices
+   (an unused cell cleared first, the rows beyond the ubatch's sequences
+   written back after): returns [row, n_seq] */
+int gpg_rs_gather(gpg_ctx *c, gpg_graph *g, int64_t row);
+
+/* gated delta net (deltanet.c): the recurrent layer of qwen3next and
+   qwen35moe from the normed input x; returns the output projection [E, T] */
+int gpg_delta_net(gpg_ctx *c, gpg_graph *g, int x);
 
 /* short convolution (lfm2) */
 int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);

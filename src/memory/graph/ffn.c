@@ -115,6 +115,13 @@ int gpg_ffn_layer_opts(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T, 
     int ffn = gpg_ffn_moe(c, g, x, T, o);
     if (m->n_ff_shexp > 0) {
         int sh = gpg_ffn_dense(c, g, x, m->n_ff_shexp, m->n_embd, T, GP_COMPUTE_W_FFN_GATE_SHEXP);
+        if (m->shexp_gate) {
+            /* a per-token sigmoid gate on the shared expert */
+            int gate = gpg_op(g, 0, GPG_F32, 1, T, 1, 1, x, GPG_NONE, GPG_NONE);
+            gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_INP_SHEXP, GPG_OP_MM);
+            gate = gpg_op_like(g, 1, gate, gate, GPG_NONE, GPG_NONE);   /* sigmoid */
+            sh = gpg_op_like(g, 1, sh, sh, gate, GPG_NONE);
+        }
         ffn = gpg_op_like(g, 1, ffn, ffn, sh, GPG_NONE);
     }
     return ffn;

@@ -203,3 +203,19 @@ int gpg_set_rows(gpg_graph *g, int dst, int src, int idx) {
     t->nsrc = 3;
     return id;
 }
+
+void gpg_set_srcs_n(gpg_graph *g, int id, const int *srcs, int n) {
+    if (g->err || id < 0) return;
+    if (n > GPG_MAX_SRC - 1) { g->err = 1; return; }
+    gpg_tensor *t = &g->t[id];
+    t->nsrc = 0;
+    for (int i = 0; i < n; i++) if (srcs[i] >= 0) t->src[t->nsrc++] = srcs[i];
+}
+
+int gpg_transpose(gpg_graph *g, int src) {
+    if (g->err || src < 0) { g->err = 1; return GPG_NONE; }
+    gpg_tensor s = g->t[src];
+    int id = gpg_view(g, src, s.ne[1], s.ne[0], s.ne[2], s.ne[3], s.nb[0], s.nb[2], s.nb[3], 1);
+    if (!g->err) g->t[id].nb[0] = s.nb[1];
+    return id;
+}

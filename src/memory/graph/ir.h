@@ -23,7 +23,7 @@ enum { GPG_F32 = 0, GPG_F16 = 1, GPG_I32 = 2, GPG_I64 = 3 };
 
 #define GPG_EXT (-2)   /* view of a tensor outside the compute buffer */
 #define GPG_NONE (-1)
-#define GPG_MAX_SRC 4
+#define GPG_MAX_SRC 7   /* the gated delta net reads six; one more for a weight */
 #define GPG_ALIGN 32u
 /* Hard ceiling of tensors, the scheduler's copies included. */
 #define GPG_MAX_TENSORS (1 << 20)
@@ -99,8 +99,11 @@ int gpg_reshape(gpg_graph *g, int src, int64_t ne0, int64_t ne1, int64_t ne2, in
 int gpg_permute_12(gpg_graph *g, int src);
 /* node writing into an external tensor (KV cache / state): never allocated */
 int gpg_ext(gpg_graph *g, int s0, int s1, int s2);
-/* replace a node's sources with up to four */
+/* replace a node's sources with up to four, or with n */
 void gpg_set_src4(gpg_graph *g, int id, int s0, int s1, int s2, int s3);
+void gpg_set_srcs_n(gpg_graph *g, int id, const int *srcs, int n);
+/* transposed view (dims 0 and 1 swapped) */
+int gpg_transpose(gpg_graph *g, int src);
 void gpg_free(gpg_graph *g);
 /* ggml_is_contiguous: rows packed one after the other (dimensions of one
    element are ignored) */

@@ -4,13 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the conv state of layer il_state gathered from the recurrent cache (its
-   row indices, then the rows beyond the ubatch's sequences written back) */
-int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state) {
-    const gp_compute_model *m = c->m;
-    const int64_t L = m->conv_l_cache ? m->conv_l_cache : 3;
-    const uint32_t il_save = c->il;
-    c->il = il_state < m->n_layer ? il_state : il_save;
+int gpg_rs_gather(gpg_ctx *c, gpg_graph *g, int64_t row) {
     /* clear of an unused state cell (in place on the state tensor) */
     gpg_writes_cache(c, g, gpg_ext(g, GPG_NONE, GPG_NONE, GPG_NONE));
     if (c->rs_main == GPG_NONE) {
@@ -18,11 +12,22 @@ int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state) {
         c->rs_main = gpg_view(g, c->rs_copy, c->n_seq, 1, 1, 1, rs.nb[1], rs.nb[2], rs.nb[3], 1);
         c->rs_extra = gpg_view(g, c->rs_copy, 0, 1, 1, 1, rs.nb[1], rs.nb[2], rs.nb[3], 0);
     }
-    int st = gpg_op(g, 0, GPG_F32, (L - 1) * m->n_embd, c->n_seq, 1, 1, c->rs_main, GPG_NONE, GPG_NONE);
+    int st = gpg_op(g, 0, GPG_F32, row, c->n_seq, 1, 1, c->rs_main, GPG_NONE, GPG_NONE);
     /* states of the cells beyond the ubatch's sequences (none when reserving)
        copied back into the state tensor */
-    int ex = gpg_op(g, 0, GPG_F32, (L - 1) * m->n_embd, 0, 1, 1, c->rs_extra, GPG_NONE, GPG_NONE);
+    int ex = gpg_op(g, 0, GPG_F32, row, 0, 1, 1, c->rs_extra, GPG_NONE, GPG_NONE);
     gpg_writes_cache(c, g, gpg_ext(g, ex, GPG_NONE, GPG_NONE));
+    return st;
+}
+
+/* the conv state of layer il_state gathered from the recurrent cache (its
+   row indices, then the rows beyond the ubatch's sequences written back) */
+int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state) {
+    const gp_compute_model *m = c->m;
+    const int64_t L = m->conv_l_cache ? m->conv_l_cache : 3;
+    const uint32_t il_save = c->il;
+    c->il = il_state < m->n_layer ? il_state : il_save;
+    int st = gpg_rs_gather(c, g, (L - 1) * m->n_embd);
     c->il = il_save;
     return gpg_reshape(g, st, L - 1, m->n_embd, c->n_seq, 1);
 }
