@@ -69,6 +69,7 @@ typedef struct zoo_moe {
 typedef struct zoo_delta {
     uint32_t interval;               /* full_attention_interval; 0: none */
     uint32_t conv, state, groups, dt_rank, inner;
+    bool ab_split;                   /* ssm_alpha + ssm_beta instead of one ssm_ba (qwen35moe) */
 } zoo_delta;
 
 typedef struct zoo_model {
@@ -192,6 +193,14 @@ static const zoo_model zoo_models[] = {
      .n_ff_exp = 512, .n_ff_shexp = 512, .shexp_gate = true, .q_gate = true, .rope_base = 10000000,
      .rms_eps = 1e-6f,
      .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 32, .inner = 4096},
+     .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "qwen3.5-35b-a3b", .arch = "qwen35moe", .source = "Qwen/Qwen3.5-35B-A3B",
+     .n_layer = 40, .n_embd = 2048, .n_head = 16, .n_head_kv = 2, .head_dim = 256, .n_ff = 512,
+     .n_vocab = 248320, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 256, .n_expert_used = 8,
+     .n_ff_exp = 512, .n_ff_shexp = 512, .shexp_gate = true, .q_gate = true, .rope_base = 10000000,
+     .rms_eps = 1e-6f,
+     .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 32, .inner = 4096,
+               .ab_split = true},
      .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
@@ -321,6 +330,13 @@ static void hparams(gw *w, const zoo_model *m)
         gw_f32(w, "xielu.beta", 0.5f);
         gw_f32(w, "xielu.eps", -1e-6f);
     }
+    if (m->delta.ab_split) {
+        /* multi-section rope: text positions only, the sections still required */
+        const int32_t sections[4] = {11, 11, 10, 0};
+        char k[128];
+        snprintf(k, sizeof k, "%s.rope.dimension_sections", m->arch);
+        gw_arr_i32(w, k, sections, 4);
+    }
     if (m->delta.interval) {
         key_u32(w, m, "full_attention_interval", m->delta.interval);
         key_u32(w, m, "ssm.conv_kernel", m->delta.conv);
@@ -425,7 +441,12 @@ static void delta_net(gw *w, const zoo_model *m, uint32_t il)
     vec(w, T("ssm_conv1d.weight"), 2, d->conv, ch);
     vec(w, T("ssm_dt.bias"), 1, d->dt_rank, 1);
     vec(w, T("ssm_a"), 1, d->dt_rank, 1);
-    weight(w, T("ssm_ba.weight"), GP_TYPE_F16, 2, m->n_embd, 2 * (int64_t)d->dt_rank, 1);
+    if (d->ab_split) {
+        weight(w, T("ssm_alpha.weight"), GP_TYPE_F16, 2, m->n_embd, d->dt_rank, 1);
+        weight(w, T("ssm_beta.weight"), GP_TYPE_F16, 2, m->n_embd, d->dt_rank, 1);
+    } else {
+        weight(w, T("ssm_ba.weight"), GP_TYPE_F16, 2, m->n_embd, 2 * (int64_t)d->dt_rank, 1);
+    }
     vec(w, T("ssm_norm.weight"), 1, d->inner / d->dt_rank, 1);
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, d->inner, m->n_embd, 1);
     if (m->block.post_attn_norm)
