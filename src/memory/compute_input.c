@@ -49,6 +49,7 @@ static gp_compute_family family_of(const gp_model *m)
         {"llama4", GP_COMPUTE_FAMILY_LLAMA4},
         {"qwen3next", GP_COMPUTE_FAMILY_QWEN3NEXT},
         {"qwen35moe", GP_COMPUTE_FAMILY_QWEN3NEXT},
+        {"qwen35", GP_COMPUTE_FAMILY_QWEN3NEXT},
         {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
