@@ -44,4 +44,9 @@ if [ $# -gt 0 ]; then
   mkdir -p "$out"
 fi
 build/bench/referee build/zoo "$out" --oracle "$oracle" --llama-dir "$llama_dir" "$@"
-build/bench/accuracy --tier1 --models build/zoo "$out"
+report=$(build/bench/accuracy --tier1 --models build/zoo "$out") && rc=0 || rc=$?
+printf '%s\n' "$report"
+families=$(printf '%s\n' "$report" | sed -n '/^by family/,$p' | grep -c ' rows ' || true)
+missed=$(printf '%s\n' "$report" | grep -c 'MISSES' || true)
+echo "referee: $((families - missed)) passed, $missed failed"
+exit "$rc"
