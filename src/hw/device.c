@@ -35,6 +35,16 @@ bool gp_device_is_gpu(const gp_device *dev)
     return dev->kind != GP_DEV_CPU;
 }
 
+uint64_t gp_device_weight_alignment(const gp_device *dev)
+{
+    switch (dev->kind) {
+    case GP_DEV_CUDA:
+    case GP_DEV_ROCM: return 128;
+    case GP_DEV_VULKAN: return 256; /* minStorageBufferOffsetAlignment, at most 256 */
+    default: return 32;
+    }
+}
+
 bool gp_device_op_offload(const gp_device *dev)
 {
     return dev->kind == GP_DEV_CUDA || dev->kind == GP_DEV_ROCM || dev->kind == GP_DEV_VULKAN;

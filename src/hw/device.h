@@ -118,6 +118,9 @@ gp_status gp_devices_select(const gp_devices *d, const char *list, gp_devices *s
 /* Whether the backend runs matrix multiplications of CPU-held weights on the
  * GPU for large batches (CUDA, ROCm, Vulkan do; RPC and Metal do not). */
 bool gp_device_op_offload(const gp_device *dev);
+/* Buffer alignment of a device's weights (ggml's buffer types): each tensor
+ * of a model buffer is padded to it. */
+uint64_t gp_device_weight_alignment(const gp_device *dev);
 
 /* Index of the device a buffer-type name refers to ("CUDA0", "CPU",
  * "CUDA_Host" -> CPU), or -1. */

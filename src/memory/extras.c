@@ -121,7 +121,6 @@ static gp_extra_mem *add_item(gp_mem_result *r, gp_extra_kind kind, const char *
 
 /* The projector: on the device -mmdev names, else the first GPU, else the
  * CPU; the CPU keeps the graph inputs when it runs elsewhere. */
-static uint64_t weight_alignment(const gp_device *dev);
 
 static gp_status price_mmproj(const gp_extra_files *f, const gp_run_params *p, const gp_devices *d,
                               gp_mem_result *r, gp_error *err)
@@ -142,7 +141,7 @@ static gp_status price_mmproj(const gp_extra_files *f, const gp_run_params *p, c
         .flash_attn_auto = p->flash_attn == GP_FA_AUTO,
         .image_min_tokens = x->image_min_tokens,
         .image_max_tokens = x->image_max_tokens,
-        .weight_alignment = (uint32_t)weight_alignment(&d->dev[dev]),
+        .weight_alignment = (uint32_t)gp_device_weight_alignment(&d->dev[dev]),
     };
     gp_mmproj_mem mm;
     gp_status st = gp_mmproj_estimate(f->mmproj, f->mmproj_name, &mp, &mm, err);
@@ -252,17 +251,6 @@ static gp_status price_mtp(const gp_model *m, const gp_run_params *p, gp_mem_res
     return GP_OK;
 }
 
-/* Buffer alignment of a device's weights (ggml's buffer types). */
-static uint64_t weight_alignment(const gp_device *dev)
-{
-    switch (dev->kind) {
-    case GP_DEV_CUDA:
-    case GP_DEV_ROCM: return 128;
-    case GP_DEV_VULKAN: return 256; /* minStorageBufferOffsetAlignment, at most 256 */
-    default: return 32;
-    }
-}
-
 /* One adapter: its A/B pairs live where the tensors they adapt live (a
  * base in the CPU repack buffer gets a plain CPU one). The compute buffer
  * grows only where a device receives activations from another backend: LoRA
@@ -316,7 +304,7 @@ static gp_status price_lora(const gp_model *m, const gp_gguf *g, const char *pat
         int32_t dev = pl->tensor_dev[t];
         if (dev < 0)
             continue; /* a NextN tensor the model does not load */
-        uint64_t al = weight_alignment(&d->dev[dev]);
+        uint64_t al = gp_device_weight_alignment(&d->dev[dev]);
         e->model[dev] += (a->bytes + al - 1) / al * al + (b->bytes + al - 1) / al * al;
         const gp_tensor *base = &m->tensors[t];
         bool embd = base->role == GP_ROLE_TOKEN_EMBD;

@@ -12,23 +12,31 @@ void gp_mem_result_free(gp_mem_result *r)
     gp_placement_free(&r->placement);
 }
 
-/* Weights per device, as llama.cpp's model buffers hold them. */
-static void add_weights(const gp_model *m, const gp_placement *pl, gp_mem_result *r)
+static uint64_t padded(uint64_t bytes, uint64_t align)
 {
-    uint64_t rope_bytes = 0;
+    return (bytes + align - 1) / align * align;
+}
+
+/* Weights per device, as llama.cpp's model buffers hold them: each tensor
+ * padded to its buffer's alignment. */
+static void add_weights(const gp_model *m, const gp_placement *pl, const gp_devices *d, gp_mem_result *r)
+{
+    uint64_t rope_bytes[GP_MAX_DEVICES] = {0};
     for (uint64_t t = 0; t < m->n_tensors; t++) {
         int32_t dev = pl->tensor_dev[t];
         if (dev < 0)
             continue;
-        r->dev[dev].model += m->tensors[t].info->bytes;
+        r->dev[dev].model += padded(m->tensors[t].info->bytes, gp_device_weight_alignment(&d->dev[dev]));
         if (gp_rope_shared(m->tensors[t].info->name))
-            rope_bytes += m->tensors[t].info->bytes;
+            for (uint32_t k = 0; k < r->n_devices; k++)
+                rope_bytes[k] += padded(m->tensors[t].info->bytes, gp_device_weight_alignment(&d->dev[k]));
     }
-    for (uint32_t d = 0; d < r->n_devices; d++)
-        if (pl->rope_dup[d])
-            r->dev[d].model += rope_bytes;
+    for (uint32_t k = 0; k < r->n_devices; k++)
+        if (pl->rope_dup[k])
+            r->dev[k].model += rope_bytes[k];
     if (pl->tied_output_dev >= 0)
-        r->dev[pl->tied_output_dev].model += pl->tied_output_bytes;
+        r->dev[pl->tied_output_dev].model +=
+            padded(pl->tied_output_bytes, gp_device_weight_alignment(&d->dev[pl->tied_output_dev]));
 }
 
 gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
@@ -153,7 +161,7 @@ gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_de
     st = gp_place(m, p, d, &r->placement, err);
     if (st != GP_OK)
         return st;
-    add_weights(m, &r->placement, r);
+    add_weights(m, &r->placement, d, r);
     st = add_context(m, p, &r->ctx, &r->placement, r, err);
     if (st == GP_OK) {
         uint64_t compute[GP_MAX_DEVICES] = {0};

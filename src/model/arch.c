@@ -13,7 +13,7 @@ static const gp_arch_rules rules[] = {
     {.name = "gpt-oss", .swa_period = 2},
     {.name = "cohere2", .swa_period = 4, .no_rope_full = true},
     {.name = "cohere2moe", .swa_period = 4, .swa_dense_first = true},
-    {.name = "exaone4", .swa_period = 4, .swa_needs_window = true, .no_rope_full = true},
+    {.name = "exaone4", .swa_period = 4, .swa_default_window = 4096, .swa_only_n_layer = 64, .no_rope_full = true},
     {.name = "exaone-moe", .swa_period = 4, .swa_default_window = 128},
     {.name = "olmo2", .swa_period = 4, .swa_needs_window = true},
     {.name = "mellum", .swa_period = 4, .swa_needs_window = true},

@@ -19,6 +19,7 @@ typedef struct gp_arch_rules {
     bool swa_dense_first;       /* the full-attention layer opens each period */
     bool swa_needs_window;      /* SWA only when attention.sliding_window > 0 */
     uint32_t swa_default_window;/* window when the key is absent */
+    uint32_t swa_only_n_layer;  /* sliding window only for this block count (EXAONE 4: the 32B) */
     bool swa_chunked;
     bool swa_all_attention;     /* every attention layer is SWA when a window is set (LFM2) */
     gp_recurrent_rule recurrent;

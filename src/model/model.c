@@ -436,6 +436,8 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     const gp_gguf_kv *pattern = gp_gguf_find(g, pkey);
     if (!swa_on && pattern && pattern->type == GGUF_ARRAY && swa > 0)
         swa_on = true; /* an architecture without a rule that still declares SWA */
+    if (rules->swa_only_n_layer && hp->n_layer != rules->swa_only_n_layer)
+        swa_on = false;
     if (swa_on && swa > 0) {
         hp->n_swa = swa > UINT32_MAX ? UINT32_MAX : (uint32_t)swa;
         hp->swa_chunked = rules->swa_chunked;

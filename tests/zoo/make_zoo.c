@@ -7,6 +7,9 @@
  * bench/referee checks that on every run.
  *
  *   make_zoo OUT_DIR [NAME...]     writes OUT_DIR/NAME.gguf (all by default)
+ *   make_zoo --tiny OUT_DIR        the same families at toy sizes (a few KB
+ *                                  each): the fuzz seeds that reach every
+ *                                  family's builder (fuzz/corpus/zoo-*.gguf)
  *   make_zoo --list                one line per model: name, arch, source
  *
  * One row per model in zoo_models[]; what differs between families' blocks
@@ -557,8 +560,66 @@ static bool write_model(const zoo_model *m, const char *dir)
     return ok;
 }
 
+/* The same family at toy sizes: every pattern kept (sliding, recurrent and
+ * MoE layers, latent attention, the indexer), every width small. */
+static zoo_model tiny(const zoo_model *m)
+{
+    zoo_model t = *m;
+    t.n_layer = m->n_layer < 8 ? m->n_layer : 8;
+    t.n_embd = 128;   /* = heads * head size: some families require it */
+    t.n_head = 4;
+    t.n_head_kv = m->n_head_kv == 1 ? 1 : 2;
+    t.head_dim = 32;
+    t.n_ff = 96;
+    t.n_vocab = 64;
+    t.n_ctx_train = 4096;
+    if (m->n_rot)
+        t.n_rot = 16;
+    if (m->n_swa)
+        t.n_swa = 64;
+    if (m->n_expert) {
+        t.n_expert = 8;
+        t.n_expert_used = m->n_expert_used < 2 ? m->n_expert_used : 2;
+        t.n_ff_exp = 32;
+    }
+    if (m->n_ff_shexp)
+        t.n_ff_shexp = 32;
+    if (m->moe.groups) {
+        t.moe.groups = 4;
+        t.moe.groups_used = 2;
+    }
+    if (m->moe.dense_lead)
+        t.moe.dense_lead = 1;
+    if (m->mla.kv_lora) {
+        t.mla = (zoo_mla){.q_lora = m->mla.q_lora ? 32 : 0, .kv_lora = 32, .nope = 16, .rope = 16, .v_head = 16};
+        t.head_dim = 32;
+        if (m->mla.idx_heads)
+            t.mla.idx_heads = 2, t.mla.idx_dim = 64, t.mla.idx_top_k = 16;
+    }
+    if (m->delta.interval)
+        t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,
+                              .ab_split = m->delta.ab_split};
+    return t;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "--tiny")) {
+        if (mkdir(argv[2], 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "make_zoo: %s: %s\n", argv[2], strerror(errno));
+            return 1;
+        }
+        int rc = 0;
+        for (size_t i = 0; i < N_ZOO; i++) {
+            zoo_model t = tiny(&zoo_models[i]);
+            char name[128];
+            snprintf(name, sizeof name, "zoo-%s", zoo_models[i].name);
+            t.name = name;
+            if (!write_model(&t, argv[2]))
+                rc = 1;
+        }
+        return rc;
+    }
     if (argc == 2 && !strcmp(argv[1], "--list")) {
         for (size_t i = 0; i < N_ZOO; i++)
             printf("%s %s %s\n", zoo_models[i].name, zoo_models[i].arch, zoo_models[i].source);
