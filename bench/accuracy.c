@@ -1,7 +1,7 @@
 /*
  * Accuracy of the memory model against llama.cpp's own figures.
  *
- *   accuracy [--check] [--tier1[=ARCH,...]] [--models DIR] [--by-family] [-v] [CALIB_DIR]
+ *   accuracy [--check] [--tier1[=ARCH,...]] [--pending FILE] [--models DIR] [--by-family] [-v] [CALIB_DIR]
  *            (default: ../shared/calib beside the repository)
  *
  * Runs every row of memory_server.csv and memory_cli.csv (one device) and
@@ -108,10 +108,53 @@ static bool check_mode, tier1_mode, by_family;
 static bool check_failed;
 static const char *models_dir;
 static const char *tier1_only; /* comma-separated architectures; NULL: all */
+static char pending[4096];     /* architectures not held yet, one a line (--pending FILE) */
+
+static bool is_pending(const char *arch)
+{
+    size_t n = strlen(arch);
+    for (const char *p = pending; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, arch, n))
+            return true;
+        p += len + (e ? 1 : 0);
+    }
+    return false;
+}
+
+/* The pending list: one architecture a line, '#' starts a comment. */
+static bool read_pending(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[256];
+    size_t used = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *h = strchr(line, '#');
+        if (h)
+            *h = 0;
+        char *s = line, *e;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        for (e = s + strlen(s); e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'); e--)
+            ;
+        size_t len = (size_t)(e - s);
+        if (len && used + len + 2 < sizeof pending) {
+            memcpy(pending + used, s, len);
+            used += len;
+            pending[used++] = '\n';
+            pending[used] = 0;
+        }
+    }
+    fclose(f);
+    return true;
+}
 
 static bool held_to_tier1(const char *arch)
 {
-    if (!tier1_mode)
+    if (!tier1_mode || is_pending(arch))
         return false;
     if (!tier1_only)
         return true;
@@ -424,7 +467,7 @@ static void report_families(void)
         printf("%-16s rows %4zu  model exact %4zu  context exact %4zu  compute |err| p50 %.2f%% p95 %.2f%% "
                "max %.2f%%  worst under %.2f%%%s\n",
                families[i].arch, s->rows, s->model_exact, s->context_exact, 100 * p50, 100 * p95, 100 * max,
-               100 * s->worst_under, held_to_tier1(families[i].arch) && miss ? "  MISSES TIER 1" : "");
+               100 * s->worst_under, held_to_tier1(families[i].arch) && miss ? "  MISSES TIER 1" : is_pending(families[i].arch) ? "  pending" : "");
         if (held_to_tier1(families[i].arch) && miss)
             check_failed = true;
         free(s->err);
@@ -444,7 +487,12 @@ int main(int argc, char **argv)
             tier1_mode = by_family = true;
         else if (strncmp(argv[i], "--tier1=", 8) == 0)
             tier1_mode = by_family = true, tier1_only = argv[i] + 8;
-        else if (strcmp(argv[i], "--by-family") == 0)
+        else if (strcmp(argv[i], "--pending") == 0 && i + 1 < argc) {
+            if (!read_pending(argv[++i])) {
+                fprintf(stderr, "accuracy: %s: cannot read\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--by-family") == 0)
             by_family = true;
         else if (strcmp(argv[i], "--models") == 0 && i + 1 < argc)
             models_dir = argv[++i];

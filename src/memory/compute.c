@@ -222,6 +222,14 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->n_expert_used == 0 || m->n_expert_used > m->n_expert) return 0;
         if (m->n_ff_exp == 0 || m->n_ff_exp > GP_MAX_WIDTH) return 0;
         if (m->n_ff_shexp > GP_MAX_WIDTH) return 0;
+        /* groups as llama.cpp asserts them: dividing the experts, each
+           group's two best scoring it, at least as many experts in the kept
+           groups as are used */
+        if (m->expert_groups > 1) {
+            if (m->n_expert % m->expert_groups != 0 || m->n_expert / m->expert_groups < 2) return 0;
+            if (m->expert_groups_used == 0 || m->expert_groups_used > m->expert_groups) return 0;
+            if ((uint64_t)m->expert_groups_used * (m->n_expert / m->expert_groups) < m->n_expert_used) return 0;
+        }
     }
 
     /* graph size: tensors per layer plus one view and one add per used expert */

@@ -83,6 +83,7 @@ typedef struct {
     uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
     int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
     int      qk_norm_full; /* the Q/K norms span every head (one weight of n_head * head_dim) */
+    int      qk_norm_after_rope; /* per-head Q/K norms after rope, not before (hunyuan-moe) */
     int      ffn_ungated;  /* dense FFN without a gate: up, an activation in place, down */
 
     /* optional per-layer values; NULL = uniform / none */
@@ -107,6 +108,8 @@ typedef struct {
     int      expert_weights_scaled; /* expert_weights_scale present and != 1 */
     gp_compute_gating gating;    /* {arch}.expert_gating_func (1 softmax, 2 sigmoid) */
     int      expert_probs_bias;  /* exp_probs_b tensor present (deepseek3) */
+    uint32_t expert_groups;      /* {arch}.expert_group_count: experts chosen within the best */
+    uint32_t expert_groups_used; /* {arch}.expert_group_used_count groups (> 1 groups only) */
     int      router_bias;        /* ffn_gate_inp bias */
     int      expert_bias;        /* ffn_{gate,up,down}_exps biases (added per chosen expert) */
 

@@ -122,6 +122,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->no_rope_full = rules->no_rope_full;
     cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
+    cm->expert_groups = hp->n_expert_groups;
+    cm->expert_groups_used = hp->n_expert_groups_used;
     cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
     cm->layer_is_swa = a->is_swa;
     cm->layer_is_recurrent = a->is_recurrent;
@@ -135,16 +137,16 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->n_ff_exp = hp->n_ff_exp ? hp->n_ff_exp : hp->n_ff;
     /* A product that does not fit is left out of range so the compute model
      * refuses it. */
-    uint64_t shexp = hp->n_ff_shexp ? hp->n_ff_shexp : (uint64_t)hp->n_expert_shared * hp->n_ff_exp;
-    /* Some families size their shared expert by its tensors alone (llama4). */
+    /* The shared expert's width is its tensors' (families size it from
+     * different keys, some only by the tensors); else the keys'. */
+    uint64_t shexp = tensor_dim(m, ".ffn_up_shexp.weight", 1);
     if (!shexp)
-        shexp = tensor_dim(m, ".ffn_up_shexp.weight", 1);
+        shexp = hp->n_ff_shexp ? hp->n_ff_shexp : (uint64_t)hp->n_expert_shared * hp->n_ff_exp;
     cm->n_ff_shexp = shexp > UINT32_MAX ? UINT32_MAX : (uint32_t)shexp;
     cm->n_layer_dense_lead = hp->n_layer_dense_lead;
     cm->moe_every = hp->moe_every;
     /* qwen3moe always renormalises the routed weights. */
-    cm->expert_weights_norm = hp->expert_weights_norm || strcmp(m->arch, "qwen3moe") == 0 ||
-                              strcmp(m->arch, "qwen3next") == 0 || strcmp(m->arch, "qwen35moe") == 0;
+    cm->expert_weights_norm = hp->expert_weights_norm || rules->moe_norm_w;
     cm->expert_weights_scaled = hp->expert_weights_scale != 0 && hp->expert_weights_scale != 1.0;
     cm->gating = hp->expert_gating_func == 2 ? GP_COMPUTE_GATING_SIGMOID : GP_COMPUTE_GATING_SOFTMAX;
     cm->expert_probs_bias = has_tensor_suffix(m, ".exp_probs_b.bias") ||
@@ -166,6 +168,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->ssm_ab_split = has_tensor_suffix(m, ".ssm_alpha.weight");
     cm->shexp_gate = has_tensor_suffix(m, ".ffn_gate_inp_shexp.weight");
     cm->pos_per_tok = rules->pos_per_tok;
+    cm->qk_norm_after_rope = rules->qk_norm_after_rope;
     return true;
 }
 

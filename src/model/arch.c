@@ -35,9 +35,10 @@ static const gp_arch_rules rules[] = {
     {.name = "falcon-h1", .recurrent = GP_RECR_ALL},
     {.name = "nemotron_h", .recurrent = GP_RECR_KV_FF_ZERO},
     {.name = "nemotron_h_moe", .recurrent = GP_RECR_KV_FF_ZERO},
-    {.name = "qwen3next", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4},
+    {.name = "qwen3next", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4, .moe_norm_w = true},
     {.name = "qwen35", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4, .pos_per_tok = 4},
-    {.name = "qwen35moe", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4, .pos_per_tok = 4},
+    {.name = "qwen35moe", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4, .pos_per_tok = 4,
+     .moe_norm_w = true},
     {.name = "qwen3vl", .pos_per_tok = 4},
     {.name = "qwen3vlmoe", .pos_per_tok = 4},
     {.name = "qwen4exp", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4},
@@ -55,6 +56,10 @@ static const gp_arch_rules rules[] = {
     {.name = "minicpm3", .mla = true},
     {.name = "mistral4", .mla = true},
     {.name = "smollm3", .no_rope_step = 4},
+    {.name = "qwen3moe", .moe_norm_w = true},
+    {.name = "ernie4_5-moe", .moe_norm_w = true},
+    {.name = "hunyuan-moe", .moe_norm_w = true, .qk_norm_after_rope = true},
+    {.name = "minimax-m2", .moe_norm_w = true},
 };
 
 /* Every architecture name llama.cpp v0.5.0 accepts (llama-arch.cpp). */

@@ -236,6 +236,8 @@ static gp_status check_plausible(gp_model *m, gp_error *err)
         {"attention.indexer.key_length", hp->indexer_head_dim, 1u << 16},
         {"attention.indexer.top_k", hp->indexer_top_k, 1ull << 32},
         {"interleave_moe_layer_step", hp->moe_every, 1u << 16},
+        {"expert_group_count", hp->n_expert_groups, 1u << 16},
+        {"expert_group_used_count", hp->n_expert_groups_used, 1u << 16},
     };
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         if (limits[i].value > limits[i].max)
@@ -354,6 +356,8 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_ff_shexp = arch_u32(g, a, "expert_shared_feed_forward_length", 0);
     hp->n_layer_dense_lead = arch_u32(g, a, "leading_dense_block_count", 0);
     hp->moe_every = arch_u32(g, a, "interleave_moe_layer_step", 0);
+    hp->n_expert_groups = arch_u32(g, a, "expert_group_count", 0);
+    hp->n_expert_groups_used = arch_u32(g, a, "expert_group_used_count", 0);
     hp->expert_weights_norm = arch_u32(g, a, "expert_weights_norm", 0) != 0;
     hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
     {

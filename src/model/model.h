@@ -92,6 +92,7 @@ typedef struct gp_hparams {
     uint32_t n_ff_shexp;
     uint32_t n_layer_dense_lead;
     uint32_t moe_every;         /* interleave_moe_layer_step: every n-th layer routes experts (0: all) */
+    uint32_t n_expert_groups, n_expert_groups_used; /* expert_group_count / _used_count */
     bool expert_weights_norm;   /* routed weights renormalised to sum 1 */
     double expert_weights_scale;/* 0 when absent */
     uint32_t expert_gating_func;/* 0 none given, 1 softmax, 2 sigmoid */

@@ -53,10 +53,11 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
         if (m->qk_norm_full) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
         q = gpg_reshape(g, q, hk, nh, T, 1);
     }
-    if (qk_head_norm)
+    if (qk_head_norm && !m->qk_norm_after_rope)
         q = o->qk_layer_norm ? gpg_layer_norm(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM)
                              : gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     if (rope) q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);       /* rope */
+    if (qk_head_norm && m->qk_norm_after_rope) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     if (rope && o->l2_after_rope) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);
     if (!rope && o->temp_no_rope) q = gpg_op_like(g, 1, q, q, c->inp_attn_scale, GPG_NONE);
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
@@ -76,10 +77,11 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
                 if (m->qk_norm_full) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
                 k = gpg_reshape(g, k, hk, nkv, T, 1);
             }
-            if (qk_head_norm)
+            if (qk_head_norm && !m->qk_norm_after_rope)
                 k = o->qk_layer_norm ? gpg_layer_norm(c, g, k, GP_COMPUTE_W_ATTN_K_NORM)
                                      : gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
+            if (qk_head_norm && m->qk_norm_after_rope) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             if (rope && o->l2_after_rope) k = gpg_op_like(g, 1, k, k, GPG_NONE, GPG_NONE);
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {

@@ -24,6 +24,31 @@ static int expert_bias(gpg_ctx *c, gpg_graph *g, int x, int ids, int kind) {
     return r;
 }
 
+/* Expert groups (DeepSeek-V3, Ling 2.0): each group scored by its two best
+   experts, the best groups kept, the other groups' experts masked with
+   -inf before the top-k. Returns the masked selection scores [experts, T]. */
+static int expert_groups(gpg_ctx *c, gpg_graph *g, int sel, int64_t T) {
+    const gp_compute_model *m = c->m;
+    const int64_t ng = m->expert_groups, nper = m->n_expert / ng;
+    const int64_t nused = m->expert_groups_used;
+    int groups = gpg_reshape(g, sel, nper, ng, T, 1);
+    int rows = gpg_reshape(g, groups, 1, nper, ng, T);
+    int best2 = gpg_op(g, 0, GPG_I32, nper, ng, T, 1, groups, GPG_NONE, GPG_NONE); /* argsort */
+    gpg_tensor bs = g->t[best2];
+    best2 = gpg_view(g, best2, 2, ng, T, 1, bs.nb[1], bs.nb[2], bs.nb[3], 1);
+    int score = gpg_op(g, 0, GPG_F32, 1, 2, ng, T, rows, best2, GPG_NONE);       /* get_rows */
+    score = gpg_reshape(g, score, 2, ng, T, 1);
+    score = gpg_op(g, 0, GPG_F32, 1, ng, T, 1, score, GPG_NONE, GPG_NONE);       /* sum_rows */
+    score = gpg_reshape(g, score, ng, T, 1, 1);
+    int kept = gpg_op(g, 0, GPG_I32, ng, T, 1, 1, score, GPG_NONE, GPG_NONE);    /* argsort */
+    gpg_tensor ks = g->t[kept];
+    kept = gpg_view(g, kept, nused, T, 1, 1, ks.nb[1], ks.nb[2], ks.nb[3], 1);
+    int vals = gpg_op(g, 0, GPG_F32, nper, nused, T, 1, groups, kept, GPG_NONE);  /* get_rows */
+    int masked = gpg_op(g, 1, GPG_F32, nper, ng, T, 1, groups, GPG_NONE, GPG_NONE); /* fill -inf */
+    int set = gpg_set_rows(g, masked, vals, kept);
+    return gpg_reshape(g, set, nper * ng, T, 1, 1);
+}
+
 int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o) {
     static const gpg_moe_opts defaults = {0};
     if (!o) o = &defaults;
@@ -34,17 +59,17 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     if (m->router_bias) logits = gpg_add_bias(c, g, logits, GP_COMPUTE_W_FFN_ROUTER);
     int probs = o->softmax_chosen ? logits
                                   : gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE); /* soft_max / sigmoid */
+    /* the weights' rows: ggml reaches them before the selection */
+    int probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
     int sel = o->weight_first ? logits : probs;
     if (m->expert_probs_bias) {
         sel = gpg_op_like(g, 1, probs, probs, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, sel, GP_COMPUTE_W_FFN_PROBS_B, GPG_OP_OTHER);
     }
-    int probs3 = GPG_NONE;
-    if (!m->expert_probs_bias) probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
+    if (m->expert_groups > 1) sel = expert_groups(c, g, sel, T);
     int as = gpg_op(g, 0, GPG_I32, ne, T, 1, 1, sel, GPG_NONE, GPG_NONE);   /* argsort */
     gpg_tensor ass = g->t[as];
     int topk = gpg_view(g, as, nu, T, 1, 1, ass.nb[1], ass.nb[2], ass.nb[3], 1);
-    if (m->expert_probs_bias) probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
     int w = gpg_op(g, 0, GPG_F32, 1, nu, T, 1, probs3, topk, GPG_NONE); /* get_rows */
     if (o->softmax_chosen) {
         int w2 = gpg_reshape(g, w, nu, T, 1, 1);
