@@ -606,7 +606,7 @@ static zoo_model tiny(const zoo_model *m)
     t.n_layer = m->n_layer < 8 ? m->n_layer : 8;
     t.n_embd = 128;   /* = heads * head size: some families require it */
     t.n_head = 4;
-    t.n_head_kv = m->n_head_kv == 1 ? 1 : 2;
+    t.n_head_kv = m->n_head_kv == 1 ? 1 : m->n_head_kv == m->n_head ? 4 : 2;   /* MQA, MHA, GQA kept */
     t.head_dim = 32;
     t.n_ff = 96;
     t.n_vocab = 64;
@@ -618,10 +618,10 @@ static zoo_model tiny(const zoo_model *m)
     if (m->n_expert) {
         t.n_expert = 8;
         t.n_expert_used = m->n_expert_used < 2 ? m->n_expert_used : 2;
-        t.n_ff_exp = 32;
+        t.n_ff_exp = m->n_ff_exp == m->n_ff ? t.n_ff : 32;   /* experts sized by n_ff stay so */
     }
     if (m->n_ff_shexp)
-        t.n_ff_shexp = 32;
+        t.n_ff_shexp = m->n_ff_shexp == m->n_ff ? t.n_ff : 32;
     if (m->moe.groups) {
         t.moe.groups = 4;
         t.moe.groups_used = 2;
