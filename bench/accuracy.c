@@ -110,17 +110,23 @@ static const char *models_dir;
 static const char *tier1_only; /* comma-separated architectures; NULL: all */
 static char pending[4096];     /* architectures not held yet, one a line (--pending FILE) */
 
-static bool is_pending(const char *arch)
+/* Whether name is one of the sep-separated entries of list. */
+static bool listed(const char *list, char sep, const char *name)
 {
-    size_t n = strlen(arch);
-    for (const char *p = pending; *p;) {
-        const char *e = strchr(p, '\n');
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, sep);
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, arch, n))
+        if (len == n && !strncmp(p, name, n))
             return true;
         p += len + (e ? 1 : 0);
     }
     return false;
+}
+
+static bool is_pending(const char *arch)
+{
+    return listed(pending, '\n', arch);
 }
 
 /* The pending list: one architecture a line, '#' starts a comment. */
@@ -158,15 +164,7 @@ static bool held_to_tier1(const char *arch)
         return false;
     if (!tier1_only)
         return true;
-    size_t n = strlen(arch);
-    for (const char *p = tier1_only; *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, arch, n))
-            return true;
-        p += len + (e ? 1 : 0);
-    }
-    return false;
+    return listed(tier1_only, ',', arch);
 }
 
 static void check(stats *s, double p95_max, double max_max)
