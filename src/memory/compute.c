@@ -156,8 +156,8 @@ static uint64_t mul3(uint64_t a, uint64_t b, uint64_t c) {
 }
 
 /* The shape checks, done once before anything is built: every field a family
-   reads is present and in range, per-layer kinds fit the family (only lfm2
-   has recurrent layers, MLA has no sliding-window cache), heads divide into
+   reads is present and in range, per-layer kinds fit the family (only recurrent
+   families have recurrent layers, MLA has no sliding-window cache), heads divide into
    KV heads, the graph stays small and its largest tensor fits the address
    range (the Hadamard rotation, at most head_dim_k squared, is far below it).
    Everything the builders compute is then well defined. */
@@ -175,10 +175,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
     int n_attn = 0, n_rec = 0, n_moe = 0;
     uint64_t nkv_max = 0, ff_max = 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        /* families that tell layers apart by FFN width: a layer with one
+           is an MLP (or MoE) layer alone, one without is attention alone */
+        const int ffn_only = fam->ffn_by_width && gpg_layer_n_ff(m, il) > 0;
         if (gpg_layer_rec(m, il)) {
             if (!fam->recurrent) return 0;
             n_rec = 1;
-        } else {
+        } else if (!ffn_only) {
             if (fam->mla && gpg_layer_swa(m, il)) return 0;
             n_attn = 1;
             if (!fam->mla) {
@@ -191,9 +194,18 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             n_moe = 1;
         } else {
             const uint32_t ff = gpg_layer_n_ff(m, il);
+            if (ff == 0 && fam->ffn_by_width) continue;
             if (ff == 0 || ff > GP_MAX_WIDTH) return 0;
             ff_max = max_u64(ff_max, ff);
         }
+    }
+    if (n_rec && fam->ssm) {
+        /* the mixers' dimensions divide as llama.cpp asserts them */
+        const uint64_t d = m->ssm_inner, G = m->ssm_groups, H = m->ssm_dt_rank, ds = m->ssm_state;
+        if (d == 0 || d > GP_MAX_WIDTH || G == 0 || G > GP_MAX_HEADS || H == 0 || H > GP_MAX_HEADS) return 0;
+        if (ds == 0 || ds > GP_MAX_HEAD_DIM || m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
+        if (d % H != 0 || (fam->ssm == 1 && d % G != 0)) return 0;
+        if (fam->ssm == 2 && (H % G != 0 || d / H != ds)) return 0;
     }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (n_attn) {
@@ -240,6 +252,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
        each product of two fits), times the most rows, in the widest type. */
     const uint64_t nd = m->n_embd, nh = m->n_head, T = (uint64_t)c->T, n_kv = (uint64_t)c->n_kv;
     uint64_t w = max_u64(3 * nd, m->n_vocab);
+    if (n_rec && fam->ssm) {
+        const uint64_t d = m->ssm_inner, G = m->ssm_groups, H = m->ssm_dt_rank, ds = m->ssm_state;
+        w = max_u64(w, 2 * d + 2 * G * ds + H);                       /* input projection */
+        w = max_u64(w, d * ds);                                        /* state rows */
+    }
     w = max_u64(w, ff_max);
     w = max_u64(w, n_kv);
     uint64_t cache_row = 0;   /* elements of one cache row */
@@ -394,7 +411,7 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks",
     "indexer.attn_k", "indexer.k_norm", "indexer.attn_q_b", "indexer.proj",
     "attn_gate", "ssm_conv1d", "ssm_ba", "ssm_alpha", "ssm_beta", "ssm_dt", "ssm_a", "ssm_norm", "ssm_out",
-    "ffn_gate_inp_shexp"
+    "ffn_gate_inp_shexp", "ssm_in", "ssm_d"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -49,7 +49,10 @@ typedef enum {
     GP_COMPUTE_FAMILY_DEEPSEEK32 = 9,
     /* qwen3next, qwen35moe: gated delta net layers beside gated attention
        layers, routed experts beside a gated shared expert */
-    GP_COMPUTE_FAMILY_QWEN3NEXT = 10
+    GP_COMPUTE_FAMILY_QWEN3NEXT = 10,
+    /* mamba2, nemotron_h, nemotron_h_moe: Mamba-2 layers beside attention
+       (no rope) and squared-ReLU MLP or MoE layers */
+    GP_COMPUTE_FAMILY_MAMBA2 = 11
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -84,6 +87,8 @@ typedef struct {
     int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
     int      qk_norm_full; /* the Q/K norms span every head (one weight of n_head * head_dim) */
     int      qk_norm_after_rope; /* per-head Q/K norms after rope, not before (hunyuan-moe) */
+    int      rows_after_norm;    /* the output rows gathered after the final norm, which stays
+                                    a graph output over the whole ubatch (nemotron_h) */
     int      ffn_ungated;  /* dense FFN without a gate: up, an activation in place, down */
 
     /* optional per-layer values; NULL = uniform / none */
@@ -222,6 +227,8 @@ typedef enum {
     GP_COMPUTE_W_SSM_NORM,        /* blk.N.ssm_norm */
     GP_COMPUTE_W_SSM_OUT,         /* blk.N.ssm_out */
     GP_COMPUTE_W_FFN_GATE_INP_SHEXP, /* blk.N.ffn_gate_inp_shexp */
+    GP_COMPUTE_W_SSM_IN,          /* blk.N.ssm_in (Mamba-2) */
+    GP_COMPUTE_W_SSM_D,           /* blk.N.ssm_d */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -50,6 +50,9 @@ static gp_compute_family family_of(const gp_model *m)
         {"qwen3next", GP_COMPUTE_FAMILY_QWEN3NEXT},
         {"qwen35moe", GP_COMPUTE_FAMILY_QWEN3NEXT},
         {"qwen35", GP_COMPUTE_FAMILY_QWEN3NEXT},
+        {"mamba2", GP_COMPUTE_FAMILY_MAMBA2},
+        {"nemotron_h", GP_COMPUTE_FAMILY_MAMBA2},
+        {"nemotron_h_moe", GP_COMPUTE_FAMILY_MAMBA2},
         {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -169,6 +172,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->shexp_gate = has_tensor_suffix(m, ".ffn_gate_inp_shexp.weight");
     cm->pos_per_tok = rules->pos_per_tok;
     cm->qk_norm_after_rope = rules->qk_norm_after_rope;
+    cm->rows_after_norm = rules->rows_after_norm;
     return true;
 }
 

@@ -31,6 +31,8 @@ typedef struct gp_arch_rules {
     uint32_t pos_per_tok;       /* positions per token of multi-section rope (4); 0 = 1 */
     bool moe_norm_w;            /* the graph renormalises the chosen experts' weights itself */
     bool qk_norm_after_rope;    /* Q/K norms come after rope (Hunyuan) */
+    bool rows_after_norm;       /* no layer gathers the output rows: the final norm runs on the whole
+                                   ubatch, stays a graph output, and the rows are gathered after it */
 } gp_arch_rules;
 
 /* The rules for an architecture; a neutral entry for names without special

@@ -68,6 +68,11 @@ typedef struct zoo_moe {
     bool probs_bias;         /* exp_probs_b.bias */
 } zoo_moe;
 
+/* Mamba-2 mixers (mamba2, nemotron_h): ssm.* keys. */
+typedef struct zoo_mamba {
+    uint32_t conv, inner, state, groups, heads;
+} zoo_mamba;
+
 /* Gated delta net layers (qwen3next): every layer but each interval-th. */
 typedef struct zoo_delta {
     uint32_t interval;               /* full_attention_interval; 0: none */
@@ -88,6 +93,7 @@ typedef struct zoo_model {
     float rope_base, rms_eps;
     bool tied;          /* no output.weight: the embeddings are reused */
     const char *layer_kinds; /* one letter a layer: 'a' attention, 'c' short convolution;
+                                Nemotron-H's 'M' Mamba-2, '*' attention, '-' MLP, 'E' MoE;
                                 NULL: all attention */
     uint32_t conv_l;    /* short convolution window (shortconv.l_cache) */
     bool embd_norm_out; /* the final norm is token_embd_norm (LFM2) */
@@ -97,6 +103,7 @@ typedef struct zoo_model {
     zoo_mla mla;        /* kv_lora > 0: latent attention */
     zoo_moe moe;
     zoo_delta delta;
+    zoo_mamba mamba;    /* inner > 0: Mamba-2 layers ('M' in layer_kinds, or every layer) */
     uint32_t n_ff_shexp;   /* expert_shared_feed_forward_length, written when > 0 */
     bool shexp_gate;       /* the shared expert has a sigmoid gate (ffn_gate_inp_shexp) */
     bool q_gate;           /* attn_q also holds a per-head output gate (2 x width) */
@@ -243,6 +250,25 @@ static const zoo_model zoo_models[] = {
      .n_ff_exp = 1536, .rope_base = 5000000, .rms_eps = 1e-6f,
      .moe = {.gating = 2, .probs_bias = true},
      .block = {.qk_norm_full = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "mamba2-2.7b", .arch = "mamba2", .source = "state-spaces/mamba2-2.7b",
+     .n_layer = 64, .n_embd = 2560, .n_head = 0, .n_head_kv = 0, .head_dim = 0, .n_ff = 0,
+     .n_vocab = 50288, .n_ctx_train = 1048576, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .mamba = {.conv = 4, .inner = 5120, .state = 128, .groups = 1, .heads = 80},
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "nemotron-nano-9b-v2", .arch = "nemotron_h", .source = "nvidia/NVIDIA-Nemotron-Nano-9B-v2",
+     .n_layer = 56, .n_embd = 4480, .n_head = 40, .n_head_kv = 8, .head_dim = 128, .n_ff = 15680,
+     .n_vocab = 131072, .n_ctx_train = 131072, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_kinds = "M-M-M-MM-M-M-M*-M-M-M*-M-M-M-M*-M-M-M-M*-M-MM-M-M-M-M-M-",
+     .mamba = {.conv = 4, .inner = 10240, .state = 128, .groups = 8, .heads = 128},
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "nemotron-3-nano-30b-a3b", .arch = "nemotron_h_moe", .source = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B",
+     .n_layer = 52, .n_embd = 2688, .n_head = 32, .n_head_kv = 2, .head_dim = 128, .n_ff = 1856,
+     .n_vocab = 131072, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 6, .n_ff_exp = 1856,
+     .n_ff_shexp = 3712, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_kinds = "MEMEM*EMEMEM*EMEMEM*EMEMEM*EMEMEM*EMEMEMEM*EMEMEMEME",
+     .mamba = {.conv = 4, .inner = 4096, .state = 128, .groups = 8, .heads = 64},
+     .moe = {.gating = 2, .weights_scale = 2.5f, .weights_norm = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -300,9 +326,24 @@ static void hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "context_length", m->n_ctx_train);
     key_u32(w, m, "embedding_length", m->n_embd);
     key_u32(w, m, "block_count", m->n_layer);
-    key_u32(w, m, "feed_forward_length", m->n_ff);
+    if (!(m->layer_kinds && m->mamba.inner))
+        key_u32(w, m, "feed_forward_length", m->n_ff);
     key_u32(w, m, "attention.head_count", m->n_head);
-    if (m->layer_kinds) {
+    if (m->layer_kinds && m->mamba.inner) {
+        /* Nemotron-H: the kind of a layer is in its head_count_kv and
+         * feed_forward_length entries */
+        uint32_t kv[512], ff[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++) {
+            char k = m->layer_kinds[il];
+            kv[il] = k == '*' ? m->n_head_kv : 0;
+            ff[il] = k == '-' ? m->n_ff : k == 'E' ? m->n_ff_exp : 0;
+        }
+        char k[128];
+        snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
+        gw_arr_u32(w, k, kv, m->n_layer);
+        snprintf(k, sizeof k, "%s.feed_forward_length", m->arch);
+        gw_arr_u32(w, k, ff, m->n_layer);
+    } else if (m->layer_kinds) {
         uint32_t kv[512];
         for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
             kv[il] = m->layer_kinds[il] == 'c' ? 0 : m->n_head_kv;
@@ -377,6 +418,14 @@ static void hparams(gw *w, const zoo_model *m)
         char k[128];
         snprintf(k, sizeof k, "%s.rope.dimension_sections", m->arch);
         gw_arr_i32(w, k, sections, 4);
+    }
+    if (m->mamba.inner) {
+        key_u32(w, m, "ssm.conv_kernel", m->mamba.conv);
+        key_u32(w, m, "ssm.inner_size", m->mamba.inner);
+        key_u32(w, m, "ssm.state_size", m->mamba.state);
+        key_u32(w, m, "ssm.group_count", m->mamba.groups);
+        key_u32(w, m, "ssm.time_step_rank", m->mamba.heads);
+        key_f32(w, m, "attention.layer_norm_epsilon", m->rms_eps);
     }
     if (m->delta.interval) {
         key_u32(w, m, "full_attention_interval", m->delta.interval);
@@ -495,6 +544,45 @@ static void delta_net(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* a Mamba-2 mixer */
+static void mamba2(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_mamba *a = &m->mamba;
+    int64_t ch = a->inner + 2 * (int64_t)a->groups * a->state, proj = ch + a->inner + a->heads;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    weight(w, T("ssm_in.weight"), GP_TYPE_Q4_K, 2, m->n_embd, proj, 1);
+    vec(w, T("ssm_conv1d.weight"), 2, a->conv, ch);
+    vec(w, T("ssm_conv1d.bias"), 1, ch, 1);
+    vec(w, T("ssm_dt.bias"), 1, a->heads, 1);
+    vec(w, T("ssm_a"), 2, 1, a->heads);
+    vec(w, T("ssm_d"), 2, 1, a->heads);
+    vec(w, T("ssm_norm.weight"), 2, a->inner / a->groups, a->groups);
+    weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, m->n_embd, 1);
+#undef T
+}
+
+/* Nemotron-H's squared-ReLU MLP ('-') or MoE ('E') layer */
+static void nemotron_ffn(gw *w, const zoo_model *m, uint32_t il, bool moe)
+{
+    char n[96];
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (!moe) {
+        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+    } else {
+        vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
+        vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
+        weight(w, T("ffn_up_exps.weight"), GP_TYPE_Q4_K, 3, m->n_embd, m->n_ff_exp, m->n_expert);
+        weight(w, T("ffn_down_exps.weight"), GP_TYPE_Q6_K, 3, m->n_ff_exp, m->n_embd, m->n_expert);
+        weight(w, T("ffn_up_shexp.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff_shexp, 1);
+        weight(w, T("ffn_down_shexp.weight"), GP_TYPE_Q6_K, 2, m->n_ff_shexp, m->n_embd, 1);
+    }
+#undef T
+}
+
 /* LFM2's short convolution block */
 static void short_conv(gw *w, const zoo_model *m, uint32_t il)
 {
@@ -581,6 +669,16 @@ static bool write_model(const zoo_model *m, const char *dir)
     if (!m->tied)
         weight(w, "output.weight", GP_TYPE_Q6_K, 2, m->n_embd, m->n_vocab, 1);
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (m->mamba.inner) {
+            char k = m->layer_kinds ? m->layer_kinds[il] : 'M';
+            if (k == 'M')
+                mamba2(w, m, il);
+            else if (k == '*')
+                attention(w, m, &m->block, il);
+            else
+                nemotron_ffn(w, m, il, k == 'E');
+            continue;
+        }
         if (m->layer_kinds && m->layer_kinds[il] == 'c')
             short_conv(w, m, il);
         else if (m->delta.interval && (il + 1) % m->delta.interval != 0)
@@ -633,6 +731,12 @@ static zoo_model tiny(const zoo_model *m)
         t.head_dim = 32;
         if (m->mla.idx_heads)
             t.mla.idx_heads = 2, t.mla.idx_dim = 64, t.mla.idx_top_k = 16;
+    }
+    if (m->mamba.inner) {
+        t.mamba = (zoo_mamba){.conv = 4, .inner = 256, .state = 16, .groups = m->mamba.groups > 1 ? 2 : 1,
+                              .heads = 8};
+        if (m->layer_kinds)   /* every kind within the eight layers */
+            t.layer_kinds = m->n_expert ? "MEM*EMEM" : "M-M*M-M-";
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,

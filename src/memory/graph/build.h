@@ -129,10 +129,14 @@ int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd,
    down */
 int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
 
+/* FFN without a gate and squared ReLU (Nemotron-H's MLP and shared expert) */
+int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int up_kind, int down_kind);
+
 /* What sets one family's routed experts apart. */
 typedef struct {
     int softmax_chosen; /* the router's logits pick the experts, a soft-max over
                            the chosen ones weights them (gpt-oss) */
+    int relu2;          /* experts without a gate: up, squared ReLU, down (Nemotron-H) */
     int weight_first;   /* the raw logits pick the experts; each token's input is
                            repeated per chosen expert and weighted before the
                            experts run, not after (llama4) */
@@ -183,6 +187,14 @@ int gpg_rs_gather(gpg_ctx *c, gpg_graph *g, int64_t row);
 /* gated delta net (deltanet.c): the recurrent layer of qwen3next and
    qwen35moe from the normed input x; returns the output projection [E, T] */
 int gpg_delta_net(gpg_ctx *c, gpg_graph *g, int x);
+
+/* Mamba-2 (mamba2.c): the state gathers, which ggml reaches before the
+   layers ahead of them, then the mixer from the normed input x, then its
+   output (which ggml reaches only through the next layer) */
+typedef struct { int conv_state, zxbcdt, x, scan; } gpg_mamba2;
+void gpg_mamba2_states(gpg_ctx *c, gpg_graph *g, gpg_mamba2 *s);
+void gpg_mamba2_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s);
+int gpg_mamba2_out(gpg_ctx *c, gpg_graph *g, const gpg_mamba2 *s);
 
 /* short convolution (lfm2) */
 int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);

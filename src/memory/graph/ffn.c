@@ -89,13 +89,21 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
         xr = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, xr, GPG_NONE, GPG_NONE);   /* repeat */
         xr = gpg_op_like(g, 1, xr, xr, w, GPG_NONE);                       /* mul */
     }
-    int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-    gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
-    if (m->expert_bias) gate = expert_bias(c, g, gate, topk, GP_COMPUTE_W_FFN_GATE_EXPS);
-    int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-    gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
-    if (m->expert_bias) up = expert_bias(c, g, up, topk, GP_COMPUTE_W_FFN_UP_EXPS);
-    int act = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
+    int act;
+    if (o->relu2) {
+        int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+        act = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);              /* relu */
+        act = gpg_op_like(g, 1, act, act, GPG_NONE, GPG_NONE);            /* sqr */
+    } else {
+        int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+        gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
+        if (m->expert_bias) gate = expert_bias(c, g, gate, topk, GP_COMPUTE_W_FFN_GATE_EXPS);
+        int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+        if (m->expert_bias) up = expert_bias(c, g, up, topk, GP_COMPUTE_W_FFN_UP_EXPS);
+        act = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
+    }
     int down = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, act, topk, GPG_NONE);
     gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN_EXPS, GPG_OP_MMID);
     if (m->expert_bias) down = expert_bias(c, g, down, topk, GP_COMPUTE_W_FFN_DOWN_EXPS);
@@ -111,6 +119,16 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     }
     if (nu == 1) acc = gpg_op(g, 0, GPG_F32, nd, T, 1, 1, first, GPG_NONE, GPG_NONE);
     return acc;
+}
+
+int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int up_kind, int down_kind) {
+    int up = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, up, up_kind, GPG_OP_MM);
+    int act = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);          /* relu */
+    act = gpg_op_like(g, 1, act, act, GPG_NONE, GPG_NONE);            /* sqr */
+    int down = gpg_op(g, 0, GPG_F32, c->m->n_embd, T, 1, 1, act, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, down, down_kind, GPG_OP_MM);
+    return down;
 }
 
 int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T) {

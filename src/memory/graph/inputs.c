@@ -137,7 +137,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
         int *kr = swa ? &c->k_rot_swa : &c->k_rot_t;
         int *vr = swa ? &c->v_rot_swa : &c->v_rot_t;
         if (c->k_rot) *kr = gpg_input(g, GPG_F32, c->k_rot, c->k_rot, 1, 1);
-        if (pass == 0) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
+        if (pass == 0 && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
         if (c->v_rot) *vr = gpg_input(g, GPG_F32, c->v_rot, c->v_rot, 1, 1);
         int64_t nkv = swa ? c->n_kv_swa : c->n_kv;
         int *ki = swa ? &c->k_idxs_swa : &c->k_idxs;
@@ -152,7 +152,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
            sliding ones of the first period */
         if (pass == 0 && c->attn_temp) c->inp_attn_scale = gpg_input(g, GPG_F32, 1, 1, T, 1);
     }
-    if (!has_full && !has_swa) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
+    if (!has_full && !has_swa && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
     c->out_ids = gpg_input(g, GPG_I32, c->n_out, 1, 1, 1);
 }
 

@@ -219,3 +219,15 @@ int gpg_transpose(gpg_graph *g, int src) {
     if (!g->err) g->t[id].nb[0] = s.nb[1];
     return id;
 }
+
+void gpg_hoist(gpg_graph *g, int from, int to) {
+    if (g->err || to < 0 || from < to || from > g->nnode) { g->err = 1; return; }
+    int n = g->nnode - from, gap = from - to;
+    if (n == 0 || gap == 0) return;
+    int *moved = (int *)malloc((size_t)n * sizeof(int));
+    if (!moved) { g->err = 1; return; }
+    memcpy(moved, g->nodes + from, (size_t)n * sizeof(int));
+    memmove(g->nodes + to + n, g->nodes + to, (size_t)gap * sizeof(int));
+    memcpy(g->nodes + to, moved, (size_t)n * sizeof(int));
+    free(moved);
+}

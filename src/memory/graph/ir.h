@@ -102,6 +102,10 @@ int gpg_ext(gpg_graph *g, int s0, int s1, int s2);
 /* replace a node's sources with up to four, or with n */
 void gpg_set_src4(gpg_graph *g, int id, int s0, int s1, int s2, int s3);
 void gpg_set_srcs_n(gpg_graph *g, int id, const int *srcs, int n);
+/* moves the nodes added since `from` to position `to` (< from): for nodes
+   ggml reaches before others built earlier (a layer's state gathers, which
+   need nothing of the layers before it) */
+void gpg_hoist(gpg_graph *g, int from, int to);
 /* transposed view (dims 0 and 1 swapped) */
 int gpg_transpose(gpg_graph *g, int src);
 void gpg_free(gpg_graph *g);
