@@ -32,7 +32,7 @@
 #include "model/model.h"
 
 #define MAX_FIELDS 24
-#define MAX_MODELS 32
+#define MAX_MODELS 256
 
 typedef struct row {
     char *f[MAX_FIELDS];
@@ -213,6 +213,7 @@ static gp_model *get_model(const char *dir, const char *name)
         snprintf(models[i].name, sizeof models[i].name, "%s", name);
         return models[i].m;
     }
+    fprintf(stderr, "accuracy: %s: more than %d models in the figures\n", name, MAX_MODELS);
     return NULL;
 }
 

@@ -181,7 +181,8 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (gpg_layer_rec(m, il)) {
             if (!fam->recurrent) return 0;
             n_rec = 1;
-        } else if (!ffn_only) {
+        }
+        if (gpg_layer_attends(m, il) && !ffn_only) {
             if (fam->mla && gpg_layer_swa(m, il)) return 0;
             n_attn = 1;
             if (!fam->mla) {

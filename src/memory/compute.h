@@ -52,7 +52,13 @@ typedef enum {
     GP_COMPUTE_FAMILY_QWEN3NEXT = 10,
     /* mamba2, nemotron_h, nemotron_h_moe: Mamba-2 layers beside attention
        (no rope) and squared-ReLU MLP or MoE layers */
-    GP_COMPUTE_FAMILY_MAMBA2 = 11
+    GP_COMPUTE_FAMILY_MAMBA2 = 11,
+    /* granitehybrid: Mamba-2 or attention layers, each followed by an FFN
+       (dense, or routed experts beside a shared expert) */
+    GP_COMPUTE_FAMILY_GRANITEHYBRID = 12,
+    /* falcon-h1: attention and a Mamba-2 mixer side by side in every layer,
+       then an FFN */
+    GP_COMPUTE_FAMILY_FALCON_H1 = 13
 } gp_compute_family;
 
 /* Expert gating function (llama.cpp's expert_gating_func). */
@@ -138,6 +144,8 @@ typedef struct {
     uint32_t ssm_groups;    /* group_count: key heads */
     uint32_t ssm_dt_rank;   /* time_step_rank: value heads */
     int      ssm_ab_split;  /* separate ssm_alpha / ssm_beta weights (qwen35moe), else one ssm_ba */
+    int      ssm_norm;      /* Mamba-2 output has its per-group RMS norm (ssm_norm) */
+    int      rec_attends;   /* recurrent layers also attend, with a KV cache (falcon-h1) */
     int      shexp_gate;    /* a sigmoid gate on the shared expert (ffn_gate_inp_shexp) */
     uint32_t pos_per_tok;   /* positions per token (4: multi-section rope); 0 = 1 */
 } gp_compute_model;

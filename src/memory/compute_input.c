@@ -53,6 +53,8 @@ static gp_compute_family family_of(const gp_model *m)
         {"mamba2", GP_COMPUTE_FAMILY_MAMBA2},
         {"nemotron_h", GP_COMPUTE_FAMILY_MAMBA2},
         {"nemotron_h_moe", GP_COMPUTE_FAMILY_MAMBA2},
+        {"granitehybrid", GP_COMPUTE_FAMILY_GRANITEHYBRID},
+        {"falcon-h1", GP_COMPUTE_FAMILY_FALCON_H1},
         {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -121,7 +123,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->ffn_ungated = has_tensor_suffix(m, ".ffn_up.weight") && !has_tensor_suffix(m, ".ffn_gate.weight");
     bool known;
     const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
-    cm->no_rope_step = rules->no_rope_step;
+    cm->no_rope_step = rules->rope_if_finetuned && !hp->rope_finetuned ? 1 : rules->no_rope_step;
+    cm->rec_attends = rules->recurrent_attends;
     cm->no_rope_full = rules->no_rope_full;
     cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
@@ -169,6 +172,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->ssm_groups = hp->ssm_n_group;
     cm->ssm_dt_rank = hp->ssm_dt_rank;
     cm->ssm_ab_split = has_tensor_suffix(m, ".ssm_alpha.weight");
+    cm->ssm_norm = has_tensor_suffix(m, ".ssm_norm.weight");
     cm->shexp_gate = has_tensor_suffix(m, ".ffn_gate_inp_shexp.weight");
     cm->pos_per_tok = rules->pos_per_tok;
     cm->qk_norm_after_rope = rules->qk_norm_after_rope;

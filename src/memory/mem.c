@@ -46,11 +46,14 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
     *bytes = 0;
     if (l->nextn)
         return GP_OK;
+    uint64_t state = 0;
     if (l->kind == GP_LAYER_RECURRENT) {
         uint64_t n_rs = (uint64_t)(c->n_seq ? c->n_seq : 1) * (c->rs_copies ? c->rs_copies : 1);
-        if (__builtin_mul_overflow(n_rs, gp_recurrent_seq_bytes(m, il), bytes))
+        if (__builtin_mul_overflow(n_rs, gp_recurrent_seq_bytes(m, il), &state))
             return gp_fail(err, GP_ERR_CONFIG, m->path, "recurrent state size overflows");
-        return GP_OK;
+        *bytes = state;
+        if (!l->attends)
+            return GP_OK;
     }
     uint64_t cell;
     if (!gp_kv_cell_bytes(m, il, p->type_k, p->type_v, &cell))
@@ -58,7 +61,7 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
                        "cache types -ctk/-ctv do not divide layer %u's K/V rows into whole blocks; llama.cpp refuses them",
                        il);
     uint64_t cells = l->kind == GP_LAYER_SWA ? gp_ctx_swa_cells(m, p, c) : c->n_ctx_seq;
-    if (__builtin_mul_overflow(cells * c->n_stream, cell, bytes))
+    if (__builtin_mul_overflow(cells * c->n_stream, cell, bytes) || __builtin_add_overflow(*bytes, state, bytes))
         return gp_fail(err, GP_ERR_CONFIG, m->path, "KV cache size overflows");
     return GP_OK;
 }

@@ -31,6 +31,9 @@ typedef struct gp_arch_rules {
     uint32_t pos_per_tok;       /* positions per token of multi-section rope (4); 0 = 1 */
     bool moe_norm_w;            /* the graph renormalises the chosen experts' weights itself */
     bool qk_norm_after_rope;    /* Q/K norms come after rope (Hunyuan) */
+    bool recurrent_attends;     /* a recurrent layer also has attention and a KV cache (Falcon-H1) */
+    bool rope_if_finetuned;     /* rope only when rope.scaling.finetuned (default true) is set
+                                   (Granite 4.0-H writes false: no position encoding) */
     bool rows_after_norm;       /* no layer gathers the output rows: the final norm runs on the whole
                                    ubatch, stays a graph output, and the rows are gathered after it */
 } gp_arch_rules;

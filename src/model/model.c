@@ -359,6 +359,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_expert_groups = arch_u32(g, a, "expert_group_count", 0);
     hp->n_expert_groups_used = arch_u32(g, a, "expert_group_used_count", 0);
     hp->expert_weights_norm = arch_u32(g, a, "expert_weights_norm", 0) != 0;
+    hp->rope_finetuned = arch_u32(g, a, "rope.scaling.finetuned", 1) != 0;
     hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
     {
         char key[256];
@@ -409,6 +410,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         }
         if (recr)
             l->kind = GP_LAYER_RECURRENT;
+        l->attends = recr && rules->recurrent_attends;
         l->nextn = i >= hp->n_layer;
     }
     if (rules->recurrent == GP_RECR_INTERVAL) {

@@ -61,6 +61,7 @@ typedef struct gp_tensor {
 typedef struct gp_layer {
     gp_layer_kind kind;
     bool nextn;           /* a multi-token-prediction layer, not loaded by default */
+    bool attends;         /* a recurrent layer that also has attention and a KV cache */
     uint32_t n_head;
     uint32_t n_head_kv;
     uint32_t n_ff;
@@ -94,6 +95,7 @@ typedef struct gp_hparams {
     uint32_t moe_every;         /* interleave_moe_layer_step: every n-th layer routes experts (0: all) */
     uint32_t n_expert_groups, n_expert_groups_used; /* expert_group_count / _used_count */
     bool expert_weights_norm;   /* routed weights renormalised to sum 1 */
+    bool rope_finetuned;        /* rope.scaling.finetuned (default true) */
     double expert_weights_scale;/* 0 when absent */
     uint32_t expert_gating_func;/* 0 none given, 1 softmax, 2 sigmoid */
     uint32_t n_swa;       /* sliding window size; 0 when none */

@@ -112,7 +112,8 @@ void gp_speed_predict_at(const gp_model *m, const gp_run_params *p, const gp_dev
         uint64_t cell = 0;
         if (l->kind == GP_LAYER_RECURRENT) {
             read[dev] += 2.0 * (double)gp_recurrent_seq_bytes(m, il);
-            continue;
+            if (!l->attends)
+                continue;
         }
         if (!gp_kv_cell_bytes(m, il, p->type_k, p->type_v, &cell))
             continue;

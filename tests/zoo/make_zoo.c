@@ -68,9 +68,13 @@ typedef struct zoo_moe {
     bool probs_bias;         /* exp_probs_b.bias */
 } zoo_moe;
 
-/* Mamba-2 mixers (mamba2, nemotron_h): ssm.* keys. */
+/* Mamba-2 mixers (mamba2, nemotron_h, granitehybrid, falcon-h1): ssm.* keys. */
 typedef struct zoo_mamba {
     uint32_t conv, inner, state, groups, heads;
+    bool every_ffn;     /* each layer (mixer or attention) is followed by an FFN (Granite 4.0-H) */
+    bool parallel;      /* attention and the mixer side by side in every layer (Falcon-H1) */
+    bool no_norm;       /* no per-group output norm (ssm_norm) */
+    bool no_rope;       /* rope.scaling.finetuned false: no position encoding (Granite 4.0-H) */
 } zoo_mamba;
 
 /* Gated delta net layers (qwen3next): every layer but each interval-th. */
@@ -94,6 +98,7 @@ typedef struct zoo_model {
     bool tied;          /* no output.weight: the embeddings are reused */
     const char *layer_kinds; /* one letter a layer: 'a' attention, 'c' short convolution;
                                 Nemotron-H's 'M' Mamba-2, '*' attention, '-' MLP, 'E' MoE;
+                                Granite 4.0-H's 'M' Mamba-2, 'a' attention (each with an FFN);
                                 NULL: all attention */
     uint32_t conv_l;    /* short convolution window (shortconv.l_cache) */
     bool embd_norm_out; /* the final norm is token_embd_norm (LFM2) */
@@ -269,6 +274,27 @@ static const zoo_model zoo_models[] = {
      .mamba = {.conv = 4, .inner = 4096, .state = 128, .groups = 8, .heads = 64},
      .moe = {.gating = 2, .weights_scale = 2.5f, .weights_norm = true},
      .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "granite-4.0-h-350m", .arch = "granitehybrid", .source = "ibm-granite/granite-4.0-h-350m",
+     .n_layer = 32, .n_embd = 768, .n_head = 12, .n_head_kv = 4, .head_dim = 64, .n_ff = 2048,
+     .n_vocab = 100352, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_kinds = "MMMMMMMMMMaMMaMMMaMMMMMMMMMaMMMM",
+     .mamba = {.conv = 4, .inner = 1536, .state = 128, .groups = 1, .heads = 48, .every_ffn = true,
+               .no_rope = true},
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "granite-4.0-h-tiny", .arch = "granitehybrid", .source = "ibm-granite/granite-4.0-h-tiny",
+     .n_layer = 40, .n_embd = 1536, .n_head = 12, .n_head_kv = 4, .head_dim = 128, .n_ff = 512,
+     .n_vocab = 100352, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 512,
+     .n_ff_shexp = 1024, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_kinds = "MMMMMaMMMMMMMMMaMMMMMMMMMaMMMMMMMMMaMMMM",
+     .mamba = {.conv = 4, .inner = 3072, .state = 128, .groups = 1, .heads = 48, .every_ffn = true,
+               .no_rope = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "falcon-h1-7b", .arch = "falcon-h1", .source = "tiiuae/Falcon-H1-7B-Instruct",
+     .n_layer = 44, .n_embd = 3072, .n_head = 12, .n_head_kv = 2, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 130048, .n_ctx_train = 262144, .rope_base = 1e11f, .rms_eps = 1e-5f,
+     .mamba = {.conv = 4, .inner = 3072, .state = 256, .groups = 1, .heads = 24, .parallel = true,
+               .no_norm = true},
+     .block = {.ffn = ZOO_FFN_GATED}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -326,10 +352,11 @@ static void hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "context_length", m->n_ctx_train);
     key_u32(w, m, "embedding_length", m->n_embd);
     key_u32(w, m, "block_count", m->n_layer);
-    if (!(m->layer_kinds && m->mamba.inner))
+    const bool nemotron = m->layer_kinds && m->mamba.inner && !m->mamba.every_ffn;
+    if (!nemotron)
         key_u32(w, m, "feed_forward_length", m->n_ff);
     key_u32(w, m, "attention.head_count", m->n_head);
-    if (m->layer_kinds && m->mamba.inner) {
+    if (nemotron) {
         /* Nemotron-H: the kind of a layer is in its head_count_kv and
          * feed_forward_length entries */
         uint32_t kv[512], ff[512];
@@ -346,11 +373,12 @@ static void hparams(gw *w, const zoo_model *m)
     } else if (m->layer_kinds) {
         uint32_t kv[512];
         for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
-            kv[il] = m->layer_kinds[il] == 'c' ? 0 : m->n_head_kv;
+            kv[il] = m->layer_kinds[il] == 'c' || m->layer_kinds[il] == 'M' ? 0 : m->n_head_kv;
         char k[128];
         snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
         gw_arr_u32(w, k, kv, m->n_layer);
-        key_u32(w, m, "shortconv.l_cache", m->conv_l);
+        if (m->conv_l)
+            key_u32(w, m, "shortconv.l_cache", m->conv_l);
     } else {
         key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
@@ -426,6 +454,11 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "ssm.group_count", m->mamba.groups);
         key_u32(w, m, "ssm.time_step_rank", m->mamba.heads);
         key_f32(w, m, "attention.layer_norm_epsilon", m->rms_eps);
+        if (m->mamba.no_rope) {
+            char k[128];
+            snprintf(k, sizeof k, "%s.rope.scaling.finetuned", m->arch);
+            gw_bool(w, k, false);
+        }
     }
     if (m->delta.interval) {
         key_u32(w, m, "full_attention_interval", m->delta.interval);
@@ -551,14 +584,16 @@ static void mamba2(gw *w, const zoo_model *m, uint32_t il)
     const zoo_mamba *a = &m->mamba;
     int64_t ch = a->inner + 2 * (int64_t)a->groups * a->state, proj = ch + a->inner + a->heads;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (!a->parallel)   /* else attention's norm, read twice */
+        vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     weight(w, T("ssm_in.weight"), GP_TYPE_Q4_K, 2, m->n_embd, proj, 1);
     vec(w, T("ssm_conv1d.weight"), 2, a->conv, ch);
     vec(w, T("ssm_conv1d.bias"), 1, ch, 1);
     vec(w, T("ssm_dt.bias"), 1, a->heads, 1);
     vec(w, T("ssm_a"), 2, 1, a->heads);
     vec(w, T("ssm_d"), 2, 1, a->heads);
-    vec(w, T("ssm_norm.weight"), 2, a->inner / a->groups, a->groups);
+    if (!a->no_norm)
+        vec(w, T("ssm_norm.weight"), 2, a->inner / a->groups, a->groups);
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, m->n_embd, 1);
 #undef T
 }
@@ -600,7 +635,8 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
     char n[96];
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     if (!b->no_ffn_norm && !b->post_norms)
-        vec(w, T("ffn_norm.weight"), 1, m->n_embd, 1);
+        /* Falcon-H1's has no .weight suffix, as its converter names it */
+        vec(w, m->mamba.parallel ? T("ffn_norm") : T("ffn_norm.weight"), 1, m->n_embd, 1);
     if (b->post_norms || b->post_ffw_norm)
         vec(w, T("post_ffw_norm.weight"), 1, m->n_embd, 1);
     zoo_ffn kind = b->ffn;
@@ -669,6 +705,20 @@ static bool write_model(const zoo_model *m, const char *dir)
     if (!m->tied)
         weight(w, "output.weight", GP_TYPE_Q6_K, 2, m->n_embd, m->n_vocab, 1);
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (m->mamba.parallel) {
+            attention(w, m, &m->block, il);
+            mamba2(w, m, il);
+            feed_forward(w, m, &m->block, il);
+            continue;
+        }
+        if (m->mamba.every_ffn) {
+            if (m->layer_kinds[il] == 'M')
+                mamba2(w, m, il);
+            else
+                attention(w, m, &m->block, il);
+            feed_forward(w, m, &m->block, il);
+            continue;
+        }
         if (m->mamba.inner) {
             char k = m->layer_kinds ? m->layer_kinds[il] : 'M';
             if (k == 'M')
@@ -733,10 +783,11 @@ static zoo_model tiny(const zoo_model *m)
             t.mla.idx_heads = 2, t.mla.idx_dim = 64, t.mla.idx_top_k = 16;
     }
     if (m->mamba.inner) {
-        t.mamba = (zoo_mamba){.conv = 4, .inner = 256, .state = 16, .groups = m->mamba.groups > 1 ? 2 : 1,
-                              .heads = 8};
+        /* the inner width twice the embedding, as Granite requires */
+        t.mamba.conv = 4, t.mamba.inner = 256, t.mamba.state = 16, t.mamba.heads = 8;
+        t.mamba.groups = m->mamba.groups > 1 ? 2 : 1;
         if (m->layer_kinds)   /* every kind within the eight layers */
-            t.layer_kinds = m->n_expert ? "MEM*EMEM" : "M-M*M-M-";
+            t.layer_kinds = m->mamba.every_ffn ? "MMMaMMaM" : m->n_expert ? "MEM*EMEM" : "M-M*M-M-";
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,

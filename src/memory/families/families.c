@@ -14,6 +14,9 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_COHERE, .name = "cohere", .build = gpg_build_cohere},
     {.id = GP_COMPUTE_FAMILY_LLAMA4, .name = "llama4", .attn_temp = 1, .build = gpg_build_llama4},
     {.id = GP_COMPUTE_FAMILY_MAMBA2, .name = "mamba2", .recurrent = 1, .ssm = 1, .ffn_by_width = 1, .build = gpg_build_mamba2},
+    {.id = GP_COMPUTE_FAMILY_GRANITEHYBRID, .name = "granitehybrid", .recurrent = 1, .ssm = 1,
+     .build = gpg_build_granitehybrid},
+    {.id = GP_COMPUTE_FAMILY_FALCON_H1, .name = "falcon-h1", .recurrent = 1, .ssm = 1, .build = gpg_build_falcon_h1},
     {.id = GP_COMPUTE_FAMILY_QWEN3NEXT, .name = "qwen3next", .recurrent = 1, .ssm = 2, .build = gpg_build_qwen3next},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
 };

@@ -13,6 +13,28 @@
  */
 #include "memory/families/family.h"
 
+int gpg_hybrid_mixer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int *mark)
+{
+    const int rec = gpg_layer_rec(c->m, il);
+    gpg_mamba2 mix = {0};
+    if (rec) {
+        int n0 = g->nnode;
+        gpg_mamba2_states(c, g, &mix);
+        gpg_hoist(g, n0, *mark);
+    }
+    int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
+    if (rec) {
+        gpg_mamba2_mixer(c, g, cur, &mix);
+        *mark = g->nnode;
+        return gpg_mamba2_out(c, g, &mix);
+    }
+    const gpg_attn_opts attn = {0};
+    int q = gpg_attn_qkv(c, g, cur, il, &attn);
+    int out = gpg_attn_core(c, g, q, il, &attn);
+    *mark = g->nnode;
+    return gpg_attn_out(c, g, out, il);
+}
+
 int gpg_build_mamba2(gpg_ctx *c, gpg_graph *g)
 {
     const gp_compute_model *m = c->m;
@@ -21,31 +43,18 @@ int gpg_build_mamba2(gpg_ctx *c, gpg_graph *g)
     int mark = g->nnode;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
-        const int rec = gpg_layer_rec(m, il), ffn = !rec && gpg_layer_n_ff(m, il) > 0;
-        gpg_mamba2 mix = {0};
-        if (rec) {
-            int n0 = g->nnode;
-            gpg_mamba2_states(c, g, &mix);
-            gpg_hoist(g, n0, mark);
-        }
-        int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-        if (rec) {
-            gpg_mamba2_mixer(c, g, cur, &mix);
-            mark = g->nnode;
-            cur = gpg_mamba2_out(c, g, &mix);
-        } else if (!ffn) {
-            const gpg_attn_opts attn = {0};
-            int q = gpg_attn_qkv(c, g, cur, il, &attn);
-            int out = gpg_attn_core(c, g, q, il, &attn);
-            mark = g->nnode;
-            cur = gpg_attn_out(c, g, out, il);
+        int cur;
+        if (gpg_layer_rec(m, il) || gpg_layer_n_ff(m, il) == 0) {
+            cur = gpg_hybrid_mixer(c, g, inpL, il, &mark);
         } else if (m->n_expert > 0) {
+            cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
             int routed = gpg_ffn_moe(c, g, cur, c->T, &moe);
             mark = g->nnode;
             int shared = gpg_ffn_relu2(c, g, cur, m->n_ff_shexp, c->T, GP_COMPUTE_W_FFN_UP_SHEXP,
                                        GP_COMPUTE_W_FFN_DOWN_SHEXP);
             cur = gpg_op_like(g, 1, routed, routed, shared, GPG_NONE);
         } else {
+            cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
             cur = gpg_ffn_relu2(c, g, cur, gpg_layer_n_ff(m, il), c->T, GP_COMPUTE_W_FFN_UP,
                                 GP_COMPUTE_W_FFN_DOWN);
         }

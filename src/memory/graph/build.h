@@ -51,6 +51,8 @@ uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il);
 uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il);
 int gpg_layer_swa(const gp_compute_model *m, uint32_t il);
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il);
+/* the layer has attention (not recurrent, or recurrent beside attention) */
+int gpg_layer_attends(const gp_compute_model *m, uint32_t il);
 int gpg_any_swa(const gp_compute_model *m);
 int gpg_any_full(const gp_compute_model *m);
 

@@ -74,8 +74,11 @@ int gpg_any_swa(const gp_compute_model *m) {
     for (uint32_t i = 0; i < m->n_layer; i++) if (m->layer_is_swa[i]) return 1;
     return 0;
 }
+int gpg_layer_attends(const gp_compute_model *m, uint32_t il) {
+    return !gpg_layer_rec(m, il) || m->rec_attends;
+}
 int gpg_any_full(const gp_compute_model *m) {
-    for (uint32_t i = 0; i < m->n_layer; i++) if (!gpg_layer_swa(m, i) && !gpg_layer_rec(m, i)) return 1;
+    for (uint32_t i = 0; i < m->n_layer; i++) if (!gpg_layer_swa(m, i) && gpg_layer_attends(m, i)) return 1;
     return 0;
 }
 
@@ -124,7 +127,9 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
     c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->inp_embd = gpg_input(g, GPG_F32, m->n_embd, T, 1, 1);
     c->rs_copy = c->rs_main = c->rs_extra = c->inp_attn_scale = GPG_NONE;
-    if (c->conv_state) c->rs_copy = gpg_input(g, GPG_I32, c->n_seq, 1, 1, 1);
+    /* the state rows are first read by the first recurrent layer's mixer,
+       after its attention where the two sit side by side */
+    if (c->conv_state && !m->rec_attends) c->rs_copy = gpg_input(g, GPG_I32, c->n_seq, 1, 1, 1);
 
     c->k_rot_t = c->v_rot_t = c->k_rot_swa = c->v_rot_swa = GPG_NONE;
     c->k_idxs = c->v_idxs = c->mask = GPG_NONE;
@@ -153,6 +158,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
         if (pass == 0 && c->attn_temp) c->inp_attn_scale = gpg_input(g, GPG_F32, 1, 1, T, 1);
     }
     if (!has_full && !has_swa && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
+    if (c->conv_state && m->rec_attends) c->rs_copy = gpg_input(g, GPG_I32, c->n_seq, 1, 1, 1);
     c->out_ids = gpg_input(g, GPG_I32, c->n_out, 1, 1, 1);
 }
 

@@ -73,10 +73,12 @@ int gpg_mamba2_out(gpg_ctx *c, gpg_graph *g, const gpg_mamba2 *s) {
     gpg_weight(c, g, xd, GP_COMPUTE_W_SSM_D, GPG_OP_OTHER);
     y = gpg_op_like(g, 1, y, y, xd, GPG_NONE);                           /* + */
     int gated = gpg_op(g, 0, GPG_F32, hd, H, t, S, z, y, GPG_NONE);      /* silu(z) * y */
-    gated = gpg_reshape(g, gated, d / G, G, t, S);
-    gated = gpg_op(g, 1, GPG_F32, d / G, G, t, S, gated, GPG_NONE, GPG_NONE); /* rms norm */
-    gated = gpg_op_like(g, 1, gated, gated, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, gated, GP_COMPUTE_W_SSM_NORM, GPG_OP_OTHER);
+    if (m->ssm_norm) {
+        gated = gpg_reshape(g, gated, d / G, G, t, S);
+        gated = gpg_op(g, 1, GPG_F32, d / G, G, t, S, gated, GPG_NONE, GPG_NONE); /* rms norm */
+        gated = gpg_op_like(g, 1, gated, gated, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, gated, GP_COMPUTE_W_SSM_NORM, GPG_OP_OTHER);
+    }
     gated = gpg_reshape(g, gated, d, T, 1, 1);
     int out = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, gated, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, out, GP_COMPUTE_W_SSM_OUT, GPG_OP_MM);
