@@ -209,6 +209,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (fam->ssm == 2 && (H % G != 0 || d / H != ds)) return 0;
     }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
+    if (m->n_deepstack > m->n_layer) return 0;
     if (n_attn) {
         if (m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
         if (fam->mla) {
@@ -223,6 +224,8 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
                 if (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS) return 0;
                 if (m->idx_head_dim == 0 || m->idx_head_dim > GP_MAX_HEAD_DIM) return 0;
                 if (m->idx_top_k == 0) return 0;
+                /* a layer sharing an indexer needs one before it */
+                if (gpg_layer_idx_shared(m, 0)) return 0;
             }
         } else {
             if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM) return 0;
@@ -253,6 +256,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
        each product of two fits), times the most rows, in the widest type. */
     const uint64_t nd = m->n_embd, nh = m->n_head, T = (uint64_t)c->T, n_kv = (uint64_t)c->n_kv;
     uint64_t w = max_u64(3 * nd, m->n_vocab);
+    w = max_u64(w, nd * (1 + (uint64_t)m->n_deepstack));
     if (n_rec && fam->ssm) {
         const uint64_t d = m->ssm_inner, G = m->ssm_groups, H = m->ssm_dt_rank, ds = m->ssm_state;
         w = max_u64(w, 2 * d + 2 * G * ds + H);                       /* input projection */

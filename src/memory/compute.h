@@ -100,6 +100,8 @@ typedef struct {
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */
     const uint8_t  *layer_is_recurrent;  /* 1 = recurrent (short-conv) layer */
+    const uint8_t  *layer_idx_shared;    /* 1 = sparse attention on the last full indexer's top-k
+                                            (no indexer, no indexer cache); NULL: none */
     const uint32_t *layer_n_ff;          /* per-layer feed_forward_length */
     const uint32_t *layer_n_head_kv;     /* per-layer head_count_kv */
 
@@ -136,6 +138,8 @@ typedef struct {
 
     /* short conv (lfm2) */
     uint32_t conv_l_cache;  /* {arch}.shortconv.l_cache */
+    uint32_t n_deepstack;   /* the input embeddings carry this many more slices, each added to
+                               the output of one of the first layers (qwen3vl) */
 
     /* gated delta net (qwen3next, qwen35moe): ssm.* keys */
     uint32_t ssm_conv;      /* conv_kernel */

@@ -36,7 +36,7 @@ static gp_compute_family family_of(const gp_model *m)
         {"deepseek2", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"deepseek2-ocr", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"deepseek32", GP_COMPUTE_FAMILY_DEEPSEEK32},
-        {"glm-dsa", GP_COMPUTE_FAMILY_DEEPSEEK2},
+        {"glm-dsa", GP_COMPUTE_FAMILY_DEEPSEEK32},
         {"minicpm3", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"mistral4", GP_COMPUTE_FAMILY_DEEPSEEK2},
         {"lfm2", GP_COMPUTE_FAMILY_LFM2},
@@ -76,6 +76,7 @@ static uint64_t tensor_dim(const gp_model *m, const char *suffix, uint32_t k)
 typedef struct compute_arrays {
     uint8_t *is_swa;
     uint8_t *is_recurrent;
+    uint8_t *idx_shared;
     uint32_t *n_ff;
     uint32_t *n_head_kv;
 } compute_arrays;
@@ -84,6 +85,7 @@ static void arrays_free(compute_arrays *a)
 {
     free(a->is_swa);
     free(a->is_recurrent);
+    free(a->idx_shared);
     free(a->n_ff);
     free(a->n_head_kv);
 }
@@ -96,13 +98,15 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     memset(a, 0, sizeof *a);
     a->is_swa = calloc(n, 1);
     a->is_recurrent = calloc(n, 1);
+    a->idx_shared = calloc(n, 1);
     a->n_ff = calloc(n, sizeof *a->n_ff);
     a->n_head_kv = calloc(n, sizeof *a->n_head_kv);
-    if (!a->is_swa || !a->is_recurrent || !a->n_ff || !a->n_head_kv)
+    if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
         a->is_swa[il] = m->layers[il].kind == GP_LAYER_SWA;
         a->is_recurrent[il] = m->layers[il].kind == GP_LAYER_RECURRENT;
+        a->idx_shared[il] = m->layers[il].indexer_shared;
         a->n_ff[il] = m->layers[il].n_ff;
         a->n_head_kv[il] = m->layers[il].n_head_kv;
     }
@@ -133,6 +137,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
     cm->layer_is_swa = a->is_swa;
     cm->layer_is_recurrent = a->is_recurrent;
+    cm->layer_idx_shared = a->idx_shared;
     cm->layer_n_ff = a->n_ff;
     cm->layer_n_head_kv = a->n_head_kv;
     cm->n_swa = hp->n_swa;
@@ -166,6 +171,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->idx_head_dim = hp->indexer_head_dim;
     cm->idx_top_k = hp->indexer_top_k;
     cm->conv_l_cache = hp->shortconv_l_cache;
+    cm->n_deepstack = hp->n_deepstack;
     cm->ssm_conv = hp->ssm_d_conv;
     cm->ssm_inner = hp->ssm_d_inner;
     cm->ssm_state = hp->ssm_d_state;

@@ -38,7 +38,7 @@ bool gp_kv_cell_bytes(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t 
         return false;
     /* DeepSeek sparse attention: a second, K-only cache of the indexer's
      * keys (one head), in the K cache's type, beside the latent one */
-    if (m->layers[il].kind == GP_LAYER_MLA && m->hp.indexer_head_dim &&
+    if (m->layers[il].kind == GP_LAYER_MLA && m->hp.indexer_head_dim && !m->layers[il].indexer_shared &&
         !gp_type_row_bytes(type_k, m->hp.indexer_head_dim, &idx))
         return false;
     *out = k + v + idx;

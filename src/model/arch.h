@@ -34,6 +34,8 @@ typedef struct gp_arch_rules {
     bool recurrent_attends;     /* a recurrent layer also has attention and a KV cache (Falcon-H1) */
     bool rope_if_finetuned;     /* rope only when rope.scaling.finetuned (default true) is set
                                    (Granite 4.0-H writes false: no position encoding) */
+    bool indexer_types;         /* some DSA layers share the previous full indexer's top-k:
+                                   attention.indexer.types, else by training context (GLM-5.2) */
     bool rows_after_norm;       /* no layer gathers the output rows: the final norm runs on the whole
                                    ubatch, stays a graph output, and the rows are gathered after it */
 } gp_arch_rules;

@@ -377,6 +377,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->ssm_n_group = arch_u32(g, a, "ssm.group_count", 0);
     hp->ssm_dt_rank = arch_u32(g, a, "ssm.time_step_rank", 0);
     hp->shortconv_l_cache = arch_u32(g, a, "shortconv.l_cache", 0);
+    hp->n_deepstack = arch_u32(g, a, "n_deepstack_layers", 0);
     hp->wkv_head_size = arch_u32(g, a, "wkv.head_size", 0);
     hp->token_shift_count = arch_u32(g, a, "token_shift_count", 2);
 
@@ -424,6 +425,24 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
                 gp_gguf_arr_uint(g, kv, i, &r);
                 m->layers[i].kind = r ? GP_LAYER_RECURRENT : GP_LAYER_FULL;
             }
+    }
+
+    /* Sparse-attention layers that reuse the top-k of the last full indexer:
+     * listed per layer (1 = full), else GLM-5.2's pattern (two full, then one
+     * in four) for a million-token training context, else none. */
+    if (rules->indexer_types) {
+        char ikey[256];
+        snprintf(ikey, sizeof ikey, "%s.attention.indexer.types", a);
+        const gp_gguf_kv *types = gp_gguf_find(g, ikey);
+        bool listed = types && types->type == GGUF_ARRAY && types->arr_count >= hp->n_layer;
+        for (uint32_t i = 0; i < hp->n_layer; i++) {
+            uint64_t full = 1;
+            if (listed)
+                gp_gguf_arr_uint(g, types, i, &full);
+            else if (hp->n_ctx_train >= 1048576)
+                full = i < 2 || (i - 2) % 4 == 0;
+            m->layers[i].indexer_shared = !full;
+        }
     }
 
     /* Sliding-window layers: an explicit per-layer pattern array, else the

@@ -62,6 +62,7 @@ typedef struct gp_layer {
     gp_layer_kind kind;
     bool nextn;           /* a multi-token-prediction layer, not loaded by default */
     bool attends;         /* a recurrent layer that also has attention and a KV cache */
+    bool indexer_shared;  /* sparse attention reusing an earlier layer's top-k: no indexer of its own */
     uint32_t n_head;
     uint32_t n_head_kv;
     uint32_t n_ff;
@@ -116,6 +117,7 @@ typedef struct gp_hparams {
     uint32_t ssm_n_group;
     uint32_t ssm_dt_rank;
     uint32_t shortconv_l_cache;
+    uint32_t n_deepstack;       /* n_deepstack_layers: extra embedding slices added to the first layers */
     uint32_t wkv_head_size;
     uint32_t token_shift_count;
     uint64_t n_embd_r;    /* conv / token-shift state */

@@ -109,6 +109,8 @@ typedef struct zoo_model {
     zoo_moe moe;
     zoo_delta delta;
     zoo_mamba mamba;    /* inner > 0: Mamba-2 layers ('M' in layer_kinds, or every layer) */
+    uint32_t deepstack; /* n_deepstack_layers (Qwen3-VL) */
+    bool mrope;         /* multi-section rope: rope.dimension_sections written */
     uint32_t n_ff_shexp;   /* expert_shared_feed_forward_length, written when > 0 */
     bool shexp_gate;       /* the shared expert has a sigmoid gate (ffn_gate_inp_shexp) */
     bool q_gate;           /* attn_q also holds a per-head output gate (2 x width) */
@@ -168,6 +170,13 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 65536, .n_ctx_train = 128000, .rope_base = 1000000, .rms_eps = 1e-5f, .tied = true,
      .layer_kinds = "ccaccaccacacacac", .conv_l = 3, .embd_norm_out = true,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "lfm2-8b-a1b", .arch = "lfm2moe", .source = "LiquidAI/LFM2-8B-A1B",
+     .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 8, .head_dim = 64, .n_ff = 7168,
+     .n_vocab = 65536, .n_ctx_train = 128000, .n_expert = 32, .n_expert_used = 4, .n_ff_exp = 1792,
+     .rope_base = 1000000, .rms_eps = 1e-5f, .tied = true,
+     .layer_kinds = "ccacccacccacccacccaccacc", .conv_l = 3, .embd_norm_out = true,
+     .moe = {.gating = 2, .probs_bias = true, .dense_lead = 2},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
     {.name = "apertus-8b", .arch = "apertus", .source = "swiss-ai/Apertus-8B-Instruct-2509",
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 21504,
      .n_vocab = 131072, .n_ctx_train = 65536, .rope_base = 12000000, .rms_eps = 1e-5f,
@@ -202,6 +211,24 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
              .weights_norm = true, .probs_bias = true},
      .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "glm-5", .arch = "glm-dsa", .source = "zai-org/GLM-5",
+     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,
+     .n_vocab = 154880, .n_ctx_train = 202752, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
+     .rope_base = 1000000, .rms_eps = 1e-5f,
+     .mla = {.q_lora = 2048, .kv_lora = 512, .nope = 192, .rope = 64, .v_head = 256,
+             .idx_heads = 32, .idx_dim = 128, .idx_top_k = 2048},
+     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "glm-5.2", .arch = "glm-dsa", .source = "zai-org/GLM-5.2",
+     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,
+     .n_vocab = 154880, .n_ctx_train = 1048576, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
+     .rope_base = 1000000, .rms_eps = 1e-5f,
+     .mla = {.q_lora = 2048, .kv_lora = 512, .nope = 192, .rope = 64, .v_head = 256,
+             .idx_heads = 32, .idx_dim = 128, .idx_top_k = 2048},
+     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-next-80b-a3b", .arch = "qwen3next", .source = "Qwen/Qwen3-Next-80B-A3B-Instruct",
      .n_layer = 48, .n_embd = 2048, .n_head = 16, .n_head_kv = 2, .head_dim = 256, .n_ff = 5120,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 512, .n_expert_used = 10,
@@ -217,6 +244,13 @@ static const zoo_model zoo_models[] = {
      .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 32, .inner = 4096,
                .ab_split = true},
      .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "qwen3.5-27b", .arch = "qwen35", .source = "Qwen/Qwen3.5-27B",
+     .n_layer = 64, .n_embd = 5120, .n_head = 24, .n_head_kv = 4, .head_dim = 256, .n_ff = 17408,
+     .n_vocab = 248320, .n_ctx_train = 262144, .n_rot = 64, .q_gate = true, .rope_base = 10000000,
+     .rms_eps = 1e-6f,
+     .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 48, .inner = 6144,
+               .ab_split = true},
+     .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
     {.name = "glm-4.5-air", .arch = "glm4moe", .source = "zai-org/GLM-4.5-Air",
      .n_layer = 46, .n_embd = 4096, .n_head = 96, .n_head_kv = 8, .head_dim = 128, .n_ff = 10944,
      .n_vocab = 151552, .n_ctx_train = 131072, .n_rot = 64, .n_expert = 128, .n_expert_used = 8,
@@ -295,6 +329,16 @@ static const zoo_model zoo_models[] = {
      .mamba = {.conv = 4, .inner = 3072, .state = 256, .groups = 1, .heads = 24, .parallel = true,
                .no_norm = true},
      .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "qwen3-vl-8b", .arch = "qwen3vl", .source = "Qwen/Qwen3-VL-8B-Instruct",
+     .n_layer = 36, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 151936, .n_ctx_train = 262144, .rope_base = 5000000, .rms_eps = 1e-6f,
+     .deepstack = 3, .mrope = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "qwen3-vl-30b-a3b", .arch = "qwen3vlmoe", .source = "Qwen/Qwen3-VL-30B-A3B-Instruct",
+     .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
+     .rope_base = 5000000, .rms_eps = 1e-6f, .deepstack = 3, .mrope = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -440,9 +484,11 @@ static void hparams(gw *w, const zoo_model *m)
         gw_f32(w, "xielu.beta", 0.5f);
         gw_f32(w, "xielu.eps", -1e-6f);
     }
-    if (m->delta.ab_split) {
+    if (m->deepstack)
+        key_u32(w, m, "n_deepstack_layers", m->deepstack);
+    if (m->delta.ab_split || m->mrope) {
         /* multi-section rope: text positions only, the sections still required */
-        const int32_t sections[4] = {11, 11, 10, 0};
+        const int32_t sections[4] = {m->mrope ? 24 : 11, m->mrope ? 20 : 11, m->mrope ? 20 : 10, 0};
         char k[128];
         snprintf(k, sizeof k, "%s.rope.dimension_sections", m->arch);
         gw_arr_i32(w, k, sections, 4);
@@ -758,7 +804,7 @@ static zoo_model tiny(const zoo_model *m)
     t.head_dim = 32;
     t.n_ff = 96;
     t.n_vocab = 64;
-    t.n_ctx_train = 4096;
+    t.n_ctx_train = m->n_ctx_train >= 1048576 ? m->n_ctx_train : 4096;   /* GLM-5.2 tells its indexers by it */
     if (m->n_rot)
         t.n_rot = 16;
     if (m->n_swa)
@@ -777,7 +823,8 @@ static zoo_model tiny(const zoo_model *m)
     if (m->moe.dense_lead)
         t.moe.dense_lead = 1;
     if (m->mla.kv_lora) {
-        t.mla = (zoo_mla){.q_lora = m->mla.q_lora ? 32 : 0, .kv_lora = 32, .nope = 16, .rope = 16, .v_head = 16};
+        /* a cache row (latent + rope) of whole quantized blocks, as every real one is */
+        t.mla = (zoo_mla){.q_lora = m->mla.q_lora ? 32 : 0, .kv_lora = 32, .nope = 16, .rope = 32, .v_head = 16};
         t.head_dim = 32;
         if (m->mla.idx_heads)
             t.mla.idx_heads = 2, t.mla.idx_dim = 64, t.mla.idx_top_k = 16;

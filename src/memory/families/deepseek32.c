@@ -4,7 +4,8 @@
  * (graph/dsa.c). Each layer first stores the indexer's keys, then builds
  * the normed Q down-projection that both the indexer and attention read;
  * the attention's mask is rebuilt from the indexer's top-k when attention
- * first needs it.
+ * first needs it. glm-dsa is built the same way; from GLM-5.2 on, most of
+ * its layers reuse the top-k of the last layer that ran the indexer.
  */
 #include "memory/families/family.h"
 
@@ -15,7 +16,8 @@ int gpg_build_deepseek32(gpg_ctx *c, gpg_graph *g)
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
         int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-        gpg_dsa_index_k(c, g, cur);
+        if (!gpg_layer_idx_shared(m, il))   /* GLM-5.2's shared layers index nothing */
+            gpg_dsa_index_k(c, g, cur);
         int qr = gpg_op(g, 0, GPG_F32, m->q_lora_rank, c->T, 1, 1, cur, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, qr, GP_COMPUTE_W_ATTN_Q_A, GPG_OP_MM);
         qr = gpg_rms_mul(c, g, qr, GP_COMPUTE_W_ATTN_Q_A_NORM);

@@ -1,7 +1,8 @@
 /*
  * llama.c - the llama-style decoder (llama.cpp's src/models/llama.cpp, and
  * the qwen2/qwen3/mistral/granite-like architectures built the same way):
- * norm -> attention -> add -> norm -> dense FFN or routed experts -> add.
+ * norm -> attention -> add -> norm -> dense FFN or routed experts -> add
+ * (qwen3vl: then the layer's deepstack slice of the input embeddings).
  */
 #include "memory/families/family.h"
 
@@ -15,6 +16,7 @@ int gpg_build_llama(gpg_ctx *c, gpg_graph *g)
         int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
         cur = gpg_attn(c, g, cur, il, &attn);
         inpL = gpg_ffn_residual(c, g, cur, inpL, il);
+        inpL = gpg_deepstack(c, g, inpL, il);
     }
     gpg_logits(c, g, inpL);
     return g->err ? -1 : 0;

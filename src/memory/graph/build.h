@@ -37,12 +37,14 @@ typedef struct {
     int attn_temp;      /* the graph has the attention temperature input (llama4) */
     int inp_tokens, inp_embd, inp_pos, out_ids, rs_copy, inp_attn_scale;
     int rs_main, rs_extra;   /* views of rs_copy: rows of the ubatch / the rest */
+    int embd_wide;      /* the token embeddings padded to the deepstack input's width */
     int k_idxs, v_idxs, mask, k_rot_t, v_rot_t;
     int k_idxs_swa, v_idxs_swa, mask_swa, k_rot_swa, v_rot_swa;
     /* DeepSeek sparse attention: the indexer cache's rows, rotation and mask,
        and each layer's zeros (zeros_0, then zeros_1 + il - 1) */
     int k_idxs_lid, k_rot_lid, mask_lid, dsa_zeros0, dsa_zeros1;
     int64_t dsa_top_k;  /* min(cells, indexer top-k) */
+    int dsa_top_idx;    /* the last full indexer's top-k, read by the layers sharing it */
     uint32_t il;        /* layer being built (n_layer: output) */
 } gpg_ctx;
 
@@ -51,6 +53,8 @@ uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il);
 uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il);
 int gpg_layer_swa(const gp_compute_model *m, uint32_t il);
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il);
+/* a sparse-attention layer on the last full indexer's top-k (GLM-5.2) */
+int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il);
 /* the layer has attention (not recurrent, or recurrent beside attention) */
 int gpg_layer_attends(const gp_compute_model *m, uint32_t il);
 int gpg_any_swa(const gp_compute_model *m);
@@ -166,6 +170,8 @@ int gpg_ffn_residual(gpg_ctx *c, gpg_graph *g, int attn_out, int residual, uint3
    outputs. */
 int gpg_token_embd(gpg_ctx *c, gpg_graph *g);
 void gpg_output_rows(gpg_ctx *c, gpg_graph *g, int *cur, int *residual);
+/* layer il's output plus its deepstack slice of the input (qwen3vl) */
+int gpg_deepstack(gpg_ctx *c, gpg_graph *g, int x, uint32_t il);
 /* one gather of the output rows of x (get_rows with out_ids) */
 int gpg_rows(gpg_ctx *c, gpg_graph *g, int x);
 void gpg_logits(gpg_ctx *c, gpg_graph *g, int x);

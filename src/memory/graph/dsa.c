@@ -40,6 +40,7 @@ void gpg_inputs_dsa(gpg_ctx *c, gpg_graph *g) {
     c->mask_lid = gpg_input(g, GPG_F16, c->n_kv, Tn, 1, ns);
     c->mask = gpg_input(g, c->fa ? GPG_F16 : GPG_F32, c->n_kv, Tn, 1, ns);
     c->dsa_zeros1 = GPG_NONE;
+    c->dsa_top_idx = GPG_NONE;
     for (uint32_t il = 1; il < m->n_layer; il++) {
         int z = gpg_leaf(g, GPG_F32, 1, c->dsa_top_k, Tn, ns);
         if (il == 1) c->dsa_zeros1 = z;
@@ -61,6 +62,8 @@ void gpg_dsa_index_k(gpg_ctx *c, gpg_graph *g, int x) {
     gpg_writes_cache(c, g, gpg_ext(g, k2, c->k_idxs_lid, GPG_NONE));
 }
 
+static int dsa_mask_from(gpg_ctx *c, gpg_graph *g, int zeros, int tk);
+
 int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg) {
     const gpg_dsa_mask_arg *a = (const gpg_dsa_mask_arg *)arg;
     const gp_compute_model *m = c->m;
@@ -68,6 +71,8 @@ int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg) {
     const int64_t di = m->idx_head_dim, hi = m->idx_n_head;
     const int zl = c->il == 0 ? c->dsa_zeros0 : c->dsa_zeros1 + (int)c->il - 1;
     int zeros = gpg_op_like(g, 1, zl, zl, GPG_NONE, GPG_NONE);          /* fill 0 */
+    if (gpg_layer_idx_shared(m, c->il) && c->dsa_top_idx != GPG_NONE)
+        return dsa_mask_from(c, g, zeros, c->dsa_top_idx);
     /* the indexer's queries, rotated like its keys */
     int q = gpg_op(g, 0, GPG_F32, hi * di, T, 1, 1, a->qr, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, q, GP_COMPUTE_W_IDX_Q_B, GPG_OP_MM);
@@ -86,8 +91,14 @@ int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg) {
     gpg_set_src4(g, score, q, keys, w, c->mask_lid);
     int tk = gpg_op(g, 0, GPG_I32, top, Tn, 1, ns, score, GPG_NONE, GPG_NONE); /* top_k */
     tk = gpg_op(g, 0, GPG_I32, top, Tn, 1, ns, tk, GPG_NONE, GPG_NONE);        /* cont */
+    c->dsa_top_idx = tk;   /* the layers that share this indexer read it too */
+    return dsa_mask_from(c, g, zeros, tk);
+}
+
+/* -inf everywhere, zeros at the top-k, plus the causal mask */
+static int dsa_mask_from(gpg_ctx *c, gpg_graph *g, int zeros, int tk) {
+    const int64_t ns = c->n_stream, Tn = c->T / ns, nkv = c->n_kv, top = c->dsa_top_k;
     int tk3 = gpg_reshape(g, tk, top, Tn, ns, 1);
-    /* -inf everywhere, zeros at the top-k, plus the causal mask */
     int all = gpg_op_like(g, 1, c->mask, c->mask, GPG_NONE, GPG_NONE); /* fill -inf */
     int rows = gpg_reshape(g, all, 1, nkv, Tn, ns);
     int set = gpg_set_rows(g, rows, zeros, tk3);

@@ -69,6 +69,9 @@ int gpg_layer_swa(const gp_compute_model *m, uint32_t il) {
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il) {
     return m->layer_is_recurrent ? m->layer_is_recurrent[il] != 0 : 0;
 }
+int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il) {
+    return m->layer_idx_shared ? m->layer_idx_shared[il] != 0 : 0;
+}
 int gpg_any_swa(const gp_compute_model *m) {
     if (!m->layer_is_swa) return 0;
     for (uint32_t i = 0; i < m->n_layer; i++) if (m->layer_is_swa[i]) return 1;
@@ -125,7 +128,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
     const int64_t hv_all = (int64_t)m->head_dim_v * m->n_head_kv;
 
     c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
-    c->inp_embd = gpg_input(g, GPG_F32, m->n_embd, T, 1, 1);
+    c->inp_embd = gpg_input(g, GPG_F32, (int64_t)m->n_embd * (1 + m->n_deepstack), T, 1, 1);
     c->rs_copy = c->rs_main = c->rs_extra = c->inp_attn_scale = GPG_NONE;
     /* the state rows are first read by the first recurrent layer's mixer,
        after its attention where the two sit side by side */
@@ -163,10 +166,27 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
 }
 
 int gpg_token_embd(gpg_ctx *c, gpg_graph *g) {
+    const gp_compute_model *m = c->m;
     c->il = 0;
-    int x = gpg_op(g, 0, GPG_F32, c->m->n_embd, c->T, 1, 1, c->inp_tokens, GPG_NONE, GPG_NONE);
+    int x = gpg_op(g, 0, GPG_F32, m->n_embd, c->T, 1, 1, c->inp_tokens, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, x, GPG_W_TOK, GPG_OP_GETROWS);
+    c->embd_wide = GPG_NONE;
+    if (m->n_deepstack) {
+        /* padded to the width of the deepstack input; the first layers'
+           outputs read their slices of it, so it lives until they are done */
+        c->embd_wide = gpg_op(g, 0, GPG_F32, (int64_t)m->n_embd * (1 + m->n_deepstack), c->T, 1, 1, x,
+                              GPG_NONE, GPG_NONE);
+        gpg_tensor s = g->t[c->embd_wide];
+        x = gpg_view(g, c->embd_wide, m->n_embd, c->T, 1, 1, s.nb[1], s.nb[2], s.nb[3], 0);
+    }
     return x;
+}
+
+int gpg_deepstack(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
+    if (il >= c->m->n_deepstack || c->embd_wide == GPG_NONE) return x;
+    gpg_tensor s = g->t[c->embd_wide];
+    int slice = gpg_view(g, c->embd_wide, c->m->n_embd, c->T, 1, 1, s.nb[1], s.nb[2], s.nb[3], 0);
+    return gpg_op_like(g, 1, x, x, slice, GPG_NONE);
 }
 
 int gpg_rows(gpg_ctx *c, gpg_graph *g, int x) {
