@@ -14,8 +14,10 @@
 #include "args/llama_args.h"
 #include "cli/cli.h"
 #include "gguf/types.h"
+#include "memory/compute.h"
 #include "memory/kv.h"
 #include "memory/mem.h"
+#include "model/arch.h"
 #include "model_builder.h"
 
 static gp_model *build(const mb_spec *s)
@@ -304,6 +306,26 @@ static void test_refusals(void **state)
     gp_model_close(&m);
 }
 
+/* Every family an architecture's row names exists, and every name is in
+ * the table once. */
+static void test_arch_table(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (const gp_arch_rules *r; (r = gp_arch_at(n)); n++) {
+        if (r->graph && strcmp(r->graph, "llama") != 0)
+            assert_int_not_equal(gp_compute_family_named(r->graph), GP_COMPUTE_FAMILY_LLAMA);
+        for (size_t j = 0; j < n; j++)
+            assert_string_not_equal(gp_arch_at(j)->name, r->name);
+    }
+    assert_true(n > 100);
+    bool known;
+    assert_string_equal(gp_arch_lookup("granitehybrid", &known)->graph, "granitehybrid");
+    assert_true(known);
+    gp_arch_lookup("no-such-arch", &known);
+    assert_false(known);
+}
+
 /* Families without a graph model still get every figure, the compute
  * buffer marked as a coarse estimate. */
 static void test_estimated_compute(void **state)
@@ -466,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_tied_output_copy),
         cmocka_unit_test(test_estimated_compute),
+        cmocka_unit_test(test_arch_table),
         cmocka_unit_test(test_mem_cli_contract),
         cmocka_unit_test(test_mem_warnings_and_alignment),
     };

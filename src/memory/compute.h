@@ -61,6 +61,10 @@ typedef enum {
     GP_COMPUTE_FAMILY_FALCON_H1 = 13
 } gp_compute_family;
 
+/* The family of the name an architecture's row gives (src/model/arch.c);
+   the llama-style decoder for NULL or a name no family has. */
+gp_compute_family gp_compute_family_named(const char *name);
+
 /* Expert gating function (llama.cpp's expert_gating_func). */
 typedef enum {
     GP_COMPUTE_GATING_SOFTMAX = 0,

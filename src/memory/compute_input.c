@@ -26,40 +26,15 @@ static bool has_tensor_suffix(const gp_model *m, const char *suffix)
     return tensor_with_suffix(m, suffix) != NULL;
 }
 
-/* Which per-layer graph llama.cpp builds for an architecture. Architectures
- * without a dedicated builder here use the llama-style decoder graph, the
- * most common shape. */
+/* Which per-layer graph llama.cpp builds for an architecture: its row's
+ * family, else latent attention's for MLA layers, else the llama-style
+ * decoder graph, the most common shape. */
 static gp_compute_family family_of(const gp_model *m)
 {
-    static const struct { const char *arch; gp_compute_family family; } map[] = {
-        {"gemma3", GP_COMPUTE_FAMILY_GEMMA3},
-        {"deepseek2", GP_COMPUTE_FAMILY_DEEPSEEK2},
-        {"deepseek2-ocr", GP_COMPUTE_FAMILY_DEEPSEEK2},
-        {"deepseek32", GP_COMPUTE_FAMILY_DEEPSEEK32},
-        {"glm-dsa", GP_COMPUTE_FAMILY_DEEPSEEK32},
-        {"minicpm3", GP_COMPUTE_FAMILY_DEEPSEEK2},
-        {"mistral4", GP_COMPUTE_FAMILY_DEEPSEEK2},
-        {"lfm2", GP_COMPUTE_FAMILY_LFM2},
-        {"lfm2moe", GP_COMPUTE_FAMILY_LFM2},
-        {"phi3", GP_COMPUTE_FAMILY_PHI3},
-        {"gpt-oss", GP_COMPUTE_FAMILY_GPT_OSS},
-        {"olmo2", GP_COMPUTE_FAMILY_POSTNORM},
-        {"command-r", GP_COMPUTE_FAMILY_COHERE},
-        {"cohere2", GP_COMPUTE_FAMILY_COHERE},
-        {"llama4", GP_COMPUTE_FAMILY_LLAMA4},
-        {"qwen3next", GP_COMPUTE_FAMILY_QWEN3NEXT},
-        {"qwen35moe", GP_COMPUTE_FAMILY_QWEN3NEXT},
-        {"qwen35", GP_COMPUTE_FAMILY_QWEN3NEXT},
-        {"mamba2", GP_COMPUTE_FAMILY_MAMBA2},
-        {"nemotron_h", GP_COMPUTE_FAMILY_MAMBA2},
-        {"nemotron_h_moe", GP_COMPUTE_FAMILY_MAMBA2},
-        {"granitehybrid", GP_COMPUTE_FAMILY_GRANITEHYBRID},
-        {"falcon-h1", GP_COMPUTE_FAMILY_FALCON_H1},
-        {"exaone4", GP_COMPUTE_FAMILY_POSTNORM},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i].arch, m->arch) == 0)
-            return map[i].family;
+    bool known;
+    const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
+    if (rules->graph)
+        return gp_compute_family_named(rules->graph);
     for (uint32_t il = 0; il < m->hp.n_layer; il++)
         if (m->layers[il].kind == GP_LAYER_MLA)
             return GP_COMPUTE_FAMILY_DEEPSEEK2;

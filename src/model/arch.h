@@ -3,6 +3,7 @@
 #define GP_MODEL_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum gp_recurrent_rule {
@@ -15,6 +16,8 @@ typedef enum gp_recurrent_rule {
 
 typedef struct gp_arch_rules {
     const char *name;
+    const char *graph;          /* the compute-graph family that builds it; NULL: the llama-style
+                                   decoder (or deepseek2's when its layers are latent attention) */
     uint32_t swa_period;        /* pattern used when the file gives none; 0 = no SWA */
     bool swa_dense_first;       /* the full-attention layer opens each period */
     bool swa_needs_window;      /* SWA only when attention.sliding_window > 0 */
@@ -40,8 +43,11 @@ typedef struct gp_arch_rules {
                                    ubatch, stays a graph output, and the rows are gathered after it */
 } gp_arch_rules;
 
-/* The rules for an architecture; a neutral entry for names without special
- * rules. *known says whether llama.cpp v0.5.0 knows the name at all. */
+/* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does
+ * not know, which *known tells. */
 const gp_arch_rules *gp_arch_lookup(const char *arch, bool *known);
+
+/* Row i of the table, NULL past its end. */
+const gp_arch_rules *gp_arch_at(size_t i);
 
 #endif

@@ -2,6 +2,7 @@
 #include "memory/families/family.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LLAMA, .name = "llama", .build = gpg_build_llama},
@@ -20,6 +21,14 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_QWEN3NEXT, .name = "qwen3next", .recurrent = 1, .ssm = 2, .build = gpg_build_qwen3next},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
 };
+
+gp_compute_family gp_compute_family_named(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof families / sizeof families[0]; i++)
+        if (strcmp(families[i].name, name) == 0)
+            return families[i].id;
+    return GP_COMPUTE_FAMILY_LLAMA;
+}
 
 const gpg_family *gpg_family_get(gp_compute_family id)
 {
