@@ -100,6 +100,11 @@ typedef struct {
     int      rows_after_norm;    /* the output rows gathered after the final norm, which stays
                                     a graph output over the whole ubatch (nemotron_h) */
     int      ffn_ungated;  /* dense FFN without a gate: up, an activation in place, down */
+    int      ffn_fused_up; /* dense FFN whose up projection holds gate and up (twice the
+                              width), halved by SwiGLU (phi3, glm4) */
+    int      embd_scaled;  /* the token embeddings are scaled (a tensor of their own where the
+                              first layer's device is not theirs) */
+    int      pre_norm;     /* layers norm their input (attn_norm); post-norm families may not */
 
     /* optional per-layer values; NULL = uniform / none */
     const uint8_t  *layer_is_swa;        /* 1 = sliding-window attention layer */

@@ -99,11 +99,16 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->attn_bias = has_tensor_suffix(m, ".attn_q.bias");
     cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
     cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");
-    cm->ffn_ungated = has_tensor_suffix(m, ".ffn_up.weight") && !has_tensor_suffix(m, ".ffn_gate.weight");
+    cm->ffn_fused_up = !has_tensor_suffix(m, ".ffn_gate.weight") && hp->n_ff &&
+                       tensor_dim(m, ".ffn_up.weight", 1) == 2ull * hp->n_ff;
+    cm->ffn_ungated = has_tensor_suffix(m, ".ffn_up.weight") && !has_tensor_suffix(m, ".ffn_gate.weight") &&
+                      !cm->ffn_fused_up;
+    cm->pre_norm = has_tensor_suffix(m, ".attn_norm.weight");
     bool known;
     const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     cm->no_rope_step = rules->rope_if_finetuned && !hp->rope_finetuned ? 1 : rules->no_rope_step;
     cm->rec_attends = rules->recurrent_attends;
+    cm->embd_scaled = hp->embd_scaled || rules->embd_scaled;
     cm->no_rope_full = rules->no_rope_full;
     cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");

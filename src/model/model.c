@@ -360,6 +360,12 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_expert_groups_used = arch_u32(g, a, "expert_group_used_count", 0);
     hp->expert_weights_norm = arch_u32(g, a, "expert_weights_norm", 0) != 0;
     hp->rope_finetuned = arch_u32(g, a, "rope.scaling.finetuned", 1) != 0;
+    {
+        char key[256];
+        double scale = 0;
+        snprintf(key, sizeof key, "%s.embedding_scale", a);
+        hp->embd_scaled = gp_gguf_get_float(g, key, &scale) && scale != 0;
+    }
     hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
     {
         char key[256];

@@ -104,6 +104,8 @@ typedef struct zoo_model {
     bool embd_norm_out; /* the final norm is token_embd_norm (LFM2) */
     bool layer_norm;    /* LayerNorm (layer_norm_epsilon) instead of RMS norm */
     float logit_scale;  /* written when > 0 */
+    float embd_scale, resid_scale, attn_scale; /* Granite / MiniCPM multipliers, written when > 0 */
+    float attn_softcap, final_softcap;         /* Gemma 2's logit soft-capping, written when > 0 */
     zoo_block block;
     zoo_mla mla;        /* kv_lora > 0: latent attention */
     zoo_moe moe;
@@ -312,6 +314,7 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 768, .n_head = 12, .n_head_kv = 4, .head_dim = 64, .n_ff = 2048,
      .n_vocab = 100352, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
      .layer_kinds = "MMMMMMMMMMaMMaMMMaMMMMMMMMMaMMMM",
+     .logit_scale = 3, .embd_scale = 12, .resid_scale = 0.246f, .attn_scale = 0.0078125f,
      .mamba = {.conv = 4, .inner = 1536, .state = 128, .groups = 1, .heads = 48, .every_ffn = true,
                .no_rope = true},
      .block = {.ffn = ZOO_FFN_GATED}},
@@ -320,6 +323,7 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 100352, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 512,
      .n_ff_shexp = 1024, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
      .layer_kinds = "MMMMMaMMMMMMMMMaMMMMMMMMMaMMMMMMMMMaMMMM",
+     .logit_scale = 3, .embd_scale = 12, .resid_scale = 0.246f, .attn_scale = 0.0078125f,
      .mamba = {.conv = 4, .inner = 3072, .state = 128, .groups = 1, .heads = 48, .every_ffn = true,
                .no_rope = true},
      .block = {.ffn = ZOO_FFN_MOE}},
@@ -339,6 +343,61 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
      .rope_base = 5000000, .rms_eps = 1e-6f, .deepstack = 3, .mrope = true,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "granite-3.3-8b", .arch = "granite", .source = "ibm-granite/granite-3.3-8b-instruct",
+     .n_layer = 40, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12800,
+     .n_vocab = 49159, .n_ctx_train = 131072, .rope_base = 10000000, .rms_eps = 1e-5f, .tied = true,
+     .logit_scale = 16, .embd_scale = 12, .resid_scale = 0.22f, .attn_scale = 0.0078125f,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "granite-3.1-3b-a800m", .arch = "granitemoe", .source = "ibm-granite/granite-3.1-3b-a800m-instruct",
+     .n_layer = 32, .n_embd = 1536, .n_head = 24, .n_head_kv = 8, .head_dim = 64, .n_ff = 512,
+     .n_vocab = 49155, .n_ctx_train = 131072, .n_expert = 40, .n_expert_used = 8, .n_ff_exp = 512,
+     .rope_base = 10000000, .rms_eps = 1e-6f, .tied = true,
+     .logit_scale = 6, .embd_scale = 12, .resid_scale = 0.22f, .attn_scale = 0.015625f,
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "exaone-3.5-7.8b", .arch = "exaone", .source = "LGAI-EXAONE/EXAONE-3.5-7.8B-Instruct",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 102400, .n_ctx_train = 32768, .rope_base = 1000000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "ernie-4.5-0.3b", .arch = "ernie4_5", .source = "baidu/ERNIE-4.5-0.3B-PT",
+     .n_layer = 18, .n_embd = 1024, .n_head = 16, .n_head_kv = 2, .head_dim = 128, .n_ff = 3072,
+     .n_vocab = 103424, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "olmoe-1b-7b", .arch = "olmoe", .source = "allenai/OLMoE-1B-7B-0125-Instruct",
+     .n_layer = 16, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 1024,
+     .n_vocab = 50304, .n_ctx_train = 4096, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1024,
+     .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qk_norm_full = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "qwen1.5-moe-a2.7b", .arch = "qwen2moe", .source = "Qwen/Qwen1.5-MoE-A2.7B-Chat",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 151936, .n_ctx_train = 8192, .n_expert = 60, .n_expert_used = 4, .n_ff_exp = 1408,
+     .n_ff_shexp = 5632, .shexp_gate = true, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .block = {.qkv_bias = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "gemma-2-9b", .arch = "gemma2", .source = "google/gemma-2-9b-it",
+     .n_layer = 42, .n_embd = 3584, .n_head = 16, .n_head_kv = 8, .head_dim = 256, .n_ff = 14336,
+     .n_vocab = 256000, .n_ctx_train = 8192, .n_swa = 4096, .rope_base = 10000, .rms_eps = 1e-6f, .tied = true,
+     .attn_softcap = 50, .final_softcap = 30,
+     .block = {.post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "gemma-7b", .arch = "gemma", .source = "google/gemma-7b-it",
+     .n_layer = 28, .n_embd = 3072, .n_head = 16, .n_head_kv = 16, .head_dim = 256, .n_ff = 24576,
+     .n_vocab = 256000, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f, .tied = true,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "afm-4.5b", .arch = "arcee", .source = "arcee-ai/AFM-4.5B",
+     .n_layer = 36, .n_embd = 2560, .n_head = 20, .n_head_kv = 4, .head_dim = 128, .n_ff = 18432,
+     .n_vocab = 128004, .n_ctx_train = 65536, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_UP_ONLY}},
+    {.name = "glm-4-9b-0414", .arch = "glm4", .source = "zai-org/GLM-4-9B-0414",
+     .n_layer = 40, .n_embd = 4096, .n_head = 32, .n_head_kv = 2, .head_dim = 128, .n_ff = 13696,
+     .n_vocab = 151552, .n_ctx_train = 32768, .n_rot = 64, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qkv_bias = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_FUSED_UP}},
+    {.name = "qwen2-vl-7b", .arch = "qwen2vl", .source = "Qwen/Qwen2-VL-7B-Instruct",
+     .n_layer = 28, .n_embd = 3584, .n_head = 28, .n_head_kv = 4, .head_dim = 128, .n_ff = 18944,
+     .n_vocab = 152064, .n_ctx_train = 32768, .rope_base = 1000000, .rms_eps = 1e-6f, .mrope = true,
+     .block = {.qkv_bias = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "minicpm-2b", .arch = "minicpm", .source = "openbmb/MiniCPM-2B-sft-bf16",
+     .n_layer = 40, .n_embd = 2304, .n_head = 36, .n_head_kv = 36, .head_dim = 64, .n_ff = 5760,
+     .n_vocab = 122753, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .logit_scale = 0.1111111f, .embd_scale = 12, .resid_scale = 0.2213594f,
+     .block = {.ffn = ZOO_FFN_GATED}},
     {.name = "qwen3-30b-a3b-2507", .arch = "qwen3moe", .source = "Qwen/Qwen3-30B-A3B-Instruct-2507",
      .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
@@ -447,6 +506,16 @@ static void hparams(gw *w, const zoo_model *m)
     key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
     if (m->logit_scale > 0)
         key_f32(w, m, "logit_scale", m->logit_scale);
+    if (m->embd_scale > 0)
+        key_f32(w, m, "embedding_scale", m->embd_scale);
+    if (m->resid_scale > 0)
+        key_f32(w, m, "residual_scale", m->resid_scale);
+    if (m->attn_scale > 0)
+        key_f32(w, m, "attention.scale", m->attn_scale);
+    if (m->attn_softcap > 0)
+        key_f32(w, m, "attn_logit_softcapping", m->attn_softcap);
+    if (m->final_softcap > 0)
+        key_f32(w, m, "final_logit_softcapping", m->final_softcap);
     key_f32(w, m, "rope.freq_base", m->rope_base);
     key_u32(w, m, "rope.dimension_count", m->mla.kv_lora ? m->mla.rope : m->n_rot ? m->n_rot : m->head_dim);
     if (m->n_swa)

@@ -9,8 +9,7 @@ int gpg_build_gemma3(gpg_ctx *c, gpg_graph *g)
 {
     const gp_compute_model *m = c->m;
     const gpg_attn_opts attn = {.k_before_v = 1, .q_scale = 1};
-    int inpL = gpg_token_embd(c, g);
-    inpL = gpg_op_like(g, 1, inpL, inpL, GPG_NONE, GPG_NONE);   /* scale by sqrt(n_embd) */
+    int inpL = gpg_token_embd(c, g);   /* scaled by sqrt(n_embd) */
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
         int inpSA = inpL;

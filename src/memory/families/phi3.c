@@ -11,7 +11,6 @@
 int gpg_build_phi3(gpg_ctx *c, gpg_graph *g)
 {
     const gp_compute_model *m = c->m;
-    const int64_t nd = m->n_embd;
     const gpg_attn_opts attn = {.q_scale = 1, .fused_qkv = m->fused_qkv};
     int inpL = gpg_token_embd(c, g);
     for (uint32_t il = 0; il < m->n_layer; il++) {
@@ -23,12 +22,7 @@ int gpg_build_phi3(gpg_ctx *c, gpg_graph *g)
             gpg_output_rows(c, g, &cur, &residual);
         residual = gpg_op_like(g, 1, cur, cur, residual, GPG_NONE);
         cur = gpg_rms_mul(c, g, residual, GP_COMPUTE_W_FFN_NORM);
-        const int64_t n_ff = gpg_layer_n_ff(m, il);
-        int up = gpg_op(g, 0, GPG_F32, 2 * n_ff, c->T, 1, 1, cur, GPG_NONE, GPG_NONE);
-        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP, GPG_OP_MM);
-        int act = gpg_op(g, 0, GPG_F32, n_ff, c->T, 1, 1, up, GPG_NONE, GPG_NONE);   /* swiglu */
-        int down = gpg_op(g, 0, GPG_F32, nd, c->T, 1, 1, act, GPG_NONE, GPG_NONE);
-        gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN, GPG_OP_MM);
+        int down = gpg_ffn_fused_up(c, g, cur, gpg_layer_n_ff(m, il), c->T);
         inpL = gpg_op_like(g, 1, residual, residual, down, GPG_NONE);
     }
     gpg_logits(c, g, inpL);

@@ -1,7 +1,8 @@
 /*
- * postnorm.c - OLMo 2 and EXAONE 4 (llama.cpp's src/models/olmo2.cpp and
- * exaone4.cpp): attention and FFN read the residual stream as it is, and
- * each output is normalised before it is added back. OLMo 2 normalises Q
+ * postnorm.c - OLMo 2, EXAONE 4 and GLM-4 (llama.cpp's src/models/olmo2.cpp,
+ * exaone4.cpp and glm4.cpp): each output of attention and FFN is normalised
+ * before it is added back; OLMo 2 and EXAONE 4 read the residual stream as
+ * it is, GLM-4 norms it first too (and its FFN is one fused up projection). OLMo 2 normalises Q
  * and K across all heads before the reshape; EXAONE 4 per head, and its
  * full-attention layers have no rotary embedding when others slide (both
  * model flags, read by the attention block).
@@ -16,12 +17,14 @@ int gpg_build_postnorm(gpg_ctx *c, gpg_graph *g)
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
         int inpSA = inpL;
-        int cur = gpg_attn(c, g, inpL, il, &attn);
+        int cur = m->pre_norm ? gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM) : inpL;
+        cur = gpg_attn(c, g, cur, il, &attn);
         if (il == m->n_layer - 1)
             gpg_output_rows(c, g, &cur, &inpSA);
         cur = gpg_rms_mul(c, g, cur, GP_COMPUTE_W_ATTN_POST_NORM);
         int ffn_inp = gpg_op_like(g, 1, cur, cur, inpSA, GPG_NONE);
-        cur = gpg_ffn_dense(c, g, ffn_inp, gpg_layer_n_ff(m, il), m->n_embd, c->T, GP_COMPUTE_W_FFN_GATE);
+        cur = m->pre_norm ? gpg_rms_mul(c, g, ffn_inp, GP_COMPUTE_W_FFN_NORM) : ffn_inp;
+        cur = gpg_ffn_layer(c, g, cur, il, c->T);
         cur = gpg_rms_mul(c, g, cur, GP_COMPUTE_W_FFN_POST_NORM);
         inpL = gpg_op_like(g, 1, cur, cur, ffn_inp, GPG_NONE);
     }

@@ -134,6 +134,8 @@ int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd,
 /* dense FFN without a gate: up, an activation in place (silu, gelu, xIELU),
    down */
 int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
+/* up holding gate and up (2 n_ff wide), SwiGLU, down (phi3, glm4) */
+int gpg_ffn_fused_up(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
 
 /* FFN without a gate and squared ReLU (Nemotron-H's MLP and shared expert) */
 int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int up_kind, int down_kind);

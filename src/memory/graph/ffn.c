@@ -131,6 +131,15 @@ int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int 
     return down;
 }
 
+int gpg_ffn_fused_up(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T) {
+    int up = gpg_op(g, 0, GPG_F32, 2 * n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP, GPG_OP_MM);
+    int act = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, up, GPG_NONE, GPG_NONE);   /* swiglu */
+    int down = gpg_op(g, 0, GPG_F32, c->m->n_embd, T, 1, 1, act, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN, GPG_OP_MM);
+    return down;
+}
+
 int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T) {
     int up = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP, GPG_OP_MM);
@@ -151,6 +160,8 @@ int gpg_ffn_layer(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T) {
 
 int gpg_ffn_layer_opts(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T, const gpg_moe_opts *o) {
     const gp_compute_model *m = c->m;
+    if (!gpg_layer_moe(m, il) && m->ffn_fused_up)
+        return gpg_ffn_fused_up(c, g, x, gpg_layer_n_ff(m, il), T);
     if (!gpg_layer_moe(m, il) && m->ffn_ungated)
         return gpg_ffn_ungated(c, g, x, gpg_layer_n_ff(m, il), T);
     if (!gpg_layer_moe(m, il))

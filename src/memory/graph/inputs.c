@@ -170,6 +170,7 @@ int gpg_token_embd(gpg_ctx *c, gpg_graph *g) {
     c->il = 0;
     int x = gpg_op(g, 0, GPG_F32, m->n_embd, c->T, 1, 1, c->inp_tokens, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, x, GPG_W_TOK, GPG_OP_GETROWS);
+    if (m->embd_scaled) x = gpg_op_like(g, 1, x, x, GPG_NONE, GPG_NONE);   /* scale */
     c->embd_wide = GPG_NONE;
     if (m->n_deepstack) {
         /* padded to the width of the deepstack input; the first layers'
