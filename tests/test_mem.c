@@ -324,6 +324,22 @@ static void test_arch_table(void **state)
     assert_true(known);
     gp_arch_lookup("no-such-arch", &known);
     assert_false(known);
+
+    /* A result says whether its architecture's graph was checked. */
+    const char *archs[] = {"llama", "internlm2"};
+    for (int i = 0; i < 2; i++) {
+        mb_spec s = {.arch = archs[i], .n_layer = 2, .n_embd = 256, .n_head = 4, .n_head_kv = 2,
+                     .head_dim = 64, .n_ff = 512, .n_vocab = 1000};
+        gp_model *m = build(&s);
+        gp_devices d;
+        gpus(&d, 1);
+        gp_mem_result r;
+        estimate(m, "-c 1024", &d, &r);
+        assert_false(r.compute_estimated);
+        assert_int_equal(r.compute_checked, i == 0);
+        gp_mem_result_free(&r);
+        gp_model_close(&m);
+    }
 }
 
 /* Families without a graph model still get every figure, the compute

@@ -168,6 +168,9 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
         fprintf(f, "warning: %s\n", m->warnings[i]);
     if (r->compute_estimated)
         fprintf(f, "warning: no graph model for %s: compute buffers are a coarse estimate (errs high)\n", m->arch);
+    else if (!r->compute_checked)
+        fprintf(f, "warning: %s's compute graph is not yet checked against llama.cpp: compute buffers follow "
+                   "the nearest family's and may be off\n", m->arch);
 }
 
 static char *render_json(const gp_devices *d, const gp_mem_result *r)
@@ -206,6 +209,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r)
     gp_json_add_u64(tot, "compute", sum.compute);
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
+    cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);
     if (r->extras.n || r->extras.note[0]) {
         /* What else the server loads; devices[] above is the main model. */
         cJSON_AddItemToObject(root, "extras", gp_extras_json(&r->extras, d));

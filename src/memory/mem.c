@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "memory/kv.h"
+#include "model/arch.h"
 #include "util/error.h"
 
 void gp_mem_result_free(gp_mem_result *r)
@@ -112,6 +113,7 @@ static gp_status estimate_on_subset(const gp_model *m, const gp_run_params *p, c
         r->n_devices = d->n;
         r->host_output = fr->host_output;
         r->compute_estimated = fr->compute_estimated;
+        r->compute_checked = fr->compute_checked;
         r->extras = fr->extras;
         memset(r->extras.item, 0, sizeof r->extras.item);
         for (uint32_t k = 0; k < fr->extras.n; k++) {
@@ -171,6 +173,8 @@ gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_de
         st = gp_mem_compute(m, p, &r->ctx, d, &r->placement, compute, &r->compute_estimated, err);
         for (uint32_t i = 0; i < d->n; i++)
             r->dev[i].compute = compute[i];
+        bool known;
+        r->compute_checked = !r->compute_estimated && gp_arch_lookup(m->arch, &known)->checked;
     }
     r->host_output = m->hp.n_vocab * r->ctx.n_seq * 4;
     if (st == GP_OK && (p->extras.files || p->extras.spec_type[0]))

@@ -26,6 +26,8 @@ typedef struct gp_mem_result {
     uint32_t n_devices;
     uint64_t host_output;         /* logits buffer on the host, not in llama.cpp's breakdown */
     bool compute_estimated;       /* no graph model for this architecture: a coarse, high estimate */
+    bool compute_checked;         /* the architecture's graph was measured against llama.cpp's own
+                                     (bench/referee); else it follows the nearest graph unverified */
     gp_extras_mem extras;         /* what else the server loads: projector, draft, adapters */
     gp_mem_device extra[GP_MAX_DEVICES]; /* their sum per device */
 } gp_mem_result;

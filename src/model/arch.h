@@ -40,6 +40,8 @@ typedef struct gp_arch_rules {
     bool indexer_types;         /* some DSA layers share the previous full indexer's top-k:
                                    attention.indexer.types, else by training context (GLM-5.2) */
     bool embd_scaled;           /* the graph scales the token embeddings (Gemma: by sqrt(n_embd)) */
+    bool checked;               /* bench/referee measures a released model of it against llama.cpp
+                                   and holds it exact (bench/accuracy --tier1 checks the mark) */
     bool rows_after_norm;       /* no layer gathers the output rows: the final norm runs on the whole
                                    ubatch, stays a graph output, and the rows are gathered after it */
 } gp_arch_rules;
