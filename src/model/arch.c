@@ -10,6 +10,8 @@ static const gp_arch_rules rules[] = {
     {.name = "gemma3", .swa_period = 6, .swa_needs_window = true},
     {.name = "gemma3n", .swa_period = 5},
     {.name = "gemma-embedding", .swa_period = 6},
+    {.name = "gemma4", .head_dim_swa = true, .kv_shared_layers = true, .tied_output_first = true,
+     .rope_freqs_full = true},
     {.name = "gpt-oss", .swa_period = 2},
     {.name = "cohere2", .swa_period = 4, .no_rope_full = true},
     {.name = "cohere2moe", .swa_period = 4, .swa_dense_first = true},
