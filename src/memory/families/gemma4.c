@@ -96,8 +96,11 @@ static int attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il) {
     int qp = gpg_permute_12(g, qv);
     const uint64_t cells = (uint64_t)n_kv * (uint64_t)ns;
     const int64_t vrow = c->fa ? Dv * nkv : gpg_v_gqa_max(m);
+    /* the cache read is the source layer's, on its device */
+    c->il = src;
     int kvk = gpg_kv_view(c, g, cells * gpg_cache_row_bytes(c->r->type_k, (uint64_t)(D * nkv)));
     int kvv = gpg_kv_view(c, g, cells * gpg_cache_row_bytes(c->r->type_v, (uint64_t)vrow));
+    c->il = il;
     if (c->fa) {
         int fa_out = gpg_op(g, 0, GPG_F32, Dv, nh, T / ns, ns, qp, mask, GPG_NONE);
         gpg_set_src4(g, fa_out, qp, kvk, kvv, mask);
