@@ -989,7 +989,7 @@ static zoo_model tiny(const zoo_model *m)
         t.g4.head_dim_global = 64;
         t.g4.global_every = 3;
         t.g4.n_head_kv_global = m->g4.n_head_kv_global ? 1 : 0;
-        t.g4.shared_kv = m->g4.shared_kv ? 3 : 0;
+        t.g4.shared_kv = m->g4.shared_kv ? 2 : 0;   /* the last own-KV layers: sliding, then global */
         t.g4.per_layer = m->g4.per_layer ? 16 : 0;
         t.g4.n_ff_shared = m->g4.n_ff_shared ? 2 * t.n_ff : 0;
     }
