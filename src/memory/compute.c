@@ -78,6 +78,7 @@
  */
 #include "memory/compute.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,6 +232,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM) return 0;
             if (m->head_dim_v == 0 || m->head_dim_v > GP_MAX_HEAD_DIM) return 0;
             if (m->n_head_kv > GP_MAX_HEADS) return 0;
+            if (m->head_dim_k_swa > GP_MAX_HEAD_DIM || m->head_dim_v_swa > GP_MAX_HEAD_DIM) return 0;
         }
     }
     if (n_moe) {
@@ -421,6 +423,13 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {
     if (!name || strncmp(name, "blk.", 4) != 0) return -1;
+    /* fused gate and up experts: on the gate's device */
+    const char *gu = strstr(name, ".ffn_gate_up_exps");
+    if (gu && (gu[17] == '.' || gu[17] == '\0')) {
+        int k = gp_compute_weight_kind("blk.0.ffn_gate_exps", NULL);
+        if (layer && sscanf(name + 4, "%u", layer) != 1) return -1;
+        return k;
+    }
     const char *p = name + 4;
     uint32_t il = 0;
     if (*p < '0' || *p > '9') return -1;

@@ -58,7 +58,12 @@ typedef enum {
     GP_COMPUTE_FAMILY_GRANITEHYBRID = 12,
     /* falcon-h1: attention and a Mamba-2 mixer side by side in every layer,
        then an FFN */
-    GP_COMPUTE_FAMILY_FALCON_H1 = 13
+    GP_COMPUTE_FAMILY_FALCON_H1 = 13,
+    /* gemma4: gemma3's layer with heads of their own size on sliding and
+       global layers, V RMS-normed (or the K projection itself on global
+       layers), later layers reading earlier caches, per-layer token
+       embeddings, routed experts beside a dense MLP, soft-capped logits */
+    GP_COMPUTE_FAMILY_GEMMA4 = 14
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -161,6 +166,13 @@ typedef struct {
     int      rec_attends;   /* recurrent layers also attend, with a KV cache (falcon-h1) */
     int      shexp_gate;    /* a sigmoid gate on the shared expert (ffn_gate_inp_shexp) */
     uint32_t pos_per_tok;   /* positions per token (4: multi-section rope); 0 = 1 */
+
+    /* per-layer head sizes and shared caches (gemma4) */
+    uint32_t head_dim_k_swa;        /* sliding layers' key_length_swa; 0: head_dim_k */
+    uint32_t head_dim_v_swa;        /* value_length_swa; 0: head_dim_v */
+    const int32_t *layer_kv_src;    /* the layer whose cache layer il reads (il: its own); NULL: own */
+    const uint8_t *layer_v_from_k;  /* 1 = no attn_v: V is the K projection (gemma4 global layers) */
+    uint32_t n_embd_per_layer;      /* per-layer token embedding width (gemma4 E models); 0: none */
 } gp_compute_model;
 
 typedef struct {

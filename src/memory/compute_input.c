@@ -1,4 +1,5 @@
 /* From the model view and a placement to the compute-buffer model's inputs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,8 @@ typedef struct compute_arrays {
     uint8_t *idx_shared;
     uint32_t *n_ff;
     uint32_t *n_head_kv;
+    int32_t *kv_src;
+    uint8_t *v_from_k;
 } compute_arrays;
 
 static void arrays_free(compute_arrays *a)
@@ -63,6 +66,8 @@ static void arrays_free(compute_arrays *a)
     free(a->idx_shared);
     free(a->n_ff);
     free(a->n_head_kv);
+    free(a->kv_src);
+    free(a->v_from_k);
 }
 
 static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *a)
@@ -76,7 +81,10 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     a->idx_shared = calloc(n, 1);
     a->n_ff = calloc(n, sizeof *a->n_ff);
     a->n_head_kv = calloc(n, sizeof *a->n_head_kv);
-    if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv)
+    a->kv_src = calloc(n, sizeof *a->kv_src);
+    a->v_from_k = calloc(n, 1);
+    if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->kv_src ||
+        !a->v_from_k)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
         a->is_swa[il] = m->layers[il].kind == GP_LAYER_SWA;
@@ -84,6 +92,12 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         a->idx_shared[il] = m->layers[il].indexer_shared;
         a->n_ff[il] = m->layers[il].n_ff;
         a->n_head_kv[il] = m->layers[il].n_head_kv;
+        a->kv_src[il] = m->layers[il].kv_src;
+        char name[64];
+        snprintf(name, sizeof name, "blk.%u.attn_k.weight", il);
+        bool has_k = gp_model_find_tensor(m, name) != NULL;
+        snprintf(name, sizeof name, "blk.%u.attn_v.weight", il);
+        a->v_from_k[il] = has_k && !gp_model_find_tensor(m, name);
     }
     cm->family = family_of(m);
     cm->n_layer = hp->n_layer;
@@ -163,6 +177,17 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->pos_per_tok = rules->pos_per_tok;
     cm->qk_norm_after_rope = rules->qk_norm_after_rope;
     cm->rows_after_norm = rules->rows_after_norm;
+    if (rules->head_dim_swa) {
+        for (uint32_t il = 0; il < hp->n_layer; il++)
+            if (m->layers[il].kind == GP_LAYER_SWA) {
+                cm->head_dim_k_swa = m->layers[il].head_dim_k;
+                cm->head_dim_v_swa = m->layers[il].head_dim_v;
+                break;
+            }
+    }
+    cm->layer_kv_src = a->kv_src;
+    cm->layer_v_from_k = a->v_from_k;
+    cm->n_embd_per_layer = (uint32_t)tensor_dim(m, "per_layer_proj_norm.weight", 0);
     return true;
 }
 

@@ -5,7 +5,7 @@
 static bool has_cache(const gp_model *m, uint32_t il)
 {
     const gp_layer *l = &m->layers[il];
-    return !l->nextn && (l->kind != GP_LAYER_RECURRENT || l->attends);
+    return !l->nextn && (l->kind != GP_LAYER_RECURRENT || l->attends) && l->kv_src == (int32_t)il;
 }
 
 uint64_t gp_kv_k_elems(const gp_model *m, uint32_t il)
@@ -15,7 +15,7 @@ uint64_t gp_kv_k_elems(const gp_model *m, uint32_t il)
         /* The cache stores the compressed latent plus the rope part of K:
          * key_length (kv_lora_rank + rope dim) for the single latent head. */
         return (uint64_t)m->hp.head_dim_k * (l->n_head_kv ? l->n_head_kv : 1);
-    return (uint64_t)m->hp.head_dim_k * l->n_head_kv;
+    return (uint64_t)l->head_dim_k * l->n_head_kv;
 }
 
 uint64_t gp_kv_v_elems(const gp_model *m, uint32_t il)
@@ -23,18 +23,36 @@ uint64_t gp_kv_v_elems(const gp_model *m, uint32_t il)
     const gp_layer *l = &m->layers[il];
     if (l->kind == GP_LAYER_MLA)
         return 0;
-    return (uint64_t)m->hp.head_dim_v * l->n_head_kv;
+    return (uint64_t)l->head_dim_v * l->n_head_kv;
+}
+
+uint64_t gp_kv_v_elems_max(const gp_model *m)
+{
+    uint64_t v = 0;
+    for (uint32_t il = 0; il < m->hp.n_layer_all; il++)
+        if (m->layers[il].kind != GP_LAYER_MLA && gp_kv_v_elems(m, il) > v)
+            v = gp_kv_v_elems(m, il);
+    return v;
 }
 
 bool gp_kv_cell_bytes(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t type_v,
                       uint64_t *out)
 {
+    return gp_kv_cell_bytes_vt(m, il, type_k, type_v, false, out);
+}
+
+bool gp_kv_cell_bytes_vt(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t type_v, bool v_trans,
+                         uint64_t *out)
+{
     *out = 0;
     if (!has_cache(m, il))
         return true;
     uint64_t k, v, idx = 0;
+    uint64_t v_elems = gp_kv_v_elems(m, il);
+    if (v_trans && v_elems)
+        v_elems = gp_kv_v_elems_max(m);
     if (!gp_type_row_bytes(type_k, gp_kv_k_elems(m, il), &k) ||
-        !gp_type_row_bytes(type_v, gp_kv_v_elems(m, il), &v))
+        !gp_type_row_bytes(type_v, v_elems, &v))
         return false;
     /* DeepSeek sparse attention: a second, K-only cache of the indexer's
      * keys (one head), in the K cache's type, beside the latent one */

@@ -21,6 +21,13 @@ uint64_t gp_kv_v_elems(const gp_model *m, uint32_t il);
 bool gp_kv_cell_bytes(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t type_v,
                       uint64_t *out);
 
+/* The same for a cache whose V is stored transposed (flash attention not
+ * requested): every V row is as wide as the widest layer's. */
+bool gp_kv_cell_bytes_vt(const gp_model *m, uint32_t il, uint32_t type_k, uint32_t type_v, bool v_trans,
+                         uint64_t *out);
+/* The widest V row over all layers (n_embd_v_gqa_max). */
+uint64_t gp_kv_v_elems_max(const gp_model *m);
+
 /* Bytes of recurrent state for one sequence in layer il (F32 conv + SSM). */
 uint64_t gp_recurrent_seq_bytes(const gp_model *m, uint32_t il);
 

@@ -57,7 +57,7 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
             return GP_OK;
     }
     uint64_t cell;
-    if (!gp_kv_cell_bytes(m, il, p->type_k, p->type_v, &cell))
+    if (!gp_kv_cell_bytes_vt(m, il, p->type_k, p->type_v, p->flash_attn == GP_FA_OFF, &cell))
         return gp_fail(err, GP_ERR_CONFIG, m->path,
                        "cache types -ctk/-ctv do not divide layer %u's K/V rows into whole blocks; llama.cpp refuses them",
                        il);

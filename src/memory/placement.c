@@ -185,20 +185,33 @@ gp_status gp_place(const gp_model *m, const gp_run_params *p, const gp_devices *
                      (m->embd_norm_is_output && strncmp(name, "token_embd_norm", 15) == 0))
                 dev = pl->output_dev;
             else if (gp_rope_shared(name)) {
-                /* Shared by every layer: each device holding layers has a copy. */
-                dev = pl->layer_dev[0];
-                for (uint32_t il = 0; il < m->hp.n_layer; il++)
-                    if (pl->layer_dev[il] != dev)
+                /* Shared by every layer that reads it (each full-attention one
+                 * where only those do): created with the first such layer, a
+                 * copy on each other device holding one. */
+                dev = -1;
+                for (uint32_t il = 0; il < m->hp.n_layer; il++) {
+                    if (m->rope_freqs_full && m->layers[il].kind == GP_LAYER_SWA)
+                        continue;
+                    if (dev < 0)
+                        dev = pl->layer_dev[il];
+                    else if (pl->layer_dev[il] != dev)
                         pl->rope_dup[pl->layer_dev[il]] = 1;
+                }
+                if (dev < 0)
+                    dev = pl->layer_dev[0];
                 pl->rope_dup[dev] = 0;
-            } else
+            } else if (!strcmp(name, "per_layer_model_proj.weight") || !strcmp(name, "per_layer_proj_norm.weight"))
+                dev = pl->layer_dev[0];   /* created as block 0's: on its device */
+            else
                 dev = 0;
         }
         pl->tensor_dev[t] = dev;
     }
     /* Tied embeddings: the output layer reads a copy of token_embd on its own device. */
     pl->tied_output_dev = -1;
-    if (st == GP_OK && !has_output && pl->output_dev != 0) {
+    /* Where the tied output is created before token_embd, the CPU's copy is
+     * a second tensor beside it as well. */
+    if (st == GP_OK && !has_output && (pl->output_dev != 0 || m->tied_output_first)) {
         pl->tied_output_dev = pl->output_dev;
         pl->tied_output_bytes = embd_bytes;
     }

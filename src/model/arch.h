@@ -44,6 +44,13 @@ typedef struct gp_arch_rules {
                                    and holds it exact (bench/accuracy --tier1 checks the mark) */
     bool rows_after_norm;       /* no layer gathers the output rows: the final norm runs on the whole
                                    ubatch, stays a graph output, and the rows are gathered after it */
+    bool head_dim_swa;          /* sliding layers have heads of their own size
+                                   (attention.key_length_swa / value_length_swa) */
+    bool kv_shared_layers;      /* the last attention.shared_kv_layers layers read an earlier
+                                   layer's cache instead of keeping one (Gemma 3n / 4) */
+    bool tied_output_first;     /* a tied output is created before token_embd: on the CPU too it
+                                   is a second copy of the embeddings (Gemma 4) */
+    bool rope_freqs_full;       /* rope_freqs belongs to the full-attention layers only (Gemma 4) */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

@@ -505,6 +505,28 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         }
     }
 
+    /* Per-layer head sizes: sliding layers may have their own. */
+    uint32_t hd_k_swa = rules->head_dim_swa ? arch_u32(g, a, "attention.key_length_swa", hp->head_dim_k)
+                                            : hp->head_dim_k;
+    uint32_t hd_v_swa = rules->head_dim_swa ? arch_u32(g, a, "attention.value_length_swa", hp->head_dim_v)
+                                            : hp->head_dim_v;
+    if (hd_k_swa > (1u << 16) || hd_v_swa > (1u << 16))
+        return free(tmp), gp_fail(err, GP_ERR_FORMAT, m->path, "implausible %s.attention.key_length_swa", a);
+    for (uint32_t i = 0; i < n; i++) {
+        bool s = m->layers[i].kind == GP_LAYER_SWA;
+        m->layers[i].head_dim_k = s ? hd_k_swa : hp->head_dim_k;
+        m->layers[i].head_dim_v = s ? hd_v_swa : hp->head_dim_v;
+        m->layers[i].kv_src = (int32_t)i;
+    }
+    /* Shared caches: the last shared_kv_layers layers read the cache of the
+     * last earlier layer of their kind (sliding or not). */
+    uint32_t n_shared = rules->kv_shared_layers ? arch_u32(g, a, "attention.shared_kv_layers", 0) : 0;
+    if (n_shared && n_shared + 2 <= n) {
+        uint32_t from = n - n_shared;
+        for (uint32_t i = from; i < n; i++)
+            m->layers[i].kv_src = (int32_t)(m->layers[i].kind == GP_LAYER_SWA ? from - 2 : from - 1);
+    }
+
     /* Multi-head latent attention: the cache holds the compressed latent. */
     bool mla = (hp->head_dim_k_mla && hp->head_dim_v_mla) || (rules->mla && hp->kv_lora_rank);
     if (mla)
@@ -591,6 +613,8 @@ gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_sh
     const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     m->arch_known = known;
     m->embd_norm_is_output = rules->embd_norm_is_output;
+    m->tied_output_first = rules->tied_output_first;
+    m->rope_freqs_full = rules->rope_freqs_full;
     if (!known)
         warn(m, "unknown architecture '%.40s': estimated from its tensors with generic rules", m->arch);
     if ((st = read_hparams(m, rules, err)) != GP_OK)

@@ -67,6 +67,9 @@ typedef struct gp_layer {
     uint32_t n_head_kv;
     uint32_t n_ff;
     uint32_t n_ff_exp;
+    uint32_t head_dim_k;  /* per head, this layer's (sliding layers may differ) */
+    uint32_t head_dim_v;
+    int32_t kv_src;       /* the layer whose cache this one reads: itself unless it shares one */
     bool has_experts;
     uint64_t bytes;       /* weights of this block */
     uint64_t expert_bytes;/* of which routed experts */
@@ -136,6 +139,8 @@ struct gp_model {
     uint32_t file_type;   /* general.file_type, or UINT32_MAX */
     bool arch_known;      /* the architecture is in ggplace's table */
     bool embd_norm_is_output; /* token_embd_norm belongs to the output layer */
+    bool tied_output_first;   /* a tied output is a copy of token_embd even on the CPU */
+    bool rope_freqs_full;     /* only full-attention layers hold rope_freqs */
     gp_hparams hp;
     gp_layer *layers;     /* n_layer_all entries */
     gp_tensor *tensors;

@@ -84,6 +84,19 @@ typedef struct zoo_delta {
     bool ab_split;                   /* ssm_alpha + ssm_beta instead of one ssm_ba (qwen35moe) */
 } zoo_delta;
 
+/* Gemma 4: sliding layers with heads of their own size beside wider global
+ * ones, later layers reading earlier layers' caches, per-layer token
+ * embeddings (the E models) and a dense MLP beside the routed experts (MoE). */
+typedef struct zoo_gemma4 {
+    uint32_t head_dim_global;  /* key/value_length of the global layers (head_dim: the sliding ones) */
+    uint32_t n_head_kv_global; /* 0: n_head_kv */
+    uint32_t global_every;     /* layer il is global when il % global_every == global_every - 1 */
+    uint32_t shared_kv;        /* attention.shared_kv_layers: the last ones have no K/V of their own */
+    uint32_t per_layer;        /* embedding_length_per_layer_input (0: none) */
+    uint32_t n_ff_shared;      /* feed_forward_length of the KV-shared layers (double-wide MLP); 0: n_ff */
+    bool k_eq_v;               /* global layers have no attn_v: V comes from the K projection */
+} zoo_gemma4;
+
 typedef struct zoo_model {
     const char *name;   /* file name, without .gguf */
     const char *arch;   /* general.architecture */
@@ -116,6 +129,7 @@ typedef struct zoo_model {
     uint32_t n_ff_shexp;   /* expert_shared_feed_forward_length, written when > 0 */
     bool shexp_gate;       /* the shared expert has a sigmoid gate (ffn_gate_inp_shexp) */
     bool q_gate;           /* attn_q also holds a per-head output gate (2 x width) */
+    zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
 } zoo_model;
 
 static const zoo_model zoo_models[] = {
@@ -403,6 +417,24 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 151936, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
      .rope_base = 10000000, .rms_eps = 1e-6f,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "gemma-4-31b", .arch = "gemma4", .source = "google/gemma-4-31B-it",
+     .n_layer = 60, .n_embd = 5376, .n_head = 32, .n_head_kv = 16, .head_dim = 256, .n_ff = 21504,
+     .n_vocab = 262144, .n_ctx_train = 262144, .n_swa = 1024, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .tied = true, .g4 = {.head_dim_global = 512, .n_head_kv_global = 4, .global_every = 6, .k_eq_v = true}},
+    {.name = "gemma-4-26b-a4b", .arch = "gemma4", .source = "google/gemma-4-26B-A4B-it",
+     .n_layer = 30, .n_embd = 2816, .n_head = 16, .n_head_kv = 8, .head_dim = 256, .n_ff = 2112,
+     .n_vocab = 262144, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 704,
+     .n_swa = 1024, .rope_base = 1000000, .rms_eps = 1e-6f, .tied = true,
+     .g4 = {.head_dim_global = 512, .n_head_kv_global = 2, .global_every = 6, .k_eq_v = true}},
+    {.name = "gemma-4-e4b", .arch = "gemma4", .source = "google/gemma-4-E4B-it",
+     .n_layer = 42, .n_embd = 2560, .n_head = 8, .n_head_kv = 2, .head_dim = 256, .n_ff = 10240,
+     .n_vocab = 262144, .n_ctx_train = 131072, .n_swa = 512, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .tied = true, .g4 = {.head_dim_global = 512, .global_every = 6, .shared_kv = 18, .per_layer = 256}},
+    {.name = "gemma-4-e2b", .arch = "gemma4", .source = "google/gemma-4-E2B-it",
+     .n_layer = 35, .n_embd = 1536, .n_head = 8, .n_head_kv = 1, .head_dim = 256, .n_ff = 6144,
+     .n_vocab = 262144, .n_ctx_train = 131072, .n_swa = 512, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .tied = true,
+     .g4 = {.head_dim_global = 512, .global_every = 5, .shared_kv = 20, .per_layer = 256, .n_ff_shared = 12288}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -446,6 +478,59 @@ static void key_f32(gw *w, const zoo_model *m, const char *suffix, float v)
     gw_f32(w, k, v);
 }
 
+static bool g4_global(const zoo_model *m, uint32_t il)
+{
+    return il % m->g4.global_every == m->g4.global_every - 1;
+}
+
+static bool g4_has_kv(const zoo_model *m, uint32_t il)
+{
+    return il < m->n_layer - m->g4.shared_kv;
+}
+
+static uint32_t g4_n_ff(const zoo_model *m, uint32_t il)
+{
+    return m->g4.n_ff_shared && !g4_has_kv(m, il) ? m->g4.n_ff_shared : m->n_ff;
+}
+
+/* Gemma 4's keys, as its converter writes them: the global layers' head
+ * size as key/value_length, the sliding ones' as *_swa, per-layer arrays
+ * where layers differ. */
+static void gemma4_hparams(gw *w, const zoo_model *m)
+{
+    const zoo_gemma4 *g = &m->g4;
+    uint32_t ff[512], kv[512];
+    bool swa[512];
+    for (uint32_t il = 0; il < m->n_layer && il < 512; il++) {
+        ff[il] = g4_n_ff(m, il);
+        kv[il] = g4_global(m, il) && g->n_head_kv_global ? g->n_head_kv_global : m->n_head_kv;
+        swa[il] = !g4_global(m, il);
+    }
+    char k[128];
+    snprintf(k, sizeof k, "%s.feed_forward_length", m->arch);
+    if (g->n_ff_shared)
+        gw_arr_u32(w, k, ff, m->n_layer);
+    else
+        gw_u32(w, k, m->n_ff);
+    snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
+    if (g->n_head_kv_global)
+        gw_arr_u32(w, k, kv, m->n_layer);
+    else
+        gw_u32(w, k, m->n_head_kv);
+    key_u32(w, m, "attention.key_length", g->head_dim_global);
+    key_u32(w, m, "attention.value_length", g->head_dim_global);
+    key_u32(w, m, "attention.key_length_swa", m->head_dim);
+    key_u32(w, m, "attention.value_length_swa", m->head_dim);
+    key_u32(w, m, "rope.dimension_count", g->head_dim_global);
+    key_u32(w, m, "rope.dimension_count_swa", m->head_dim);
+    key_f32(w, m, "rope.freq_base_swa", 10000.0f);
+    snprintf(k, sizeof k, "%s.attention.sliding_window_pattern", m->arch);
+    gw_arr_bool(w, k, swa, m->n_layer);
+    key_u32(w, m, "attention.shared_kv_layers", g->shared_kv);
+    key_u32(w, m, "embedding_length_per_layer_input", g->per_layer);
+    key_f32(w, m, "final_logit_softcapping", 30.0f);
+}
+
 static void hparams(gw *w, const zoo_model *m)
 {
     gw_str(w, "general.architecture", m->arch);
@@ -456,7 +541,8 @@ static void hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "embedding_length", m->n_embd);
     key_u32(w, m, "block_count", m->n_layer);
     const bool nemotron = m->layer_kinds && m->mamba.inner && !m->mamba.every_ffn;
-    if (!nemotron)
+    const bool g4 = m->g4.head_dim_global > 0;
+    if (!nemotron && !g4)
         key_u32(w, m, "feed_forward_length", m->n_ff);
     key_u32(w, m, "attention.head_count", m->n_head);
     if (nemotron) {
@@ -482,7 +568,7 @@ static void hparams(gw *w, const zoo_model *m)
         gw_arr_u32(w, k, kv, m->n_layer);
         if (m->conv_l)
             key_u32(w, m, "shortconv.l_cache", m->conv_l);
-    } else {
+    } else if (!g4) {
         key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
     if (m->mla.kv_lora) {
@@ -499,7 +585,7 @@ static void hparams(gw *w, const zoo_model *m)
             key_u32(w, m, "attention.indexer.key_length", m->mla.idx_dim);
             key_u32(w, m, "attention.indexer.top_k", m->mla.idx_top_k);
         }
-    } else {
+    } else if (!g4) {
         key_u32(w, m, "attention.key_length", m->head_dim);
         key_u32(w, m, "attention.value_length", m->head_dim);
     }
@@ -517,7 +603,10 @@ static void hparams(gw *w, const zoo_model *m)
     if (m->final_softcap > 0)
         key_f32(w, m, "final_logit_softcapping", m->final_softcap);
     key_f32(w, m, "rope.freq_base", m->rope_base);
-    key_u32(w, m, "rope.dimension_count", m->mla.kv_lora ? m->mla.rope : m->n_rot ? m->n_rot : m->head_dim);
+    if (!g4)
+        key_u32(w, m, "rope.dimension_count", m->mla.kv_lora ? m->mla.rope : m->n_rot ? m->n_rot : m->head_dim);
+    else
+        gemma4_hparams(w, m);
     if (m->n_swa)
         key_u32(w, m, "attention.sliding_window", m->n_swa);
     if (m->n_expert) {
@@ -811,6 +900,55 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
 #undef T
 }
 
+/* a Gemma 4 block: attention with the layer's own head size (none of K/V
+ * on KV-shared layers, no V on k_eq_v global layers), the dense MLP, the
+ * routed experts beside it, and the per-layer embedding's gate */
+static void gemma4_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_gemma4 *g = &m->g4;
+    bool global = g4_global(m, il), has_kv = g4_has_kv(m, il);
+    int64_t d = global ? g->head_dim_global : m->head_dim;
+    int64_t hkv = global && g->n_head_kv_global ? g->n_head_kv_global : m->n_head_kv;
+    int64_t q = (int64_t)m->n_head * d, kv = hkv * d, ff = g4_n_ff(m, il);
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q, 1);
+    if (has_kv) {
+        weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, m->n_embd, kv, 1);
+        if (!(global && g->k_eq_v))
+            weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, kv, 1);
+        vec(w, T("attn_k_norm.weight"), 1, d, 1);
+    }
+    vec(w, T("attn_q_norm.weight"), 1, d, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+    vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
+    vec(w, T("layer_output_scale.weight"), 1, 1, 1);
+    if (global && il == g->global_every - 1)   /* proportional rope of the global layers, one copy */
+        vec(w, "rope_freqs.weight", 1, g->head_dim_global / 2, 1);
+    vec(w, T("ffn_norm.weight"), 1, m->n_embd, 1);
+    weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
+    weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
+    weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, ff, m->n_embd, 1);
+    vec(w, T("post_ffw_norm.weight"), 1, m->n_embd, 1);
+    if (m->n_expert) {
+        vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
+        vec(w, T("ffn_gate_inp.scale"), 1, m->n_embd, 1);
+        vec(w, T("pre_ffw_norm_2.weight"), 1, m->n_embd, 1);
+        vec(w, T("post_ffw_norm_1.weight"), 1, m->n_embd, 1);
+        vec(w, T("post_ffw_norm_2.weight"), 1, m->n_embd, 1);
+        weight(w, T("ffn_gate_up_exps.weight"), GP_TYPE_Q4_K, 3, m->n_embd, 2 * (int64_t)m->n_ff_exp, m->n_expert);
+        weight(w, T("ffn_down_exps.weight"), GP_TYPE_Q6_K, 3, m->n_ff_exp, m->n_embd, m->n_expert);
+        vec(w, T("ffn_down_exps.scale"), 1, m->n_expert, 1);
+    }
+    if (g->per_layer) {
+        weight(w, T("inp_gate.weight"), GP_TYPE_F16, 2, m->n_embd, g->per_layer, 1);
+        weight(w, T("proj.weight"), GP_TYPE_F16, 2, g->per_layer, m->n_embd, 1);
+        vec(w, T("post_norm.weight"), 1, m->n_embd, 1);
+    }
+#undef T
+}
+
 static bool write_model(const zoo_model *m, const char *dir)
 {
     gw *w = gw_new(3);
@@ -819,7 +957,18 @@ static bool write_model(const zoo_model *m, const char *dir)
     vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
     if (!m->tied)
         weight(w, "output.weight", GP_TYPE_Q6_K, 2, m->n_embd, m->n_vocab, 1);
+    if (m->g4.per_layer) {
+        /* per-layer token embeddings and their projection from the embeddings */
+        int64_t pl = (int64_t)m->g4.per_layer * m->n_layer;
+        weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, pl, m->n_vocab, 1);
+        weight(w, "per_layer_model_proj.weight", GP_TYPE_F16, 2, m->n_embd, pl, 1);
+        vec(w, "per_layer_proj_norm.weight", 1, m->g4.per_layer, 1);
+    }
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (m->g4.head_dim_global) {
+            gemma4_block(w, m, il);
+            continue;
+        }
         if (m->mamba.parallel) {
             attention(w, m, &m->block, il);
             mamba2(w, m, il);
@@ -904,6 +1053,14 @@ static zoo_model tiny(const zoo_model *m)
         t.mamba.groups = m->mamba.groups > 1 ? 2 : 1;
         if (m->layer_kinds)   /* every kind within the eight layers */
             t.layer_kinds = m->mamba.every_ffn ? "MMMaMMaM" : m->n_expert ? "MEM*EMEM" : "M-M*M-M-";
+    }
+    if (m->g4.head_dim_global) {
+        t.g4.head_dim_global = 64;
+        t.g4.global_every = 3;
+        t.g4.n_head_kv_global = m->g4.n_head_kv_global ? 1 : 0;
+        t.g4.shared_kv = m->g4.shared_kv ? 2 : 0;   /* the last own-KV layers: sliding, then global */
+        t.g4.per_layer = m->g4.per_layer ? 16 : 0;
+        t.g4.n_ff_shared = m->g4.n_ff_shared ? 2 * t.n_ff : 0;
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,

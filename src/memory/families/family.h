@@ -30,6 +30,7 @@ const gpg_family *gpg_family_get(gp_compute_family id);
 
 int gpg_build_llama(gpg_ctx *c, gpg_graph *g);
 int gpg_build_gemma3(gpg_ctx *c, gpg_graph *g);
+int gpg_build_gemma4(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_lfm2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_phi3(gpg_ctx *c, gpg_graph *g);

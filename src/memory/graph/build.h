@@ -36,6 +36,7 @@ typedef struct {
     /* inputs */
     int attn_temp;      /* the graph has the attention temperature input (llama4) */
     int inp_tokens, inp_embd, inp_pos, out_ids, rs_copy, inp_attn_scale;
+    int inp_ple;        /* token ids of the per-layer embeddings (gemma4 E models) */
     int rs_main, rs_extra;   /* views of rs_copy: rows of the ubatch / the rest */
     int embd_wide;      /* the token embeddings padded to the deepstack input's width */
     int k_idxs, v_idxs, mask, k_rot_t, v_rot_t;
@@ -52,6 +53,11 @@ typedef struct {
 uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il);
 uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il);
 int gpg_layer_swa(const gp_compute_model *m, uint32_t il);
+/* per-head K and V sizes of layer il (sliding layers may differ) */
+int64_t gpg_layer_head_dim_k(const gp_compute_model *m, uint32_t il);
+int64_t gpg_layer_head_dim_v(const gp_compute_model *m, uint32_t il);
+/* the widest V row of any layer (n_embd_v_gqa_max) */
+int64_t gpg_v_gqa_max(const gp_compute_model *m);
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il);
 /* a sparse-attention layer on the last full indexer's top-k (GLM-5.2) */
 int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il);

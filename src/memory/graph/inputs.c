@@ -66,6 +66,20 @@ uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il) {
 int gpg_layer_swa(const gp_compute_model *m, uint32_t il) {
     return m->layer_is_swa ? m->layer_is_swa[il] != 0 : 0;
 }
+int64_t gpg_layer_head_dim_k(const gp_compute_model *m, uint32_t il) {
+    return gpg_layer_swa(m, il) && m->head_dim_k_swa ? m->head_dim_k_swa : m->head_dim_k;
+}
+int64_t gpg_layer_head_dim_v(const gp_compute_model *m, uint32_t il) {
+    return gpg_layer_swa(m, il) && m->head_dim_v_swa ? m->head_dim_v_swa : m->head_dim_v;
+}
+int64_t gpg_v_gqa_max(const gp_compute_model *m) {
+    int64_t v = (int64_t)m->head_dim_v * m->n_head_kv;
+    for (uint32_t il = 0; il < m->n_layer; il++) {
+        int64_t l = gpg_layer_head_dim_v(m, il) * gpg_layer_n_head_kv(m, il);
+        if (l > v) v = l;
+    }
+    return v;
+}
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il) {
     return m->layer_is_recurrent ? m->layer_is_recurrent[il] != 0 : 0;
 }
@@ -125,10 +139,11 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
     int has_full = gpg_any_full(m), has_swa = gpg_any_swa(m);
     int first_swa = gpg_layer_swa(m, 0);
     int mask_type = c->fa ? GPG_F16 : GPG_F32;
-    const int64_t hv_all = (int64_t)m->head_dim_v * m->n_head_kv;
+    const int64_t hv_all = gpg_v_gqa_max(m);
 
     c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->inp_embd = gpg_input(g, GPG_F32, (int64_t)m->n_embd * (1 + m->n_deepstack), T, 1, 1);
+    c->inp_ple = m->n_embd_per_layer ? gpg_input(g, GPG_I32, T, 1, 1, 1) : GPG_NONE;
     c->rs_copy = c->rs_main = c->rs_extra = c->inp_attn_scale = GPG_NONE;
     /* the state rows are first read by the first recurrent layer's mixer,
        after its attention where the two sit side by side */
