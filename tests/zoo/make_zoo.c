@@ -132,6 +132,16 @@ typedef struct zoo_model {
     zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
 } zoo_model;
 
+#define GLM5_SHAPE                                                                                        \
+    .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,           \
+    .n_vocab = 154880, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048, .rope_base = 1000000,         \
+    .rms_eps = 1e-5f,                                                                                      \
+    .mla = {.q_lora = 2048, .kv_lora = 512, .nope = 192, .rope = 64, .v_head = 256, .idx_heads = 32,        \
+            .idx_dim = 128, .idx_top_k = 2048},                                                            \
+    .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,         \
+            .probs_bias = true},                                                                           \
+    .block = {.ffn = ZOO_FFN_MOE}
+
 static const zoo_model zoo_models[] = {
     {.name = "llama-3.2-1b", .arch = "llama", .source = "meta-llama/Llama-3.2-1B",
      .n_layer = 16, .n_embd = 2048, .n_head = 32, .n_head_kv = 8, .head_dim = 64, .n_ff = 8192,
@@ -227,24 +237,10 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
              .weights_norm = true, .probs_bias = true},
      .block = {.ffn = ZOO_FFN_MOE}},
-    {.name = "glm-5", .arch = "glm-dsa", .source = "zai-org/GLM-5",
-     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,
-     .n_vocab = 154880, .n_ctx_train = 202752, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
-     .rope_base = 1000000, .rms_eps = 1e-5f,
-     .mla = {.q_lora = 2048, .kv_lora = 512, .nope = 192, .rope = 64, .v_head = 256,
-             .idx_heads = 32, .idx_dim = 128, .idx_top_k = 2048},
-     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
-             .probs_bias = true},
-     .block = {.ffn = ZOO_FFN_MOE}},
-    {.name = "glm-5.2", .arch = "glm-dsa", .source = "zai-org/GLM-5.2",
-     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,
-     .n_vocab = 154880, .n_ctx_train = 1048576, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
-     .rope_base = 1000000, .rms_eps = 1e-5f,
-     .mla = {.q_lora = 2048, .kv_lora = 512, .nope = 192, .rope = 64, .v_head = 256,
-             .idx_heads = 32, .idx_dim = 128, .idx_top_k = 2048},
-     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
-             .probs_bias = true},
-     .block = {.ffn = ZOO_FFN_MOE}},
+    /* GLM-5.2 has GLM-5's shape; its million-token context makes most of
+     * its layers share an indexer */
+    {.name = "glm-5", .arch = "glm-dsa", .source = "zai-org/GLM-5", GLM5_SHAPE, .n_ctx_train = 202752},
+    {.name = "glm-5.2", .arch = "glm-dsa", .source = "zai-org/GLM-5.2", GLM5_SHAPE, .n_ctx_train = 1048576},
     {.name = "qwen3-next-80b-a3b", .arch = "qwen3next", .source = "Qwen/Qwen3-Next-80B-A3B-Instruct",
      .n_layer = 48, .n_embd = 2048, .n_head = 16, .n_head_kv = 2, .head_dim = 256, .n_ff = 5120,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 512, .n_expert_used = 10,

@@ -66,11 +66,6 @@ int gpg_build_mamba2(gpg_ctx *c, gpg_graph *g)
         gpg_logits(c, g, inpL);
         return g->err ? -1 : 0;
     }
-    c->il = m->n_layer;
-    int norm = gpg_rms_mul(c, g, inpL, GPG_W_OUT_NORM);
-    if (!g->err) g->t[norm].is_output = 1;        /* t_h_nextn */
-    int rows = gpg_rows(c, g, norm);
-    c->T = c->n_out;
-    gpg_head(c, g, rows);
+    gpg_logits_after_norm(c, g, inpL);
     return g->err ? -1 : 0;
 }

@@ -37,11 +37,6 @@ int gpg_build_qwen3next(gpg_ctx *c, gpg_graph *g)
         cur = gpg_ffn_layer(c, g, cur, il, c->T);
         inpL = gpg_op_like(g, 1, cur, cur, res, GPG_NONE);
     }
-    c->il = m->n_layer;
-    int norm = gpg_rms_mul(c, g, inpL, GPG_W_OUT_NORM);
-    if (!g->err) g->t[norm].is_output = 1;        /* t_h_nextn */
-    int rows = gpg_rows(c, g, norm);
-    c->T = c->n_out;
-    gpg_head(c, g, rows);
+    gpg_logits_after_norm(c, g, inpL);
     return g->err ? -1 : 0;
 }

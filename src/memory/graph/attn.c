@@ -12,6 +12,30 @@ static int qkv_view(gpg_graph *g, int qkv, int64_t head_dim, int64_t heads, int6
                     first == 0);
 }
 
+/* Q or K from its own projection: bias, a norm across all heads, then
+   [head_dim, heads, T] */
+static int qk_project(gpg_ctx *c, gpg_graph *g, int x, int64_t hk, int64_t heads, int w_kind, int norm_kind) {
+    const gp_compute_model *m = c->m;
+    int t = gpg_op(g, 0, GPG_F32, hk * heads, c->T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, t, w_kind, GPG_OP_MM);
+    if (m->attn_bias) t = gpg_add_bias(c, g, t, w_kind);
+    if (m->qk_norm_full) t = gpg_rms_mul(c, g, t, norm_kind);
+    return gpg_reshape(g, t, hk, heads, c->T, 1);
+}
+
+/* Q or K placed: per-head norm before or after rope, rope, and the L2
+   norm of rope layers (llama4) */
+static int qk_position(gpg_ctx *c, gpg_graph *g, int t, const gpg_attn_opts *o, int rope, int norm_kind) {
+    const gp_compute_model *m = c->m;
+    const int head_norm = m->qk_norm && !m->qk_norm_full;
+    if (head_norm && !m->qk_norm_after_rope)
+        t = o->qk_layer_norm ? gpg_layer_norm(c, g, t, norm_kind) : gpg_rms_mul(c, g, t, norm_kind);
+    if (rope) t = gpg_op_like(g, 1, t, t, c->inp_pos, GPG_NONE);       /* rope */
+    if (head_norm && m->qk_norm_after_rope) t = gpg_rms_mul(c, g, t, norm_kind);
+    if (rope && o->l2_after_rope) t = gpg_op_like(g, 1, t, t, GPG_NONE, GPG_NONE);
+    return t;
+}
+
 int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o) {
     int q = gpg_attn_qkv(c, g, x, il, o);
     int cur = gpg_attn_core(c, g, q, il, o);
@@ -29,8 +53,6 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
     const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
     const int rope = !(m->no_rope_step && (il + 1) % m->no_rope_step == 0) &&
                      !(m->no_rope_full && !swa && gpg_any_swa(m));
-    /* per-head Q/K norms come after the reshape, full-width ones before */
-    const int qk_head_norm = m->qk_norm && !m->qk_norm_full;
 
     /* Q; with a fused QKV weight, Q, K and V are strided views of one
        product (build_qkv) */
@@ -47,18 +69,9 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
         gpg_tensor fs = g->t[full];
         q = gpg_view(g, full, hk, nh, T, 1, fs.nb[1], fs.nb[2], fs.nb[3], 1);
     } else {
-        q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
-        gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
-        if (m->attn_bias) q = gpg_add_bias(c, g, q, GP_COMPUTE_W_ATTN_Q);
-        if (m->qk_norm_full) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
-        q = gpg_reshape(g, q, hk, nh, T, 1);
+        q = qk_project(c, g, x, hk, nh, GP_COMPUTE_W_ATTN_Q, GP_COMPUTE_W_ATTN_Q_NORM);
     }
-    if (qk_head_norm && !m->qk_norm_after_rope)
-        q = o->qk_layer_norm ? gpg_layer_norm(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM)
-                             : gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
-    if (rope) q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);       /* rope */
-    if (qk_head_norm && m->qk_norm_after_rope) q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
-    if (rope && o->l2_after_rope) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);
+    q = qk_position(c, g, q, o, rope, GP_COMPUTE_W_ATTN_Q_NORM);
     if (!rope && o->temp_no_rope) q = gpg_op_like(g, 1, q, q, c->inp_attn_scale, GPG_NONE);
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
     if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
@@ -71,18 +84,9 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
             if (o->fused_qkv) {
                 k = qkv_view(g, qkv, hk, nkv, hk * nh);
             } else {
-                k = gpg_op(g, 0, GPG_F32, hk * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
-                gpg_weight(c, g, k, GP_COMPUTE_W_ATTN_K, GPG_OP_MM);
-                if (m->attn_bias) k = gpg_add_bias(c, g, k, GP_COMPUTE_W_ATTN_K);
-                if (m->qk_norm_full) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
-                k = gpg_reshape(g, k, hk, nkv, T, 1);
+                k = qk_project(c, g, x, hk, nkv, GP_COMPUTE_W_ATTN_K, GP_COMPUTE_W_ATTN_K_NORM);
             }
-            if (qk_head_norm && !m->qk_norm_after_rope)
-                k = o->qk_layer_norm ? gpg_layer_norm(c, g, k, GP_COMPUTE_W_ATTN_K_NORM)
-                                     : gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
-            if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
-            if (qk_head_norm && m->qk_norm_after_rope) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
-            if (rope && o->l2_after_rope) k = gpg_op_like(g, 1, k, k, GPG_NONE, GPG_NONE);
+            k = qk_position(c, g, k, o, rope, GP_COMPUTE_W_ATTN_K_NORM);
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
         } else {
             if (o->fused_qkv) {

@@ -185,6 +185,9 @@ int gpg_rows(gpg_ctx *c, gpg_graph *g, int x);
 void gpg_logits(gpg_ctx *c, gpg_graph *g, int x);
 /* the logits of an already normed hidden state (both graph outputs) */
 void gpg_head(gpg_ctx *c, gpg_graph *g, int normed);
+/* the final norm over the whole ubatch, kept as an output (the hidden state
+   a next-token head reads), then the output rows and the head */
+void gpg_logits_after_norm(gpg_ctx *c, gpg_graph *g, int x);
 
 /* DeepSeek sparse attention (dsa.c): its inputs in ggml's order; the
    indexer's keys into its cache (before the attention's own projections);

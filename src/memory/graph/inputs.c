@@ -220,6 +220,15 @@ void gpg_logits(gpg_ctx *c, gpg_graph *g, int x) {
     gpg_head(c, g, gpg_rms_mul(c, g, x, GPG_W_OUT_NORM));
 }
 
+void gpg_logits_after_norm(gpg_ctx *c, gpg_graph *g, int x) {
+    c->il = c->m->n_layer;
+    int norm = gpg_rms_mul(c, g, x, GPG_W_OUT_NORM);
+    if (!g->err) g->t[norm].is_output = 1;        /* t_h_nextn */
+    int rows = gpg_rows(c, g, norm);
+    c->T = c->n_out;
+    gpg_head(c, g, rows);
+}
+
 void gpg_head(gpg_ctx *c, gpg_graph *g, int rn) {
     c->il = c->m->n_layer;
     if (!g->err) g->t[rn].is_output = 1;
