@@ -72,13 +72,15 @@ int64_t gpg_layer_head_dim_k(const gp_compute_model *m, uint32_t il) {
 int64_t gpg_layer_head_dim_v(const gp_compute_model *m, uint32_t il) {
     return gpg_layer_swa(m, il) && m->head_dim_v_swa ? m->head_dim_v_swa : m->head_dim_v;
 }
+/* the widest V row over the layers (each with its own head size and KV
+   heads: the global head size times the sliding layers' heads is no row) */
 int64_t gpg_v_gqa_max(const gp_compute_model *m) {
-    int64_t v = (int64_t)m->head_dim_v * m->n_head_kv;
+    int64_t v = 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         int64_t l = gpg_layer_head_dim_v(m, il) * gpg_layer_n_head_kv(m, il);
         if (l > v) v = l;
     }
-    return v;
+    return v ? v : (int64_t)m->head_dim_v * m->n_head_kv;
 }
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il) {
     return m->layer_is_recurrent ? m->layer_is_recurrent[il] != 0 : 0;
