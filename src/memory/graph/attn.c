@@ -61,7 +61,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
     if (rope && o->l2_after_rope) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);
     if (!rope && o->temp_no_rope) q = gpg_op_like(g, 1, q, q, c->inp_attn_scale, GPG_NONE);
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
-    if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
+    if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, gpg_k_rot_n(c, swa));
 
     int k = GPG_NONE, v = GPG_NONE;
     for (int pass = 0; pass < 2; pass++) {
@@ -83,7 +83,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
             if (rope) k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE); /* rope */
             if (qk_head_norm && m->qk_norm_after_rope) k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
             if (rope && o->l2_after_rope) k = gpg_op_like(g, 1, k, k, GPG_NONE, GPG_NONE);
-            if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
+            if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, gpg_k_rot_n(c, swa));
         } else {
             if (o->fused_qkv) {
                 v = qkv_view(g, qkv, hv, nkv, hk * (nh + nkv));

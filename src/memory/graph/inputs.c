@@ -101,6 +101,11 @@ int gpg_any_full(const gp_compute_model *m) {
     return 0;
 }
 
+/* K's rotation size on the sliding (swa) or the global cache */
+int64_t gpg_k_rot_n(const gpg_ctx *c, int swa) {
+    return swa && c->k_rot_swa_n ? c->k_rot_swa_n : c->k_rot;
+}
+
 /* x * H with H an n x n rotation: reshape to [n, N/n], mul_mat, reshape back */
 int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n) {
     gpg_tensor s = g->t[x];
@@ -161,7 +166,10 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
         if (!swa && !has_full) continue;
         int *kr = swa ? &c->k_rot_swa : &c->k_rot_t;
         int *vr = swa ? &c->v_rot_swa : &c->v_rot_t;
-        if (c->k_rot) *kr = gpg_input(g, GPG_F32, c->k_rot, c->k_rot, 1, 1);
+        if (c->k_rot) {
+            const int64_t n = swa ? gpg_k_rot_n(c, 1) : c->k_rot;
+            *kr = gpg_input(g, GPG_F32, n, n, 1, 1);
+        }
         if (pass == 0 && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
         if (c->v_rot) *vr = gpg_input(g, GPG_F32, c->v_rot, c->v_rot, 1, 1);
         int64_t nkv = swa ? c->n_kv_swa : c->n_kv;
