@@ -342,6 +342,8 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     if (!fam->mla) {
         c.k_rot = is_quant(r->type_k) ? rot_size_k(m->head_dim_k) : 0;
         c.v_rot = (is_quant(r->type_v) && m->head_dim_v % 64 == 0) ? 64 : 0;
+        /* each cache sizes K's rotation by its own head size */
+        c.k_rot_swa_n = c.k_rot && m->head_dim_k_swa ? rot_size_k(m->head_dim_k_swa) : c.k_rot;
     }
 
     gpg_graph g;

@@ -5,6 +5,7 @@
  * - heads of their own size on sliding and global layers, no Q scaling,
  *   V RMS-normed without a weight; on global layers without attn_v, V is a
  *   second view of the K projection;
+ * - on a quantized cache, K rotations sized by each cache's own head size;
  * - the last layers reading the cache of an earlier layer of their kind
  *   (no K/V projection, no cache store);
  * - without flash attention, V rows padded to the widest layer's before the
@@ -41,6 +42,10 @@ static int attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
     q = gpg_reshape(g, q, D, nh, T, 1);
     q = gpg_rms_mul(c, g, q, GP_COMPUTE_W_ATTN_Q_NORM);
     q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);                    /* rope */
+    /* a quantized cache: Q and K rotated by the cache's K rotation, V by
+       its V rotation */
+    const int k_rot_t = swa ? c->k_rot_swa : c->k_rot_t, v_rot_t = swa ? c->v_rot_swa : c->v_rot_t;
+    if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, gpg_k_rot_n(c, swa));
     if (kv_src(m, il) != il) return q;
 
     int kp = gpg_op(g, 0, GPG_F32, D * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
@@ -48,6 +53,7 @@ static int attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
     int k = gpg_reshape(g, kp, D, nkv, T, 1);
     k = gpg_rms_mul(c, g, k, GP_COMPUTE_W_ATTN_K_NORM);
     k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE);                    /* rope */
+    if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, gpg_k_rot_n(c, swa));
 
     int v;
     if (m->layer_v_from_k && m->layer_v_from_k[il]) {
@@ -58,6 +64,7 @@ static int attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
         v = gpg_reshape(g, v, Dv, nkv, T, 1);
     }
     v = gpg_op_like(g, 1, v, v, GPG_NONE, GPG_NONE);                      /* rms_norm */
+    if (c->v_rot) v = gpg_hadamard(g, v, v_rot_t, c->v_rot);
 
     /* store K */
     {
@@ -223,7 +230,7 @@ int gpg_build_gemma4(gpg_ctx *c, gpg_graph *g) {
         int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
         int q = attn_qkv(c, g, cur, il);
         cur = attn_core(c, g, q, il);
-        cur = gpg_attn_wo(c, g, cur);
+        cur = gpg_attn_out(c, g, cur, il);   /* V's rotation undone, then wo */
         cur = gpg_rms_mul(c, g, cur, GP_COMPUTE_W_ATTN_POST_NORM);
         int attn_out = gpg_op_like(g, 1, cur, cur, inpL, GPG_NONE);
         int out;

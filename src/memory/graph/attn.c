@@ -74,7 +74,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
     q = qk_position(c, g, q, o, rope, GP_COMPUTE_W_ATTN_Q_NORM);
     if (!rope && o->temp_no_rope) q = gpg_op_like(g, 1, q, q, c->inp_attn_scale, GPG_NONE);
     if (o->q_scale) q = gpg_op_like(g, 1, q, q, GPG_NONE, GPG_NONE);     /* scale */
-    if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, c->k_rot);
+    if (c->k_rot) q = gpg_hadamard(g, q, k_rot_t, gpg_k_rot_n(c, swa));
 
     int k = GPG_NONE, v = GPG_NONE;
     for (int pass = 0; pass < 2; pass++) {
@@ -87,7 +87,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
                 k = qk_project(c, g, x, hk, nkv, GP_COMPUTE_W_ATTN_K, GP_COMPUTE_W_ATTN_K_NORM);
             }
             k = qk_position(c, g, k, o, rope, GP_COMPUTE_W_ATTN_K_NORM);
-            if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, c->k_rot);
+            if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, gpg_k_rot_n(c, swa));
         } else {
             if (o->fused_qkv) {
                 v = qkv_view(g, qkv, hv, nkv, hk * (nh + nkv));

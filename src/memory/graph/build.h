@@ -30,6 +30,7 @@ typedef struct {
     int64_t n_kv_swa;   /* SWA cells per stream */
     int fa;
     int k_rot, v_rot;   /* Hadamard rotation sizes of a quantized cache (0 = none) */
+    int k_rot_swa_n;    /* K rotation size of the sliding cache (its own head size) */
     int mla;            /* K cache only (MLA): no V row indices */
     int dsa;            /* DeepSeek sparse attention: the indexer's cache and inputs */
     int conv_state;     /* the model has short-conv recurrent state */
@@ -80,6 +81,8 @@ int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes);
 /* Blocks */
 /* the graph inputs, in llama.cpp's order */
 void gpg_inputs(gpg_ctx *c, gpg_graph *g);
+/* K's rotation size on the sliding (swa != 0) or the global cache */
+int64_t gpg_k_rot_n(const gpg_ctx *c, int swa);
 /* x * H with H an n x n rotation */
 int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n);
 /* x plus a bias (a weight of the kind given: biases go where their weight is) */

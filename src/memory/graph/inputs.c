@@ -72,13 +72,15 @@ int64_t gpg_layer_head_dim_k(const gp_compute_model *m, uint32_t il) {
 int64_t gpg_layer_head_dim_v(const gp_compute_model *m, uint32_t il) {
     return gpg_layer_swa(m, il) && m->head_dim_v_swa ? m->head_dim_v_swa : m->head_dim_v;
 }
+/* the widest V row over the layers (each with its own head size and KV
+   heads: the global head size times the sliding layers' heads is no row) */
 int64_t gpg_v_gqa_max(const gp_compute_model *m) {
-    int64_t v = (int64_t)m->head_dim_v * m->n_head_kv;
+    int64_t v = 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         int64_t l = gpg_layer_head_dim_v(m, il) * gpg_layer_n_head_kv(m, il);
         if (l > v) v = l;
     }
-    return v;
+    return v ? v : (int64_t)m->head_dim_v * m->n_head_kv;
 }
 int gpg_layer_rec(const gp_compute_model *m, uint32_t il) {
     return m->layer_is_recurrent ? m->layer_is_recurrent[il] != 0 : 0;
@@ -97,6 +99,11 @@ int gpg_layer_attends(const gp_compute_model *m, uint32_t il) {
 int gpg_any_full(const gp_compute_model *m) {
     for (uint32_t i = 0; i < m->n_layer; i++) if (!gpg_layer_swa(m, i) && gpg_layer_attends(m, i)) return 1;
     return 0;
+}
+
+/* K's rotation size on the sliding (swa) or the global cache */
+int64_t gpg_k_rot_n(const gpg_ctx *c, int swa) {
+    return swa && c->k_rot_swa_n ? c->k_rot_swa_n : c->k_rot;
 }
 
 /* x * H with H an n x n rotation: reshape to [n, N/n], mul_mat, reshape back */
@@ -159,7 +166,10 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
         if (!swa && !has_full) continue;
         int *kr = swa ? &c->k_rot_swa : &c->k_rot_t;
         int *vr = swa ? &c->v_rot_swa : &c->v_rot_t;
-        if (c->k_rot) *kr = gpg_input(g, GPG_F32, c->k_rot, c->k_rot, 1, 1);
+        if (c->k_rot) {
+            const int64_t n = swa ? gpg_k_rot_n(c, 1) : c->k_rot;
+            *kr = gpg_input(g, GPG_F32, n, n, 1, 1);
+        }
         if (pass == 0 && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
         if (c->v_rot) *vr = gpg_input(g, GPG_F32, c->v_rot, c->v_rot, 1, 1);
         int64_t nkv = swa ? c->n_kv_swa : c->n_kv;
