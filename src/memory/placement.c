@@ -182,7 +182,9 @@ gp_status gp_place(const gp_model *m, const gp_run_params *p, const gp_devices *
             else if (ten->role == GP_ROLE_TOKEN_EMBD)
                 dev = 0;
             else if (strncmp(name, "output", 6) == 0 ||
-                     (m->embd_norm_is_output && strncmp(name, "token_embd_norm", 15) == 0))
+                     (m->embd_norm_is_output && strncmp(name, "token_embd_norm", 15) == 0) ||
+                     !strcmp(name, "altup_proj.weight") || !strcmp(name, "altup_unembd_proj.weight"))
+                /* Gemma 3n's AltUp projections in and out count as the output layer's */
                 dev = pl->output_dev;
             else if (gp_rope_shared(name)) {
                 /* Shared by every layer that reads it (each full-attention one

@@ -47,7 +47,9 @@ typedef struct gp_arch_rules {
     bool head_dim_swa;          /* sliding layers have heads of their own size
                                    (attention.key_length_swa / value_length_swa) */
     bool kv_shared_layers;      /* the last attention.shared_kv_layers layers read an earlier
-                                   layer's cache instead of keeping one (Gemma 3n / 4) */
+                                   layer's cache instead of keeping one (Gemma 4) */
+    uint32_t kv_from_start;     /* only the first kv_from_start layers keep a cache, the later ones
+                                   read the last earlier layer's of their kind (Gemma 3n: 20) */
     bool tied_output_first;     /* a tied output is created before token_embd: on the CPU too it
                                    is a second copy of the embeddings (Gemma 4) */
     bool rope_freqs_full;       /* rope_freqs belongs to the full-attention layers only (Gemma 4) */

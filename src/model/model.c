@@ -521,6 +521,8 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     /* Shared caches: the last shared_kv_layers layers read the cache of the
      * last earlier layer of their kind (sliding or not). */
     uint32_t n_shared = rules->kv_shared_layers ? arch_u32(g, a, "attention.shared_kv_layers", 0) : 0;
+    if (rules->kv_from_start && n > rules->kv_from_start)
+        n_shared = n - rules->kv_from_start;
     if (n_shared && n_shared + 2 <= n) {
         uint32_t from = n - n_shared;
         for (uint32_t i = from; i < n; i++)
