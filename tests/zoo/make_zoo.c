@@ -130,7 +130,14 @@ typedef struct zoo_model {
     bool shexp_gate;       /* the shared expert has a sigmoid gate (ffn_gate_inp_shexp) */
     bool q_gate;           /* attn_q also holds a per-head output gate (2 x width) */
     zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
+    uint32_t altup;        /* > 0: Gemma 3n, this many parallel copies of the hidden state */
 } zoo_model;
+
+/* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
+ * Laurel branch's rank, the per-layer input width, the layers owning a cache */
+#define G3N_LAUREL 64
+#define G3N_PER_LAYER 256
+#define G3N_KV_LAYERS 20
 
 #define GLM5_SHAPE                                                                                        \
     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,           \
@@ -431,6 +438,14 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 262144, .n_ctx_train = 131072, .n_swa = 512, .rope_base = 1000000, .rms_eps = 1e-6f,
      .tied = true,
      .g4 = {.head_dim_global = 512, .global_every = 5, .shared_kv = 20, .per_layer = 256, .n_ff_shared = 12288}},
+    {.name = "gemma-3n-e4b", .arch = "gemma3n", .source = "google/gemma-3n-E4B-it",
+     .n_layer = 35, .n_embd = 2048, .n_head = 8, .n_head_kv = 2, .head_dim = 256, .n_ff = 16384,
+     .n_vocab = 262144, .n_ctx_train = 32768, .n_swa = 512, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .tied = true, .final_softcap = 30.0f, .altup = 4},
+    {.name = "gemma-3n-e2b", .arch = "gemma3n", .source = "google/gemma-3n-E2B-it",
+     .n_layer = 30, .n_embd = 2048, .n_head = 8, .n_head_kv = 2, .head_dim = 256, .n_ff = 8192,
+     .n_vocab = 262144, .n_ctx_train = 32768, .n_swa = 512, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .tied = true, .final_softcap = 30.0f, .altup = 4},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -527,6 +542,25 @@ static void gemma4_hparams(gw *w, const zoo_model *m)
     key_f32(w, m, "final_logit_softcapping", 30.0f);
 }
 
+/* Gemma 3n's own keys, as its converter writes them: four sliding layers to
+ * one global, the AltUp and per-layer input widths, the shared caches
+ * (llama.cpp v0.5.0 reads only the pattern and the rope base of the sliding
+ * layers) */
+static void gemma3n_hparams(gw *w, const zoo_model *m)
+{
+    bool swa[512];
+    for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+        swa[il] = il % 5 < 4;
+    char k[128];
+    snprintf(k, sizeof k, "%s.attention.sliding_window_pattern", m->arch);
+    gw_arr_bool(w, k, swa, m->n_layer);
+    key_f32(w, m, "rope.freq_base_swa", 10000.0f);
+    key_u32(w, m, "altup.active_idx", 0);
+    key_u32(w, m, "altup.num_inputs", m->altup);
+    key_u32(w, m, "embedding_length_per_layer_input", G3N_PER_LAYER);
+    key_u32(w, m, "attention.shared_kv_layers", m->n_layer > G3N_KV_LAYERS ? m->n_layer - G3N_KV_LAYERS : 0);
+}
+
 static void hparams(gw *w, const zoo_model *m)
 {
     gw_str(w, "general.architecture", m->arch);
@@ -605,6 +639,8 @@ static void hparams(gw *w, const zoo_model *m)
         gemma4_hparams(w, m);
     if (m->n_swa)
         key_u32(w, m, "attention.sliding_window", m->n_swa);
+    if (m->altup)
+        gemma3n_hparams(w, m);
     if (m->n_expert) {
         key_u32(w, m, "expert_count", m->n_expert);
         key_u32(w, m, "expert_used_count", m->n_expert_used);
@@ -945,6 +981,42 @@ static void gemma4_block(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* a Gemma 3n block: Gemma 3's attention (no K/V past the cache-owning
+ * layers), the gated MLP, the AltUp router, predictor and corrector, the
+ * Laurel branch and the per-layer input's gate */
+static void gemma3n_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const int64_t e = m->n_embd, d = m->head_dim, q = (int64_t)m->n_head * d, kv = (int64_t)m->n_head_kv * d;
+    const int64_t a = m->altup;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, e, 1);
+    weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, e, q, 1);
+    weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, e, kv, 1);
+    weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, e, kv, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, e, 1);
+    vec(w, T("attn_q_norm.weight"), 1, d, 1);
+    vec(w, T("attn_k_norm.weight"), 1, d, 1);
+    vec(w, T("post_attention_norm.weight"), 1, e, 1);
+    vec(w, T("ffn_norm.weight"), 1, e, 1);
+    weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, e, m->n_ff, 1);
+    weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, e, m->n_ff, 1);
+    weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, e, 1);
+    vec(w, T("post_ffw_norm.weight"), 1, e, 1);
+    weight(w, T("inp_gate.weight"), GP_TYPE_F16, 2, e, G3N_PER_LAYER, 1);
+    weight(w, T("proj.weight"), GP_TYPE_F16, 2, G3N_PER_LAYER, e, 1);
+    vec(w, T("post_norm.weight"), 1, e, 1);
+    vec(w, T("altup_correct_coef.weight"), 2, a, a);
+    vec(w, T("altup_correct_scale.weight"), 1, e, 1);
+    vec(w, T("altup_predict_coef.weight"), 2, a, a * a);
+    weight(w, T("altup_router.weight"), GP_TYPE_F16, 2, e, a, 1);
+    vec(w, T("altup_router_norm.weight"), 1, e, 1);
+    weight(w, T("laurel_l.weight"), GP_TYPE_F16, 2, e, G3N_LAUREL, 1);
+    weight(w, T("laurel_r.weight"), GP_TYPE_F16, 2, G3N_LAUREL, e, 1);
+    vec(w, T("laurel_post_norm.weight"), 1, e, 1);
+#undef T
+}
+
 static bool write_model(const zoo_model *m, const char *dir)
 {
     gw *w = gw_new(3);
@@ -960,9 +1032,23 @@ static bool write_model(const zoo_model *m, const char *dir)
         weight(w, "per_layer_model_proj.weight", GP_TYPE_F16, 2, m->n_embd, pl, 1);
         vec(w, "per_layer_proj_norm.weight", 1, m->g4.per_layer, 1);
     }
+    if (m->altup) {
+        /* the extra AltUp copies' projections in and out, the per-layer
+           token embeddings and their projection from the embeddings */
+        int64_t pl = (int64_t)G3N_PER_LAYER * m->n_layer;
+        weight(w, "altup_proj.weight", GP_TYPE_F16, 3, m->n_embd, m->n_embd, m->altup - 1);
+        weight(w, "altup_unembd_proj.weight", GP_TYPE_F16, 3, m->n_embd, m->n_embd, m->altup - 1);
+        weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, pl, m->n_vocab, 1);
+        weight(w, "per_layer_model_proj.weight", GP_TYPE_F16, 2, m->n_embd, pl, 1);
+        vec(w, "per_layer_proj_norm.weight", 1, G3N_PER_LAYER, 1);
+    }
     for (uint32_t il = 0; il < m->n_layer; il++) {
         if (m->g4.head_dim_global) {
             gemma4_block(w, m, il);
+            continue;
+        }
+        if (m->altup) {
+            gemma3n_block(w, m, il);
             continue;
         }
         if (m->mamba.parallel) {
