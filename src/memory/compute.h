@@ -63,7 +63,12 @@ typedef enum {
        global layers, V RMS-normed (or the K projection itself on global
        layers), later layers reading earlier caches, per-layer token
        embeddings, routed experts beside a dense MLP, soft-capped logits */
-    GP_COMPUTE_FAMILY_GEMMA4 = 14
+    GP_COMPUTE_FAMILY_GEMMA4 = 14,
+    /* gemma3n: gemma4's attention and per-layer inputs on AltUp's parallel
+       copies of the hidden state (predicted and corrected per layer), a
+       low-rank Laurel branch beside attention, a gaussian top-k on the
+       first layers' FFN gate */
+    GP_COMPUTE_FAMILY_GEMMA3N = 15
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

@@ -8,6 +8,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LLAMA, .name = "llama", .build = gpg_build_llama},
     {.id = GP_COMPUTE_FAMILY_GEMMA3, .name = "gemma3", .build = gpg_build_gemma3},
     {.id = GP_COMPUTE_FAMILY_GEMMA4, .name = "gemma4", .build = gpg_build_gemma4},
+    {.id = GP_COMPUTE_FAMILY_GEMMA3N, .name = "gemma3n", .build = gpg_build_gemma3n},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK2, .name = "deepseek2", .mla = 1, .build = gpg_build_deepseek2},
     {.id = GP_COMPUTE_FAMILY_LFM2, .name = "lfm2", .recurrent = 1, .build = gpg_build_lfm2},
     {.id = GP_COMPUTE_FAMILY_PHI3, .name = "phi3", .build = gpg_build_phi3},

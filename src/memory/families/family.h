@@ -31,6 +31,7 @@ const gpg_family *gpg_family_get(gp_compute_family id);
 int gpg_build_llama(gpg_ctx *c, gpg_graph *g);
 int gpg_build_gemma3(gpg_ctx *c, gpg_graph *g);
 int gpg_build_gemma4(gpg_ctx *c, gpg_graph *g);
+int gpg_build_gemma3n(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_lfm2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_phi3(gpg_ctx *c, gpg_graph *g);
@@ -49,5 +50,11 @@ int gpg_build_falcon_h1(gpg_ctx *c, gpg_graph *g);
    anything of the layers ahead); attention elsewhere. *mark moves past what
    the layer expands; the returned output is reached only later. */
 int gpg_hybrid_mixer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int *mark);
+
+/* Gemma 4's attention, shared with Gemma 3n: Q, K and V with their cache
+   stores (Q only on a layer reading an earlier layer's cache), then
+   attention over that cache. */
+int gpg_gemma4_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il);
+int gpg_gemma4_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il);
 
 #endif

@@ -31,7 +31,7 @@ static uint32_t kv_src(const gp_compute_model *m, uint32_t il) {
 }
 
 /* Q, K and V with their stores; returns Q, rotated [D, H, T] */
-static int attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
+int gpg_gemma4_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, D = gpg_layer_head_dim_k(m, il), Dv = gpg_layer_head_dim_v(m, il);
     const int64_t nh = m->n_head, nkv = gpg_layer_n_head_kv(m, il);
@@ -90,7 +90,7 @@ static int attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il) {
 }
 
 /* attention over layer il's cache (or the one it shares); returns [D H, T] */
-static int attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il) {
+int gpg_gemma4_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il) {
     const gp_compute_model *m = c->m;
     const uint32_t src = kv_src(m, il);
     const int64_t D = gpg_layer_head_dim_k(m, il), Dv = gpg_layer_head_dim_v(m, il);
@@ -228,8 +228,8 @@ int gpg_build_gemma4(gpg_ctx *c, gpg_graph *g) {
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
         int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-        int q = attn_qkv(c, g, cur, il);
-        cur = attn_core(c, g, q, il);
+        int q = gpg_gemma4_attn_qkv(c, g, cur, il);
+        cur = gpg_gemma4_attn_core(c, g, q, il);
         cur = gpg_attn_out(c, g, cur, il);   /* V's rotation undone, then wo */
         cur = gpg_rms_mul(c, g, cur, GP_COMPUTE_W_ATTN_POST_NORM);
         int attn_out = gpg_op_like(g, 1, cur, cur, inpL, GPG_NONE);
