@@ -63,7 +63,7 @@ static const gp_arch_rules archs[] = {
     {.name = "gemma2", .swa_period = 2, .swa_default_window = 4096, .embd_scaled = true, .checked = true},
     {.name = "gemma3", .graph = "gemma3", .swa_period = 6, .swa_needs_window = true, .embd_scaled = true, .checked = true},
     {.name = "gemma3n", .graph = "gemma3n", .swa_period = 5, .embd_scaled = true, .kv_from_start = 20,
-     .tied_output_first = true},
+     .tied_output_first = true, .checked = true},
     {.name = "gemma4", .graph = "gemma4", .head_dim_swa = true, .kv_shared_layers = true,
      .tied_output_first = true, .rope_freqs_full = true, .checked = true},
     {.name = "gemma4-assistant"},
