@@ -342,6 +342,26 @@ static void test_arch_table(void **state)
     }
 }
 
+/* A Mamba-2 header whose mixer dimensions do not divide as llama.cpp
+ * asserts them (an inner width of 500 over 7 heads) is refused with a clear
+ * error, never built. */
+static void test_mamba2_bad_shape(void **state)
+{
+    (void)state;
+    mb_spec s = {.arch = "mamba2", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
+                 .ssm_d_conv = 4, .ssm_d_inner = 500, .ssm_d_state = 64, .ssm_n_group = 1};
+    gp_model *m = build(&s);
+    gp_devices d;
+    gpus(&d, 1);
+    gp_run_params p;
+    flags(&p, "-c 1024");
+    gp_mem_result r;
+    gp_error err;
+    assert_int_not_equal(gp_mem_estimate(m, &p, &d, &r, &err), GP_OK);
+    assert_non_null(strstr(err.message, "cannot model the compute graph"));
+    gp_model_close(&m);
+}
+
 /* Families without a graph model still get every figure, the compute
  * buffer marked as a coarse estimate. */
 static void test_estimated_compute(void **state)
@@ -505,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_tied_output_copy),
         cmocka_unit_test(test_estimated_compute),
         cmocka_unit_test(test_arch_table),
+        cmocka_unit_test(test_mamba2_bad_shape),
         cmocka_unit_test(test_mem_cli_contract),
         cmocka_unit_test(test_mem_warnings_and_alignment),
     };
