@@ -30,10 +30,8 @@ static bool has_tensor_suffix(const gp_model *m, const char *suffix)
 /* Which per-layer graph llama.cpp builds for an architecture: its row's
  * family, else latent attention's for MLA layers, else the llama-style
  * decoder graph, the most common shape. */
-static gp_compute_family family_of(const gp_model *m)
+static gp_compute_family family_of(const gp_model *m, const gp_arch_rules *rules)
 {
-    bool known;
-    const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     if (rules->graph)
         return gp_compute_family_named(rules->graph);
     for (uint32_t il = 0; il < m->hp.n_layer; il++)
@@ -99,7 +97,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         snprintf(name, sizeof name, "blk.%u.attn_v.weight", il);
         a->v_from_k[il] = has_k && !gp_model_find_tensor(m, name);
     }
-    cm->family = family_of(m);
+    bool known;
+    const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
+    cm->family = family_of(m, rules);
     cm->n_layer = hp->n_layer;
     cm->n_embd = (uint32_t)hp->n_embd;
     cm->n_vocab = (uint32_t)hp->n_vocab;
@@ -118,8 +118,6 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->ffn_ungated = has_tensor_suffix(m, ".ffn_up.weight") && !has_tensor_suffix(m, ".ffn_gate.weight") &&
                       !cm->ffn_fused_up;
     cm->pre_norm = has_tensor_suffix(m, ".attn_norm.weight");
-    bool known;
-    const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     cm->no_rope_step = rules->rope_if_finetuned && !hp->rope_finetuned ? 1 : rules->no_rope_step;
     cm->rec_attends = rules->recurrent_attends;
     cm->embd_scaled = hp->embd_scaled || rules->embd_scaled;
