@@ -109,7 +109,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->head_dim_v = hp->head_dim_v;
     cm->n_ff = hp->n_ff;
     cm->qk_norm = has_tensor_suffix(m, ".attn_q_norm.weight");
-    cm->fused_qkv = has_tensor_suffix(m, ".attn_qkv.weight");
+    /* a recurrent layer's in-projection may share the attn_qkv name
+       (qwen3next); attention is fused only where no layer has attn_q */
+    cm->fused_qkv = has_tensor_suffix(m, ".attn_qkv.weight") && !has_tensor_suffix(m, ".attn_q.weight");
     cm->attn_bias = has_tensor_suffix(m, ".attn_q.bias");
     cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
     cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");

@@ -122,7 +122,7 @@ static const gp_arch_rules archs[] = {
     {.name = "wavtokenizer-dec"},
     {.name = "plm"},
     {.name = "bailingmoe"},
-    {.name = "bailingmoe2"},
+    {.name = "bailingmoe2", .checked = true},
     {.name = "bailingmoe3", .recurrent = GP_RECR_KV_ZERO},
     {.name = "dots1", .checked = true},
     {.name = "dots3note"},

@@ -11,7 +11,7 @@
 int gpg_build_phi3(gpg_ctx *c, gpg_graph *g)
 {
     const gp_compute_model *m = c->m;
-    const gpg_attn_opts attn = {.q_scale = 1, .fused_qkv = m->fused_qkv};
+    const gpg_attn_opts attn = {.q_scale = 1};
     int inpL = gpg_token_embd(c, g);
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;

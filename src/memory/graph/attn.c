@@ -57,7 +57,8 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
     /* Q; with a fused QKV weight, Q, K and V are strided views of one
        product (build_qkv) */
     int q, qkv = GPG_NONE;
-    if (o->fused_qkv) {
+    const int fused = m->fused_qkv;   /* build_qkv: every family with the weight */
+    if (fused) {
         qkv = gpg_op(g, 0, GPG_F32, hk * nh + (hk + hv) * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, qkv, GP_COMPUTE_W_ATTN_QKV, GPG_OP_MM);
         q = qkv_view(g, qkv, hk, nh, 0);
@@ -81,7 +82,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
         /* the cache stores expand V before K, unless told otherwise */
         int do_k = o->k_before_v ? (pass == 0) : (pass == 1);
         if (do_k) {
-            if (o->fused_qkv) {
+            if (fused) {
                 k = qkv_view(g, qkv, hk, nkv, hk * nh);
             } else {
                 k = qk_project(c, g, x, hk, nkv, GP_COMPUTE_W_ATTN_K, GP_COMPUTE_W_ATTN_K_NORM);
@@ -89,7 +90,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
             k = qk_position(c, g, k, o, rope, GP_COMPUTE_W_ATTN_K_NORM);
             if (c->k_rot) k = gpg_hadamard(g, k, k_rot_t, gpg_k_rot_n(c, swa));
         } else {
-            if (o->fused_qkv) {
+            if (fused) {
                 v = qkv_view(g, qkv, hv, nkv, hk * (nh + nkv));
             } else {
                 v = gpg_op(g, 0, GPG_F32, hv * nkv, T, 1, 1, x, GPG_NONE, GPG_NONE);

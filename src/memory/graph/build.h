@@ -96,7 +96,6 @@ int gpg_layer_norm(gpg_ctx *c, gpg_graph *g, int x, int kind);
 typedef struct {
     int k_before_v;     /* the cache stores expand K before V (gemma3) */
     int q_scale;        /* Q is scaled after rope (gemma3, phi3) */
-    int fused_qkv;      /* one attn_qkv weight: Q, K, V are views of its product */
     int qk_layer_norm;  /* the per-head Q/K norms are LayerNorms (command-r) */
     int l2_after_rope;  /* rope layers: Q and K RMS-normed (no weight) after rope (llama4) */
     int temp_no_rope;   /* layers without rope: Q times the attention temperature input */
