@@ -473,25 +473,28 @@ static void report_families(void)
         qsort(s->err, s->n_err, sizeof *s->err, cmpd);
         double p50 = pct(s->err, s->n_err, 0.5), p95 = pct(s->err, s->n_err, 0.95),
                max = s->n_err ? s->err[s->n_err - 1] : 0.0;
-        bool miss = s->model_exact != s->rows || s->context_exact != s->rows || p95 > 0.01 || max > 0.03 ||
-                    s->worst_under < -0.01 || s->failed;
+        const bool exact = s->model_exact == s->rows && s->context_exact == s->rows && !s->failed;
         /* The architecture table's mark says which families users are told
-           are checked: it must agree with what the referee holds. */
+           are checked (tier 1, exact); the others' figures are an upper
+           bound (tier 2): never under, within 30 % over on 95 % of rows. */
         bool known;
         const bool marked = gp_arch_lookup(families[i].arch, &known)->checked;
-        const bool held = held_to_tier1(families[i].arch);
-        const char *verdict = held && miss                        ? "  MISSES TIER 1"
-                              : tier1_mode && held && !marked     ? "  NOT MARKED CHECKED (src/model/arch.c)"
-                              : tier1_mode && !held && marked     ? "  MARKED CHECKED BUT NOT HELD"
-                              : is_pending(families[i].arch)      ? "  pending"
-                                                                  : "";
+        const bool pending_arch = is_pending(families[i].arch);
+        const bool held = held_to_tier1(families[i].arch) && marked;
+        const bool tier2 = tier1_mode && !marked && !pending_arch;
+        const bool miss1 = !exact || p95 > 0.01 || max > 0.03 || s->worst_under < -0.01;
+        const bool miss2 = !exact || s->worst_under < 0 || p95 > 0.30;
+        const char *verdict = held && miss1                         ? "  MISSES TIER 1"
+                              : tier2 && miss2                      ? "  MISSES TIER 2 (bound)"
+                              : tier2                               ? "  bound (tier 2)"
+                              : tier1_mode && marked && pending_arch ? "  MARKED CHECKED BUT PENDING"
+                              : pending_arch                        ? "  pending"
+                                                                    : "";
         printf("%-16s rows %4zu  model exact %4zu  context exact %4zu  compute |err| p50 %.2f%% p95 %.2f%% "
                "max %.2f%%  worst under %.2f%%%s%s\n",
                families[i].arch, s->rows, s->model_exact, s->context_exact, 100 * p50, 100 * p95, 100 * max,
                100 * s->worst_under, verdict, s->failed ? "  FAILED ROWS" : "");
-        if (tier1_mode && !tier1_only && (held != marked))
-            check_failed = true;
-        if (held && miss)
+        if ((held && miss1) || (tier2 && miss2) || (tier1_mode && marked && pending_arch))
             check_failed = true;
         free(s->err);
     }

@@ -325,8 +325,11 @@ static void test_arch_table(void **state)
     gp_arch_lookup("no-such-arch", &known);
     assert_false(known);
 
-    /* A result says whether its architecture's graph was checked. */
-    const char *archs[] = {"llama", "internlm2"};
+    /* A result says whether its architecture's graph was checked; one
+       that was not is the same graph's buffers raised to the tier-2 bound:
+       10 % more and two [n_embd, n_ubatch] f32 activations, per device. */
+    const char *archs[] = {"llama", "baichuan"};
+    uint64_t compute[2][2];
     for (int i = 0; i < 2; i++) {
         mb_spec s = {.arch = archs[i], .n_layer = 2, .n_embd = 256, .n_head = 4, .n_head_kv = 2,
                      .head_dim = 64, .n_ff = 512, .n_vocab = 1000};
@@ -334,11 +337,18 @@ static void test_arch_table(void **state)
         gp_devices d;
         gpus(&d, 1);
         gp_mem_result r;
-        estimate(m, "-c 1024", &d, &r);
+        estimate(m, "-c 1024 -ub 256", &d, &r);
         assert_false(r.compute_estimated);
         assert_int_equal(r.compute_checked, i == 0);
+        assert_int_equal(r.compute_bound, i == 1);
+        compute[i][0] = r.dev[0].compute;
+        compute[i][1] = r.dev[1].compute;
         gp_mem_result_free(&r);
         gp_model_close(&m);
+    }
+    for (int dev = 0; dev < 2; dev++) {
+        assert_true(compute[0][dev] > 0);
+        assert_int_equal(compute[1][dev], compute[0][dev] + compute[0][dev] / 10 + 2 * 256 * 256 * 4);
     }
 }
 

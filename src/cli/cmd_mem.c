@@ -11,6 +11,7 @@
 #include "cli/text_table.h"
 #include "emit/extras_json.h"
 #include "emit/json_util.h"
+#include "model/arch.h"
 #include "gguf/types.h"
 #include "hw/device.h"
 #include "memory/mem.h"
@@ -154,6 +155,8 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
 /* Warnings go to stderr, in the table's mode and the JSON's alike. */
 static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
 {
+    bool known_arch; /* an unknown one's own warning already says it is a bound */
+    gp_arch_lookup(m->arch, &known_arch);
     for (uint32_t i = 0; i < r->n_devices; i++) {
         uint64_t need = gp_mem_on_device(r, i);
         if (!d->dev[i].free || need <= d->dev[i].free)
@@ -168,9 +171,9 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
         fprintf(f, "warning: %s\n", m->warnings[i]);
     if (r->compute_estimated)
         fprintf(f, "warning: no graph model for %s: compute buffers are a coarse estimate (errs high)\n", m->arch);
-    else if (!r->compute_checked)
-        fprintf(f, "warning: %s's compute graph is not yet checked against llama.cpp: compute buffers follow "
-                   "the nearest family's and may be off\n", m->arch);
+    else if (!r->compute_checked && known_arch)
+        fprintf(f, "warning: %s's compute graph is not yet checked against llama.cpp: compute buffers are an "
+                   "upper bound (the nearest family's graph, raised)\n", m->arch);
 }
 
 static char *render_json(const gp_devices *d, const gp_mem_result *r)
@@ -210,6 +213,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r)
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);
+    cJSON_AddBoolToObject(root, "compute_bound", r->compute_bound);
     if (r->extras.n || r->extras.note[0]) {
         /* What else the server loads; devices[] above is the main model. */
         cJSON_AddItemToObject(root, "extras", gp_extras_json(&r->extras, d));

@@ -40,6 +40,9 @@ typedef enum {
     GP_COMPUTE_FAMILY_POSTNORM = 6,
     /* command-r, cohere2: attention and FFN side by side on one LayerNorm */
     GP_COMPUTE_FAMILY_COHERE = 7,
+    /* falcon, gptneox (use_parallel_residual): attention and a LayerNorm'd
+       FFN side by side, both added to the residual */
+    GP_COMPUTE_FAMILY_PARALLEL = 16,
     /* llama4: chunked attention with rope and L2-normed Q/K beside global
        layers without rope whose Q takes a temperature; experts weighted
        before they run, beside a shared expert */
@@ -114,6 +117,10 @@ typedef struct {
                               width), halved by SwiGLU (phi3, glm4) */
     int      embd_scaled;  /* the token embeddings are scaled (a tensor of their own where the
                               first layer's device is not theirs) */
+    int      parallel_ffn_norm; /* parallel family: the FFN has a norm of its own (GPT-NeoX), else
+                                   it reads the attention's (Falcon) */
+    int      layer_norm;   /* block norms are LayerNorms: never in place (arch table) */
+    int      norm_bias;    /* the block norms have a bias (attn_norm.bias) */
     int      pre_norm;     /* layers norm their input (attn_norm); post-norm families may not */
 
     /* optional per-layer values; NULL = uniform / none */

@@ -34,6 +34,8 @@ static gp_compute_family family_of(const gp_model *m, const gp_arch_rules *rules
 {
     if (rules->graph)
         return gp_compute_family_named(rules->graph);
+    if (m->hp.parallel_residual)
+        return GP_COMPUTE_FAMILY_PARALLEL;
     for (uint32_t il = 0; il < m->hp.n_layer; il++)
         if (m->layers[il].kind == GP_LAYER_MLA)
             return GP_COMPUTE_FAMILY_DEEPSEEK2;
@@ -85,13 +87,19 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         !a->v_from_k)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
+        char name[64];
         a->is_swa[il] = m->layers[il].kind == GP_LAYER_SWA;
         a->is_recurrent[il] = m->layers[il].kind == GP_LAYER_RECURRENT;
         a->idx_shared[il] = m->layers[il].indexer_shared;
         a->n_ff[il] = m->layers[il].n_ff;
+        /* the graph multiplies by the tensors as they are: Qwen's
+           feed_forward_length counts gate and up together */
+        snprintf(name, sizeof name, "blk.%u.ffn_gate.weight", il);
+        const gp_tensor *gate = gp_model_find_tensor(m, name);
+        if (gate && a->n_ff[il] && gate->info->ne[1] > 0 && gate->info->ne[1] < a->n_ff[il])
+            a->n_ff[il] = (uint32_t)gate->info->ne[1];
         a->n_head_kv[il] = m->layers[il].n_head_kv;
         a->kv_src[il] = m->layers[il].kv_src;
-        char name[64];
         snprintf(name, sizeof name, "blk.%u.attn_k.weight", il);
         bool has_k = gp_model_find_tensor(m, name) != NULL;
         snprintf(name, sizeof name, "blk.%u.attn_v.weight", il);
@@ -123,6 +131,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->no_rope_step = rules->rope_if_finetuned && !hp->rope_finetuned ? 1 : rules->no_rope_step;
     cm->rec_attends = rules->recurrent_attends;
     cm->embd_scaled = hp->embd_scaled || rules->embd_scaled;
+    cm->layer_norm = rules->layer_norm;
+    cm->parallel_ffn_norm = has_tensor_suffix(m, ".ffn_norm.weight");
+    cm->norm_bias = has_tensor_suffix(m, ".attn_norm.bias");
     cm->no_rope_full = rules->no_rope_full;
     cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");

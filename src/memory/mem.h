@@ -28,6 +28,8 @@ typedef struct gp_mem_result {
     bool compute_estimated;       /* no graph model for this architecture: a coarse, high estimate */
     bool compute_checked;         /* the architecture's graph was measured against llama.cpp's own
                                      (bench/referee); else it follows the nearest graph unverified */
+    bool compute_bound;           /* not checked: the compute figures are the nearest graph's
+                                     raised to an upper bound (gp_mem_tier2_bound) */
     gp_extras_mem extras;         /* what else the server loads: projector, draft, adapters */
     gp_mem_device extra[GP_MAX_DEVICES]; /* their sum per device */
 } gp_mem_result;

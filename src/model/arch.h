@@ -53,6 +53,8 @@ typedef struct gp_arch_rules {
     bool tied_output_first;     /* a tied output is created before token_embd: on the CPU too it
                                    is a second copy of the embeddings (Gemma 4) */
     bool rope_freqs_full;       /* rope_freqs belongs to the full-attention layers only (Gemma 4) */
+    bool layer_norm;            /* the layers' and the output's norms are LayerNorms (ggml_norm,
+                                   which never runs in place), not RMS norms */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

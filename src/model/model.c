@@ -360,6 +360,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_expert_groups_used = arch_u32(g, a, "expert_group_used_count", 0);
     hp->expert_weights_norm = arch_u32(g, a, "expert_weights_norm", 0) != 0;
     hp->rope_finetuned = arch_u32(g, a, "rope.scaling.finetuned", 1) != 0;
+    hp->parallel_residual = arch_u32(g, a, "use_parallel_residual", 0) != 0;
     {
         char key[256];
         double scale = 0;
@@ -618,7 +619,8 @@ gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_sh
     m->tied_output_first = rules->tied_output_first;
     m->rope_freqs_full = rules->rope_freqs_full;
     if (!known)
-        warn(m, "unknown architecture '%.40s': estimated from its tensors with generic rules", m->arch);
+        warn(m, "unknown architecture '%.40s' (llama.cpp v0.5.0 does not load it): estimated from its tensors "
+                "with generic rules, its compute buffers as an upper bound", m->arch);
     if ((st = read_hparams(m, rules, err)) != GP_OK)
         goto fail;
     if ((st = attach_tensors_to_layers(m, err)) != GP_OK)

@@ -100,6 +100,7 @@ typedef struct gp_hparams {
     uint32_t n_expert_groups, n_expert_groups_used; /* expert_group_count / _used_count */
     bool expert_weights_norm;   /* routed weights renormalised to sum 1 */
     bool rope_finetuned;        /* rope.scaling.finetuned (default true) */
+    bool parallel_residual;     /* use_parallel_residual: attention and FFN side by side (GPT-NeoX) */
     bool embd_scaled;           /* embedding_scale set: the input embeddings are scaled */
     double expert_weights_scale;/* 0 when absent */
     uint32_t expert_gating_func;/* 0 none given, 1 softmax, 2 sigmoid */

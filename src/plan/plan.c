@@ -831,7 +831,8 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
     if (out->mem.compute_estimated)
         why(out, "no graph model for %s: compute buffers are a coarse estimate that errs high", m->arch);
     else if (!out->mem.compute_checked)
-        why(out, "%s's compute graph is not yet checked against llama.cpp: compute buffers may be off", m->arch);
+        why(out, "%s's compute graph is not yet checked against llama.cpp: compute buffers are planned at an "
+                 "upper bound", m->arch);
     if (calibrated)
         why(out, "predicted speeds calibrated by ggplace tune on this machine (decode x%.2f, prefill x%.2f)",
             cal_decode, cal_prefill);

@@ -49,6 +49,12 @@ typedef struct zoo_block {
     bool shexp;          /* a shared expert of the routed experts' width beside them */
     bool rope_freqs;     /* rope_freqs (llama3 rope scaling), shared by every layer */
     bool rope_factors;   /* rope_factors_long / _short (LongRoPE) */
+    bool norm_bias;      /* biases on attn_norm, ffn_norm and output_norm (LayerNorm families) */
+    bool ffn_bias;       /* biases on ffn_up and ffn_down */
+    bool output_bias;    /* bias on output (the logits) */
+    bool parallel_res;   /* use_parallel_residual written true (GPT-NeoX) */
+    bool ffn_half;       /* the FFN's tensors are n_ff / 2 wide (Qwen's feed_forward_length
+                            counts gate and up together) */
 } zoo_block;
 
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
@@ -302,6 +308,65 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 1, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
              .weights_norm = true, .probs_bias = true},
      .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "ling-lite-1.5", .arch = "bailingmoe", .source = "inclusionAI/Ling-lite-1.5",
+     .n_layer = 28, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 126464, .n_ctx_train = 32768, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 1408,
+     .rope_base = 600000, .rms_eps = 1e-6f,
+     .moe = {.shared = 2, .weights_norm = true},
+     .block = {.qkv_fused = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "internlm2.5-7b", .arch = "internlm2", .source = "internlm/internlm2_5-7b-chat",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 92544, .n_ctx_train = 32768, .rope_base = 1000000, .rms_eps = 1e-5f,
+     .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "starcoder2-7b", .arch = "starcoder2", .source = "bigcode/starcoder2-7b",
+     .n_layer = 32, .n_embd = 4608, .n_head = 36, .n_head_kv = 4, .head_dim = 128, .n_ff = 18432,
+     .n_vocab = 49152, .n_ctx_train = 16384, .rope_base = 1000000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true,
+     .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "stablelm-2-1.6b", .arch = "stablelm", .source = "stabilityai/stablelm-2-1_6b",
+     .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 32, .head_dim = 64, .n_ff = 5632,
+     .n_vocab = 100352, .n_ctx_train = 4096, .n_rot = 16, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_norm = true, .block = {.qkv_bias = true, .norm_bias = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "phi-moe-3.5", .arch = "phimoe", .source = "microsoft/Phi-3.5-MoE-instruct",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 6400,
+     .n_vocab = 32064, .n_ctx_train = 131072, .n_expert = 16, .n_expert_used = 2, .n_ff_exp = 6400,
+     .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .output_bias = true, .ffn = ZOO_FFN_MOE,
+               .rope_factors = true}},
+    {.name = "nemotron-mini-4b", .arch = "nemotron", .source = "nvidia/Nemotron-Mini-4B-Instruct",
+     .n_layer = 32, .n_embd = 3072, .n_head = 24, .n_head_kv = 8, .head_dim = 128, .n_ff = 9216,
+     .n_vocab = 256000, .n_ctx_train = 4096, .n_rot = 64, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_norm = true, .block = {.norm_bias = true, .ffn = ZOO_FFN_UP_ONLY}},
+    {.name = "falcon-7b", .arch = "falcon", .source = "tiiuae/falcon-7b",
+     .n_layer = 32, .n_embd = 4544, .n_head = 71, .n_head_kv = 1, .head_dim = 64, .n_ff = 18176,
+     .n_vocab = 65024, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_fused = true, .norm_bias = true, .no_ffn_norm = true, .ffn = ZOO_FFN_UP_ONLY}},
+    {.name = "mpt-7b", .arch = "mpt", .source = "mosaicml/mpt-7b",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 50432, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .tied = true, .block = {.qkv_fused = true, .ffn = ZOO_FFN_UP_ONLY}},
+    {.name = "pythia-6.9b", .arch = "gptneox", .source = "EleutherAI/pythia-6.9b",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 50432, .n_ctx_train = 2048, .n_rot = 32, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_norm = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true, .parallel_res = true}},
+    {.name = "orion-14b", .arch = "orion", .source = "OrionStarAI/Orion-14B-Chat",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 40, .head_dim = 128, .n_ff = 15360,
+     .n_vocab = 84608, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.norm_bias = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "xverse-13b", .arch = "xverse", .source = "xverse/XVERSE-13B-Chat",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 40, .head_dim = 128, .n_ff = 13824,
+     .n_vocab = 100534, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "qwen-7b", .arch = "qwen", .source = "Qwen/Qwen-7B-Chat",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 22016,
+     .n_vocab = 151936, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f,
+     .block = {.qkv_fused = true, .qkv_bias = true, .ffn = ZOO_FFN_GATED, .ffn_half = true}},
+    {.name = "baichuan2-13b", .arch = "baichuan", .source = "baichuan-inc/Baichuan2-13B-Chat",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 40, .head_dim = 128, .n_ff = 13696,
+     .n_vocab = 125696, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-6f,
+     .block = {.ffn = ZOO_FFN_GATED}},
     {.name = "minimax-m2", .arch = "minimax-m2", .source = "MiniMaxAI/MiniMax-M2",
      .n_layer = 62, .n_embd = 3072, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 1536,
      .n_vocab = 200064, .n_ctx_train = 196608, .n_rot = 64, .n_expert = 256, .n_expert_used = 8,
@@ -704,6 +769,11 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "ssm.time_step_rank", m->delta.dt_rank);
         key_u32(w, m, "ssm.inner_size", m->delta.inner);
     }
+    if (m->arch && !strcmp(m->arch, "gptneox")) {
+        char k[128];
+        snprintf(k, sizeof k, "%s.use_parallel_residual", m->arch);
+        gw_bool(w, k, m->block.parallel_res);
+    }
     if (m->block.rope_factors) {
         key_u32(w, m, "rope.scaling.original_context_length", 4096);
         char k[128];
@@ -725,6 +795,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     if (!b->post_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (b->norm_bias)
+        vec(w, T("attn_norm.bias"), 1, m->n_embd, 1);
     if (m->mla.kv_lora) {
         const zoo_mla *a = &m->mla;
         int64_t hk = a->nope + a->rope;
@@ -751,6 +823,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     }
     if (b->qkv_fused) {
         weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q + 2 * kv, 1);
+        if (b->qkv_bias)
+            vec(w, T("attn_qkv.bias"), 1, q + 2 * kv, 1);
     } else {
         weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->q_gate ? 2 * q : q, 1);
         weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, m->n_embd, kv, 1);
@@ -873,20 +947,28 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
     if (!b->no_ffn_norm && !b->post_norms)
         /* Falcon-H1's has no .weight suffix, as its converter names it */
         vec(w, m->mamba.parallel ? T("ffn_norm") : T("ffn_norm.weight"), 1, m->n_embd, 1);
+    if (b->norm_bias && !b->no_ffn_norm)
+        vec(w, T("ffn_norm.bias"), 1, m->n_embd, 1);
     if (b->post_norms || b->post_ffw_norm)
         vec(w, T("post_ffw_norm.weight"), 1, m->n_embd, 1);
     zoo_ffn kind = b->ffn;
     if (kind == ZOO_FFN_MOE && il < m->moe.dense_lead)
         kind = ZOO_FFN_GATED;
     switch (kind) {
-    case ZOO_FFN_GATED:
-        weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
-        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
-        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+    case ZOO_FFN_GATED: {
+        const int64_t ff = b->ffn_half ? m->n_ff / 2 : m->n_ff;
+        weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
+        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
+        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, ff, m->n_embd, 1);
         break;
+    }
     case ZOO_FFN_UP_ONLY:
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+        if (b->ffn_bias) {
+            vec(w, T("ffn_up.bias"), 1, m->n_ff, 1);
+            vec(w, T("ffn_down.bias"), 1, m->n_embd, 1);
+        }
         break;
     case ZOO_FFN_FUSED_UP:
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 2 * (int64_t)m->n_ff, 1);
@@ -1023,8 +1105,12 @@ static bool write_model(const zoo_model *m, const char *dir)
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
     vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
+    if (m->block.norm_bias)
+        vec(w, "output_norm.bias", 1, m->n_embd, 1);
     if (!m->tied)
         weight(w, "output.weight", GP_TYPE_Q6_K, 2, m->n_embd, m->n_vocab, 1);
+    if (m->block.output_bias)
+        vec(w, "output.bias", 1, m->n_vocab, 1);
     if (m->g4.per_layer) {
         /* per-layer token embeddings and their projection from the embeddings */
         int64_t pl = (int64_t)m->g4.per_layer * m->n_layer;

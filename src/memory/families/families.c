@@ -15,6 +15,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_GPT_OSS, .name = "gpt-oss", .build = gpg_build_gpt_oss},
     {.id = GP_COMPUTE_FAMILY_POSTNORM, .name = "postnorm", .build = gpg_build_postnorm},
     {.id = GP_COMPUTE_FAMILY_COHERE, .name = "cohere", .build = gpg_build_cohere},
+    {.id = GP_COMPUTE_FAMILY_PARALLEL, .name = "parallel", .build = gpg_build_parallel},
     {.id = GP_COMPUTE_FAMILY_LLAMA4, .name = "llama4", .attn_temp = 1, .build = gpg_build_llama4},
     {.id = GP_COMPUTE_FAMILY_MAMBA2, .name = "mamba2", .recurrent = 1, .ssm = 1, .ffn_by_width = 1, .build = gpg_build_mamba2},
     {.id = GP_COMPUTE_FAMILY_GRANITEHYBRID, .name = "granitehybrid", .recurrent = 1, .ssm = 1,

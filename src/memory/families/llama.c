@@ -13,7 +13,7 @@ int gpg_build_llama(gpg_ctx *c, gpg_graph *g)
     int inpL = gpg_token_embd(c, g);
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
-        int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
+        int cur = gpg_block_norm(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
         cur = gpg_attn(c, g, cur, il, &attn);
         inpL = gpg_ffn_residual(c, g, cur, inpL, il);
         inpL = gpg_deepstack(c, g, inpL, il);

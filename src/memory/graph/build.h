@@ -89,6 +89,9 @@ int gpg_hadamard(gpg_graph *g, int x, int rot_leaf, int64_t n);
 int gpg_add_bias(gpg_ctx *c, gpg_graph *g, int x, int kind);
 /* RMS norm times its weight */
 int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind);
+/* a layer's or the output's norm as the family has it: RMS or LayerNorm,
+   with its bias when the model has one */
+int gpg_block_norm(gpg_ctx *c, gpg_graph *g, int x, int kind);
 /* LayerNorm times its weight (ggml_norm cannot run in place) */
 int gpg_layer_norm(gpg_ctx *c, gpg_graph *g, int x, int kind);
 

@@ -185,7 +185,7 @@ int gpg_ffn_residual(gpg_ctx *c, gpg_graph *g, int attn_out, int residual, uint3
     if (il == c->m->n_layer - 1)
         gpg_output_rows(c, g, &attn_out, &residual);
     int ffn_inp = gpg_op_like(g, 1, attn_out, attn_out, residual, GPG_NONE);
-    int cur = gpg_rms_mul(c, g, ffn_inp, GP_COMPUTE_W_FFN_NORM);
+    int cur = gpg_block_norm(c, g, ffn_inp, GP_COMPUTE_W_FFN_NORM);
     int ffn = gpg_ffn_layer(c, g, cur, il, c->T);
     return gpg_op_like(g, 1, ffn, ffn, ffn_inp, GPG_NONE);
 }

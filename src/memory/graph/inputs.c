@@ -136,6 +136,12 @@ int gpg_rms_mul(gpg_ctx *c, gpg_graph *g, int x, int kind) {
     return r;
 }
 
+int gpg_block_norm(gpg_ctx *c, gpg_graph *g, int x, int kind) {
+    const gp_compute_model *m = c->m;
+    int r = m->layer_norm ? gpg_layer_norm(c, g, x, kind) : gpg_rms_mul(c, g, x, kind);
+    return m->norm_bias ? gpg_add_bias(c, g, r, kind) : r;
+}
+
 void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
     if (c->dsa) {
         gpg_inputs_dsa(c, g);
@@ -227,12 +233,12 @@ void gpg_output_rows(gpg_ctx *c, gpg_graph *g, int *cur, int *residual) {
 
 void gpg_logits(gpg_ctx *c, gpg_graph *g, int x) {
     c->il = c->m->n_layer;
-    gpg_head(c, g, gpg_rms_mul(c, g, x, GPG_W_OUT_NORM));
+    gpg_head(c, g, gpg_block_norm(c, g, x, GPG_W_OUT_NORM));
 }
 
 void gpg_logits_after_norm(gpg_ctx *c, gpg_graph *g, int x) {
     c->il = c->m->n_layer;
-    int norm = gpg_rms_mul(c, g, x, GPG_W_OUT_NORM);
+    int norm = gpg_block_norm(c, g, x, GPG_W_OUT_NORM);
     if (!g->err) g->t[norm].is_output = 1;        /* t_h_nextn */
     int rows = gpg_rows(c, g, norm);
     c->T = c->n_out;
