@@ -377,7 +377,7 @@ static void test_mamba2_bad_shape(void **state)
 static void test_estimated_compute(void **state)
 {
     (void)state;
-    mb_spec s = {.arch = "mamba", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
+    mb_spec s = {.arch = "jamba", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
                  .ssm_d_conv = 4, .ssm_d_inner = 512, .ssm_d_state = 64, .ssm_n_group = 1};
     gp_model *m = build(&s);
     gp_devices d;
@@ -387,6 +387,28 @@ static void test_estimated_compute(void **state)
     assert_true(r.compute_estimated);
     assert_true(r.dev[0].compute > 0 && r.dev[1].compute > 0);
     assert_true(r.dev[1].context > 0);
+    gp_mem_result_free(&r);
+    gp_model_close(&m);
+}
+
+/* Mamba-1 has no groups: llama.cpp does not read ssm.group_count for it,
+ * so its conv state spans the inner width alone, whatever the key says;
+ * its graph is checked. */
+static void test_mamba1_state(void **state)
+{
+    (void)state;
+    mb_spec s = {.arch = "mamba", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
+                 .ssm_d_conv = 4, .ssm_d_inner = 512, .ssm_d_state = 64, .ssm_n_group = 1};
+    gp_model *m = build(&s);
+    assert_int_equal(m->hp.ssm_n_group, 0);
+    gp_devices d;
+    gp_devices_init(&d);
+    gp_mem_result r;
+    estimate(m, "-c 1024 -np 1", &d, &r);
+    assert_false(r.compute_estimated);
+    assert_true(r.compute_checked);
+    assert_int_equal(r.dev[0].context, 4ull * ((4 - 1) * 512 + 64 * 512) * 4);
+    assert_true(r.dev[0].compute > 0);
     gp_mem_result_free(&r);
     gp_model_close(&m);
 }
@@ -534,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_tied_output_copy),
         cmocka_unit_test(test_estimated_compute),
+        cmocka_unit_test(test_mamba1_state),
         cmocka_unit_test(test_arch_table),
         cmocka_unit_test(test_mamba2_bad_shape),
         cmocka_unit_test(test_mem_cli_contract),

@@ -201,7 +201,12 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             ff_max = max_u64(ff_max, ff);
         }
     }
-    if (n_rec && fam->ssm) {
+    if (n_rec && fam->ssm == 3) {
+        /* Mamba-1: no groups; the time-step rank is dt's projection width */
+        const uint64_t d = m->ssm_inner, H = m->ssm_dt_rank, ds = m->ssm_state;
+        if (d == 0 || d > GP_MAX_WIDTH || H == 0 || H > GP_MAX_WIDTH) return 0;
+        if (ds == 0 || ds > GP_MAX_HEAD_DIM || m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
+    } else if (n_rec && fam->ssm) {
         /* the mixers' dimensions divide as llama.cpp asserts them */
         const uint64_t d = m->ssm_inner, G = m->ssm_groups, H = m->ssm_dt_rank, ds = m->ssm_state;
         if (d == 0 || d > GP_MAX_WIDTH || G == 0 || G > GP_MAX_HEADS || H == 0 || H > GP_MAX_HEADS) return 0;
@@ -420,7 +425,7 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks",
     "indexer.attn_k", "indexer.k_norm", "indexer.attn_q_b", "indexer.proj",
     "attn_gate", "ssm_conv1d", "ssm_ba", "ssm_alpha", "ssm_beta", "ssm_dt", "ssm_a", "ssm_norm", "ssm_out",
-    "ffn_gate_inp_shexp", "ssm_in", "ssm_d"
+    "ffn_gate_inp_shexp", "ssm_in", "ssm_d", "ssm_x"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -43,6 +43,8 @@ typedef enum {
     /* falcon, gptneox (use_parallel_residual): attention and a LayerNorm'd
        FFN side by side, both added to the residual */
     GP_COMPUTE_FAMILY_PARALLEL = 16,
+    /* mamba: Mamba-1 layers only (one scan head per inner channel) */
+    GP_COMPUTE_FAMILY_MAMBA1 = 17,
     /* llama4: chunked attention with rope and L2-normed Q/K beside global
        layers without rope whose Q takes a temperature; experts weighted
        before they run, beside a shared expert */
@@ -274,6 +276,7 @@ typedef enum {
     GP_COMPUTE_W_FFN_GATE_INP_SHEXP, /* blk.N.ffn_gate_inp_shexp */
     GP_COMPUTE_W_SSM_IN,          /* blk.N.ssm_in (Mamba-2) */
     GP_COMPUTE_W_SSM_D,           /* blk.N.ssm_d */
+    GP_COMPUTE_W_SSM_X,           /* blk.N.ssm_x (Mamba-1: dt, B and C from x) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

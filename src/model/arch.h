@@ -53,6 +53,8 @@ typedef struct gp_arch_rules {
     bool tied_output_first;     /* a tied output is created before token_embd: on the CPU too it
                                    is a second copy of the embeddings (Gemma 4) */
     bool rope_freqs_full;       /* rope_freqs belongs to the full-attention layers only (Gemma 4) */
+    bool ssm_v1;                /* Mamba-1 mixers: no groups (ssm.group_count is not read), so
+                                   the conv state spans the inner width alone (mamba, jamba) */
     bool layer_norm;            /* the layers' and the output's norms are LayerNorms (ggml_norm,
                                    which never runs in place), not RMS norms */
 } gp_arch_rules;

@@ -381,7 +381,7 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->ssm_d_conv = arch_u32(g, a, "ssm.conv_kernel", 0);
     hp->ssm_d_inner = arch_u32(g, a, "ssm.inner_size", 0);
     hp->ssm_d_state = arch_u32(g, a, "ssm.state_size", 0);
-    hp->ssm_n_group = arch_u32(g, a, "ssm.group_count", 0);
+    hp->ssm_n_group = rules->ssm_v1 ? 0 : arch_u32(g, a, "ssm.group_count", 0);
     hp->ssm_dt_rank = arch_u32(g, a, "ssm.time_step_rank", 0);
     hp->shortconv_l_cache = arch_u32(g, a, "shortconv.l_cache", 0);
     hp->n_deepstack = arch_u32(g, a, "n_deepstack_layers", 0);

@@ -81,6 +81,7 @@ typedef struct zoo_mamba {
     bool parallel;      /* attention and the mixer side by side in every layer (Falcon-H1) */
     bool no_norm;       /* no per-group output norm (ssm_norm) */
     bool no_rope;       /* rope.scaling.finetuned false: no position encoding (Granite 4.0-H) */
+    bool v1;            /* Mamba-1 mixers (heads: the time-step rank) */
 } zoo_mamba;
 
 /* Gated delta net layers (qwen3next): every layer but each interval-th. */
@@ -378,6 +379,10 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 50288, .n_ctx_train = 1048576, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
      .mamba = {.conv = 4, .inner = 5120, .state = 128, .groups = 1, .heads = 80},
      .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "mamba-2.8b", .arch = "mamba", .source = "state-spaces/mamba-2.8b-hf",
+     .n_layer = 64, .n_embd = 2560, .n_head = 0, .n_head_kv = 0, .head_dim = 0, .n_ff = 0,
+     .n_vocab = 50280, .n_ctx_train = 1048576, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .mamba = {.conv = 4, .inner = 5120, .state = 16, .groups = 1, .heads = 160, .v1 = true}},
     {.name = "nemotron-nano-9b-v2", .arch = "nemotron_h", .source = "nvidia/NVIDIA-Nemotron-Nano-9B-v2",
      .n_layer = 56, .n_embd = 4480, .n_head = 40, .n_head_kv = 8, .head_dim = 128, .n_ff = 15680,
      .n_vocab = 131072, .n_ctx_train = 131072, .rope_base = 10000, .rms_eps = 1e-5f,
@@ -908,6 +913,25 @@ static void mamba2(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* a Mamba-1 mixer */
+static void mamba1(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_mamba *a = &m->mamba;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    weight(w, T("ssm_in.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 2 * (int64_t)a->inner, 1);
+    vec(w, T("ssm_conv1d.weight"), 2, a->conv, a->inner);
+    vec(w, T("ssm_conv1d.bias"), 1, a->inner, 1);
+    weight(w, T("ssm_x.weight"), GP_TYPE_Q8_0, 2, a->inner, a->heads + 2 * (int64_t)a->state, 1);
+    weight(w, T("ssm_dt.weight"), GP_TYPE_Q8_0, 2, a->heads, a->inner, 1);
+    vec(w, T("ssm_dt.bias"), 1, a->inner, 1);
+    vec(w, T("ssm_a"), 2, a->state, a->inner);
+    vec(w, T("ssm_d"), 1, a->inner, 1);
+    weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, m->n_embd, 1);
+#undef T
+}
+
 /* Nemotron-H's squared-ReLU MLP ('-') or MoE ('E') layer */
 static void nemotron_ffn(gw *w, const zoo_model *m, uint32_t il, bool moe)
 {
@@ -1149,6 +1173,10 @@ static bool write_model(const zoo_model *m, const char *dir)
             else
                 attention(w, m, &m->block, il);
             feed_forward(w, m, &m->block, il);
+            continue;
+        }
+        if (m->mamba.v1) {
+            mamba1(w, m, il);
             continue;
         }
         if (m->mamba.inner) {

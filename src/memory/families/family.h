@@ -19,7 +19,8 @@ typedef struct gpg_family {
     int recurrent;  /* has recurrent layers (their state rows come as an input) */
     int attn_temp;  /* layers without rope read an attention temperature input */
     int dsa;        /* DeepSeek sparse attention (an indexer with a cache of its own) */
-    int ssm;        /* recurrent layers are Mamba-2 (1) or gated delta nets (2): ssm.* dims needed */
+    int ssm;        /* recurrent layers are Mamba-2 (1), gated delta nets (2) or Mamba-1 (3):
+                       ssm.* dims needed */
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
@@ -39,6 +40,7 @@ int gpg_build_gpt_oss(gpg_ctx *c, gpg_graph *g);
 int gpg_build_postnorm(gpg_ctx *c, gpg_graph *g);
 int gpg_build_cohere(gpg_ctx *c, gpg_graph *g);
 int gpg_build_parallel(gpg_ctx *c, gpg_graph *g);
+int gpg_build_mamba1(gpg_ctx *c, gpg_graph *g);
 int gpg_build_llama4(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek32(gpg_ctx *c, gpg_graph *g);
 int gpg_build_qwen3next(gpg_ctx *c, gpg_graph *g);

@@ -219,6 +219,10 @@ typedef struct { int conv_state, zxbcdt, x, scan; } gpg_mamba2;
 void gpg_mamba2_states(gpg_ctx *c, gpg_graph *g, gpg_mamba2 *s);
 void gpg_mamba2_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s);
 int gpg_mamba2_out(gpg_ctx *c, gpg_graph *g, const gpg_mamba2 *s);
+/* Mamba-1 (mamba1.c), the same three parts; zxbcdt holds x and z */
+void gpg_mamba1_states(gpg_ctx *c, gpg_graph *g, gpg_mamba2 *s);
+void gpg_mamba1_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s);
+int gpg_mamba1_out(gpg_ctx *c, gpg_graph *g, const gpg_mamba2 *s);
 
 /* short convolution (lfm2) */
 int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);
