@@ -219,6 +219,12 @@ typedef struct { int conv_state, zxbcdt, x, scan; } gpg_mamba2;
 void gpg_mamba2_states(gpg_ctx *c, gpg_graph *g, gpg_mamba2 *s);
 void gpg_mamba2_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s);
 int gpg_mamba2_out(gpg_ctx *c, gpg_graph *g, const gpg_mamba2 *s);
+/* What both Mamba mixers share (mamba2.c): the causal convolution of x
+   [width, tokens] after the gathered conv state, with the new conv state
+   written back and the SSM state's unused cell cleared (returns silu of the
+   biased convolution); and the scan's new states written back */
+int gpg_ssm_conv(gpg_ctx *c, gpg_graph *g, int conv_state, int x, int64_t width);
+void gpg_ssm_scan_states(gpg_ctx *c, gpg_graph *g, int scan, int64_t rs);
 /* Mamba-1 (mamba1.c), the same three parts; zxbcdt holds x and z */
 void gpg_mamba1_states(gpg_ctx *c, gpg_graph *g, gpg_mamba2 *s);
 void gpg_mamba1_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s);

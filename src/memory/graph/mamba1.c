@@ -21,24 +21,14 @@ void gpg_mamba1_states(gpg_ctx *c, gpg_graph *g, gpg_mamba2 *s) {
 void gpg_mamba1_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, S = c->n_seq, t = T / S;
-    const int64_t d = m->ssm_inner, ds = m->ssm_state, R = m->ssm_dt_rank, dc = m->ssm_conv;
+    const int64_t d = m->ssm_inner, ds = m->ssm_state, R = m->ssm_dt_rank;
     const int64_t rs = ds * d;
 
     int xz = gpg_op(g, 0, GPG_F32, 2 * d, t, S, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, xz, GP_COMPUTE_W_SSM_IN, GPG_OP_MM);
     gpg_tensor zs = g->t[xz];
     int xv = gpg_view(g, xz, d, t, S, 1, zs.nb[1], zs.nb[2], zs.nb[3], 1);
-    int cat = gpg_op(g, 0, GPG_F32, dc - 1 + t, d, S, 1, s->conv_state, gpg_transpose(g, xv), GPG_NONE);
-    gpg_tensor cs = g->t[cat];
-    int last = gpg_view(g, cat, dc - 1, d, S, 1, cs.nb[1], cs.nb[2], cs.nb[3], 0);
-    gpg_writes_cache(c, g, gpg_ext(g, last, GPG_NONE, GPG_NONE));
-
-    /* the SSM state's unused cell cleared */
-    gpg_writes_cache(c, g, gpg_ext(g, GPG_NONE, GPG_NONE, GPG_NONE));
-    int conv = gpg_op(g, 0, GPG_F32, d, t, S, 1, cat, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, conv, GP_COMPUTE_W_SSM_CONV, GPG_OP_OTHER);
-    conv = gpg_add_bias(c, g, conv, GP_COMPUTE_W_SSM_CONV);
-    conv = gpg_op_like(g, 1, conv, conv, GPG_NONE, GPG_NONE);            /* silu */
+    int conv = gpg_ssm_conv(c, g, s->conv_state, xv, d);
     int xdb = gpg_op(g, 0, GPG_F32, R + 2 * ds, t, S, 1, conv, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, xdb, GP_COMPUTE_W_SSM_X, GPG_OP_MM);
     gpg_tensor bs = g->t[xdb];
@@ -54,13 +44,7 @@ void gpg_mamba1_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s) {
     s->scan = gpg_op(g, 0, GPG_F32, d * T + rs * S, 1, 1, 1, GPG_NONE, GPG_NONE, GPG_NONE);
     const int srcs[5] = {x4, dt, b, cc, c->rs_main};
     gpg_set_srcs_n(g, s->scan, srcs, 5);
-    gpg_weight(c, g, s->scan, GP_COMPUTE_W_SSM_A, GPG_OP_OTHER);
-    /* rows beyond the ubatch's sequences (none when reserving) copied back */
-    int ex = gpg_op(g, 0, GPG_F32, rs, 0, 1, 1, c->rs_extra, GPG_NONE, GPG_NONE);
-    gpg_writes_cache(c, g, gpg_ext(g, ex, GPG_NONE, GPG_NONE));
-    gpg_tensor ss = g->t[s->scan];
-    int state = gpg_view(g, s->scan, rs, S, 1, 1, rs * ss.nb[0], rs * S * ss.nb[0], rs * S * ss.nb[0], 0);
-    gpg_writes_cache(c, g, gpg_ext(g, state, GPG_NONE, GPG_NONE));
+    gpg_ssm_scan_states(c, g, s->scan, rs);
     s->zxbcdt = xz;
 }
 
