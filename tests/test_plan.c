@@ -146,6 +146,13 @@ static void check_plan_by_its_args(const gp_model *m, const gp_devices *d, const
                      (unsigned long long)total, (unsigned long long)plan->budget[i]);
         assert_int_equal(total, gp_mem_device_total(&plan->mem.dev[i]));
     }
+    /* ... and predicts the plan's speed (what `mem --json` prints as
+       "predicted") */
+    gp_speed sp;
+    gp_speed_predict(m, &p, d, &r, &sp);
+    if (sp.decode_tps != plan->speed.decode_tps || sp.prefill_tps != plan->speed.prefill_tps)
+        fail_msg("%s: mem of the plan's args predicts %.3f / %.3f t/s, the plan %.3f / %.3f", m->name,
+                 sp.decode_tps, sp.prefill_tps, plan->speed.decode_tps, plan->speed.prefill_tps);
     /* The placement the flags give is the one the plan reports, tensor by
      * tensor; the -ot rules evaluated on their own (PCRE2, first match) agree. */
     const char *dev_names[GP_MAX_DEVICES];

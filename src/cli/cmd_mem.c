@@ -8,10 +8,12 @@
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
+#include "cli/plan_options.h"
 #include "cli/text_table.h"
 #include "emit/extras_json.h"
 #include "emit/json_util.h"
 #include "model/arch.h"
+#include "plan/speed.h"
 #include "gguf/types.h"
 #include "hw/device.h"
 #include "memory/mem.h"
@@ -90,7 +92,31 @@ static void format_row(const gp_mem_device *x, char cells[4][32])
     gp_format_mib(gp_mem_device_total(x), cells[3], 32);
 }
 
-static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
+/* How fast the command runs, by the same speed model (and calibration) as
+ * `plan`: mem of a plan's arguments predicts exactly the plan's figures. */
+typedef struct mem_speed {
+    gp_speed speed;
+    bool calibrated;
+} mem_speed;
+
+static void predict(const gp_model *m, const gp_run_params *p, const gp_devices *d, const gp_mem_result *r,
+                    mem_speed *out)
+{
+    gp_speed_predict(m, p, d, r, &out->speed);
+    gp_plan_request cal;
+    gp_plan_request_default(&cal);
+    cal.app = p->app;
+    gp_plan_cli_calibration(d, &cal);
+    double dec, pre;
+    out->calibrated = gp_plan_request_scales(&cal, m, &dec, &pre);
+    if (out->calibrated) {
+        out->speed.decode_tps *= dec;
+        out->speed.prefill_tps *= pre;
+    }
+}
+
+static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r,
+                        const mem_speed *sp)
 {
     const gp_ctx_shape *c = &r->ctx;
     fprintf(f, "model      %s (%s)\n", m->path, m->arch);
@@ -98,6 +124,8 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
             (unsigned long long)c->n_ctx, (unsigned long long)c->n_ctx_seq, c->n_seq,
             c->n_seq == 1 ? "" : "s", c->n_seq > 1 ? (c->kv_unified ? " (unified)" : " (split)") : "",
             c->n_batch, c->n_ubatch, c->flash_attn ? "on" : "off");
+    fprintf(f, "predicted  decode %.1f t/s, prefill %.0f t/s (speed model%s; see README)\n", sp->speed.decode_tps,
+            sp->speed.prefill_tps, sp->calibrated ? ", calibrated by ggplace tune" : "");
     static gp_text_table t, with;
     gp_tt_init(&t, 6, 12);
     gp_tt_row(&t, (const char *[]){"device", "weights", "KV/state", "compute", "total", "free after"});
@@ -176,7 +204,7 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
                    "upper bound (the nearest family's graph, raised)\n", m->arch);
 }
 
-static char *render_json(const gp_devices *d, const gp_mem_result *r)
+static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_speed *sp)
 {
     cJSON *root = cJSON_CreateObject();
     const gp_ctx_shape *c = &r->ctx;
@@ -214,6 +242,10 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r)
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);
     cJSON_AddBoolToObject(root, "compute_bound", r->compute_bound);
+    cJSON *pr = cJSON_AddObjectToObject(root, "predicted");
+    cJSON_AddNumberToObject(pr, "decode_tps", sp->speed.decode_tps);
+    cJSON_AddNumberToObject(pr, "prefill_tps", sp->speed.prefill_tps);
+    cJSON_AddBoolToObject(pr, "calibrated", sp->calibrated);
     if (r->extras.n || r->extras.note[0]) {
         /* What else the server loads; devices[] above is the main model. */
         cJSON_AddItemToObject(root, "extras", gp_extras_json(&r->extras, d));
@@ -308,8 +340,10 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
         gp_cli_error(cli, &err);
         rc = err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     } else {
+        mem_speed sp;
+        predict(m, &params, &devs, &r, &sp);
         if (json) {
-            char *s = render_json(&devs, &r);
+            char *s = render_json(&devs, &r, &sp);
             if (s) {
                 fprintf(cli->out, "%s\n", s);
                 free(s);
@@ -317,7 +351,7 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
                 rc = GP_EXIT_FAIL;
             }
         } else {
-            print_table(cli->out, m, &devs, &r);
+            print_table(cli->out, m, &devs, &r, &sp);
         }
         print_warnings(cli->err, m, &devs, &r);
         gp_mem_result_free(&r);

@@ -241,17 +241,21 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
             return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
         pc->devs = sub;
     }
+    gp_plan_cli_calibration(&pc->devs, &pc->req);
+    return 0;
+}
+
+void gp_plan_cli_calibration(const gp_devices *d, gp_plan_request *req)
+{
     /* A calibration that tune measured on this machine scales predictions. */
     double server_decode = 0;
-    if (gp_calibration_load(&pc->devs, NULL, false, &pc->req.decode_scale, &pc->req.prefill_scale, &server_decode) &&
-        pc->req.app == GP_APP_SERVER && server_decode > 0)
-        pc->req.decode_scale = server_decode; /* llama-server was measured itself */
+    if (gp_calibration_load(d, NULL, false, &req->decode_scale, &req->prefill_scale, &server_decode) &&
+        req->app == GP_APP_SERVER && server_decode > 0)
+        req->decode_scale = server_decode; /* llama-server was measured itself */
     server_decode = 0;
-    if (gp_calibration_load(&pc->devs, NULL, true, &pc->req.moe_decode_scale, &pc->req.moe_prefill_scale,
-                            &server_decode) &&
-        pc->req.app == GP_APP_SERVER && server_decode > 0)
-        pc->req.moe_decode_scale = server_decode;
-    return 0;
+    if (gp_calibration_load(d, NULL, true, &req->moe_decode_scale, &req->moe_prefill_scale, &server_decode) &&
+        req->app == GP_APP_SERVER && server_decode > 0)
+        req->moe_decode_scale = server_decode;
 }
 
 int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *pc, gp_model **m)

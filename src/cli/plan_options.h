@@ -36,6 +36,10 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
 /* The model of a command that runs llama.cpp on it (verify, tune): a local
  * file with its data (a header-only file needs `ggplace sparse`). Returns
  * GP_EXIT_OK, or an exit code after a one-line error. */
+/* The speed calibration `tune` measured for these devices, into req's
+   scales (none when there is none); req->app says which was measured. */
+void gp_plan_cli_calibration(const gp_devices *d, gp_plan_request *req);
+
 int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *pc, gp_model **m);
 
 /* Opens what else the flags load (projector, draft, adapters), then plans.
