@@ -160,8 +160,9 @@ static void check_plan_by_its_args(const gp_model *m, const gp_devices *d, const
         dev_names[i] = d->dev[i].name;
     gp_run_params probe = p;
     probe.n_overrides = 0;
-    gp_placement dflt;
-    assert_int_equal(gp_place(m, &probe, d, &dflt, NULL), GP_OK);
+    gp_mem_result dflt_mem;   /* on the -dev subset when the plan names one */
+    assert_int_equal(gp_mem_estimate(m, &probe, d, &dflt_mem, NULL), GP_OK);
+    gp_placement dflt = dflt_mem.placement;
     const char **names = malloc(m->n_tensors * sizeof *names);
     gp_ot_rule *rules = calloc(p.n_overrides ? p.n_overrides : 1, sizeof *rules);
     for (uint64_t t = 0; t < m->n_tensors; t++)
@@ -180,9 +181,36 @@ static void check_plan_by_its_args(const gp_model *m, const gp_devices *d, const
     free(got);
     free(rules);
     free(names);
-    gp_placement_free(&dflt);
+    gp_mem_result_free(&dflt_mem);
     gp_mem_result_free(&r);
     gp_plan_args_free(args);
+}
+
+/* A GPU is left idle only by a plan that names the GPUs it uses (-dev)
+ * and decodes faster than the best plan on every GPU, at no less context. */
+static void check_gpus_used(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                            const gp_plan *plan)
+{
+    bool idle = false;
+    for (uint32_t g = 1; g < d->n; g++)
+        idle = idle || plan->mem.dev[g].model == 0;
+    if (!idle)
+        return;
+    if (!plan->params.devices[0])
+        fail_msg("%s: a GPU left idle without -dev", m->name);
+    gp_plan_request all = *req;
+    size_t len = 0;
+    for (uint32_t g = 1; g < d->n; g++)
+        len += (size_t)snprintf(all.pinned.devices + len, sizeof all.pinned.devices - len, "%s%s",
+                                len ? "," : "", d->dev[g].name);
+    gp_plan every;
+    if (gp_plan_make(m, d, &all, &every, NULL) != GP_OK)
+        return;   /* nothing fits on every GPU together */
+    assert_true(plan->params.n_ctx >= every.params.n_ctx);
+    if (plan->params.n_ctx == every.params.n_ctx && plan->speed.decode_tps <= every.speed.decode_tps)
+        fail_msg("%s: -dev %s predicts %.2f t/s, every GPU %.2f", m->name, plan->params.devices,
+                 plan->speed.decode_tps, every.speed.decode_tps);
+    gp_plan_free(&every);
 }
 
 static const char *calib_models[] = {"llama-tiny", "llama-3.1-8b", "qwen3-8b", "qwen3-30b-a3b",
@@ -211,10 +239,7 @@ static void test_plans_fit_by_their_args(void **state)
             if (gp_plan_make(m, &d, &req, &plan, &err) != GP_OK)
                 fail_msg("%s on set %zu: %s", calib_models[mi], si, err.message);
             check_plan_by_its_args(m, &d, &plan);
-            /* Every GPU holds part of the model. */
-            for (uint32_t g = 1; g < d.n; g++)
-                if (plan.mem.dev[g].model == 0)
-                    fail_msg("%s: %s left idle", calib_models[mi], d.dev[g].name);
+            check_gpus_used(m, &d, &req, &plan);
             /* A MoE that spills keeps every KV layer on a GPU. */
             if (m->hp.n_expert)
                 for (uint32_t il = 0; il < m->hp.n_layer; il++)
@@ -334,11 +359,40 @@ static void test_three_machines(void **state)
     for (char **a = args; *a; a++)
         has_ts = has_ts || strcmp(*a, "-ts") == 0;
     assert_true(has_ts);
-    for (uint32_t i = 1; i < d.n; i++)
-        assert_true(plan.mem.dev[i].model > 0);
+    check_gpus_used(m, &d, &req, &plan);
     gp_plan_args_free(args);
     gp_plan_free(&plan);
     gp_model_close(&m);
+}
+
+/* A fast card beside a slow one: the plan is never slower than the fast
+ * card alone (it may leave the slow one out, saying so). */
+static void test_split_not_slower_than_one(void **state)
+{
+    (void)state;
+    const char *models[] = {"/examples/llama-3.1-8b.gguf", "/examples/qwen3-30b-a3b.gguf"};
+    for (int i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s%s", GP_SOURCE_DIR, models[i]);
+        gp_model *m = NULL;
+        assert_int_equal(gp_model_open(path, &m, NULL), GP_OK);
+        gp_devices both, one;
+        devices(&both, (const char *[]){"RTX 4090", "RTX 3060"}, 2);
+        devices(&one, (const char *[]){"RTX 4090"}, 1);
+        gp_plan_request req;
+        gp_plan_request_default(&req);
+        gp_plan pb, po;
+        assert_int_equal(gp_plan_make(m, &both, &req, &pb, NULL), GP_OK);
+        assert_int_equal(gp_plan_make(m, &one, &req, &po, NULL), GP_OK);
+        assert_true(pb.params.n_ctx >= po.params.n_ctx);
+        if (pb.speed.decode_tps < po.speed.decode_tps)
+            fail_msg("%s: 4090 + 3060 predicts %.1f t/s, the 4090 alone %.1f", m->name, pb.speed.decode_tps,
+                     po.speed.decode_tps);
+        check_plan_by_its_args(m, &both, &pb);
+        gp_plan_free(&pb);
+        gp_plan_free(&po);
+        gp_model_close(&m);
+    }
 }
 
 static void test_plan_cli(void **state)
@@ -436,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_pinned_flags_kept),
         cmocka_unit_test(test_does_not_fit),
         cmocka_unit_test(test_three_machines),
+        cmocka_unit_test(test_split_not_slower_than_one),
         cmocka_unit_test(test_plan_cli),
         cmocka_unit_test(test_ot_file_rewrite),
     };

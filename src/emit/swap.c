@@ -124,6 +124,7 @@ static const owned_flag owned[] = {
     {"-kvo", "kvo", "-kvo", false}, {"--kv-offload", "kvo", "-kvo", false},
     {"-t", "t", "-t", true}, {"--threads", "t", "-t", true},
     {"--rpc", "rpc", "--rpc", true},
+    {"-dev", "dev", "-dev", true}, {"--device", "dev", "-dev", true},
 };
 
 /* The owned flag tok names, and its inline value for "--flag=value". */
@@ -1578,6 +1579,9 @@ static char **plan_model(const char *path, gp_model *opened, const gp_devices *d
     gp_run_params_default(&r.pinned, r.app);
     if (extras)
         r.pinned.extras = *extras; /* what else the command loads takes room too */
+    /* the command's own -dev stays as written (the plan keeps a pinned one) */
+    if (devices && *devices)
+        snprintf(r.pinned.devices, sizeof r.pinned.devices, "%s", devices);
     if (gp_plan_make(m, use, &r, &plan, &err) != GP_OK) {
         skip(rep, "no plan: %s", err.message);
         gp_model_close(&m);

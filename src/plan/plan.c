@@ -683,8 +683,8 @@ static gp_status best_at_ctx(search *s, uint64_t ctx, const choice *choices, siz
     return GP_OK;
 }
 
-gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
-                       gp_plan *out, gp_error *err)
+static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                         gp_plan *out, gp_error *err)
 {
     memset(out, 0, sizeof *out);
     search s;
@@ -841,6 +841,126 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
     search_free(&s);
     candidate_free(&best);
     return GP_OK;
+}
+
+/* ---- device subsets ----------------------------------------------------------- */
+
+/* A plan on fewer GPUs wins when it keeps at least the context and decodes
+ * faster by more than the speed model's noise (2 %): a slow card in the
+ * split can cost more than its memory brings. */
+#define GP_PLAN_SUBSET_GAIN 1.02
+
+static bool better_plan(const gp_plan *a, const gp_plan *b)
+{
+    if (a->params.n_ctx != b->params.n_ctx)
+        return a->params.n_ctx > b->params.n_ctx;
+    return a->speed.decode_tps > b->speed.decode_tps * GP_PLAN_SUBSET_GAIN;
+}
+
+static int cmp_bw_desc(const void *x, const void *y)
+{
+    const double *a = x, *b = y;   /* {bandwidth, free bytes, index} */
+    if (a[0] != b[0]) return a[0] < b[0] ? 1 : -1;
+    if (a[1] != b[1]) return a[1] < b[1] ? 1 : -1;
+    return a[2] < b[2] ? -1 : a[2] > b[2];
+}
+
+/* sub's plan, re-expressed on the full device list d: -dev names the GPUs
+ * used, the memory is estimated again over d (the others hold nothing). */
+static gp_status widen(const gp_model *m, const gp_devices *d, const gp_plan_request *req, const uint32_t *map,
+                       uint32_t n_sub, const gp_plan *full, gp_plan *p, gp_error *err)
+{
+    gp_mem_result r;
+    gp_status st = gp_mem_estimate(m, &p->params, d, &r, err);
+    if (st != GP_OK)
+        return st;
+    /* the speed as mem of the plan's flags predicts it, on the same list */
+    gp_speed_predict(m, &p->params, d, &r, &p->speed);
+    double cal_decode, cal_prefill;
+    if (gp_plan_request_scales(req, m, &cal_decode, &cal_prefill)) {
+        p->speed.decode_tps *= cal_decode;
+        p->speed.prefill_tps *= cal_prefill;
+    }
+    uint64_t budget[GP_MAX_DEVICES];
+    for (uint32_t i = 0; i < d->n; i++)
+        budget[i] = full ? full->budget[i] : d->dev[i].free;
+    for (uint32_t k = 0; k < n_sub; k++)
+        budget[map[k]] = p->budget[k];
+    memcpy(p->budget, budget, sizeof budget);
+    gp_mem_result_free(&p->mem);
+    p->mem = r;
+    return GP_OK;
+}
+
+gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                       gp_plan *out, gp_error *err)
+{
+    gp_status st = plan_on(m, d, req, out, err);
+    if (st != GP_OK && st != GP_ERR_CONFIG)
+        return st;
+    const gp_run_params *pin = &req->pinned;
+    double gpu[GP_MAX_DEVICES][3];
+    uint32_t n_gpu = 0;
+    for (uint32_t i = 0; i < d->n; i++) {
+        if (d->dev[i].kind == GP_DEV_CPU)
+            continue;
+        gp_speed_device sd;
+        gp_speed_device_defaults(&d->dev[i], &sd);
+        gpu[n_gpu][0] = sd.mem_bw;
+        gpu[n_gpu][1] = (double)d->dev[i].free;
+        gpu[n_gpu][2] = i;
+        n_gpu++;
+    }
+    /* Pinned devices, splits or overrides are the user's; one GPU has no
+       subset to try. */
+    if (n_gpu < 2 || pin->devices[0] || pin->user_set_ts || pin->user_set_ot || pin->user_set_ngl)
+        return st;
+    /* The fastest k GPUs, for each k below all of them. */
+    qsort(gpu, n_gpu, sizeof gpu[0], cmp_bw_desc);
+    const bool all_fit = st == GP_OK;
+    const double all_tps = all_fit ? out->speed.decode_tps : 0;
+    /* What the plan on every GPU keeps on GPUs: fewer GPUs that cannot
+       hold it all would move part of it to the CPU, slower than any GPU. */
+    uint64_t on_gpus = 0;
+    for (uint32_t g = 0; all_fit && g < n_gpu; g++)
+        on_gpus += gp_mem_on_device(&out->mem, (uint32_t)gpu[g][2]);
+    bool have = all_fit;
+    char chosen[256] = "";
+    uint64_t room = 0;
+    for (uint32_t k = 1; k < n_gpu; k++) {
+        const uint32_t gi = (uint32_t)gpu[k - 1][2];
+        room += all_fit ? out->budget[gi] : d->dev[gi].free;
+        if (all_fit && room < on_gpus)
+            continue;
+        gp_plan_request r2 = *req;
+        size_t len = 0;
+        for (uint32_t j = 0; j < k && len < sizeof r2.pinned.devices; j++)
+            len += (size_t)snprintf(r2.pinned.devices + len, sizeof r2.pinned.devices - len, "%s%s",
+                                    j ? "," : "", d->dev[(uint32_t)gpu[j][2]].name);
+        gp_devices sub;
+        uint32_t map[GP_MAX_DEVICES];
+        if (len >= sizeof r2.pinned.devices || gp_devices_select(d, r2.pinned.devices, &sub, map, NULL) != GP_OK)
+            continue;
+        gp_plan p2;
+        if (plan_on(m, &sub, &r2, &p2, NULL) != GP_OK)
+            continue;
+        if ((have && !better_plan(&p2, out)) || widen(m, d, req, map, sub.n, all_fit ? out : NULL, &p2, NULL) != GP_OK) {
+            gp_plan_free(&p2);
+            continue;
+        }
+        p2.n_evaluated += out->n_evaluated;
+        if (have)
+            gp_plan_free(out);
+        *out = p2;
+        have = true;
+        snprintf(chosen, sizeof chosen, "%s", r2.pinned.devices);
+    }
+    if (chosen[0] && all_fit)
+        why(out, "devices %s only: predicted decode %.1f t/s, against %.1f t/s with every GPU", chosen,
+            out->speed.decode_tps, all_tps);
+    else if (chosen[0])
+        why(out, "devices %s only: the model does not fit with every GPU in the split", chosen);
+    return have ? GP_OK : st;
 }
 
 /* ---- flags ------------------------------------------------------------------ */
