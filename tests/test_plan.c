@@ -395,6 +395,40 @@ static void test_split_not_slower_than_one(void **state)
     }
 }
 
+/* DeepSeek-V3 on four equal cards: while routed experts stay on the CPU no
+ * card keeps more than a tenth of its budget free. */
+static void test_equal_cards_filled(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/deepseek-v3-671b.gguf", &m, NULL), GP_OK);
+    gp_devices d;
+    devices(&d, (const char *[]){"RTX 5090", "RTX 5090", "RTX 5090", "RTX 5090"}, 4);
+    d.dev[0].total = d.dev[0].free = 256 * GiB;
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    gp_plan plan;
+    gp_error err;
+    if (gp_plan_make(m, &d, &req, &plan, &err) != GP_OK)
+        fail_msg("%s", err.message);
+    bool experts_on_cpu = false;
+    for (uint64_t t = 0; t < m->n_tensors; t++)
+        experts_on_cpu = experts_on_cpu || ((m->tensors[t].role == GP_ROLE_EXP_UP ||
+                                             m->tensors[t].role == GP_ROLE_EXP_GATE ||
+                                             m->tensors[t].role == GP_ROLE_EXP_DOWN) &&
+                                            plan.mem.placement.tensor_dev[t] == 0);
+    assert_true(experts_on_cpu);
+    for (uint32_t g = 1; g < d.n; g++) {
+        uint64_t used = gp_mem_on_device(&plan.mem, g);
+        if (plan.budget[g] - used > plan.budget[g] / 10)
+            fail_msg("%s keeps %.2f GiB of %.2f GiB free while experts are on the CPU", d.dev[g].name,
+                     (double)(plan.budget[g] - used) / GiB, (double)plan.budget[g] / GiB);
+    }
+    check_plan_by_its_args(m, &d, &plan);
+    gp_plan_free(&plan);
+    gp_model_close(&m);
+}
+
 static void test_plan_cli(void **state)
 {
     (void)state;
@@ -491,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_does_not_fit),
         cmocka_unit_test(test_three_machines),
         cmocka_unit_test(test_split_not_slower_than_one),
+        cmocka_unit_test(test_equal_cards_filled),
         cmocka_unit_test(test_plan_cli),
         cmocka_unit_test(test_ot_file_rewrite),
     };

@@ -290,8 +290,13 @@ static void print_map(FILE *f, const gp_model *m, const gp_devices *d, const gp_
         if (chunk == 0)
             chunk = 10;
     }
-    fprintf(f, "\nplacement per layer (C = CPU, 0 = %s%s%s):\n", d->n > 1 ? d->dev[1].name : "GPU0",
-            d->n > 2 ? ", 1 = " : "", d->n > 2 ? d->dev[2].name : "");
+    /* The legend names every device a digit stands for. */
+    fprintf(f, "\nplacement per layer (C = CPU");
+    if (d->n < 2)
+        fprintf(f, ", 0 = GPU0");
+    for (uint32_t i = 1; i < d->n && i <= 10; i++)
+        fprintf(f, ", %c = %s", dev_char((int32_t)i), d->dev[i].name);
+    fprintf(f, "%s):\n", d->n > 11 ? ", ..." : "");
     for (uint32_t from = 0; from < n || from == 0; from += chunk) {
         uint32_t to = from + chunk < n ? from + chunk : n;
         if (chunk < n)

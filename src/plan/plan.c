@@ -103,6 +103,7 @@ typedef struct search {
     uint32_t n_units;
     const char **names;
     int32_t *want, *dflt;
+    const int32_t *unit_dev; /* the device of each spilled unit (NULL: all the CPU) */
     uint32_t evaluated;
     gp_error *err;
     gp_plan *plan;        /* where the alternatives evaluated are recorded */
@@ -120,6 +121,7 @@ typedef struct candidate {
     bool fits_gpu;        /* every budget but the CPU's holds */
     uint32_t spilled_units;
     uint32_t cpu_layers;
+    uint32_t refilled;    /* of the spilled units, those on GPUs with room to spare */
 } candidate;
 
 static void candidate_free(candidate *c)
@@ -256,6 +258,14 @@ static void search_free(search *s)
     free(s->units);
 }
 
+static uint64_t unit_bytes(const search *s, uint32_t u)
+{
+    uint64_t b = 0;
+    for (uint64_t k = 0; k < s->units[u].n; k++)
+        b += s->m->tensors[s->order[s->units[u].first + k]].info->bytes;
+    return b;
+}
+
 /* Splits the layers (and the output layer) between GPUs in proportion to
  * their budgets, never above a budget: -ts as whole-layer counts. */
 static bool pack_layers(search *s, const gp_run_params *base, const gp_ctx_shape *c,
@@ -370,8 +380,15 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
     if (s->n_gpu > 0) {
         p->n_gpu_layers = (int32_t)(m->hp.n_layer_all + 1 - cpu_layers);
         p->n_overrides = 0;
-        /* Two passes: the first learns each GPU's compute buffer. */
-        uint64_t reserve[GP_MAX_DEVICES] = {0};
+        /* Two passes: the first learns each GPU's compute buffer. Spilled
+           units placed on a GPU take room there beside its layers. */
+        uint64_t extra[GP_MAX_DEVICES] = {0};
+        for (uint32_t u = 0; s->unit_dev && u < spilled && u < s->n_units; u++)
+            for (uint32_t g = 0; g < s->n_gpu; g++)
+                if ((uint32_t)s->unit_dev[u] == s->gpus[g])
+                    extra[g] += unit_bytes(s, u);
+        uint64_t reserve[GP_MAX_DEVICES];
+        memcpy(reserve, extra, sizeof reserve);
         for (int pass = 0; pass < 2; pass++) {
             float ts[GP_MAX_DEVICES];
             bool packed = pack_layers(s, p, &c, spilled, cpu_layers, reserve, ts);
@@ -399,7 +416,7 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
                 for (uint64_t k = 0; k < s->units[u].n; k++) {
                     uint64_t t = s->order[s->units[u].first + k];
                     if (s->want[t] >= 0)
-                        s->want[t] = 0;
+                        s->want[t] = s->unit_dev ? s->unit_dev[u] : 0;
                 }
             const char *dev_names[GP_MAX_DEVICES];
             for (uint32_t i = 0; i < s->d->n; i++)
@@ -422,7 +439,7 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
                 return st;
             out->has_mem = true;
             for (uint32_t g = 0; g < s->n_gpu; g++)
-                reserve[g] = out->mem.dev[s->gpus[g]].compute;
+                reserve[g] = out->mem.dev[s->gpus[g]].compute + extra[g];
             if (fits_budgets(s, &out->mem))
                 break;
         }
@@ -474,6 +491,65 @@ static gp_status least_spill(search *s, const gp_run_params *base, bool layers, 
     return GP_OK;
 }
 
+/* Layers go to GPUs whole, so the least spill leaves each GPU up to a
+ * layer's worth of room. Spilled units go back to the GPUs with the most
+ * room (the last spilled first), every GPU filled before the CPU keeps an
+ * expert; units are handed back to the CPU while that does not fit. Kept
+ * when it fits and decodes no slower. */
+static gp_status refill(search *s, const gp_run_params *base, candidate *best)
+{
+    const uint32_t n = best->spilled_units;
+    if (!best->fits || n == 0 || s->n_gpu == 0)
+        return GP_OK;
+    int32_t *dev = calloc(n, sizeof *dev);
+    uint32_t *order = calloc(n, sizeof *order);
+    if (!dev || !order) {
+        free(dev);
+        free(order);
+        return gp_fail(s->err, GP_ERR_NOMEM, s->m->path, "out of memory");
+    }
+    int64_t room[GP_MAX_DEVICES];
+    for (uint32_t g = 0; g < s->n_gpu; g++)
+        room[g] = (int64_t)s->budget[s->gpus[g]] - (int64_t)gp_mem_on_device(&best->mem, s->gpus[g]);
+    uint32_t placed = 0;
+    for (uint32_t k = n; k-- > 0;) {
+        int64_t size = (int64_t)unit_bytes(s, k);
+        uint32_t pick = UINT32_MAX;
+        for (uint32_t g = 0; g < s->n_gpu; g++)
+            if (room[g] >= size && (pick == UINT32_MAX || room[g] > room[pick]))
+                pick = g;
+        if (pick == UINT32_MAX)
+            continue;
+        room[pick] -= size;
+        dev[k] = (int32_t)s->gpus[pick];
+        order[placed++] = k;
+    }
+    gp_status st = GP_OK;
+    s->unit_dev = dev;
+    while (placed > 0) {
+        candidate c;
+        if ((st = evaluate(s, base, n, best->cpu_layers, &c)) != GP_OK) {
+            candidate_free(&c);
+            break;
+        }
+        if (c.fits) {
+            if (c.speed.decode_tps >= best->speed.decode_tps) {
+                c.refilled = placed;
+                candidate_move(best, &c);
+            } else {
+                candidate_free(&c);
+            }
+            break;
+        }
+        candidate_free(&c);
+        dev[order[--placed]] = 0;   /* the last placed goes back to the CPU */
+    }
+    s->unit_dev = NULL;
+    free(dev);
+    free(order);
+    return st;
+}
+
 /* The least spill that fits for a base configuration: experts / FFN
  * matrices first (caches stay on the GPU), whole layers last. */
 static gp_status best_placement(search *s, const gp_run_params *base, candidate *best)
@@ -520,6 +596,11 @@ static gp_status best_placement(search *s, const gp_run_params *base, candidate 
             candidate_free(&found);
             return st;
         }
+    }
+    if (found.fits && (st = refill(s, base, &found)) != GP_OK) {
+        candidate_free(&found);
+        candidate_free(&layers);
+        return st;
     }
     if (found.fits && (!layers.fits || found.speed.decode_tps >= layers.speed.decode_tps)) {
         candidate_move(best, &found);
@@ -815,15 +896,23 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
         why(out, "%u of %u layers on the CPU with their KV cache: the rest does not fit on the GPUs",
             best.cpu_layers, m->hp.n_layer_all + 1);
     } else if (best.spilled_units > 0) {
-        why(out, "%u %s tensors on the CPU (layers %d..%d); attention and every KV layer stay on the GPUs",
-            best.spilled_units, s.moe ? "routed-expert" : "FFN",
+        uint32_t on_cpu = 0;
+        for (uint32_t u = 0; u < best.spilled_units; u++)
+            for (uint64_t k = 0; k < s.units[u].n; k++)
+                on_cpu += out->mem.placement.tensor_dev[s.order[s.units[u].first + k]] == 0;
+        why(out, "%u %s tensors on the CPU (of layers %d..%d); attention and every KV layer stay on the GPUs",
+            on_cpu, s.moe ? "routed-expert" : "FFN",
             m->tensors[s.order[s.units[0].first]].layer,
             m->tensors[s.order[s.units[best.spilled_units - 1].first]].layer);
+        if (best.refilled)
+            why(out, "%u of the spilled %s groups on GPUs with room beside their own layers, so every GPU is "
+                     "filled before the CPU holds them", best.refilled, s.moe ? "expert" : "FFN");
     } else if (!(p->user_set_ngl || p->user_set_ts || p->user_set_ot)) {
         why(out, "every layer fits on the GPU%s", s.n_gpu > 1 ? "s" : "");
     }
     if (s.n_gpu > 1 && p->n_tensor_split)
-        why(out, "layers split between %u GPUs in proportion to their free memory", s.n_gpu);
+        why(out, "layers split between %u GPUs so that each holds bytes in proportion to its free memory "
+                 "(-ts counts layers, which differ in size)", s.n_gpu);
     if (p->user_set_ngl || p->user_set_ts || p->user_set_ot)
         why(out, "placement pinned by the given -ngl/-ts/-ot");
     if (p->n_ubatch != 512)
