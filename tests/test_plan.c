@@ -429,6 +429,32 @@ static void test_equal_cards_filled(void **state)
     gp_model_close(&m);
 }
 
+/* more_context keeps its rule: more context than the default plan, and
+ * decode at least 80 % of the default plan's (llama-3.1-8b on 8 GiB, where
+ * the largest context that fits would put half the layers' FFN on the CPU). */
+static void test_more_context_rule(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf", &m, NULL), GP_OK);
+    gp_devices d;
+    devices(&d, (const char *[]){"8GiB"}, 1);
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    gp_plan dflt, more;
+    assert_int_equal(gp_plan_make(m, &d, &req, &dflt, NULL), GP_OK);
+    req.preset = GP_PRESET_MORE_CONTEXT;
+    assert_int_equal(gp_plan_make(m, &d, &req, &more, NULL), GP_OK);
+    assert_true(more.params.n_ctx > dflt.params.n_ctx);
+    if (more.speed.decode_tps < 0.8 * dflt.speed.decode_tps)
+        fail_msg("more_context decodes %.1f t/s at -c %lld, the default plan %.1f t/s", more.speed.decode_tps,
+                 (long long)more.params.n_ctx, dflt.speed.decode_tps);
+    check_plan_by_its_args(m, &d, &more);
+    gp_plan_free(&dflt);
+    gp_plan_free(&more);
+    gp_model_close(&m);
+}
+
 static void test_plan_cli(void **state)
 {
     (void)state;
@@ -526,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_three_machines),
         cmocka_unit_test(test_split_not_slower_than_one),
         cmocka_unit_test(test_equal_cards_filled),
+        cmocka_unit_test(test_more_context_rule),
         cmocka_unit_test(test_plan_cli),
         cmocka_unit_test(test_ot_file_rewrite),
     };

@@ -53,7 +53,7 @@ static const uint32_t ub_wide[] = {512, 1024, 2048};
 static const preset_rules presets[GP_PRESET_COUNT] = {
     [GP_PRESET_BALANCED] = {32768, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_default, 1, 0},
     [GP_PRESET_HIGH_SPEED] = {8192, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_default, 1, 0},
-    [GP_PRESET_MORE_CONTEXT] = {0, 1 * GiB, 2 * GiB, kv_q8, 1, ub_default, 1, 0.8},
+    [GP_PRESET_MORE_CONTEXT] = {32768, 1 * GiB, 2 * GiB, kv_q8, 1, ub_default, 1, 0.8},
     [GP_PRESET_SYSTEM_SAFE] = {8192, 2 * GiB, 4 * GiB, kv_f16, 1, ub_default, 1, 0},
     [GP_PRESET_ULTRA_PERFORMANCE] = {32768, 512 * MiB, 1 * GiB, kv_all, 3, ub_wide, 3, 0},
     [GP_PRESET_MOE_OPTIMIZED] = {32768, 1 * GiB, 2 * GiB, kv_f16_q8, 2, ub_wide, 3, 0},
@@ -834,6 +834,8 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
              * (more_context: while decode stays above the preset's floor). */
             double floor_tps = req->preset == GP_PRESET_MORE_CONTEXT && req->ctx != GP_PLAN_CTX_MAX
                                    ? best.speed.decode_tps * pr->context_speed_floor : 0;
+            const uint64_t base_ctx = ctx;
+            const double base_tps = best.speed.decode_tps;
             uint64_t lo = ctx / 256, hi = (train + 255) / 256;
             while (lo < hi && st == GP_OK) {
                 uint64_t mid = lo + (hi - lo + 1) / 2;
@@ -850,8 +852,12 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
             ctx = lo * 256;
             if (ctx > train)
                 ctx = train;
-            why(out, "context %llu: the largest that fits%s", (unsigned long long)ctx,
-                floor_tps > 0 ? " while decode stays within 80 % of the default plan" : "");
+            if (floor_tps > 0)
+                why(out, "context %llu: the largest that fits with decode at least %.0f %% of the %.1f t/s at "
+                         "context %llu", (unsigned long long)ctx, 100 * pr->context_speed_floor, base_tps,
+                    (unsigned long long)base_ctx);
+            else
+                why(out, "context %llu: the largest that fits", (unsigned long long)ctx);
         }
     }
     if (st != GP_OK) {
