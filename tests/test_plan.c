@@ -455,6 +455,40 @@ static void test_more_context_rule(void **state)
     gp_model_close(&m);
 }
 
+/* Slots: --ctx-per-slot plans -c N x slots, each slot gets N; -c 0 is the
+ * training context, as for llama-server. */
+static void test_slots_and_ctx0(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf", &m, NULL), GP_OK);
+    gp_devices d;
+    devices(&d, (const char *[]){"24GiB"}, 1);
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    req.parallel = 4;
+    req.ctx_per_slot = 16384;
+    gp_plan plan;
+    assert_int_equal(gp_plan_make(m, &d, &req, &plan, NULL), GP_OK);
+    assert_int_equal(plan.params.n_ctx, 65536);
+    assert_int_equal(plan.mem.ctx.n_seq, 4);
+    assert_int_equal(plan.mem.ctx.n_ctx_seq, 16384);
+    bool said = false;
+    for (uint32_t i = 0; i < plan.n_why; i++)
+        said = said || strstr(plan.why[i], "4 slots: 16384 tokens of context each") != NULL;
+    assert_true(said);
+    gp_plan_free(&plan);
+
+    gp_plan_request_default(&req);
+    int i = 0;
+    char *argv[] = {"-c", "0"};
+    assert_int_equal(gp_llama_args_apply(&req.pinned, 2, argv, &i, NULL), GP_OK);
+    assert_int_equal(gp_plan_make(m, &d, &req, &plan, NULL), GP_OK);
+    assert_int_equal(plan.params.n_ctx, (int64_t)m->hp.n_ctx_train);
+    gp_plan_free(&plan);
+    gp_model_close(&m);
+}
+
 static void test_plan_cli(void **state)
 {
     (void)state;
@@ -553,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_split_not_slower_than_one),
         cmocka_unit_test(test_equal_cards_filled),
         cmocka_unit_test(test_more_context_rule),
+        cmocka_unit_test(test_slots_and_ctx0),
         cmocka_unit_test(test_plan_cli),
         cmocka_unit_test(test_ot_file_rewrite),
     };

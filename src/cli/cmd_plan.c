@@ -35,6 +35,7 @@ void gp_help_plan(FILE *f)
             "\n"
             "Workload:\n"
             "  --ctx N|max              context (default: the preset's; max = largest that fits)\n"
+            "  --ctx-per-slot N         context each slot gets (-c = N x slots)\n"
             "  --parallel N             slots (default 1)\n"
             "  --kv f16|q8_0|q4_0|auto  KV cache type (default auto: the preset's choice)\n"
             "  --fa on|off|auto         flash attention (default on)\n"
@@ -148,6 +149,9 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
         cJSON_AddItemToArray(a, cJSON_CreateString(*x));
     cJSON_AddStringToObject(root, "cmd", cmd);
     gp_json_add_u64(root, "ctx", p->mem.ctx.n_ctx_req);
+    gp_json_add_u64(root, "slots", p->mem.ctx.n_seq);
+    gp_json_add_u64(root, "ctx_per_slot", p->mem.ctx.n_ctx_seq);
+    cJSON_AddBoolToObject(root, "kv_unified", p->mem.ctx.kv_unified);
     gp_json_add_u64(root, "n_ctx", p->mem.ctx.n_ctx);
     gp_json_add_u64(root, "n_seq", p->mem.ctx.n_seq);
     cJSON_AddStringToObject(root, "kv_type", gp_type_get(p->params.type_k)->name);

@@ -36,6 +36,7 @@ static const gp_option_group hardware = {"Hardware", hardware_opts, N(hardware_o
 static const gp_option workload_opts[] = {
     {"--ctx", NULL, GP_ARG_NUMBER, "N|max", ctx_values, NULL, false,
      "context (default: the preset's; max = the largest that fits)"},
+    {"--ctx-per-slot", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "context each slot gets (-c = N x slots)"},
     {"--parallel", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "slots (default 1)"},
     {"--kv", NULL, GP_ARG_CHOICE, "TYPE", kv_values, NULL, false, "KV cache type (default auto: the preset's choice)"},
     {"--fa", NULL, GP_ARG_CHOICE, "MODE", fa_values, NULL, false, "flash attention (default on)"},

@@ -24,6 +24,12 @@ static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char
                 return gp_cli_usage_error(cli, "plan: --ctx '%s': expected a number of tokens or max", v);
             r->ctx = n;
         }
+    } else if (!strcmp(name, "ctx-per-slot")) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (*end || n < 1 || n > (1ll << 32))
+            return gp_cli_usage_error(cli, "plan: --ctx-per-slot '%s': expected a number of tokens", v);
+        r->ctx_per_slot = n;
     } else if (!strcmp(name, "parallel")) {
         char *end;
         long n = strtol(v, &end, 10);
@@ -138,7 +144,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
     gp_plan_request_default(&pc->req);
     gp_devices_init(&pc->devs);
     gp_hw_options_init(&pc->hw);
-    static const char *valued[] = {"ctx", "parallel", "kv", "fa", "app", "preset", "margin",
+    static const char *valued[] = {"ctx", "ctx-per-slot", "parallel", "kv", "fa", "app", "preset", "margin",
                                    "ram-margin", "target-vram-usage"};
     /* --app first: llama.cpp defaults depend on it. */
     for (int i = 1; i + 1 < argc; i++)

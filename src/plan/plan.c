@@ -801,10 +801,22 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
     uint64_t train = m->hp.n_ctx_train ? m->hp.n_ctx_train : 4096;
     candidate best = {0};
     uint64_t ctx;
-    if (req->pinned.user_set_ctx && req->pinned.n_ctx > 0) {
-        ctx = (uint64_t)req->pinned.n_ctx;
+    const uint32_t slots = req->pinned.user_set_np && req->pinned.n_parallel > 0 ? (uint32_t)req->pinned.n_parallel
+                           : req->parallel > 0                                 ? (uint32_t)req->parallel
+                                                                               : 1;
+    if (req->pinned.user_set_ctx && req->pinned.n_ctx >= 0) {
+        /* -c 0 is llama-server's training context */
+        ctx = req->pinned.n_ctx > 0 ? (uint64_t)req->pinned.n_ctx : train;
         st = best_at_ctx(&s, ctx, choices, n_choices, &best);
-        why(out, "context %llu: pinned by -c", (unsigned long long)ctx);
+        if (req->pinned.n_ctx > 0)
+            why(out, "context %llu: pinned by -c", (unsigned long long)ctx);
+        else
+            why(out, "context %llu: -c 0, the training context", (unsigned long long)ctx);
+    } else if (req->ctx_per_slot > 0) {
+        ctx = (uint64_t)req->ctx_per_slot * slots;
+        st = best_at_ctx(&s, ctx, choices, n_choices, &best);
+        why(out, "context %llu: %llu per slot asked for with --ctx-per-slot, %u slot%s", (unsigned long long)ctx,
+            (unsigned long long)req->ctx_per_slot, slots, slots == 1 ? "" : "s");
     } else if (req->ctx > 0) {
         ctx = (uint64_t)req->ctx;
         st = best_at_ctx(&s, ctx, choices, n_choices, &best);
@@ -931,6 +943,10 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
     if (calibrated)
         why(out, "predicted speeds calibrated by ggplace tune on this machine (decode x%.2f, prefill x%.2f)",
             cal_decode, cal_prefill);
+    if (out->mem.ctx.n_seq > 1)
+        why(out, "%u slots: %llu tokens of context each%s", out->mem.ctx.n_seq,
+            (unsigned long long)out->mem.ctx.n_ctx_seq,
+            out->mem.ctx.kv_unified ? " (one cache shared by all: together at most the whole context)" : "");
     /* Threads: the physical cores (hyper-threads slow decoding down). */
     out->threads = d->dev[0].cpu.cores;
     search_free(&s);

@@ -38,6 +38,7 @@ typedef struct gp_plan_request {
     gp_preset preset;
     int64_t ctx;          /* GP_PLAN_CTX_DEFAULT, GP_PLAN_CTX_MAX, or tokens */
     int32_t parallel;     /* slots; 0 = preset default (1) */
+    int64_t ctx_per_slot; /* tokens each slot may hold (-c = this x slots); 0 = not asked */
     int kv;               /* -1 auto, else a ggml type id used for K and V */
     gp_flash_attn fa;
     gp_app app;
