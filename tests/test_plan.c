@@ -489,6 +489,39 @@ static void test_slots_and_ctx0(void **state)
     gp_model_close(&m);
 }
 
+/* Prefill follows each card's compute; a figure the model has to assume
+ * is said, and a known card needs none. */
+static void test_speed_figures_stated(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf", &m, NULL), GP_OK);
+    const char *cards[] = {"RTX 3060", "RTX 4090", "H200"};
+    double prefill[3];
+    for (int i = 0; i < 3; i++) {
+        gp_devices d;
+        devices(&d, (const char *[]){cards[i]}, 1);
+        d.dev[0].bandwidth_gbs = 80;   /* described, not assumed */
+        gp_plan_request req;
+        gp_plan_request_default(&req);
+        gp_plan plan;
+        assert_int_equal(gp_plan_make(m, &d, &req, &plan, NULL), GP_OK);
+        prefill[i] = plan.speed.prefill_tps;
+        char notes[8][GP_SPEED_NOTE];
+        assert_int_equal(gp_speed_assumptions(&d, notes, 8), 0);
+        gp_plan_free(&plan);
+    }
+    assert_true(prefill[0] < prefill[1] && prefill[1] < prefill[2]);
+    gp_devices d;
+    devices(&d, (const char *[]){"Foo:8GiB"}, 1);
+    char notes[8][GP_SPEED_NOTE];
+    uint32_t n = gp_speed_assumptions(&d, notes, 8);
+    assert_int_equal(n, 3);   /* the CPU's bandwidth, the card's figures, its PCIe link */
+    assert_non_null(strstr(notes[0], "--cpu-bandwidth"));
+    assert_non_null(strstr(notes[1], "CUDA0: 500 GB/s, 80 TFLOPS"));
+    gp_model_close(&m);
+}
+
 static void test_plan_cli(void **state)
 {
     (void)state;
@@ -588,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_equal_cards_filled),
         cmocka_unit_test(test_more_context_rule),
         cmocka_unit_test(test_slots_and_ctx0),
+        cmocka_unit_test(test_speed_figures_stated),
         cmocka_unit_test(test_plan_cli),
         cmocka_unit_test(test_ot_file_rewrite),
     };

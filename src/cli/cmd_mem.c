@@ -126,6 +126,10 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
             c->n_batch, c->n_ubatch, c->flash_attn ? "on" : "off");
     fprintf(f, "predicted  decode %.1f t/s, prefill %.0f t/s (speed model%s; see README)\n", sp->speed.decode_tps,
             sp->speed.prefill_tps, sp->calibrated ? ", calibrated by ggplace tune" : "");
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
+    uint32_t n_notes = gp_speed_assumptions(d, notes, 2 * GP_MAX_DEVICES);
+    for (uint32_t i = 0; i < n_notes; i++)
+        fprintf(f, "assumed    %s\n", notes[i]);
     static gp_text_table t, with;
     gp_tt_init(&t, 6, 12);
     gp_tt_row(&t, (const char *[]){"device", "weights", "KV/state", "compute", "total", "free after"});
@@ -243,9 +247,15 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);
     cJSON_AddBoolToObject(root, "compute_bound", r->compute_bound);
     cJSON *pr = cJSON_AddObjectToObject(root, "predicted");
-    cJSON_AddNumberToObject(pr, "decode_tps", sp->speed.decode_tps);
-    cJSON_AddNumberToObject(pr, "prefill_tps", sp->speed.prefill_tps);
+    /* rounded as plan --json rounds them, so that the two compare equal */
+    cJSON_AddNumberToObject(pr, "decode_tps", (double)(long long)(sp->speed.decode_tps * 100) / 100);
+    cJSON_AddNumberToObject(pr, "prefill_tps", (double)(long long)(sp->speed.prefill_tps * 100) / 100);
     cJSON_AddBoolToObject(pr, "calibrated", sp->calibrated);
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
+    uint32_t n_notes = gp_speed_assumptions(d, notes, 2 * GP_MAX_DEVICES);
+    cJSON *as = cJSON_AddArrayToObject(pr, "assumed");
+    for (uint32_t i = 0; i < n_notes; i++)
+        cJSON_AddItemToArray(as, cJSON_CreateString(notes[i]));
     if (r->extras.n || r->extras.note[0]) {
         /* What else the server loads; devices[] above is the main model. */
         cJSON_AddItemToObject(root, "extras", gp_extras_json(&r->extras, d));

@@ -189,6 +189,11 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
     cJSON *pred = cJSON_AddObjectToObject(root, "predicted");
     cJSON_AddNumberToObject(pred, "decode_tps", (double)(long long)(p->speed.decode_tps * 100) / 100);
     cJSON_AddNumberToObject(pred, "prefill_tps", (double)(long long)(p->speed.prefill_tps * 100) / 100);
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
+    uint32_t n_notes = gp_speed_assumptions(d, notes, 2 * GP_MAX_DEVICES);
+    cJSON *as = cJSON_AddArrayToObject(pred, "assumed");
+    for (uint32_t i = 0; i < n_notes; i++)
+        cJSON_AddItemToArray(as, cJSON_CreateString(notes[i]));
     cJSON *w = cJSON_AddArrayToObject(root, "why");
     for (uint32_t i = 0; i < p->n_why; i++)
         cJSON_AddItemToArray(w, cJSON_CreateString(p->why[i]));
@@ -416,6 +421,10 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
         fprintf(f, "note: %s\n", p->mem.extras.note);
     fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
             p->speed.decode_tps, p->speed.prefill_tps);
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
+    uint32_t n_notes = gp_speed_assumptions(d, notes, 2 * GP_MAX_DEVICES);
+    for (uint32_t i = 0; i < n_notes; i++)
+        fprintf(f, "assumed    %s\n", notes[i]);
     fprintf(f, "\nwhy:\n");
     for (uint32_t i = 0; i < p->n_why; i++)
         fprintf(f, "  - %s\n", p->why[i]);

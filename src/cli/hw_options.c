@@ -16,6 +16,8 @@ const char gp_hw_options_help[] =
     "                            CUDA1, ... in order\n"
     "  --ram SIZE                the machine's RAM (replaces what is detected)\n"
     "  --cpu-cores N             physical CPU cores (replaces what is detected)\n"
+    "  --cpu-bandwidth GB/s      the CPU's memory read bandwidth (replaces the measured one;\n"
+    "                            GGPLACE_MEMBW too)\n"
     "  --rpc HOST:PORT=SIZE      a llama.cpp RPC server with SIZE memory (repeatable);\n"
     "                            named RPC0[HOST:PORT] (its buffer type),\n"
     "                            listed before local GPUs\n"
@@ -156,6 +158,18 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
         o->cpu_cores = (uint32_t)n;
         return 1;
     }
+    if ((r = take("--cpu-bandwidth", argc, argv, i, &v, err)) != 0) {
+        if (r < 0)
+            return r;
+        char *end = NULL;
+        double gbs = isdigit((unsigned char)v[0]) ? strtod(v, &end) : 0;
+        if (!end || *end || !(gbs > 0) || gbs > 1e5) {
+            gp_fail(err, GP_ERR_ARG, NULL, "--cpu-bandwidth '%s': expected GB/s, like 80", v);
+            return -1;
+        }
+        o->cpu_bandwidth = gbs;
+        return 1;
+    }
     if ((r = take("--hw", argc, argv, i, &v, err)) != 0) {
         if (r < 0)
             return r;
@@ -190,6 +204,13 @@ gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices *d, gp_error 
         cpu->cpu.cgroup_limit = cpu->cpu.cgroup_usage = 0;
         cpu->described = true;
     }
+    /* The CPU's bandwidth: --cpu-bandwidth, else GGPLACE_MEMBW wherever
+       detection did not read it (--no-detect, a --hw file without it). */
+    const char *env = getenv("GGPLACE_MEMBW");
+    if (o->cpu_bandwidth > 0)
+        cpu->bandwidth_gbs = o->cpu_bandwidth;
+    else if (cpu->bandwidth_gbs <= 0 && env && strtod(env, NULL) > 0)
+        cpu->bandwidth_gbs = strtod(env, NULL);
     if (o->cpu_cores) {
         cpu->cpu.cores = o->cpu_cores;
         if (cpu->cpu.threads < o->cpu_cores)

@@ -24,6 +24,7 @@ typedef struct gp_hw_options {
     uint32_t n_rpcs;
     uint64_t ram;                          /* --ram; 0 when not given */
     uint32_t cpu_cores;                    /* --cpu-cores; 0 when not given */
+    double cpu_bandwidth;                  /* --cpu-bandwidth GB/s; 0 when not given */
 } gp_hw_options;
 
 void gp_hw_options_init(gp_hw_options *o);

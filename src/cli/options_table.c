@@ -25,6 +25,8 @@ static const gp_option hardware_opts[] = {
      "describe a GPU: 24GiB, \"RTX 4090\", \"RTX 4090:20GiB\", ROCm:16GiB, Vulkan:8GiB, 2x24GiB"},
     {"--ram", NULL, GP_ARG_SIZE, "SIZE", NULL, NULL, false, "the machine's RAM (replaces what is detected)"},
     {"--cpu-cores", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "physical CPU cores (replaces what is detected)"},
+    {"--cpu-bandwidth", NULL, GP_ARG_NUMBER, "GB/s", NULL, NULL, false,
+     "the CPU's memory read bandwidth (replaces the measured one; GGPLACE_MEMBW too)"},
     {"--rpc", NULL, GP_ARG_STRING, "HOST:PORT=SIZE", NULL, NULL, true,
      "a llama.cpp RPC server with SIZE memory, named RPC0[HOST:PORT]"},
     {"--hw", NULL, GP_ARG_FILE, "FILE", NULL, "*.json", false,

@@ -149,6 +149,7 @@ static bool read_card(gp_devices *d, const char *card, gp_device *dev)
     const gp_gpu_model *g = gp_gpu_table_find(dev->model);
     if (g && g->kind == GP_DEV_ROCM) {
         dev->bandwidth_gbs = g->bandwidth_gbs;
+        dev->tflops = g->tflops;
         if (!dev->arch[0])
             snprintf(dev->arch, sizeof dev->arch, "%s", g->arch);
     }

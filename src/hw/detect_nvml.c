@@ -139,6 +139,8 @@ static void read_card(const nvml_api *api, nvml_device h, nv_card *c)
     if (g && g->kind == GP_DEV_CUDA) {
         if (!dev->bandwidth_gbs)
             dev->bandwidth_gbs = g->bandwidth_gbs;
+        if (!dev->tflops)
+            dev->tflops = g->tflops;
         if (!dev->pcie_gen)
             dev->pcie_gen = g->pcie_gen;
         if (!dev->pcie_width)

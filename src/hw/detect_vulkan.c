@@ -236,6 +236,7 @@ void gp_detect_vulkan(gp_devices *d)
         const gp_gpu_model *g = gp_gpu_table_find(dev.model);
         if (g) {
             dev.bandwidth_gbs = g->bandwidth_gbs;
+            dev.tflops = g->tflops;
             dev.pcie_gen = g->pcie_gen;
             dev.pcie_width = g->pcie_width;
         }

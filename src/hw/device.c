@@ -188,6 +188,7 @@ static gp_status add_one_gpu(gp_devices *d, const char *spec, gp_error *err)
             if (!have_size)
                 bytes = (uint64_t)g->memory_gib << 30;
             dev.bandwidth_gbs = g->bandwidth_gbs;
+            dev.tflops = g->tflops;
             dev.pcie_gen = g->pcie_gen;
             dev.pcie_width = g->pcie_width;
             if (dev.kind == g->kind)

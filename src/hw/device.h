@@ -61,6 +61,7 @@ typedef struct gp_device {
     char uuid[64];        /* "GPU-..." (NVML) or "" */
     char pci_bus_id[32];  /* "0000:01:00.0" style, or "" */
     double bandwidth_gbs; /* memory bandwidth in GB/s (10^9 bytes/s); 0 when unknown */
+    double tflops;        /* dense FP16 matrix throughput in TFLOPS; 0 when unknown */
     uint32_t pcie_gen;    /* PCIe link generation (1..6); 0 when unknown or not PCIe */
     uint32_t pcie_width;  /* PCIe lanes; 0 when unknown */
     char arch[32];        /* CUDA compute capability "8.9", AMD "gfx1100", or "" */

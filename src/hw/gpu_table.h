@@ -20,6 +20,7 @@ typedef struct gp_gpu_model {
     uint32_t pcie_gen;
     uint32_t pcie_width;
     const char *arch;      /* compute capability or gfx target */
+    double tflops;         /* dense FP16 matrix throughput, TFLOPS (prefill is bound by it) */
 } gp_gpu_model;
 
 /* The entry whose name or alias matches `name` ignoring case, spaces, dashes

@@ -81,6 +81,8 @@ static bool add_device(cJSON *arr, const gp_device *x)
         ok = cJSON_AddStringToObject(o, "pci_bus_id", x->pci_bus_id);
     if (ok && x->bandwidth_gbs > 0)
         ok = cJSON_AddNumberToObject(o, "bandwidth_gbs", x->bandwidth_gbs);
+    if (ok && x->tflops > 0)
+        ok = cJSON_AddNumberToObject(o, "tflops", x->tflops);
     if (ok && x->pcie_gen)
         ok = gp_json_add_u64(o, "pcie_gen", x->pcie_gen);
     if (ok && x->pcie_width)
@@ -298,6 +300,11 @@ static gp_status read_device(reader *r, const cJSON *o, uint32_t index, gp_devic
                 v->valuedouble > 1e6)
                 return bad(r, "%s.bandwidth_gbs: expected GB/s", where);
             x->bandwidth_gbs = v->valuedouble;
+        } else if (strcmp(k, "tflops") == 0) {
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+                v->valuedouble > 1e6)
+                return bad(r, "%s.tflops: expected TFLOPS", where);
+            x->tflops = v->valuedouble;
         } else if (strcmp(k, "pcie_gen") == 0) {
             st = get_u32(r, v, where, &x->pcie_gen);
         } else if (strcmp(k, "pcie_width") == 0) {

@@ -1,5 +1,6 @@
 #include "plan/speed.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,12 +47,46 @@ void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *s)
     /* What detection or the GPU table knows replaces the defaults. */
     if (dev->bandwidth_gbs > 0)
         s->mem_bw = dev->bandwidth_gbs * 1e9;
+    if (dev->tflops > 0)
+        s->flops = dev->tflops * 1e12;
     if (dev->kind != GP_DEV_CPU && dev->kind != GP_DEV_RPC && dev->pcie_gen && dev->pcie_width) {
         /* Usable bytes per lane and second after encoding, by generation. */
         static const double lane[] = {0, 0.25e9, 0.5e9, 0.985e9, 1.97e9, 3.94e9, 7.56e9};
         uint32_t g = dev->pcie_gen < 7 ? dev->pcie_gen : 6;
         s->link_bw = lane[g] * dev->pcie_width;
     }
+}
+
+uint32_t gp_speed_assumptions(const gp_devices *d, char (*lines)[GP_SPEED_NOTE], uint32_t max)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->n && n < max; i++) {
+        const gp_device *dev = &d->dev[i];
+        gp_speed_device sd;
+        gp_speed_device_defaults(dev, &sd);
+        if (dev->kind == GP_DEV_CPU) {
+            if (dev->bandwidth_gbs <= 0)
+                snprintf(lines[n++], GP_SPEED_NOTE,
+                         "CPU memory bandwidth %.0f GB/s (not measured: give --cpu-bandwidth or GGPLACE_MEMBW)",
+                         sd.mem_bw / 1e9);
+            continue;
+        }
+        if (dev->kind == GP_DEV_RPC) {
+            snprintf(lines[n++], GP_SPEED_NOTE, "%s: network %.0f Gbit/s, %.0f us a transfer%s", dev->name,
+                     sd.link_bw * 8 / 1e9, sd.link_latency * 1e6,
+                     dev->bandwidth_gbs <= 0 ? "; memory bandwidth and compute of a mid-range GPU" : "");
+            continue;
+        }
+        if (dev->bandwidth_gbs <= 0 || dev->tflops <= 0)
+            snprintf(lines[n++], GP_SPEED_NOTE,
+                     "%s: %s%.0f GB/s, %.0f TFLOPS (a card the GPU table does not know: name one it lists, or "
+                     "give bandwidth_gbs and tflops in --hw)",
+                     dev->name, dev->bandwidth_gbs <= 0 && dev->tflops <= 0 ? "" : "partly ", sd.mem_bw / 1e9,
+                     sd.flops / 1e12);
+        if (n < max && !(dev->pcie_gen && dev->pcie_width))
+            snprintf(lines[n++], GP_SPEED_NOTE, "%s: PCIe 4.0 x16 to the host", dev->name);
+    }
+    return n;
 }
 
 static double expert_fraction(const gp_model *m)

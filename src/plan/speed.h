@@ -49,6 +49,12 @@ typedef struct gp_speed {
     double decode_bytes[GP_MAX_DEVICES]; /* bytes read per token per device */
 } gp_speed;
 
+/* What the speed model assumes for lack of a figure (an unmeasured CPU,
+ * a card the GPU table does not know, an RPC server's network), one line
+ * each into lines; returns how many there are (at most max). */
+#define GP_SPEED_NOTE 200
+uint32_t gp_speed_assumptions(const gp_devices *d, char (*lines)[GP_SPEED_NOTE], uint32_t max);
+
 /* At the depth a long session averages: half the context per sequence. */
 void gp_speed_predict(const gp_model *m, const gp_run_params *p, const gp_devices *d,
                       const gp_mem_result *r, gp_speed *out);
