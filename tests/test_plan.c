@@ -304,6 +304,30 @@ static void test_pinned_flags_kept(void **state)
     assert_int_equal(plan.params.n_ubatch, 1024);
     assert_int_equal(plan.params.n_overrides, 10);
     check_plan_by_its_args(m, &d, &plan);
+    /* --n-cpu-moe is printed as written, once */
+    char **args = gp_plan_args(m, &d, &plan);
+    int ncmoe = 0, ot = 0;
+    for (char **a = args; *a; a++) {
+        ncmoe += !strcmp(*a, "--n-cpu-moe") && a[1] && !strcmp(a[1], "10");
+        ot += !strcmp(*a, "-ot");
+    }
+    assert_int_equal(ncmoe, 1);
+    assert_int_equal(ot, 0);
+    gp_plan_args_free(args);
+    gp_plan_free(&plan);
+
+    /* A pin that does not fit as given is planned around: with a 12 GiB
+       card, the rest of the experts move to the CPU after the user's. */
+    devices(&d, (const char *[]){"12GiB"}, 1);
+    gp_plan_request_default(&req);
+    char *argv2[] = {"--n-cpu-moe", "5"};
+    for (int i = 0; i < 2;)
+        assert_int_equal(gp_llama_args_apply(&req.pinned, 2, argv2, &i, &err), GP_OK);
+    if (gp_plan_make(m, &d, &req, &plan, &err) != GP_OK)
+        fail_msg("--n-cpu-moe 5 on 12 GiB: %s", err.message);
+    assert_true(plan.params.n_overrides > 5);
+    assert_string_equal(plan.params.overrides[0].flag, "--n-cpu-moe");
+    check_plan_by_its_args(m, &d, &plan);
     gp_plan_free(&plan);
     gp_model_close(&m);
 }

@@ -133,6 +133,16 @@ static gp_status add_block_overrides(override_list l, long long n, const char *s
     return GP_OK;
 }
 
+/* The overrides from `first` on came from one flag: it is what is printed
+   back (a command keeps the user's spelling). */
+static void mark_flag(gp_run_params *p, uint32_t first, const char *flag, long long n)
+{
+    for (uint32_t i = first; i < p->n_overrides; i++) {
+        snprintf(p->overrides[i].flag, sizeof p->overrides[i].flag, "%s", flag);
+        p->overrides[i].flag_n = n;
+    }
+}
+
 static gp_status parse_split(gp_run_params *p, const char *flag, const char *v, gp_error *err)
 {
     p->n_tensor_split = 0;
@@ -432,17 +442,26 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
     } else if (is(a, "-cmoe", "--cpu-moe", NULL)) {
         p->user_set_ot = true;
         static const char exps[] = MOE_EXPERTS;
-        return add_override(main_overrides(p), exps, sizeof exps - 1, "CPU", 3, a, err);
+        uint32_t first = p->n_overrides;
+        gp_status st = add_override(main_overrides(p), exps, sizeof exps - 1, "CPU", 3, a, err);
+        mark_flag(p, first, "--cpu-moe", -1);
+        return st;
     } else if (is(a, "-ncmoe", "--n-cpu-moe", NULL)) {
         if (!parse_long(v, 0, 100000, &n))
             return bad_value(err, a, v, "a number of layers");
         p->user_set_ot = true;
-        return add_block_overrides(main_overrides(p), n, MOE_EXPERTS, a, err);
+        uint32_t first = p->n_overrides;
+        gp_status st = add_block_overrides(main_overrides(p), n, MOE_EXPERTS, a, err);
+        mark_flag(p, first, "--n-cpu-moe", n);
+        return st;
     } else if (is(a, "-ncffn", "--n-cpu-ffn", NULL)) {
         if (!parse_long(v, 0, 100000, &n))
             return bad_value(err, a, v, "a number of layers");
         p->user_set_ot = true;
-        return add_block_overrides(main_overrides(p), n, "\\.ffn_(up|down|gate)\\.", a, err);
+        uint32_t first = p->n_overrides;
+        gp_status st = add_block_overrides(main_overrides(p), n, "\\.ffn_(up|down|gate)\\.", a, err);
+        mark_flag(p, first, "--n-cpu-ffn", n);
+        return st;
     } else if (is(a, "-nkvo", "--no-kv-offload", NULL)) {
         p->no_kv_offload = true;
     } else if (is(a, "-kvo", "--kv-offload", NULL)) {

@@ -27,6 +27,9 @@ typedef enum gp_split_mode { GP_SPLIT_LAYER = 0, GP_SPLIT_NONE, GP_SPLIT_ROW, GP
 typedef struct gp_override {
     char pattern[512];
     char buft[64];
+    char flag[16];     /* the flag that made it when not -ot (--cpu-moe, --n-cpu-moe, --n-cpu-ffn):
+                          printed back as that flag */
+    int64_t flag_n;    /* that flag's value (-1: it takes none) */
 } gp_override;
 
 #define GP_NGL_AUTO (-1)

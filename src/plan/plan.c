@@ -104,6 +104,8 @@ typedef struct search {
     const char **names;
     int32_t *want, *dflt;
     const int32_t *unit_dev; /* the device of each spilled unit (NULL: all the CPU) */
+    uint32_t n_user_ot;      /* the user's overrides, kept first in every candidate's flags */
+    int32_t *user_dev;       /* the device the user's overrides give each tensor; -1: none does */
     uint32_t evaluated;
     gp_error *err;
     gp_plan *plan;        /* where the alternatives evaluated are recorded */
@@ -229,11 +231,43 @@ static gp_status search_init(search *s, const gp_model *m, const gp_devices *d,
     s->units = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *s->units);
     if (!s->names || !s->want || !s->dflt || !s->order || !s->units)
         return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
-    for (uint64_t t = 0; t < m->n_tensors; t++) {
+    for (uint64_t t = 0; t < m->n_tensors; t++)
         s->names[t] = m->tensors[t].info->name;
-        if (spillable(s, &m->tensors[t]))
-            s->order[s->n_order++] = t;
+    /* Tensors the user's own overrides place (-ot, --n-cpu-moe...) stay
+       where they put them: the search moves only the others. */
+    s->n_user_ot = req->pinned.n_overrides;
+    s->user_dev = malloc((m->n_tensors ? m->n_tensors : 1) * sizeof *s->user_dev);
+    if (!s->user_dev)
+        return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
+    for (uint64_t t = 0; t < m->n_tensors; t++)
+        s->user_dev[t] = -1;
+    if (s->n_user_ot) {
+        gp_ot_rule *rules = calloc(s->n_user_ot, sizeof *rules);
+        int32_t *none = malloc((m->n_tensors ? m->n_tensors : 1) * sizeof *none);
+        int32_t *got = malloc((m->n_tensors ? m->n_tensors : 1) * sizeof *got);
+        const char *dev_names[GP_MAX_DEVICES];
+        for (uint32_t i = 0; i < d->n; i++)
+            dev_names[i] = d->dev[i].name;
+        bool ok = rules && none && got;
+        for (uint32_t i = 0; ok && i < s->n_user_ot; i++) {
+            snprintf(rules[i].pattern, sizeof rules[i].pattern, "%s", req->pinned.overrides[i].pattern);
+            snprintf(rules[i].buft, sizeof rules[i].buft, "%s", req->pinned.overrides[i].buft);
+        }
+        /* a device index no rule names: what no rule matched keeps it */
+        const int32_t unmatched = (int32_t)d->n;
+        for (uint64_t t = 0; ok && t < m->n_tensors; t++)
+            none[t] = unmatched;
+        gp_ot_request rq = {s->names, m->n_tensors, none, none, dev_names, d->n};
+        if (ok && gp_ot_evaluate(&rq, rules, s->n_user_ot, got))
+            for (uint64_t t = 0; t < m->n_tensors; t++)
+                s->user_dev[t] = got[t] != unmatched ? got[t] : -1;
+        free(rules);
+        free(none);
+        free(got);
     }
+    for (uint64_t t = 0; t < m->n_tensors; t++)
+        if (s->user_dev[t] < 0 && spillable(s, &m->tensors[t]))
+            s->order[s->n_order++] = t;
     cmp_model = m;
     qsort(s->order, s->n_order, sizeof *s->order, cmp_spill);
     /* Units: all tensors of one (layer, role) together (weight and bias). */
@@ -251,6 +285,7 @@ static gp_status search_init(search *s, const gp_model *m, const gp_devices *d,
 
 static void search_free(search *s)
 {
+    free(s->user_dev);
     free(s->names);
     free(s->want);
     free(s->dflt);
@@ -287,7 +322,9 @@ static bool pack_layers(search *s, const gp_run_params *base, const gp_ctx_shape
             spilled_t[s->order[s->units[u].first + k]] = true;
     for (uint64_t t = 0; t < m->n_tensors; t++) {
         const gp_tensor *ten = &m->tensors[t];
-        if (spilled_t[t] || ten->role == GP_ROLE_TOKEN_EMBD)
+        /* spilled, or where the user's overrides put it (evaluate reserves
+           room for those on a GPU) */
+        if (spilled_t[t] || ten->role == GP_ROLE_TOKEN_EMBD || (s->user_dev && s->user_dev[t] >= 0))
             continue;
         if (ten->layer >= 0) {
             if (!m->layers[ten->layer].nextn)
@@ -379,10 +416,14 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
         return st;
     if (s->n_gpu > 0) {
         p->n_gpu_layers = (int32_t)(m->hp.n_layer_all + 1 - cpu_layers);
-        p->n_overrides = 0;
+        p->n_overrides = s->n_user_ot;
         /* Two passes: the first learns each GPU's compute buffer. Spilled
            units placed on a GPU take room there beside its layers. */
         uint64_t extra[GP_MAX_DEVICES] = {0};
+        for (uint64_t t = 0; s->user_dev && t < m->n_tensors; t++)
+            for (uint32_t g = 0; s->user_dev[t] > 0 && g < s->n_gpu; g++)
+                if ((uint32_t)s->user_dev[t] == s->gpus[g])
+                    extra[g] += m->tensors[t].info->bytes;
         for (uint32_t u = 0; s->unit_dev && u < spilled && u < s->n_units; u++)
             for (uint32_t g = 0; g < s->n_gpu; g++)
                 if ((uint32_t)s->unit_dev[u] == s->gpus[g])
@@ -406,7 +447,7 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
             /* Default placement of these flags, then what we want moved. */
             gp_placement pl;
             gp_run_params probe = *p;
-            probe.n_overrides = 0;
+            probe.n_overrides = s->n_user_ot;
             if ((st = gp_place(m, &probe, s->d, &pl, s->err)) != GP_OK)
                 return st;
             memcpy(s->dflt, pl.tensor_dev, m->n_tensors * sizeof *s->dflt);
@@ -426,12 +467,15 @@ static gp_status evaluate(search *s, const gp_run_params *base, uint32_t spilled
             out->ot = NULL;
             if ((st = gp_ot_build(&rq, &out->ot, &out->n_ot, s->err)) != GP_OK)
                 return st;
-            if (out->n_ot > GP_MAX_OVERRIDES)
+            if (s->n_user_ot + out->n_ot > GP_MAX_OVERRIDES)
                 return gp_fail(s->err, GP_ERR_CONFIG, m->path, "too many tensor overrides");
-            p->n_overrides = (uint32_t)out->n_ot;
+            /* the planner's rules after the user's: first match wins */
+            p->n_overrides = s->n_user_ot + (uint32_t)out->n_ot;
             for (size_t i = 0; i < out->n_ot; i++) {
-                snprintf(p->overrides[i].pattern, sizeof p->overrides[i].pattern, "%s", out->ot[i].pattern);
-                snprintf(p->overrides[i].buft, sizeof p->overrides[i].buft, "%s", out->ot[i].buft);
+                gp_override *o = &p->overrides[s->n_user_ot + i];
+                memset(o, 0, sizeof *o);
+                snprintf(o->pattern, sizeof o->pattern, "%s", out->ot[i].pattern);
+                snprintf(o->buft, sizeof o->buft, "%s", out->ot[i].buft);
             }
             if (out->has_mem)
                 gp_mem_result_free(&out->mem);
@@ -557,7 +601,9 @@ static gp_status best_placement(search *s, const gp_run_params *base, candidate 
     memset(best, 0, sizeof *best);
     candidate c;
     gp_status st;
-    bool pinned = base->user_set_ngl || base->user_set_ts || base->user_set_ot || s->n_gpu == 0;
+    /* -ngl or -ts given: the user's split, evaluated as given; their own
+       overrides alone are planned around */
+    bool pinned = base->user_set_ngl || base->user_set_ts || s->n_gpu == 0;
     if (pinned) {
         /* The user's placement (or no GPU): evaluate it as given. */
         memset(&c, 0, sizeof c);
@@ -918,8 +964,8 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
         for (uint32_t u = 0; u < best.spilled_units; u++)
             for (uint64_t k = 0; k < s.units[u].n; k++)
                 on_cpu += out->mem.placement.tensor_dev[s.order[s.units[u].first + k]] == 0;
-        why(out, "%u %s tensors on the CPU (of layers %d..%d); attention and every KV layer stay on the GPUs",
-            on_cpu, s.moe ? "routed-expert" : "FFN",
+        why(out, "%u %s tensors on the CPU%s (of layers %d..%d); attention and every KV layer stay on the GPUs",
+            on_cpu, s.moe ? "routed-expert" : "FFN", s.n_user_ot ? " besides those the given overrides place" : "",
             m->tensors[s.order[s.units[0].first]].layer,
             m->tensors[s.order[s.units[best.spilled_units - 1].first]].layer);
         if (best.refilled)
@@ -931,8 +977,10 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
     if (s.n_gpu > 1 && p->n_tensor_split)
         why(out, "layers split between %u GPUs so that each holds bytes in proportion to its free memory "
                  "(-ts counts layers, which differ in size)", s.n_gpu);
-    if (p->user_set_ngl || p->user_set_ts || p->user_set_ot)
-        why(out, "placement pinned by the given -ngl/-ts/-ot");
+    if (p->user_set_ngl || p->user_set_ts)
+        why(out, "placement pinned by the given -ngl/-ts%s", p->user_set_ot ? " and tensor overrides" : "");
+    else if (p->user_set_ot)
+        why(out, "the given tensor overrides kept first; the rest planned around them");
     if (p->n_ubatch != 512)
         why(out, "micro-batch %u: faster prefill with CPU-held weights and it fits", p->n_ubatch);
     if (out->mem.compute_estimated)
@@ -1183,8 +1231,20 @@ char **gp_plan_args(const gp_model *m, const gp_devices *d, const gp_plan *p)
         push(&v, &n, &cap, buf);
     }
     for (uint32_t i = 0; i < r->n_overrides; i++) {
+        const gp_override *o = &r->overrides[i];
+        if (o->flag[0]) {
+            /* the user's --cpu-moe / --n-cpu-moe N, as written, once */
+            if (i > 0 && !strcmp(r->overrides[i - 1].flag, o->flag))
+                continue;
+            push(&v, &n, &cap, o->flag);
+            if (o->flag_n >= 0) {
+                snprintf(buf, sizeof buf, "%lld", (long long)o->flag_n);
+                push(&v, &n, &cap, buf);
+            }
+            continue;
+        }
         push(&v, &n, &cap, "-ot");
-        snprintf(buf, sizeof buf, "%s=%s", r->overrides[i].pattern, r->overrides[i].buft);
+        snprintf(buf, sizeof buf, "%s=%s", o->pattern, o->buft);
         push(&v, &n, &cap, buf);
     }
     if (r->no_kv_offload)
