@@ -240,6 +240,12 @@ static void test_plans_fit_by_their_args(void **state)
                 fail_msg("%s on set %zu: %s", calib_models[mi], si, err.message);
             check_plan_by_its_args(m, &d, &plan);
             check_gpus_used(m, &d, &req, &plan);
+            /* a faster alternative set aside says which rule did it */
+            for (uint32_t a = 0; a < plan.n_alts; a++)
+                if (plan.alts[a].fits && !plan.alts[a].chosen &&
+                    plan.alts[a].decode_tps > plan.speed.decode_tps && !plan.alts[a].rejected[0])
+                    fail_msg("%s: an alternative at %.1f t/s, faster than the plan's %.1f, without a reason",
+                             calib_models[mi], plan.alts[a].decode_tps, plan.speed.decode_tps);
             /* A MoE that spills keeps every KV layer on a GPU. */
             if (m->hp.n_expert)
                 for (uint32_t il = 0; il < m->hp.n_layer; il++)

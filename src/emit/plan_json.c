@@ -265,6 +265,8 @@ static void add_alternatives(cJSON *root, const gp_model *m, const gp_devices *d
         cJSON_AddStringToObject(o, "placement", what);
         cJSON_AddNumberToObject(o, "decode_tps", round2(a->decode_tps));
         cJSON_AddNumberToObject(o, "prefill_tps", round2(a->prefill_tps));
+        if (a->rejected[0])
+            cJSON_AddStringToObject(o, "rejected", a->rejected);
         cJSON_AddItemToArray(alts, o);
     }
 }

@@ -656,7 +656,14 @@ static void why(report *r)
                 gp_sb_printf(sb, "</td><td>%.1f</td><td>%.0f</td>", num(a, "decode_tps"), num(a, "prefill_tps"));
             else
                 gp_sb_append(sb, "</td><td>-</td><td>-</td>");
-            gp_sb_printf(sb, "<td class=\"l\">%s</td></tr>", chosen ? "chosen" : "");
+            const char *why_not = str(a, "rejected");
+            if (chosen || !why_not || !*why_not) {
+                gp_sb_printf(sb, "<td class=\"l\">%s</td></tr>", chosen ? "chosen" : "");
+            } else {
+                gp_sb_append(sb, "<td class=\"l\">set aside: ");
+                esc(sb, why_not);
+                gp_sb_append(sb, "</td></tr>");
+            }
         }
         gp_sb_append(sb, "</tbody></table>");
     }

@@ -754,7 +754,33 @@ static void mark_chosen(gp_plan *p, uint32_t spilled, uint32_t cpu_layers)
     }
     uint32_t i = p->n_alts < GP_PLAN_MAX_ALTS ? p->n_alts++ : GP_PLAN_MAX_ALTS - 1;
     p->alts[i] = (gp_plan_alt){ctx, r->type_k, r->type_v, r->n_ubatch, true, true, spilled, cpu_layers,
-                               p->speed.decode_tps, p->speed.prefill_tps};
+                               p->speed.decode_tps, p->speed.prefill_tps, ""};
+}
+
+/* Every fitting alternative that decodes faster than the plan says which
+ * rule set it aside. */
+static void explain_rejected(gp_plan *p, const gp_plan_request *req)
+{
+    const uint64_t ctx = (uint64_t)p->params.n_ctx;
+    const bool quant = is_quantized(p->params.type_k);
+    for (uint32_t i = 0; i < p->n_alts; i++) {
+        gp_plan_alt *a = &p->alts[i];
+        if (!a->fits || a->chosen || a->decode_tps <= p->speed.decode_tps)
+            continue;
+        if (a->ctx < ctx)
+            snprintf(a->rejected, sizeof a->rejected, "a shorter context than the plan's %llu",
+                     (unsigned long long)ctx);
+        else if (a->ctx > ctx)
+            snprintf(a->rejected, sizeof a->rejected, "a longer context, tried while searching for the largest");
+        else if (is_quantized(a->type_k) && !quant)
+            snprintf(a->rejected, sizeof a->rejected,
+                     "%s: a quantized cache (a small quality cost) only when the f16 one moves weights off the "
+                     "GPUs and it decodes 5 %% faster", gp_preset_name(req->preset));
+        else if (!is_quantized(a->type_k) && quant)
+            snprintf(a->rejected, sizeof a->rejected, "f16 cache: slower than the quantized one by more than 5 %%");
+        else
+            snprintf(a->rejected, sizeof a->rejected, "within the speed model's tolerance; prefill decided");
+    }
 }
 
 /* Searches KV types and micro-batches at one context; keeps the fastest
@@ -946,6 +972,7 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
     memcpy(out->budget, s.budget, sizeof out->budget);
     out->n_evaluated = s.evaluated;
     mark_chosen(out, best.spilled_units, best.cpu_layers);
+    explain_rejected(out, req);
 
     /* Why, in one line per decision. */
     const gp_run_params *p = &out->params;

@@ -70,6 +70,8 @@ typedef struct gp_plan_alt {
     uint32_t spilled;         /* routed-expert / FFN tensor groups moved to the CPU */
     uint32_t cpu_layers;      /* whole layers on the CPU */
     double decode_tps, prefill_tps; /* 0 when nothing fits */
+    char rejected[160];       /* a fitting one that decodes faster than the plan: the rule that
+                                 set it aside ("" otherwise) */
 } gp_plan_alt;
 
 typedef struct gp_plan {
