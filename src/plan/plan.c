@@ -976,16 +976,34 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
 
     /* Why, in one line per decision. */
     const gp_run_params *p = &out->params;
-    if (is_quantized(p->type_k))
+    if (is_quantized(p->type_k)) {
+        /* the f16 plan at the same context, if the search tried it */
+        double f16_tps = 0;
+        for (uint32_t i = 0; i < out->n_alts; i++)
+            if (out->alts[i].fits && out->alts[i].ctx == (uint64_t)p->n_ctx && !is_quantized(out->alts[i].type_k) &&
+                out->alts[i].decode_tps > f16_tps)
+                f16_tps = out->alts[i].decode_tps;
+        char because[160];
+        if (f16_tps > 0)
+            snprintf(because, sizeof because, "with f16 more weights leave the GPUs: %.1f t/s against %.1f",
+                     out->speed.decode_tps, f16_tps);
+        else
+            snprintf(because, sizeof because, "with f16 the plan does not fit at this context");
         why(out, "KV cache %s: %s", gp_type_get(p->type_k)->name,
             req->kv >= 0 || p->user_set_ctk ? "asked for"
             : req->preset == GP_PRESET_MORE_CONTEXT ? "half the bytes of f16 per token, for more context"
-            : "with f16 the weights would not all fit on the GPUs; this decodes faster");
+            : because);
+    }
     if (s.n_gpu == 0) {
         why(out, "no GPU: everything runs on the CPU");
     } else if (best.cpu_layers > 0) {
-        why(out, "%u of %u layers on the CPU with their KV cache: the rest does not fit on the GPUs",
-            best.cpu_layers, m->hp.n_layer_all + 1);
+        if (best.spilled_units > 0)
+            why(out, "%u of %u layers on the CPU with their KV cache, and the %s tensors of the other layers "
+                     "too: the rest does not fit on the GPUs",
+                best.cpu_layers, m->hp.n_layer_all + 1, s.moe ? "routed-expert" : "FFN");
+        else
+            why(out, "%u of %u layers on the CPU with their KV cache: the rest does not fit on the GPUs",
+                best.cpu_layers, m->hp.n_layer_all + 1);
     } else if (best.spilled_units > 0) {
         uint32_t on_cpu = 0;
         for (uint32_t u = 0; u < best.spilled_units; u++)
