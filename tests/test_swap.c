@@ -741,6 +741,30 @@ static const gp_swap_model *find_model(const gp_swap_result *r, const char *id)
     return &none;
 }
 
+/* Models a swap: false group keeps loaded together share each device: both
+ * fit on the card at once, and each says it was planned for its part. */
+static void test_group_shares_devices(void **state)
+{
+    (void)state;
+    if (!calib_present())
+        skip();
+    char text[2048];
+    snprintf(text, sizeof text,
+             "models:\n"
+             "  big:\n    cmd: llama-server --port ${PORT} -m %s/qwen3-30b-a3b.gguf\n"
+             "  small:\n    cmd: llama-server --port ${PORT} -m %s/llama-tiny.gguf\n"
+             "groups:\n  both:\n    swap: false\n    members: [big, small]\n",
+             MODELS, MODELS);
+    gp_swap_result r = rewrite_text(text, "24GiB");
+    const gp_swap_model *big = find_model(&r, "big"), *small = find_model(&r, "small");
+    assert_int_equal(big->outcome, GP_SWAP_CHANGED);
+    assert_non_null(strstr(big->note, "1/2 of each device"));
+    assert_non_null(strstr(small->note, "group 'both'"));
+    /* the GPU (device 1) holds both */
+    assert_true(big->need[1] + small->need[1] <= 24ull << 30);
+    gp_swap_result_free(&r);
+}
+
 /* Every scalar style carries the -ot regexes of a partial offload intact. */
 static void test_styles_and_wrappers(void **state)
 {
@@ -1199,6 +1223,7 @@ int main(void)
         cmocka_unit_test(test_broken_yaml),
         cmocka_unit_test(test_write_failures),
         cmocka_unit_test(test_styles_and_wrappers),
+        cmocka_unit_test(test_group_shares_devices),
         cmocka_unit_test(test_env_macro_block),
         cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_corun_sets),

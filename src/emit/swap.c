@@ -819,6 +819,9 @@ typedef struct job {
     size_t n_append;
     fedits fe;            /* the file edits that passed validation */
     bool as_block;
+    uint32_t share;       /* > 1: the model stays loaded beside share - 1 others (a swap: false
+                             group) and is planned for that part of every device */
+    char share_group[96];
 } job;
 
 static void job_free(job *j)
@@ -1810,8 +1813,20 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         if (!strncmp(j->argv.tok[i].text, cvd, sizeof cvd - 1))
             cuda_list = j->argv.tok[i].text + sizeof cvd - 1;
     uint64_t budget[GP_MAX_DEVICES];
+    /* Loaded together with others: each gets an equal part of every device. */
+    gp_devices shared = *o->devices;
+    for (uint32_t i = 0; j->share > 1 && i < shared.n; i++) {
+        gp_device *x = &shared.dev[i];
+        uint64_t avail = x->free ? x->free : x->total;
+        x->free = avail / j->share;
+        x->total /= j->share;
+    }
     char **args =
-        plan_model(host, remote_model, o->devices, &o->request, &xp.extras, xp.devices, cuda_list, rep, budget);
+        plan_model(host, remote_model, &shared, &o->request, &xp.extras, xp.devices, cuda_list, rep, budget);
+    if (args && j->share > 1 && !rep->note[0])
+        snprintf(rep->note, sizeof rep->note,
+                 "planned for 1/%u of each device: group '%s' keeps %u models loaded together (swap: false)",
+                 j->share, j->share_group, j->share);
     gp_extra_files_close(&xf);
     if (!args)
         return;
@@ -1825,6 +1840,38 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
         return;
     }
     rep->outcome = j->n_ve || j->n_append ? GP_SWAP_CHANGED : GP_SWAP_UNCHANGED;
+}
+
+/* Models a group with swap: false keeps loaded together share the devices:
+ * each job learns how many run beside it. */
+static void coresident(const gp_yaml *y, const yaml_node_t *root, job *jobs, size_t n_jobs)
+{
+    const yaml_node_t *settings =
+        gp_yaml_get(y, gp_yaml_get(y, gp_yaml_get(y, root, "routing", NULL), "router", NULL), "settings", NULL);
+    const yaml_node_t *lists[2] = {gp_yaml_get(y, root, "groups", NULL), gp_yaml_get(y, settings, "groups", NULL)};
+    for (int l = 0; l < 2; l++) {
+        const yaml_node_t *groups = lists[l];
+        if (!groups || groups->type != YAML_MAPPING_NODE)
+            continue;
+        for (yaml_node_pair_t *p = groups->data.mapping.pairs.start; p < groups->data.mapping.pairs.top; p++) {
+            const char *gid = gp_yaml_str(gp_yaml_node(y, p->key));
+            const yaml_node_t *g = gp_yaml_node(y, p->value);
+            const char *swap = gp_yaml_str(gp_yaml_get(y, g, "swap", NULL));
+            const yaml_node_t *members = gp_yaml_get(y, g, "members", NULL);
+            if (!gid || !swap || strcmp(swap, "false") != 0 || !members || members->type != YAML_SEQUENCE_NODE)
+                continue;
+            uint32_t k = (uint32_t)(members->data.sequence.items.top - members->data.sequence.items.start);
+            for (yaml_node_item_t *it = members->data.sequence.items.start; it < members->data.sequence.items.top;
+                 it++) {
+                const char *mid = gp_yaml_str(gp_yaml_node(y, *it));
+                for (size_t i = 0; mid && i < n_jobs; i++)
+                    if (jobs[i].rep && !strcmp(jobs[i].rep->id, mid) && k > jobs[i].share) {
+                        jobs[i].share = k;
+                        snprintf(jobs[i].share_group, sizeof jobs[i].share_group, "%.90s", gid);
+                    }
+            }
+        }
+    }
 }
 
 static void count_refs(const gp_yaml *y, const yaml_node_t *n, unsigned *refs, size_t n_nodes, int depth)
@@ -1938,12 +1985,13 @@ gp_status gp_swap_rewrite(const char *label, const char *text, size_t len, const
         if (add_model(out, id, k->start_mark.line + 1))
             jobs[n_jobs++].cmd = m; /* the model for now; prepare_job sets the cmd */
     }
+    for (size_t i = 0; i < n_jobs; i++)
+        jobs[i].rep = &out->models[i];   /* reports are final now: their addresses stay valid */
+    coresident(&y, root, jobs, n_jobs);
     for (size_t i = 0; i < n_jobs; i++) {
-        /* Reports are final now: their addresses stay valid. */
         job *j = &jobs[i];
         const yaml_node_t *m = j->cmd;
         j->cmd = NULL;
-        j->rep = &out->models[i];
         const char *id = j->rep->id;
         long port = -1;
         for (size_t q = 0; q < n_ids; q++)
