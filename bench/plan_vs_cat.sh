@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# How long `ggplace plan` takes on a DeepSeek-V3-shaped header against
+# reading the same header with cat, process start included in both: the
+# median of RUNS wall times each, and their ratio, for 2 and 4 GPUs.
+#
+#   bash bench/plan_vs_cat.sh [RUNS]      (needs build/ggplace)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-21}
+model=examples/deepseek-v3-671b.gguf
+median_ms() {   # COMMAND...: the median wall time of RUNS runs, in ms
+  local t=()
+  for ((i = 0; i < runs; i++)); do
+    local s e
+    s=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    e=$(date +%s%N)
+    t+=($(( (e - s) / 1000 )))
+  done
+  printf '%s\n' "${t[@]}" | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { printf "%.2f", $1 / 1000 }'
+}
+cat_ms=$(median_ms cat "$model")
+for gpus in 2 4; do
+  plan_ms=$(median_ms build/ggplace plan "$model" --gpu "${gpus}x24GiB" --ram 512GiB --no-detect)
+  awk -v g="$gpus" -v p="$plan_ms" -v c="$cat_ms" \
+    'BEGIN { printf "plan on %d x 24 GiB: %.2f ms, cat: %.2f ms, ratio %.1fx\n", g, p, c, p / c }'
+done
