@@ -1096,8 +1096,107 @@ static gp_status widen(const gp_model *m, const gp_devices *d, const gp_plan_req
     return GP_OK;
 }
 
+/* ---- polish ------------------------------------------------------------------ */
+
+static gp_status gp_plan_subsets(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                                 gp_plan *out, gp_error *err);
+
+/* The split the search builds gives each GPU bytes in proportion to its
+ * memory; a faster card may decode more of the layers. Moving one -ts count
+ * between two GPUs at a time, the best move that fits and decodes faster is
+ * taken until none is left (hill climbing on the plan's own flags). */
+static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_request *req, gp_plan *out)
+{
+    gp_run_params *p = &out->params;
+    const uint32_t n = p->n_tensor_split;
+    if (n < 2 || p->user_set_ts || p->user_set_ngl)
+        return;
+    /* GPUs that read at the same speed decode a layer in the same time:
+       no move between them can help */
+    double bw0 = -1;
+    bool mixed = false;
+    for (uint32_t i = 1; i < d->n; i++) {
+        if (d->dev[i].kind == GP_DEV_CPU)
+            continue;
+        gp_speed_device sd;
+        gp_speed_device_defaults(&d->dev[i], &sd);
+        mixed = mixed || (bw0 >= 0 && sd.mem_bw != bw0);
+        bw0 = sd.mem_bw;
+    }
+    if (!mixed)
+        return;
+    double cal_decode = 1, cal_prefill = 1;
+    if (!gp_plan_request_scales(req, m, &cal_decode, &cal_prefill))
+        cal_decode = cal_prefill = 1;
+    uint32_t moved = 0;
+    const double start_tps = out->speed.decode_tps;
+    for (int round = 0; round < 64; round++) {
+        gp_run_params best_p;
+        gp_mem_result best_r;
+        gp_speed best_s = out->speed;
+        bool found = false;
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t j = 0; j < n; j++) {
+                if (i == j || p->tensor_split[i] < 1)
+                    continue;
+                gp_run_params q = *p;
+                q.tensor_split[i] -= 1;
+                q.tensor_split[j] += 1;
+                gp_mem_result r;
+                if (gp_mem_estimate(m, &q, d, &r, NULL) != GP_OK)
+                    continue;
+                bool fits = true;
+                for (uint32_t k = 0; k < d->n; k++)
+                    fits = fits && gp_mem_on_device(&r, k) <= out->budget[k];
+                gp_speed sp;
+                if (fits)
+                    gp_speed_predict(m, &q, d, &r, &sp);
+                if (fits && sp.decode_tps * cal_decode > best_s.decode_tps * 1.005) {
+                    if (found)
+                        gp_mem_result_free(&best_r);
+                    best_p = q;
+                    best_r = r;
+                    best_s = sp;
+                    best_s.decode_tps *= cal_decode;
+                    best_s.prefill_tps *= cal_prefill;
+                    found = true;
+                } else {
+                    gp_mem_result_free(&r);
+                }
+            }
+        if (!found)
+            break;
+        *p = best_p;
+        gp_mem_result_free(&out->mem);
+        out->mem = best_r;
+        out->speed = best_s;
+        moved++;
+    }
+    if (!moved)
+        return;
+    /* the proportional split's line is no longer true: this one replaces it */
+    for (uint32_t i = 0; i < out->n_why; i++)
+        if (!strncmp(out->why[i], "layers split between", 20)) {
+            memmove(out->why[i], out->why[i + 1], (out->n_why - i - 1) * sizeof out->why[0]);
+            out->n_why--;
+            break;
+        }
+    why(out, "layers split between %u GPUs for speed: %u layer%s moved from the proportional split toward the "
+             "GPUs that decode them faster (%.1f t/s, from %.1f)",
+        n, moved, moved == 1 ? "" : "s", out->speed.decode_tps, start_tps);
+}
+
 gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
                        gp_plan *out, gp_error *err)
+{
+    gp_status st = gp_plan_subsets(m, d, req, out, err);
+    if (st == GP_OK)
+        polish_split(m, d, req, out);
+    return st;
+}
+
+static gp_status gp_plan_subsets(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
+                                 gp_plan *out, gp_error *err)
 {
     gp_status st = plan_on(m, d, req, out, err);
     if (st != GP_OK && st != GP_ERR_CONFIG)
