@@ -3,6 +3,7 @@
  * of mixed kinds from the GPU table, 16 GiB to 1 TiB of RAM), no plan has a
  * neighbour that fits and decodes faster under the default preset's
  * objective. The neighbourhood: one -ts count moved between any two GPUs,
+ * any one GPU left out (its share spread over the others),
  * the other KV cache type the preset allows (a quantized cache only wins
  * when the f16 plan moves weights off the GPUs and it is 5 % faster), and
  * the fastest GPUs alone (the plan's own subsets).
@@ -103,6 +104,39 @@ static void check_neighbourhood(const char *model, uint32_t set, const gp_model 
                 fail_msg("%s, machine %u: -ts moved %u -> %u decodes %.2f t/s, the plan %.2f", model, set, i, j, n,
                          tps);
         }
+    /* one GPU fewer: its layers spread over the others by the same -ts */
+    if (base->n_tensor_split > 1 && !base->devices[0]) {
+        uint32_t gpu = 0;
+        for (uint32_t g = 1; g < d->n; g++) {
+            if (d->dev[g].kind == GP_DEV_CPU)
+                continue;
+            bool named = false;   /* an -ot rule sends tensors to it */
+            for (uint32_t o = 0; o < base->n_overrides; o++)
+                named = named || !strcmp(base->overrides[o].buft, d->dev[g].name);
+            if (!named && gpu < base->n_tensor_split) {
+                gp_run_params q = *base;
+                size_t len = 0;
+                uint32_t k = 0, idx = 0;
+                for (uint32_t h = 1; h < d->n; h++) {
+                    if (d->dev[h].kind == GP_DEV_CPU)
+                        continue;
+                    if (h != g) {
+                        len += (size_t)snprintf(q.devices + len, sizeof q.devices - len, "%s%s", len ? "," : "",
+                                                d->dev[h].name);
+                        q.tensor_split[k++] = base->tensor_split[idx];
+                    }
+                    idx++;
+                }
+                q.n_tensor_split = k;
+                double n = neighbour(m, d, p, &q);
+                (*checked)++;
+                if (n > tps * 1.02 * 1.01)
+                    fail_msg("%s, machine %u: without %s decodes %.2f t/s, the plan %.2f", model, set,
+                             d->dev[g].name, n, tps);
+            }
+            gpu++;
+        }
+    }
     /* the other cache type of the default preset */
     gp_run_params q = *base;
     bool was_quant = quantized(base->type_k);
