@@ -12,21 +12,32 @@
  */
 #include "memory/families/family.h"
 
+/* The attention up to its values, from the layer's normed input (*norm) */
+static int attend(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int *norm)
+{
+    const gpg_attn_opts attn = {0};
+    *norm = gpg_block_norm(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
+    return gpg_attn_core(c, g, gpg_attn_qkv(c, g, *norm, il, &attn), il, &attn);
+}
+
+/* The attention's output projection, on the output rows in the last layer */
+static int attn_out(gpg_ctx *c, gpg_graph *g, int kqv, uint32_t il, int last)
+{
+    int out = gpg_attn_out(c, g, kqv, il);
+    return last ? gpg_rows(c, g, out) : out;
+}
+
 /* Falcon: out = ffn(norm) + attn + inpL */
 static int falcon_layer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int last)
 {
-    const gpg_attn_opts attn = {0};
-    int norm = gpg_block_norm(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-    int kqv = gpg_attn_core(c, g, gpg_attn_qkv(c, g, norm, il, &attn), il, &attn);
+    int norm;
+    int kqv = attend(c, g, inpL, il, &norm);
     if (last) {
         norm = gpg_rows(c, g, norm);
         c->T = c->n_out;
     }
     int cur = gpg_ffn_layer(c, g, norm, il, c->T);
-    int attn_out = gpg_attn_out(c, g, kqv, il);
-    if (last)
-        attn_out = gpg_rows(c, g, attn_out);
-    cur = gpg_op_like(g, 1, cur, cur, attn_out, GPG_NONE);
+    cur = gpg_op_like(g, 1, cur, cur, attn_out(c, g, kqv, il, last), GPG_NONE);
     if (last)
         inpL = gpg_rows(c, g, inpL);
     return gpg_op_like(g, 1, cur, cur, inpL, GPG_NONE);
@@ -35,9 +46,8 @@ static int falcon_layer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int las
 /* GPT-NeoX: out = ffn(ffn_norm(inpL)) + inpL + attn */
 static int neox_layer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int last)
 {
-    const gpg_attn_opts attn = {0};
-    int norm = gpg_block_norm(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-    int kqv = gpg_attn_core(c, g, gpg_attn_qkv(c, g, norm, il, &attn), il, &attn);
+    int norm;
+    int kqv = attend(c, g, inpL, il, &norm);
     if (last) {
         inpL = gpg_rows(c, g, inpL);
         c->T = c->n_out;
@@ -45,10 +55,7 @@ static int neox_layer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int last)
     int cur = gpg_block_norm(c, g, inpL, GP_COMPUTE_W_FFN_NORM);
     cur = gpg_ffn_layer(c, g, cur, il, c->T);
     cur = gpg_op_like(g, 1, cur, cur, inpL, GPG_NONE);
-    int attn_out = gpg_attn_out(c, g, kqv, il);
-    if (last)
-        attn_out = gpg_rows(c, g, attn_out);
-    return gpg_op_like(g, 1, cur, cur, attn_out, GPG_NONE);
+    return gpg_op_like(g, 1, cur, cur, attn_out(c, g, kqv, il, last), GPG_NONE);
 }
 
 int gpg_build_parallel(gpg_ctx *c, gpg_graph *g)
