@@ -377,7 +377,7 @@ static void test_mamba2_bad_shape(void **state)
 static void test_estimated_compute(void **state)
 {
     (void)state;
-    mb_spec s = {.arch = "jamba", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
+    mb_spec s = {.arch = "plamo2", .n_layer = 4, .n_embd = 256, .n_head = 1, .n_vocab = 1000,
                  .ssm_d_conv = 4, .ssm_d_inner = 512, .ssm_d_state = 64, .ssm_n_group = 1};
     gp_model *m = build(&s);
     gp_devices d;

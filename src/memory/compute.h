@@ -45,6 +45,9 @@ typedef enum {
     GP_COMPUTE_FAMILY_PARALLEL = 16,
     /* mamba: Mamba-1 layers only (one scan head per inner channel) */
     GP_COMPUTE_FAMILY_MAMBA1 = 17,
+    /* jamba: Mamba-1 or attention (no rope) layers, each followed by a dense
+       FFN or routed experts */
+    GP_COMPUTE_FAMILY_JAMBA = 18,
     /* llama4: chunked attention with rope and L2-normed Q/K beside global
        layers without rope whose Q takes a temperature; experts weighted
        before they run, beside a shared expert */
@@ -122,6 +125,7 @@ typedef struct {
     int      parallel_ffn_norm; /* parallel family: the FFN has a norm of its own (GPT-NeoX), else
                                    it reads the attention's (Falcon) */
     int      layer_norm;   /* block norms are LayerNorms: never in place (arch table) */
+    int      ssm_dt_b_c_norm; /* Mamba-1 mixers RMS-norm dt, B and C (Jamba) */
     int      norm_bias;    /* the block norms have a bias (attn_norm.bias) */
     int      pre_norm;     /* layers norm their input (attn_norm); post-norm families may not */
 
@@ -131,6 +135,8 @@ typedef struct {
     const uint8_t  *layer_idx_shared;    /* 1 = sparse attention on the last full indexer's top-k
                                             (no indexer, no indexer cache); NULL: none */
     const uint32_t *layer_n_ff;          /* per-layer feed_forward_length */
+    const uint8_t  *layer_no_experts;    /* 1 = the layer has no routed experts in the header
+                                            (a dense FFN where the model is MoE); NULL: none */
     const uint32_t *layer_n_head_kv;     /* per-layer head_count_kv */
 
     /* sliding window */

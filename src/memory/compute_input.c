@@ -57,6 +57,7 @@ typedef struct compute_arrays {
     uint32_t *n_head_kv;
     int32_t *kv_src;
     uint8_t *v_from_k;
+    uint8_t *no_experts;
 } compute_arrays;
 
 static void arrays_free(compute_arrays *a)
@@ -68,6 +69,7 @@ static void arrays_free(compute_arrays *a)
     free(a->n_head_kv);
     free(a->kv_src);
     free(a->v_from_k);
+    free(a->no_experts);
 }
 
 static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *a)
@@ -83,8 +85,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     a->n_head_kv = calloc(n, sizeof *a->n_head_kv);
     a->kv_src = calloc(n, sizeof *a->kv_src);
     a->v_from_k = calloc(n, 1);
+    a->no_experts = calloc(n, 1);
     if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->kv_src ||
-        !a->v_from_k)
+        !a->v_from_k || !a->no_experts)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
         char name[64];
@@ -92,6 +95,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         a->is_recurrent[il] = m->layers[il].kind == GP_LAYER_RECURRENT;
         a->idx_shared[il] = m->layers[il].indexer_shared;
         a->n_ff[il] = m->layers[il].n_ff;
+        /* a layer whose experts the header does not have is dense, whatever
+           the spacing rules say (Jamba: every other layer) */
+        a->no_experts[il] = hp->n_expert > 0 && !m->layers[il].has_experts;
         /* the graph multiplies by the tensors as they are: Qwen's
            feed_forward_length counts gate and up together */
         snprintf(name, sizeof name, "blk.%u.ffn_gate.weight", il);
@@ -132,6 +138,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->rec_attends = rules->recurrent_attends;
     cm->embd_scaled = hp->embd_scaled || rules->embd_scaled;
     cm->layer_norm = rules->layer_norm;
+    cm->ssm_dt_b_c_norm = has_tensor_suffix(m, ".ssm_dt_norm.weight");
     cm->parallel_ffn_norm = has_tensor_suffix(m, ".ffn_norm.weight");
     cm->norm_bias = has_tensor_suffix(m, ".attn_norm.bias");
     cm->no_rope_full = rules->no_rope_full;
@@ -144,6 +151,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->layer_is_recurrent = a->is_recurrent;
     cm->layer_idx_shared = a->idx_shared;
     cm->layer_n_ff = a->n_ff;
+    cm->layer_no_experts = a->no_experts;
     cm->layer_n_head_kv = a->n_head_kv;
     cm->n_swa = hp->n_swa;
     cm->n_expert = hp->n_expert;

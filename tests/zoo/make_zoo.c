@@ -81,7 +81,10 @@ typedef struct zoo_mamba {
     bool parallel;      /* attention and the mixer side by side in every layer (Falcon-H1) */
     bool no_norm;       /* no per-group output norm (ssm_norm) */
     bool no_rope;       /* rope.scaling.finetuned false: no position encoding (Granite 4.0-H) */
-    bool v1;            /* Mamba-1 mixers (heads: the time-step rank) */
+    bool v1;            /* Mamba-1 mixers (heads: the time-step rank); with layer_kinds, Jamba's
+                           'M' / 'N' Mamba-1 and 'a' / 'A' attention layers, each followed by a
+                           dense FFN (lower case 'M', 'a') or routed experts ('N', 'A') */
+    bool dt_norms;      /* RMS norms on dt, B and C (Jamba) */
 } zoo_mamba;
 
 /* Gated delta net layers (qwen3next): every layer but each interval-th. */
@@ -383,6 +386,13 @@ static const zoo_model zoo_models[] = {
      .n_layer = 64, .n_embd = 2560, .n_head = 0, .n_head_kv = 0, .head_dim = 0, .n_ff = 0,
      .n_vocab = 50280, .n_ctx_train = 1048576, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
      .mamba = {.conv = 4, .inner = 5120, .state = 16, .groups = 1, .heads = 160, .v1 = true}},
+    {.name = "jamba-v0.1", .arch = "jamba", .source = "ai21labs/Jamba-v0.1",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 65536, .n_ctx_train = 262144, .n_expert = 16, .n_expert_used = 2, .n_ff_exp = 14336,
+     .rope_base = 10000, .rms_eps = 1e-6f,
+     .layer_kinds = "MNMNaNMNMNMNaNMNMNMNaNMNMNMNaNMN",
+     .mamba = {.conv = 4, .inner = 8192, .state = 16, .groups = 1, .heads = 256, .v1 = true, .dt_norms = true},
+     .block = {.ffn = ZOO_FFN_GATED}},
     {.name = "nemotron-nano-9b-v2", .arch = "nemotron_h", .source = "nvidia/NVIDIA-Nemotron-Nano-9B-v2",
      .n_layer = 56, .n_embd = 4480, .n_head = 40, .n_head_kv = 8, .head_dim = 128, .n_ff = 15680,
      .n_vocab = 131072, .n_ctx_train = 131072, .rope_base = 10000, .rms_eps = 1e-5f,
@@ -640,7 +650,7 @@ static void hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "context_length", m->n_ctx_train);
     key_u32(w, m, "embedding_length", m->n_embd);
     key_u32(w, m, "block_count", m->n_layer);
-    const bool nemotron = m->layer_kinds && m->mamba.inner && !m->mamba.every_ffn;
+    const bool nemotron = m->layer_kinds && m->mamba.inner && !m->mamba.every_ffn && !m->mamba.v1;
     const bool g4 = m->g4.head_dim_global > 0;
     if (!nemotron && !g4)
         key_u32(w, m, "feed_forward_length", m->n_ff);
@@ -662,7 +672,7 @@ static void hparams(gw *w, const zoo_model *m)
     } else if (m->layer_kinds) {
         uint32_t kv[512];
         for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
-            kv[il] = m->layer_kinds[il] == 'c' || m->layer_kinds[il] == 'M' ? 0 : m->n_head_kv;
+            kv[il] = strchr("cMN", m->layer_kinds[il]) ? 0 : m->n_head_kv;
         char k[128];
         snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
         gw_arr_u32(w, k, kv, m->n_layer);
@@ -926,6 +936,11 @@ static void mamba1(gw *w, const zoo_model *m, uint32_t il)
     weight(w, T("ssm_x.weight"), GP_TYPE_Q8_0, 2, a->inner, a->heads + 2 * (int64_t)a->state, 1);
     weight(w, T("ssm_dt.weight"), GP_TYPE_Q8_0, 2, a->heads, a->inner, 1);
     vec(w, T("ssm_dt.bias"), 1, a->inner, 1);
+    if (a->dt_norms) {
+        vec(w, T("ssm_dt_norm.weight"), 1, a->heads, 1);
+        vec(w, T("ssm_b_norm.weight"), 1, a->state, 1);
+        vec(w, T("ssm_c_norm.weight"), 1, a->state, 1);
+    }
     vec(w, T("ssm_a"), 2, a->state, a->inner);
     vec(w, T("ssm_d"), 1, a->inner, 1);
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, m->n_embd, 1);
@@ -1175,6 +1190,17 @@ static bool write_model(const zoo_model *m, const char *dir)
             feed_forward(w, m, &m->block, il);
             continue;
         }
+        if (m->mamba.v1 && m->layer_kinds) {
+            char k = m->layer_kinds[il];
+            if (k == 'M' || k == 'N')
+                mamba1(w, m, il);
+            else
+                attention(w, m, &m->block, il);
+            zoo_block b = m->block;
+            b.ffn = k == 'N' || k == 'A' ? ZOO_FFN_MOE : ZOO_FFN_GATED;
+            feed_forward(w, m, &b, il);
+            continue;
+        }
         if (m->mamba.v1) {
             mamba1(w, m, il);
             continue;
@@ -1248,7 +1274,10 @@ static zoo_model tiny(const zoo_model *m)
         t.mamba.conv = 4, t.mamba.inner = 256, t.mamba.state = 16, t.mamba.heads = 8;
         t.mamba.groups = m->mamba.groups > 1 ? 2 : 1;
         if (m->layer_kinds)   /* every kind within the eight layers */
-            t.layer_kinds = m->mamba.every_ffn ? "MMMaMMaM" : m->n_expert ? "MEM*EMEM" : "M-M*M-M-";
+            t.layer_kinds = m->mamba.v1          ? "MNMNaNMA"
+                            : m->mamba.every_ffn ? "MMMaMMaM"
+                            : m->n_expert        ? "MEM*EMEM"
+                                                 : "M-M*M-M-";
     }
     if (m->g4.head_dim_global) {
         t.g4.head_dim_global = 64;

@@ -19,6 +19,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LLAMA4, .name = "llama4", .attn_temp = 1, .build = gpg_build_llama4},
     {.id = GP_COMPUTE_FAMILY_MAMBA1, .name = "mamba1", .recurrent = 1, .ssm = 3, .ffn_by_width = 1,
      .build = gpg_build_mamba1},
+    {.id = GP_COMPUTE_FAMILY_JAMBA, .name = "jamba", .recurrent = 1, .ssm = 3, .build = gpg_build_jamba},
     {.id = GP_COMPUTE_FAMILY_MAMBA2, .name = "mamba2", .recurrent = 1, .ssm = 1, .ffn_by_width = 1, .build = gpg_build_mamba2},
     {.id = GP_COMPUTE_FAMILY_GRANITEHYBRID, .name = "granitehybrid", .recurrent = 1, .ssm = 1,
      .build = gpg_build_granitehybrid},

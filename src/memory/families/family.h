@@ -41,6 +41,7 @@ int gpg_build_postnorm(gpg_ctx *c, gpg_graph *g);
 int gpg_build_cohere(gpg_ctx *c, gpg_graph *g);
 int gpg_build_parallel(gpg_ctx *c, gpg_graph *g);
 int gpg_build_mamba1(gpg_ctx *c, gpg_graph *g);
+int gpg_build_jamba(gpg_ctx *c, gpg_graph *g);
 int gpg_build_llama4(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek32(gpg_ctx *c, gpg_graph *g);
 int gpg_build_qwen3next(gpg_ctx *c, gpg_graph *g);

@@ -151,6 +151,7 @@ int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T) {
 
 int gpg_layer_moe(const gp_compute_model *m, uint32_t il) {
     if (m->n_expert == 0 || il < m->n_layer_dense_lead) return 0;
+    if (m->layer_no_experts && m->layer_no_experts[il]) return 0;
     return m->moe_every == 0 || (il + 1) % m->moe_every == 0;
 }
 

@@ -33,12 +33,19 @@ void gpg_mamba1_mixer(gpg_ctx *c, gpg_graph *g, int x, gpg_mamba2 *s) {
     gpg_weight(c, g, xdb, GP_COMPUTE_W_SSM_X, GPG_OP_MM);
     gpg_tensor bs = g->t[xdb];
     int dt = gpg_view(g, xdb, R, t, S, 1, bs.nb[1], bs.nb[2], bs.nb[3], 1);
-    dt = gpg_op(g, 0, GPG_F32, R, t, S, 1, dt, GPG_NONE, GPG_NONE);      /* cont */
+    int b = gpg_view(g, xdb, ds, 1, t, S, ds * bs.nb[0], bs.nb[1], bs.nb[2], 0);
+    int cc = gpg_view(g, xdb, ds, 1, t, S, ds * bs.nb[0], bs.nb[1], bs.nb[2], 0);
+    if (m->ssm_dt_b_c_norm) {
+        /* Jamba: dt, B and C RMS-normed (each a new tensor) instead of dt's copy */
+        dt = gpg_rms_mul(c, g, dt, GP_COMPUTE_W_SSM_DT);
+        b = gpg_rms_mul(c, g, b, GP_COMPUTE_W_SSM_X);
+        cc = gpg_rms_mul(c, g, cc, GP_COMPUTE_W_SSM_X);
+    } else {
+        dt = gpg_op(g, 0, GPG_F32, R, t, S, 1, dt, GPG_NONE, GPG_NONE);  /* cont */
+    }
     dt = gpg_op(g, 0, GPG_F32, d, t, S, 1, dt, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, dt, GP_COMPUTE_W_SSM_DT, GPG_OP_MM);
     dt = gpg_add_bias(c, g, dt, GP_COMPUTE_W_SSM_DT);
-    int b = gpg_view(g, xdb, ds, 1, t, S, ds * bs.nb[0], bs.nb[1], bs.nb[2], 0);
-    int cc = gpg_view(g, xdb, ds, 1, t, S, ds * bs.nb[0], bs.nb[1], bs.nb[2], 0);
     s->x = conv;
     int x4 = gpg_reshape(g, conv, 1, d, t, S);
     s->scan = gpg_op(g, 0, GPG_F32, d * T + rs * S, 1, 1, 1, GPG_NONE, GPG_NONE, GPG_NONE);
