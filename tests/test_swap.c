@@ -759,9 +759,34 @@ static void test_group_shares_devices(void **state)
     const gp_swap_model *big = find_model(&r, "big"), *small = find_model(&r, "small");
     assert_int_equal(big->outcome, GP_SWAP_CHANGED);
     assert_non_null(strstr(big->note, "1/2 of each device"));
-    assert_non_null(strstr(small->note, "group 'both'"));
+    assert_non_null(strstr(small->note, "group 'both' (swap: false)"));
     /* the GPU (device 1) holds both */
     assert_true(big->need[1] + small->need[1] <= 24ull << 30);
+    gp_swap_result_free(&r);
+}
+
+/* A matrix set's models are co-resident too: "b & (s | t)" keeps two
+ * loaded at a time, and each is planned for half of every device. */
+static void test_matrix_shares_devices(void **state)
+{
+    (void)state;
+    if (!calib_present())
+        skip();
+    char text[2048];
+    snprintf(text, sizeof text,
+             "models:\n"
+             "  big:\n    cmd: llama-server --port ${PORT} -m %s/qwen3-30b-a3b.gguf\n"
+             "  s:\n    cmd: llama-server --port ${PORT} -m %s/llama-tiny.gguf\n"
+             "  t:\n    cmd: llama-server --port ${PORT} -m %s/llama-tiny.gguf -c 4096\n"
+             "routing:\n  router:\n    use: matrix\n    settings:\n      matrix:\n"
+             "        vars:\n          b: big\n          x: s\n          y: t\n"
+             "        sets:\n          pair: \"b & (x | y)\"\n",
+             MODELS, MODELS, MODELS);
+    gp_swap_result r = rewrite_text(text, "24GiB");
+    const gp_swap_model *big = find_model(&r, "big"), *t = find_model(&r, "t");
+    assert_non_null(strstr(big->note, "1/2 of each device: matrix set 'pair'"));
+    assert_non_null(strstr(t->note, "1/2 of each device"));
+    assert_true(big->need[1] + t->need[1] <= 24ull << 30);
     gp_swap_result_free(&r);
 }
 
@@ -1224,6 +1249,7 @@ int main(void)
         cmocka_unit_test(test_write_failures),
         cmocka_unit_test(test_styles_and_wrappers),
         cmocka_unit_test(test_group_shares_devices),
+        cmocka_unit_test(test_matrix_shares_devices),
         cmocka_unit_test(test_env_macro_block),
         cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_corun_sets),

@@ -1824,8 +1824,7 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
     char **args =
         plan_model(host, remote_model, &shared, &o->request, &xp.extras, xp.devices, cuda_list, rep, budget);
     if (args && j->share > 1 && !rep->note[0])
-        snprintf(rep->note, sizeof rep->note,
-                 "planned for 1/%u of each device: group '%s' keeps %u models loaded together (swap: false)",
+        snprintf(rep->note, sizeof rep->note, "planned for 1/%u of each device: %s keeps %u models loaded together",
                  j->share, j->share_group, j->share);
     gp_extra_files_close(&xf);
     if (!args)
@@ -1842,8 +1841,132 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
     rep->outcome = j->n_ve || j->n_append ? GP_SWAP_CHANGED : GP_SWAP_UNCHANGED;
 }
 
-/* Models a group with swap: false keeps loaded together share the devices:
- * each job learns how many run beside it. */
+/* A matrix set's expression ("a & (b | c)") in disjunctive normal form:
+ * each conjunction a bitmask over the vars, at most max of them. Returns
+ * how many, or -1 when the text is not an expression of known vars. */
+typedef struct dnf_parser {
+    const char *p;
+    const char *const *vars;
+    size_t n_vars;
+} dnf_parser;
+
+static int dnf_expr(dnf_parser *ps, uint64_t *out, int max, int depth);
+
+static int dnf_factor(dnf_parser *ps, uint64_t *out, int max, int depth)
+{
+    while (*ps->p == ' ')
+        ps->p++;
+    if (*ps->p == '(') {
+        ps->p++;
+        int n = dnf_expr(ps, out, max, depth + 1);
+        while (*ps->p == ' ')
+            ps->p++;
+        if (n < 0 || *ps->p != ')')
+            return -1;
+        ps->p++;
+        return n;
+    }
+    size_t len = 0;
+    while (ps->p[len] && (isalnum((unsigned char)ps->p[len]) || ps->p[len] == '_' || ps->p[len] == '-'))
+        len++;
+    for (size_t v = 0; len && v < ps->n_vars && v < 64; v++)
+        if (strlen(ps->vars[v]) == len && !strncmp(ps->vars[v], ps->p, len)) {
+            ps->p += len;
+            if (max < 1)
+                return -1;
+            out[0] = 1ull << v;
+            return 1;
+        }
+    return -1;
+}
+
+static int dnf_term(dnf_parser *ps, uint64_t *out, int max, int depth)
+{
+    int n = dnf_factor(ps, out, max, depth);
+    for (;;) {
+        while (*ps->p == ' ')
+            ps->p++;
+        if (n < 0 || *ps->p != '&')
+            return n;
+        ps->p++;
+        uint64_t rhs[32];
+        int m = dnf_factor(ps, rhs, 32, depth);
+        if (m < 0 || n * m > max)
+            return -1;
+        uint64_t prod[64];
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+                prod[k++] = out[i] | rhs[j];
+        memcpy(out, prod, (size_t)k * sizeof *out);
+        n = k;
+    }
+}
+
+static int dnf_expr(dnf_parser *ps, uint64_t *out, int max, int depth)
+{
+    if (depth > 16)
+        return -1;
+    int n = dnf_term(ps, out, max, depth);
+    for (;;) {
+        while (*ps->p == ' ')
+            ps->p++;
+        if (n < 0 || *ps->p != '|')
+            return n;
+        ps->p++;
+        int m = dnf_term(ps, out + n, max - n, depth);
+        if (m < 0)
+            return -1;
+        n += m;
+    }
+}
+
+/* Models a group with swap: false, or a matrix set, keeps loaded together
+ * share the devices: each job learns how many run beside it. */
+static void share_with(job *jobs, size_t n_jobs, const char *id, uint32_t k, const char *why)
+{
+    for (size_t i = 0; id && i < n_jobs; i++)
+        if (jobs[i].rep && !strcmp(jobs[i].rep->id, id) && k > jobs[i].share) {
+            jobs[i].share = k;
+            snprintf(jobs[i].share_group, sizeof jobs[i].share_group, "%.90s", why);
+        }
+}
+
+static void coresident_matrix(const gp_yaml *y, const yaml_node_t *matrix, job *jobs, size_t n_jobs)
+{
+    const yaml_node_t *vars = gp_yaml_get(y, matrix, "vars", NULL), *sets = gp_yaml_get(y, matrix, "sets", NULL);
+    if (!vars || vars->type != YAML_MAPPING_NODE || !sets || sets->type != YAML_MAPPING_NODE)
+        return;
+    const char *names[64], *ids[64];
+    size_t n_vars = 0;
+    for (yaml_node_pair_t *p = vars->data.mapping.pairs.start; p < vars->data.mapping.pairs.top && n_vars < 64; p++) {
+        names[n_vars] = gp_yaml_str(gp_yaml_node(y, p->key));
+        ids[n_vars] = gp_yaml_str(gp_yaml_node(y, p->value));
+        if (names[n_vars] && ids[n_vars])
+            n_vars++;
+    }
+    for (yaml_node_pair_t *p = sets->data.mapping.pairs.start; p < sets->data.mapping.pairs.top; p++) {
+        const char *set = gp_yaml_str(gp_yaml_node(y, p->key)), *expr = gp_yaml_str(gp_yaml_node(y, p->value));
+        if (!set || !expr)
+            continue;
+        uint64_t terms[64];
+        dnf_parser ps = {expr, names, n_vars};
+        int n = dnf_expr(&ps, terms, 64, 0);
+        while (n > 0 && *ps.p == ' ')
+            ps.p++;
+        if (n <= 0 || *ps.p)
+            continue;   /* check_config says what is wrong with it */
+        char why[96];
+        snprintf(why, sizeof why, "matrix set '%.60s'", set);
+        for (int t = 0; t < n; t++) {
+            uint32_t k = (uint32_t)__builtin_popcountll(terms[t]);
+            for (size_t v = 0; v < n_vars; v++)
+                if (terms[t] >> v & 1)
+                    share_with(jobs, n_jobs, ids[v], k, why);
+        }
+    }
+}
+
 static void coresident(const gp_yaml *y, const yaml_node_t *root, job *jobs, size_t n_jobs)
 {
     const yaml_node_t *settings =
@@ -1861,17 +1984,15 @@ static void coresident(const gp_yaml *y, const yaml_node_t *root, job *jobs, siz
             if (!gid || !swap || strcmp(swap, "false") != 0 || !members || members->type != YAML_SEQUENCE_NODE)
                 continue;
             uint32_t k = (uint32_t)(members->data.sequence.items.top - members->data.sequence.items.start);
+            char why[96];
+            snprintf(why, sizeof why, "group '%.60s' (swap: false)", gid);
             for (yaml_node_item_t *it = members->data.sequence.items.start; it < members->data.sequence.items.top;
-                 it++) {
-                const char *mid = gp_yaml_str(gp_yaml_node(y, *it));
-                for (size_t i = 0; mid && i < n_jobs; i++)
-                    if (jobs[i].rep && !strcmp(jobs[i].rep->id, mid) && k > jobs[i].share) {
-                        jobs[i].share = k;
-                        snprintf(jobs[i].share_group, sizeof jobs[i].share_group, "%.90s", gid);
-                    }
-            }
+                 it++)
+                share_with(jobs, n_jobs, gp_yaml_str(gp_yaml_node(y, *it)), k, why);
         }
     }
+    coresident_matrix(y, gp_yaml_get(y, root, "matrix", NULL), jobs, n_jobs);
+    coresident_matrix(y, gp_yaml_get(y, settings, "matrix", NULL), jobs, n_jobs);
 }
 
 static void count_refs(const gp_yaml *y, const yaml_node_t *n, unsigned *refs, size_t n_nodes, int depth)
