@@ -23,6 +23,7 @@ void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *s)
         s->eff_decode = 0.94;
         s->eff_prefill = 0.5;
         s->layer_cost = 4e-6;
+        s->token_cost = 1e-3;
         break;
     case GP_DEV_RPC:
         s->mem_bw = 400e9;
@@ -32,6 +33,7 @@ void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *s)
         s->eff_decode = 0.75;
         s->eff_prefill = 0.4;
         s->layer_cost = 10e-6;
+        s->token_cost = 1e-3;
         break;
     default:
         /* A mid-range discrete GPU on PCIe 4.0 x16. */
@@ -42,6 +44,7 @@ void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *s)
         s->eff_decode = 0.75;
         s->eff_prefill = 0.4;
         s->layer_cost = 6e-6;
+        s->token_cost = 0.3e-3;
         break;
     }
     /* What detection or the GPU table knows replaces the defaults. */
@@ -140,6 +143,25 @@ void gp_speed_predict_at(const gp_model *m, const gp_run_params *p, const gp_dev
                 }
         }
     }
+    /* Tied embeddings: the logits read the whole of token_embd (a GPU that
+       holds the output layer has its own copy). */
+    bool has_output = false;
+    const gp_tensor *embd = NULL;
+    int32_t embd_dev = -1;
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        has_output = has_output || m->tensors[t].role == GP_ROLE_OUTPUT;
+        if (m->tensors[t].role == GP_ROLE_TOKEN_EMBD && !embd) {
+            embd = &m->tensors[t];
+            embd_dev = pl->tensor_dev[t];
+        }
+    }
+    if (!has_output && embd) {
+        int32_t dev = pl->tied_output_dev >= 0 ? pl->tied_output_dev : embd_dev;
+        if (dev >= 0) {
+            read[dev] += (double)embd->info->bytes;
+            flops[dev] += 2.0 * (double)embd->info->n_elements * U;
+        }
+    }
     /* KV cache read at the given depth. */
     for (uint32_t il = 0; il < m->hp.n_layer; il++) {
         const gp_layer *l = &m->layers[il];
@@ -206,6 +228,10 @@ void gp_speed_predict_at(const gp_model *m, const gp_run_params *p, const gp_dev
         }
         prev = dev;
     }
+    /* once a token: building and launching the graph, waking the threads,
+       reading the logits back (where the output layer runs) */
+    int32_t out_dev = pl->output_dev >= 0 ? pl->output_dev : 0;
+    t_decode += sd[out_dev].token_cost;
     out->decode_tps = t_decode > 0 ? 1.0 / t_decode : 0;
     out->prefill_tps = t_prefill > 0 ? U / t_prefill : 0;
 }

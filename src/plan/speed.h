@@ -13,7 +13,8 @@
  *   t_hop   = per change of device along the layer order: latency + activation
  *             bytes (n_embd x 4) / link bandwidth (PCIe, or the network for RPC)
  *   t_layer = a fixed per-layer launch / synchronisation cost per device kind
- *   decode  = 1 / (sum t_dev + sum t_hop + sum t_layer)
+ *   t_token = a fixed cost per token where the output layer runs
+ *   decode  = 1 / (sum t_dev + sum t_hop + sum t_layer + t_token)
  * Prefill, per micro-batch of U tokens:
  *   t_dev   = FLOPs on dev / (peak_dev * eff_dev), FLOPs = 2 x weight elements x U
  *             (experts: x n_used / n_expert) + attention 4 x depth x head dims x U;
@@ -39,6 +40,9 @@ typedef struct gp_speed_device {
     double eff_decode;    /* fraction of mem_bw reached while decoding */
     double eff_prefill;   /* fraction of flops reached while prefilling */
     double layer_cost;    /* seconds of fixed cost per layer per token */
+    double token_cost;    /* seconds of fixed cost per token on the device holding the output
+                             (graph launch, thread wake-up, logits read back): what bounds a
+                             small model (llama-tiny on a 2-core CPU: ~1 ms of its 4) */
 } gp_speed_device;
 
 void gp_speed_device_defaults(const gp_device *dev, gp_speed_device *out);
