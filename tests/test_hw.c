@@ -716,6 +716,8 @@ static void test_cli_devices(void **state)
         {"devices", "--rpc", "host=1GiB", NULL}, {"devices", "--rpc", "h:1=1GiB", "--rpc=h:1=2GiB"},
         {"devices", "--cpu-cores", "0", NULL},   {"devices", "--hw", "a.json", "--hw=b.json"},
         {"devices", "--cpu-cores", "4x", NULL},  {"devices", "--ram", "", NULL},
+        {"devices", "--cpu-bandwidth", "0", NULL}, {"devices", "--cpu-bandwidth", "fast", NULL},
+        {"devices", "--cpu-bandwidth", "80GB", NULL},
     };
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         int argc = 0;

@@ -563,6 +563,17 @@ static void test_plan_cli(void **state)
     assert_non_null(strstr(r->out, "=CPU"));
     const char *bad[] = {"ggplace", "plan", path, "--preset", "fastest"};
     assert_int_equal(cli_run(NULL, 5, bad)->rc, 2);
+    const char *bad_slot[] = {"ggplace", "plan", path, "--ctx-per-slot", "0"};
+    r = cli_run(NULL, 5, bad_slot);
+    assert_int_equal(r->rc, 2);
+    assert_non_null(strstr(r->err, "--ctx-per-slot '0'"));
+    /* slots in the JSON */
+    const char *slots[] = {"ggplace", "plan", path, "--gpu", "24GiB", "--no-detect", "--parallel", "2",
+                           "--ctx-per-slot", "8192", "--json"};
+    r = cli_run(NULL, 11, slots);
+    assert_int_equal(r->rc, 0);
+    assert_non_null(strstr(r->out, "\"ctx_per_slot\":\t8192"));
+    assert_non_null(strstr(r->out, "\"slots\":\t2"));
 }
 
 /* Names in dir starting with prefix and ending in ".bak". */
