@@ -49,8 +49,8 @@ int gpg_build_mamba2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_granitehybrid(gpg_ctx *c, gpg_graph *g);
 int gpg_build_falcon_h1(gpg_ctx *c, gpg_graph *g);
 
-/* One hybrid layer's mixer on its input (normed here): Mamba-2 on recurrent
-   layers, their state gathers moved back to *mark (ggml reaches them before
+/* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
+   groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before
    anything of the layers ahead); attention elsewhere. *mark moves past what
    the layer expands; the returned output is reached only later. */
 int gpg_hybrid_mixer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int *mark);

@@ -3,9 +3,10 @@
  * jamba.cpp): Mamba-1 mixers (graph/mamba1.c) between an RMS norm and the
  * residual; Jamba's layers are a mixer or attention without rope, each
  * followed by a dense FFN or routed experts.
- * As for Mamba-2, each layer's state gathers land right after the last
- * explicitly expanded part of the layer before, and a mixer's output comes
- * only when the next layer reaches for its input.
+ * The mixer is the Mamba-2 hybrids' (families/mamba2.c), which takes the
+ * Mamba-1 graph when the mixers have no groups: each layer's state gathers
+ * land right after the last explicitly expanded part of the layer before,
+ * and a mixer's output comes only when the next layer reaches for it.
  */
 #include "memory/families/family.h"
 
@@ -16,42 +17,13 @@ int gpg_build_mamba1(gpg_ctx *c, gpg_graph *g)
     int mark = g->nnode;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
-        gpg_mamba2 mix = {0};
-        int n0 = g->nnode;
-        gpg_mamba1_states(c, g, &mix);
-        gpg_hoist(g, n0, mark);
-        int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-        gpg_mamba1_mixer(c, g, cur, &mix);
-        mark = g->nnode;
-        cur = gpg_mamba1_out(c, g, &mix);
+        int cur = gpg_hybrid_mixer(c, g, inpL, il, &mark);
         if (il == m->n_layer - 1)
             gpg_output_rows(c, g, &cur, &inpL);
         inpL = gpg_op_like(g, 1, cur, cur, inpL, GPG_NONE);
     }
     gpg_logits(c, g, inpL);
     return g->err ? -1 : 0;
-}
-
-/* One Jamba layer's mixer or attention, from its input; *mark as for the
- * Mamba-2 hybrids (families/mamba2.c) */
-static int jamba_mixer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int *mark)
-{
-    if (gpg_layer_rec(c->m, il)) {
-        gpg_mamba2 mix = {0};
-        int n0 = g->nnode;
-        gpg_mamba1_states(c, g, &mix);
-        gpg_hoist(g, n0, *mark);
-        int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-        gpg_mamba1_mixer(c, g, cur, &mix);
-        *mark = g->nnode;
-        return gpg_mamba1_out(c, g, &mix);
-    }
-    const gpg_attn_opts attn = {0};
-    int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
-    int q = gpg_attn_qkv(c, g, cur, il, &attn);
-    int out = gpg_attn_core(c, g, q, il, &attn);
-    *mark = g->nnode;
-    return gpg_attn_out(c, g, out, il);
 }
 
 int gpg_build_jamba(gpg_ctx *c, gpg_graph *g)
@@ -61,7 +33,7 @@ int gpg_build_jamba(gpg_ctx *c, gpg_graph *g)
     int mark = g->nnode;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
-        int cur = jamba_mixer(c, g, inpL, il, &mark);
+        int cur = gpg_hybrid_mixer(c, g, inpL, il, &mark);
         if (il == m->n_layer - 1)
             gpg_output_rows(c, g, &cur, &inpL);
         int ffn_inp = gpg_op_like(g, 1, inpL, inpL, cur, GPG_NONE);   /* inpL + cur */

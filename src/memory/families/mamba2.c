@@ -16,17 +16,25 @@
 int gpg_hybrid_mixer(gpg_ctx *c, gpg_graph *g, int inpL, uint32_t il, int *mark)
 {
     const int rec = gpg_layer_rec(c->m, il);
+    /* Mamba-1 mixers have no groups (Mamba, Jamba) */
+    const int v1 = c->m->ssm_groups == 0;
     gpg_mamba2 mix = {0};
     if (rec) {
         int n0 = g->nnode;
-        gpg_mamba2_states(c, g, &mix);
+        if (v1)
+            gpg_mamba1_states(c, g, &mix);
+        else
+            gpg_mamba2_states(c, g, &mix);
         gpg_hoist(g, n0, *mark);
     }
     int cur = gpg_rms_mul(c, g, inpL, GP_COMPUTE_W_ATTN_NORM);
     if (rec) {
-        gpg_mamba2_mixer(c, g, cur, &mix);
+        if (v1)
+            gpg_mamba1_mixer(c, g, cur, &mix);
+        else
+            gpg_mamba2_mixer(c, g, cur, &mix);
         *mark = g->nnode;
-        return gpg_mamba2_out(c, g, &mix);
+        return v1 ? gpg_mamba1_out(c, g, &mix) : gpg_mamba2_out(c, g, &mix);
     }
     const gpg_attn_opts attn = {0};
     int q = gpg_attn_qkv(c, g, cur, il, &attn);
