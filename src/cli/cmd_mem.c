@@ -107,12 +107,7 @@ static void predict(const gp_model *m, const gp_run_params *p, const gp_devices 
     gp_plan_request_default(&cal);
     cal.app = p->app;
     gp_plan_cli_calibration(d, &cal);
-    double dec, pre;
-    out->calibrated = gp_plan_request_scales(&cal, m, &dec, &pre);
-    if (out->calibrated) {
-        out->speed.decode_tps *= dec;
-        out->speed.prefill_tps *= pre;
-    }
+    out->calibrated = gp_plan_request_calibrate(&cal, m, &out->speed);
 }
 
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r,

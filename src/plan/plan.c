@@ -67,6 +67,16 @@ bool gp_plan_request_scales(const gp_plan_request *r, const gp_model *m, double 
     return *decode > 0 && *prefill > 0;
 }
 
+bool gp_plan_request_calibrate(const gp_plan_request *r, const gp_model *m, gp_speed *sp)
+{
+    double decode, prefill;
+    if (!gp_plan_request_scales(r, m, &decode, &prefill))
+        return false;
+    sp->decode_tps *= decode;
+    sp->prefill_tps *= prefill;
+    return true;
+}
+
 void gp_plan_request_default(gp_plan_request *r)
 {
     memset(r, 0, sizeof *r);
@@ -964,11 +974,8 @@ static gp_status plan_on(const gp_model *m, const gp_devices *d, const gp_plan_r
     best.ot = NULL;
     out->speed = best.speed;
     double cal_decode, cal_prefill;
-    bool calibrated = gp_plan_request_scales(req, m, &cal_decode, &cal_prefill);
-    if (calibrated) {
-        out->speed.decode_tps *= cal_decode;
-        out->speed.prefill_tps *= cal_prefill;
-    }
+    const bool calibrated = gp_plan_request_scales(req, m, &cal_decode, &cal_prefill);
+    gp_plan_request_calibrate(req, m, &out->speed);
     memcpy(out->budget, s.budget, sizeof out->budget);
     out->n_evaluated = s.evaluated;
     mark_chosen(out, best.spilled_units, best.cpu_layers);
@@ -1080,11 +1087,7 @@ static gp_status widen(const gp_model *m, const gp_devices *d, const gp_plan_req
         return st;
     /* the speed as mem of the plan's flags predicts it, on the same list */
     gp_speed_predict(m, &p->params, d, &r, &p->speed);
-    double cal_decode, cal_prefill;
-    if (gp_plan_request_scales(req, m, &cal_decode, &cal_prefill)) {
-        p->speed.decode_tps *= cal_decode;
-        p->speed.prefill_tps *= cal_prefill;
-    }
+    gp_plan_request_calibrate(req, m, &p->speed);
     uint64_t budget[GP_MAX_DEVICES];
     for (uint32_t i = 0; i < d->n; i++)
         budget[i] = full ? full->budget[i] : d->dev[i].free;
@@ -1125,9 +1128,6 @@ static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_r
     }
     if (!mixed)
         return;
-    double cal_decode = 1, cal_prefill = 1;
-    if (!gp_plan_request_scales(req, m, &cal_decode, &cal_prefill))
-        cal_decode = cal_prefill = 1;
     uint32_t moved = 0;
     const double start_tps = out->speed.decode_tps;
     for (int round = 0; round < 64; round++) {
@@ -1149,16 +1149,16 @@ static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_r
                 for (uint32_t k = 0; k < d->n; k++)
                     fits = fits && gp_mem_on_device(&r, k) <= out->budget[k];
                 gp_speed sp;
-                if (fits)
+                if (fits) {
                     gp_speed_predict(m, &q, d, &r, &sp);
-                if (fits && sp.decode_tps * cal_decode > best_s.decode_tps * 1.005) {
+                    gp_plan_request_calibrate(req, m, &sp);
+                }
+                if (fits && sp.decode_tps > best_s.decode_tps * 1.005) {
                     if (found)
                         gp_mem_result_free(&best_r);
                     best_p = q;
                     best_r = r;
                     best_s = sp;
-                    best_s.decode_tps *= cal_decode;
-                    best_s.prefill_tps *= cal_prefill;
                     found = true;
                 } else {
                     gp_mem_result_free(&r);

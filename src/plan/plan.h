@@ -56,6 +56,8 @@ void gp_plan_request_default(gp_plan_request *r);
 /* The calibration that applies to m (dense or routed experts): false when
  * none does. */
 bool gp_plan_request_scales(const gp_plan_request *r, const gp_model *m, double *decode, double *prefill);
+/* sp scaled by that calibration; false (sp untouched) when none applies */
+bool gp_plan_request_calibrate(const gp_plan_request *r, const gp_model *m, gp_speed *sp);
 
 #define GP_PLAN_MAX_WHY 16
 #define GP_PLAN_MAX_ALTS 24
