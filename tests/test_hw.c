@@ -617,6 +617,10 @@ static void test_json_malformed(void **state)
         "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\"}], \"notes\": [1]}",
         "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\", \"bandwidth_gbs\": -3}]}",
         "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\"}, {\"name\": \"CUDA0\", \"kind\": \"cuda\", "
+        "\"tflops\": \"many\"}]}",
+        "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\"}, {\"name\": \"CUDA0\", \"kind\": \"cuda\", "
+        "\"tflops\": -1}]}",
+        "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\"}, {\"name\": \"CUDA0\", \"kind\": \"cuda\", "
         "\"pcie_gen\": 99}]}",
         "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\", \"model\": \"a\\u0001b\"}]}",
         "{\"devices\": [{\"name\": \"CPU\", \"kind\": \"cpu\"}",

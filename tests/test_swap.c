@@ -916,6 +916,7 @@ static void test_warnings(void **state)
     assert_contains(all, "checkEndpoint: \"\"");
     assert_contains(all, "env LLAMA_ARG_CTX_SIZE");
     assert_contains(all, "matrix var 'x' names 'missing'");
+    assert_contains(all, "matrix set 'broken': 'x & (y' is not an expression of the matrix vars");
     free(all);
     gp_swap_result_free(&r);
     free(raw);

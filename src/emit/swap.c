@@ -350,6 +350,96 @@ static void check_groups(const gp_yaml *y, const yaml_node_t *models, const yaml
     }
 }
 
+/* A matrix set's expression ("a & (b | c)") in disjunctive normal form:
+ * each conjunction a bitmask over the vars, at most max of them. Returns
+ * how many, or -1 when the text is not an expression of known vars. */
+typedef struct dnf_parser {
+    const char *p;
+    const char *const *vars;
+    size_t n_vars;
+} dnf_parser;
+
+static int dnf_expr(dnf_parser *ps, uint64_t *out, int max, int depth);
+
+static int dnf_factor(dnf_parser *ps, uint64_t *out, int max, int depth)
+{
+    while (*ps->p == ' ')
+        ps->p++;
+    if (*ps->p == '(') {
+        ps->p++;
+        int n = dnf_expr(ps, out, max, depth + 1);
+        while (*ps->p == ' ')
+            ps->p++;
+        if (n < 0 || *ps->p != ')')
+            return -1;
+        ps->p++;
+        return n;
+    }
+    size_t len = 0;
+    while (ps->p[len] && (isalnum((unsigned char)ps->p[len]) || ps->p[len] == '_' || ps->p[len] == '-'))
+        len++;
+    for (size_t v = 0; len && v < ps->n_vars && v < 64; v++)
+        if (strlen(ps->vars[v]) == len && !strncmp(ps->vars[v], ps->p, len)) {
+            ps->p += len;
+            if (max < 1)
+                return -1;
+            out[0] = 1ull << v;
+            return 1;
+        }
+    return -1;
+}
+
+static int dnf_term(dnf_parser *ps, uint64_t *out, int max, int depth)
+{
+    int n = dnf_factor(ps, out, max, depth);
+    for (;;) {
+        while (*ps->p == ' ')
+            ps->p++;
+        if (n < 0 || *ps->p != '&')
+            return n;
+        ps->p++;
+        uint64_t rhs[32];
+        int m = dnf_factor(ps, rhs, 32, depth);
+        if (m < 0 || n * m > max)
+            return -1;
+        uint64_t prod[64];
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+                prod[k++] = out[i] | rhs[j];
+        memcpy(out, prod, (size_t)k * sizeof *out);
+        n = k;
+    }
+}
+
+static int dnf_expr(dnf_parser *ps, uint64_t *out, int max, int depth)
+{
+    if (depth > 16)
+        return -1;
+    int n = dnf_term(ps, out, max, depth);
+    for (;;) {
+        while (*ps->p == ' ')
+            ps->p++;
+        if (n < 0 || *ps->p != '|')
+            return n;
+        ps->p++;
+        int m = dnf_term(ps, out + n, max - n, depth);
+        if (m < 0)
+            return -1;
+        n += m;
+    }
+}
+
+/* expr as whole: its conjunctions (-1: unreadable or names an unknown var) */
+static int dnf_parse(const char *expr, const char *const *vars, size_t n_vars, uint64_t *terms, int max)
+{
+    dnf_parser ps = {expr, vars, n_vars};
+    int n = dnf_expr(&ps, terms, max, 0);
+    while (n > 0 && *ps.p == ' ')
+        ps.p++;
+    return n > 0 && !*ps.p ? n : -1;
+}
+
 static void check_config(const gp_yaml *y, gp_swap_result *r)
 {
     yaml_node_t *root = gp_yaml_root(y);
@@ -467,6 +557,24 @@ static void check_config(const gp_yaml *y, gp_swap_result *r)
             const char *vn = gp_yaml_str(vk), *target = gp_yaml_str(gp_yaml_node(y, p->value));
             if (target && models && !gp_yaml_get(y, models, target, NULL))
                 warn_at(r, vk, "matrix var '%s' names '%s', which is not a model id", vn ? vn : "?", target);
+        }
+        /* each set an expression of vars with &, | and parentheses */
+        const char *names[64];
+        size_t n_names = 0;
+        for (yaml_node_pair_t *p = vars->data.mapping.pairs.start; p < vars->data.mapping.pairs.top && n_names < 64;
+             p++)
+            if ((names[n_names] = gp_yaml_str(gp_yaml_node(y, p->key))))
+                n_names++;
+        yaml_node_t *sets = gp_yaml_get(y, matrices[i], "sets", NULL);
+        for (yaml_node_pair_t *p = sets && sets->type == YAML_MAPPING_NODE ? sets->data.mapping.pairs.start : NULL;
+             p && p < sets->data.mapping.pairs.top; p++) {
+            yaml_node_t *sk = gp_yaml_node(y, p->key);
+            const char *set = gp_yaml_str(sk), *expr = gp_yaml_str(gp_yaml_node(y, p->value));
+            uint64_t terms[64];
+            if (set && (!expr || dnf_parse(expr, names, n_names, terms, 64) < 0))
+                warn_at(r, sk, "matrix set '%s': '%s' is not an expression of the matrix vars with &, | and "
+                               "parentheses; its models are planned as if each ran alone",
+                        set, expr ? expr : "");
         }
     }
 }
@@ -1841,86 +1949,6 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
     rep->outcome = j->n_ve || j->n_append ? GP_SWAP_CHANGED : GP_SWAP_UNCHANGED;
 }
 
-/* A matrix set's expression ("a & (b | c)") in disjunctive normal form:
- * each conjunction a bitmask over the vars, at most max of them. Returns
- * how many, or -1 when the text is not an expression of known vars. */
-typedef struct dnf_parser {
-    const char *p;
-    const char *const *vars;
-    size_t n_vars;
-} dnf_parser;
-
-static int dnf_expr(dnf_parser *ps, uint64_t *out, int max, int depth);
-
-static int dnf_factor(dnf_parser *ps, uint64_t *out, int max, int depth)
-{
-    while (*ps->p == ' ')
-        ps->p++;
-    if (*ps->p == '(') {
-        ps->p++;
-        int n = dnf_expr(ps, out, max, depth + 1);
-        while (*ps->p == ' ')
-            ps->p++;
-        if (n < 0 || *ps->p != ')')
-            return -1;
-        ps->p++;
-        return n;
-    }
-    size_t len = 0;
-    while (ps->p[len] && (isalnum((unsigned char)ps->p[len]) || ps->p[len] == '_' || ps->p[len] == '-'))
-        len++;
-    for (size_t v = 0; len && v < ps->n_vars && v < 64; v++)
-        if (strlen(ps->vars[v]) == len && !strncmp(ps->vars[v], ps->p, len)) {
-            ps->p += len;
-            if (max < 1)
-                return -1;
-            out[0] = 1ull << v;
-            return 1;
-        }
-    return -1;
-}
-
-static int dnf_term(dnf_parser *ps, uint64_t *out, int max, int depth)
-{
-    int n = dnf_factor(ps, out, max, depth);
-    for (;;) {
-        while (*ps->p == ' ')
-            ps->p++;
-        if (n < 0 || *ps->p != '&')
-            return n;
-        ps->p++;
-        uint64_t rhs[32];
-        int m = dnf_factor(ps, rhs, 32, depth);
-        if (m < 0 || n * m > max)
-            return -1;
-        uint64_t prod[64];
-        int k = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < m; j++)
-                prod[k++] = out[i] | rhs[j];
-        memcpy(out, prod, (size_t)k * sizeof *out);
-        n = k;
-    }
-}
-
-static int dnf_expr(dnf_parser *ps, uint64_t *out, int max, int depth)
-{
-    if (depth > 16)
-        return -1;
-    int n = dnf_term(ps, out, max, depth);
-    for (;;) {
-        while (*ps->p == ' ')
-            ps->p++;
-        if (n < 0 || *ps->p != '|')
-            return n;
-        ps->p++;
-        int m = dnf_term(ps, out + n, max - n, depth);
-        if (m < 0)
-            return -1;
-        n += m;
-    }
-}
-
 /* Models a group with swap: false, or a matrix set, keeps loaded together
  * share the devices: each job learns how many run beside it. */
 static void share_with(job *jobs, size_t n_jobs, const char *id, uint32_t k, const char *why)
@@ -1950,11 +1978,8 @@ static void coresident_matrix(const gp_yaml *y, const yaml_node_t *matrix, job *
         if (!set || !expr)
             continue;
         uint64_t terms[64];
-        dnf_parser ps = {expr, names, n_vars};
-        int n = dnf_expr(&ps, terms, 64, 0);
-        while (n > 0 && *ps.p == ' ')
-            ps.p++;
-        if (n <= 0 || *ps.p)
+        int n = dnf_parse(expr, names, n_vars, terms, 64);
+        if (n < 0)
             continue;   /* check_config says what is wrong with it */
         char why[96];
         snprintf(why, sizeof why, "matrix set '%.60s'", set);
