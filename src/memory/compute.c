@@ -214,6 +214,19 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (d % H != 0 || (fam->ssm == 1 && d % G != 0)) return 0;
         if (fam->ssm == 2 && (H % G != 0 || d / H != ds)) return 0;
     }
+    if (n_rec && fam->rwkv) {
+        /* whole heads; the time mix's low ranks present (RWKV-7's value mix
+           only where a layer after the first reads it) */
+        const uint64_t H = m->wkv_head;
+        if (H == 0 || H > GP_MAX_HEAD_DIM || m->n_embd % H != 0) return 0;
+        const uint32_t ranks6[2] = { m->rwkv_mix_extra, m->rwkv_decay_extra };
+        const uint32_t ranks7[3] = { m->rwkv_lora_decay, m->rwkv_lora_iclr,
+                                     m->n_layer > 1 ? m->rwkv_lora_value : 1 };
+        const uint32_t *rk = fam->rwkv == 6 ? ranks6 : ranks7;
+        for (int i = 0; i < (fam->rwkv == 6 ? 2 : 3); i++)
+            if (rk[i] == 0 || rk[i] > GP_MAX_WIDTH) return 0;
+        if (m->rwkv_lora_gate > GP_MAX_WIDTH) return 0;
+    }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
     if (n_attn) {
@@ -270,6 +283,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, d * ds);                                        /* state rows */
     }
     w = max_u64(w, ff_max);
+    if (n_rec && fam->rwkv) {
+        w = max_u64(w, nd * m->wkv_head);                                 /* state rows, the scan */
+        w = max_u64(w, 6 * nd);                                            /* the fused lerps */
+        w = max_u64(w, 5 * (uint64_t)m->rwkv_mix_extra);
+        w = max_u64(w, max_u64(m->rwkv_decay_extra, m->rwkv_lora_decay));
+        w = max_u64(w, max_u64(m->rwkv_lora_iclr, max_u64(m->rwkv_lora_value, m->rwkv_lora_gate)));
+    }
     w = max_u64(w, n_kv);
     uint64_t cache_row = 0;   /* elements of one cache row */
     if (n_moe) {
@@ -425,7 +445,14 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "shortconv.in_proj", "shortconv.conv", "shortconv.out_proj", "attn_qkv", "attn_sinks",
     "indexer.attn_k", "indexer.k_norm", "indexer.attn_q_b", "indexer.proj",
     "attn_gate", "ssm_conv1d", "ssm_ba", "ssm_alpha", "ssm_beta", "ssm_dt", "ssm_a", "ssm_norm", "ssm_out",
-    "ffn_gate_inp_shexp", "ssm_in", "ssm_d", "ssm_x"
+    "ffn_gate_inp_shexp", "ssm_in", "ssm_d", "ssm_x",
+    "token_embd_norm", "attn_norm_2", "time_mix_w1", "time_mix_w2", "time_mix_lerp_x",
+    "time_mix_lerp_fused", "time_mix_first", "time_mix_decay", "time_mix_decay_w1", "time_mix_decay_w2",
+    "time_mix_key", "time_mix_value", "time_mix_receptance", "time_mix_gate", "time_mix_ln",
+    "time_mix_output", "time_mix_w0", "time_mix_a0", "time_mix_a1", "time_mix_a2", "time_mix_v0",
+    "time_mix_v1", "time_mix_v2", "time_mix_g1", "time_mix_g2", "time_mix_k_k", "time_mix_k_a",
+    "time_mix_r_k", "channel_mix_lerp_k", "channel_mix_lerp_r", "channel_mix_key", "channel_mix_value",
+    "channel_mix_receptance"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

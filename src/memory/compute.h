@@ -76,7 +76,15 @@ typedef enum {
        copies of the hidden state (predicted and corrected per layer), a
        low-rank Laurel branch beside attention, a gaussian top-k on the
        first layers' FFN gate */
-    GP_COMPUTE_FAMILY_GEMMA3N = 15
+    GP_COMPUTE_FAMILY_GEMMA3N = 15,
+    /* rwkv6: a time mix (token shift, low-rank lerps, the WKV-6 scan with
+       its state, a group norm and a gate) and a channel mix (squared-ReLU
+       key, sigmoid receptance), each after a LayerNorm */
+    GP_COMPUTE_FAMILY_RWKV6 = 19,
+    /* rwkv7: RWKV-6's block with the WKV-7 scan, its decay, in-context
+       learning rate and value-residual LoRAs, and a channel mix without
+       receptance */
+    GP_COMPUTE_FAMILY_RWKV7 = 20
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -193,6 +201,16 @@ typedef struct {
     const int32_t *layer_kv_src;    /* the layer whose cache layer il reads (il: its own); NULL: own */
     const uint8_t *layer_v_from_k;  /* 1 = no attn_v: V is the K projection (gemma4 global layers) */
     uint32_t n_embd_per_layer;      /* per-layer token embedding width (gemma4 E models); 0: none */
+
+    /* RWKV (rwkv6, rwkv7) */
+    uint32_t wkv_head;          /* wkv.head_size */
+    uint32_t rwkv_mix_extra;    /* time_mix_extra_dim: the lerps' low rank (RWKV-6) */
+    uint32_t rwkv_decay_extra;  /* time_decay_extra_dim (RWKV-6) */
+    uint32_t rwkv_rescale;      /* rescale_every_n_layers: the residual halved (RWKV-6; 0 none) */
+    uint32_t rwkv_lora_decay;   /* attention.decay_lora_rank (RWKV-7) */
+    uint32_t rwkv_lora_iclr;    /* attention.iclr_lora_rank */
+    uint32_t rwkv_lora_value;   /* attention.value_residual_mix_lora_rank */
+    uint32_t rwkv_lora_gate;    /* attention.gate_lora_rank; 0: no output gate */
 } gp_compute_model;
 
 typedef struct {
@@ -283,6 +301,39 @@ typedef enum {
     GP_COMPUTE_W_SSM_IN,          /* blk.N.ssm_in (Mamba-2) */
     GP_COMPUTE_W_SSM_D,           /* blk.N.ssm_d */
     GP_COMPUTE_W_SSM_X,           /* blk.N.ssm_x (Mamba-1: dt, B and C from x) */
+    GP_COMPUTE_W_TOKEN_EMBD_NORM,       /* token_embd_norm (the first layer's: RWKV) */
+    GP_COMPUTE_W_ATTN_NORM_2,           /* blk.N.attn_norm_2 (RWKV: the channel mix's norm) */
+    GP_COMPUTE_W_TMIX_W1,               /* blk.N.time_mix_w1 (RWKV time mix) */
+    GP_COMPUTE_W_TMIX_W2,               /* blk.N.time_mix_w2 */
+    GP_COMPUTE_W_TMIX_LERP_X,           /* blk.N.time_mix_lerp_x */
+    GP_COMPUTE_W_TMIX_LERP_FUSED,       /* blk.N.time_mix_lerp_fused */
+    GP_COMPUTE_W_TMIX_FIRST,            /* blk.N.time_mix_first */
+    GP_COMPUTE_W_TMIX_DECAY,            /* blk.N.time_mix_decay */
+    GP_COMPUTE_W_TMIX_DECAY_W1,         /* blk.N.time_mix_decay_w1 */
+    GP_COMPUTE_W_TMIX_DECAY_W2,         /* blk.N.time_mix_decay_w2 */
+    GP_COMPUTE_W_TMIX_KEY,              /* blk.N.time_mix_key */
+    GP_COMPUTE_W_TMIX_VALUE,            /* blk.N.time_mix_value */
+    GP_COMPUTE_W_TMIX_RECEPTANCE,       /* blk.N.time_mix_receptance */
+    GP_COMPUTE_W_TMIX_GATE,             /* blk.N.time_mix_gate */
+    GP_COMPUTE_W_TMIX_LN,               /* blk.N.time_mix_ln */
+    GP_COMPUTE_W_TMIX_OUTPUT,           /* blk.N.time_mix_output */
+    GP_COMPUTE_W_TMIX_W0,               /* blk.N.time_mix_w0 (RWKV-7) */
+    GP_COMPUTE_W_TMIX_A0,               /* blk.N.time_mix_a0 */
+    GP_COMPUTE_W_TMIX_A1,               /* blk.N.time_mix_a1 */
+    GP_COMPUTE_W_TMIX_A2,               /* blk.N.time_mix_a2 */
+    GP_COMPUTE_W_TMIX_V0,               /* blk.N.time_mix_v0 */
+    GP_COMPUTE_W_TMIX_V1,               /* blk.N.time_mix_v1 */
+    GP_COMPUTE_W_TMIX_V2,               /* blk.N.time_mix_v2 */
+    GP_COMPUTE_W_TMIX_G1,               /* blk.N.time_mix_g1 */
+    GP_COMPUTE_W_TMIX_G2,               /* blk.N.time_mix_g2 */
+    GP_COMPUTE_W_TMIX_K_K,              /* blk.N.time_mix_k_k */
+    GP_COMPUTE_W_TMIX_K_A,              /* blk.N.time_mix_k_a */
+    GP_COMPUTE_W_TMIX_R_K,              /* blk.N.time_mix_r_k */
+    GP_COMPUTE_W_CMIX_LERP_K,           /* blk.N.channel_mix_lerp_k (RWKV channel mix) */
+    GP_COMPUTE_W_CMIX_LERP_R,           /* blk.N.channel_mix_lerp_r */
+    GP_COMPUTE_W_CMIX_KEY,              /* blk.N.channel_mix_key */
+    GP_COMPUTE_W_CMIX_VALUE,            /* blk.N.channel_mix_value */
+    GP_COMPUTE_W_CMIX_RECEPTANCE,       /* blk.N.channel_mix_receptance */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -207,6 +207,15 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->layer_kv_src = a->kv_src;
     cm->layer_v_from_k = a->v_from_k;
     cm->n_embd_per_layer = (uint32_t)tensor_dim(m, "per_layer_proj_norm.weight", 0);
+    cm->wkv_head = hp->wkv_head_size;
+    cm->rwkv_mix_extra = hp->time_mix_extra_dim;
+    cm->rwkv_decay_extra = hp->time_decay_extra_dim;
+    cm->rwkv_rescale = hp->rescale_every_n_layers;
+    cm->rwkv_lora_decay = hp->lora_decay;
+    cm->rwkv_lora_iclr = hp->lora_iclr;
+    cm->rwkv_lora_value = hp->lora_value_res_mix;
+    /* the output gate is there where its LoRA is */
+    cm->rwkv_lora_gate = has_tensor_suffix(m, ".time_mix_g1.weight") ? hp->lora_gate : 0;
     return true;
 }
 
@@ -259,6 +268,10 @@ static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_d
         if (strcmp(name, "output_norm.weight") == 0 ||
             (m->embd_norm_is_output && strcmp(name, "token_embd_norm.weight") == 0)) {
             cp->out_norm_dev = (uint8_t)dev;
+            continue;
+        }
+        if (strcmp(name, "token_embd_norm.weight") == 0) {
+            layers[0].w[GP_COMPUTE_W_TOKEN_EMBD_NORM] = (uint8_t)dev;
             continue;
         }
         uint32_t layer;

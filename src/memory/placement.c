@@ -202,8 +202,11 @@ gp_status gp_place(const gp_model *m, const gp_run_params *p, const gp_devices *
                 if (dev < 0)
                     dev = pl->layer_dev[0];
                 pl->rope_dup[dev] = 0;
-            } else if (!strcmp(name, "per_layer_model_proj.weight") || !strcmp(name, "per_layer_proj_norm.weight"))
-                dev = pl->layer_dev[0];   /* created as block 0's: on its device */
+            } else if (!strcmp(name, "per_layer_model_proj.weight") || !strcmp(name, "per_layer_proj_norm.weight") ||
+                       strncmp(name, "token_embd_norm.", 16) == 0)
+                /* created as block 0's (the embeddings' norm is done on the
+                   first layer, not the input layer): on its device */
+                dev = pl->layer_dev[0];
             else
                 dev = 0;
         }

@@ -387,6 +387,13 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->n_deepstack = arch_u32(g, a, "n_deepstack_layers", 0);
     hp->wkv_head_size = arch_u32(g, a, "wkv.head_size", 0);
     hp->token_shift_count = arch_u32(g, a, "token_shift_count", 2);
+    hp->time_mix_extra_dim = arch_u32(g, a, "time_mix_extra_dim", 0);
+    hp->time_decay_extra_dim = arch_u32(g, a, "time_decay_extra_dim", 0);
+    hp->rescale_every_n_layers = arch_u32(g, a, "rescale_every_n_layers", 0);
+    hp->lora_decay = arch_u32(g, a, "attention.decay_lora_rank", 0);
+    hp->lora_iclr = arch_u32(g, a, "attention.iclr_lora_rank", 0);
+    hp->lora_value_res_mix = arch_u32(g, a, "attention.value_residual_mix_lora_rank", 0);
+    hp->lora_gate = arch_u32(g, a, "attention.gate_lora_rank", 0);
 
     /* Recurrent state sizes, as llama.cpp sizes its recurrent memory. */
     if (hp->wkv_head_size) {

@@ -125,6 +125,10 @@ typedef struct gp_hparams {
     uint32_t n_deepstack;       /* n_deepstack_layers: extra embedding slices added to the first layers */
     uint32_t wkv_head_size;
     uint32_t token_shift_count;
+    /* RWKV's time mix: the low ranks of RWKV-6's lerps and decay, RWKV-6's
+     * residual halving period, RWKV-7's LoRA ranks */
+    uint32_t time_mix_extra_dim, time_decay_extra_dim, rescale_every_n_layers;
+    uint32_t lora_decay, lora_iclr, lora_value_res_mix, lora_gate;
     uint64_t n_embd_r;    /* conv / token-shift state */
     uint64_t n_embd_s;    /* SSM / wkv state */
 } gp_hparams;

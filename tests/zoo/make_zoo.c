@@ -107,6 +107,15 @@ typedef struct zoo_gemma4 {
     bool k_eq_v;               /* global layers have no attn_v: V comes from the K projection */
 } zoo_gemma4;
 
+/* RWKV: the time mix's low-rank widths and the token shift. */
+typedef struct zoo_rwkv {
+    uint32_t version;                /* 6 or 7; 0: not RWKV */
+    uint32_t head_size;              /* wkv.head_size */
+    uint32_t mix_extra, decay_extra; /* RWKV-6: time_mix_extra_dim, time_decay_extra_dim */
+    uint32_t rescale;                /* RWKV-6: rescale_every_n_layers */
+    uint32_t decay, iclr, value_mix, gate; /* RWKV-7: the LoRA ranks */
+} zoo_rwkv;
+
 typedef struct zoo_model {
     const char *name;   /* file name, without .gguf */
     const char *arch;   /* general.architecture */
@@ -141,6 +150,7 @@ typedef struct zoo_model {
     bool q_gate;           /* attn_q also holds a per-head output gate (2 x width) */
     zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
     uint32_t altup;        /* > 0: Gemma 3n, this many parallel copies of the hidden state */
+    zoo_rwkv rwkv;         /* version > 0: RWKV time and channel mixes instead of attention and FFN */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -526,6 +536,16 @@ static const zoo_model zoo_models[] = {
      .n_layer = 30, .n_embd = 2048, .n_head = 8, .n_head_kv = 2, .head_dim = 256, .n_ff = 8192,
      .n_vocab = 262144, .n_ctx_train = 32768, .n_swa = 512, .rope_base = 1000000, .rms_eps = 1e-6f,
      .tied = true, .final_softcap = 30.0f, .altup = 4},
+    {.name = "rwkv6-finch-1.6b", .arch = "rwkv6", .source = "RWKV/v6-Finch-1B6-HF",
+     .n_layer = 24, .n_embd = 2048, .n_ff = 7168, .n_vocab = 65536, .n_ctx_train = 1048576, .rms_eps = 1e-5f,
+     .layer_norm = true,
+     .block = {.norm_bias = true},
+     .rwkv = {.version = 6, .head_size = 64, .mix_extra = 32, .decay_extra = 64, .rescale = 6}},
+    {.name = "rwkv7-goose-1.5b", .arch = "rwkv7", .source = "fla-hub/rwkv7-1.5B-world",
+     .n_layer = 24, .n_embd = 2048, .n_ff = 8192, .n_vocab = 65536, .n_ctx_train = 1048576, .rms_eps = 1e-5f,
+     .layer_norm = true,
+     .block = {.norm_bias = true},
+     .rwkv = {.version = 7, .head_size = 64, .decay = 96, .iclr = 96, .value_mix = 64, .gate = 256}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -776,6 +796,19 @@ static void hparams(gw *w, const zoo_model *m)
             gw_bool(w, k, false);
         }
     }
+    if (m->rwkv.version) {
+        key_u32(w, m, "wkv.head_size", m->rwkv.head_size);
+        if (m->rwkv.version == 6) {
+            key_u32(w, m, "time_mix_extra_dim", m->rwkv.mix_extra);
+            key_u32(w, m, "time_decay_extra_dim", m->rwkv.decay_extra);
+            key_u32(w, m, "rescale_every_n_layers", m->rwkv.rescale);
+        } else {
+            key_u32(w, m, "attention.decay_lora_rank", m->rwkv.decay);
+            key_u32(w, m, "attention.iclr_lora_rank", m->rwkv.iclr);
+            key_u32(w, m, "attention.value_residual_mix_lora_rank", m->rwkv.value_mix);
+            key_u32(w, m, "attention.gate_lora_rank", m->rwkv.gate);
+        }
+    }
     if (m->delta.interval) {
         key_u32(w, m, "full_attention_interval", m->delta.interval);
         key_u32(w, m, "ssm.conv_kernel", m->delta.conv);
@@ -944,6 +977,62 @@ static void mamba1(gw *w, const zoo_model *m, uint32_t il)
     vec(w, T("ssm_a"), 2, a->state, a->inner);
     vec(w, T("ssm_d"), 1, a->inner, 1);
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, m->n_embd, 1);
+#undef T
+}
+
+/* an RWKV-6 or RWKV-7 block: LayerNorm, time mix, LayerNorm, channel mix */
+static void rwkv_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_rwkv *r = &m->rwkv;
+    const int64_t E = m->n_embd;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, E, 1);
+    vec(w, T("attn_norm.bias"), 1, E, 1);
+    vec(w, T("attn_norm_2.weight"), 1, E, 1);
+    vec(w, T("attn_norm_2.bias"), 1, E, 1);
+    if (r->version == 6) {
+        weight(w, T("time_mix_w1.weight"), GP_TYPE_F16, 2, E, 5 * (int64_t)r->mix_extra, 1);
+        weight(w, T("time_mix_w2.weight"), GP_TYPE_F16, 3, r->mix_extra, E, 5);
+        vec(w, T("time_mix_lerp_x.weight"), 1, E, 1);
+        gw_tensor(w, T("time_mix_lerp_fused.weight"), GP_TYPE_F32, 4, (int64_t[]){E, 1, 1, 5});
+        vec(w, T("time_mix_first.weight"), 2, r->head_size, E / r->head_size);
+        vec(w, T("time_mix_decay.weight"), 1, E, 1);
+        weight(w, T("time_mix_decay_w1.weight"), GP_TYPE_F16, 2, E, r->decay_extra, 1);
+        weight(w, T("time_mix_decay_w2.weight"), GP_TYPE_F16, 2, r->decay_extra, E, 1);
+        weight(w, T("time_mix_gate.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    } else {
+        vec(w, T("time_mix_w0.weight"), 1, E, 1);
+        weight(w, T("time_mix_w1.weight"), GP_TYPE_F16, 2, E, r->decay, 1);
+        weight(w, T("time_mix_w2.weight"), GP_TYPE_F16, 2, r->decay, E, 1);
+        vec(w, T("time_mix_a0.weight"), 1, E, 1);
+        weight(w, T("time_mix_a1.weight"), GP_TYPE_F16, 2, E, r->iclr, 1);
+        weight(w, T("time_mix_a2.weight"), GP_TYPE_F16, 2, r->iclr, E, 1);
+        /* the first layer's value mix is read by no one, and sized by the ICLR rank */
+        uint32_t vr = il == 0 ? r->iclr : r->value_mix;
+        vec(w, T("time_mix_v0.weight"), 1, E, 1);
+        weight(w, T("time_mix_v1.weight"), GP_TYPE_F16, 2, E, vr, 1);
+        weight(w, T("time_mix_v2.weight"), GP_TYPE_F16, 2, vr, E, 1);
+        weight(w, T("time_mix_g1.weight"), GP_TYPE_F16, 2, E, r->gate, 1);
+        weight(w, T("time_mix_g2.weight"), GP_TYPE_F16, 2, r->gate, E, 1);
+        gw_tensor(w, T("time_mix_lerp_fused.weight"), GP_TYPE_F32, 4, (int64_t[]){E, 1, 1, 6});
+        vec(w, T("time_mix_k_k.weight"), 1, E, 1);
+        vec(w, T("time_mix_k_a.weight"), 1, E, 1);
+        vec(w, T("time_mix_r_k.weight"), 1, E, 1);
+    }
+    weight(w, T("time_mix_key.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    weight(w, T("time_mix_value.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    weight(w, T("time_mix_receptance.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    vec(w, T("time_mix_ln.weight"), 1, E, 1);
+    vec(w, T("time_mix_ln.bias"), 1, E, 1);
+    weight(w, T("time_mix_output.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    vec(w, T("channel_mix_lerp_k.weight"), 1, E, 1);
+    weight(w, T("channel_mix_key.weight"), GP_TYPE_Q4_K, 2, E, m->n_ff, 1);
+    weight(w, T("channel_mix_value.weight"), GP_TYPE_Q6_K, 2, m->n_ff, E, 1);
+    if (r->version == 6) {
+        vec(w, T("channel_mix_lerp_r.weight"), 1, E, 1);
+        weight(w, T("channel_mix_receptance.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    }
 #undef T
 }
 
@@ -1167,7 +1256,16 @@ static bool write_model(const zoo_model *m, const char *dir)
         weight(w, "per_layer_model_proj.weight", GP_TYPE_F16, 2, m->n_embd, pl, 1);
         vec(w, "per_layer_proj_norm.weight", 1, G3N_PER_LAYER, 1);
     }
+    if (m->rwkv.version) {
+        /* the first block's LayerNorm of the embeddings */
+        vec(w, "token_embd_norm.weight", 1, m->n_embd, 1);
+        vec(w, "token_embd_norm.bias", 1, m->n_embd, 1);
+    }
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (m->rwkv.version) {
+            rwkv_block(w, m, il);
+            continue;
+        }
         if (m->g4.head_dim_global) {
             gemma4_block(w, m, il);
             continue;
@@ -1286,6 +1384,18 @@ static zoo_model tiny(const zoo_model *m)
         t.g4.shared_kv = m->g4.shared_kv ? 2 : 0;   /* the last own-KV layers: sliding, then global */
         t.g4.per_layer = m->g4.per_layer ? 16 : 0;
         t.g4.n_ff_shared = m->g4.n_ff_shared ? 2 * t.n_ff : 0;
+    }
+    if (m->rwkv.version) {
+        /* no attention heads; heads of the WKV size, the low ranks small */
+        t.n_head = t.n_head_kv = t.head_dim = 0;
+        t.rwkv.head_size = 32;
+        t.rwkv.mix_extra = m->rwkv.mix_extra ? 8 : 0;
+        t.rwkv.decay_extra = m->rwkv.decay_extra ? 16 : 0;
+        t.rwkv.rescale = m->rwkv.rescale ? 3 : 0;
+        t.rwkv.decay = m->rwkv.decay ? 16 : 0;
+        t.rwkv.iclr = m->rwkv.iclr ? 16 : 0;
+        t.rwkv.value_mix = m->rwkv.value_mix ? 8 : 0;
+        t.rwkv.gate = m->rwkv.gate ? 32 : 0;
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,

@@ -23,7 +23,7 @@ enum { GPG_F32 = 0, GPG_F16 = 1, GPG_I32 = 2, GPG_I64 = 3 };
 
 #define GPG_EXT (-2)   /* view of a tensor outside the compute buffer */
 #define GPG_NONE (-1)
-#define GPG_MAX_SRC 7   /* the gated delta net reads six; one more for a weight */
+#define GPG_MAX_SRC 8   /* the WKV-7 scan reads seven; one more for a weight */
 #define GPG_ALIGN 32u
 /* Hard ceiling of tensors, the scheduler's copies included. */
 #define GPG_MAX_TENSORS (1 << 20)
