@@ -226,6 +226,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         for (int i = 0; i < (fam->rwkv == 6 ? 2 : 3); i++)
             if (rk[i] == 0 || rk[i] > GP_MAX_WIDTH) return 0;
         if (m->rwkv_lora_gate > GP_MAX_WIDTH) return 0;
+        /* the tokens saved per layer as the family's graph asserts them;
+           grouped keys and values divide the heads */
+        if (m->rwkv_shifts != (uint32_t)fam->rwkv_shifts) return 0;
+        const uint32_t nkv = m->n_head_kv;
+        if (nkv > GP_MAX_HEADS || (nkv && (m->n_embd / H) % nkv != 0)) return 0;
     }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;

@@ -84,7 +84,12 @@ typedef enum {
     /* rwkv7: RWKV-6's block with the WKV-7 scan, its decay, in-context
        learning rate and value-residual LoRAs, and a channel mix without
        receptance */
-    GP_COMPUTE_FAMILY_RWKV7 = 20
+    GP_COMPUTE_FAMILY_RWKV7 = 20,
+    /* rwkv6qwen2 (QRWKV-6): RWKV-6's time mix without its bonus (grouped
+       keys and values, biases) after an RMS norm, then a gated FFN */
+    GP_COMPUTE_FAMILY_RWKV6QWEN2 = 21,
+    /* arwkv7 (ARWKV-7): RWKV-7's time mix after an RMS norm, then a gated FFN */
+    GP_COMPUTE_FAMILY_ARWKV7 = 22
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -211,6 +216,10 @@ typedef struct {
     uint32_t rwkv_lora_iclr;    /* attention.iclr_lora_rank */
     uint32_t rwkv_lora_value;   /* attention.value_residual_mix_lora_rank */
     uint32_t rwkv_lora_gate;    /* attention.gate_lora_rank; 0: no output gate */
+    uint32_t rwkv_shifts;       /* token_shift_count: tokens saved per layer */
+    int      rwkv_first;        /* time_mix_first present: RWKV-6's bonus (else QRWKV's scan) */
+    int      rwkv_group_norm;   /* time_mix_ln present: the scan's output group-normed */
+    int      rwkv_bias;         /* biases on the receptance (1), key (2) and value (4) */
 } gp_compute_model;
 
 typedef struct {

@@ -216,6 +216,12 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->rwkv_lora_value = hp->lora_value_res_mix;
     /* the output gate is there where its LoRA is */
     cm->rwkv_lora_gate = has_tensor_suffix(m, ".time_mix_g1.weight") ? hp->lora_gate : 0;
+    cm->rwkv_shifts = hp->token_shift_count;
+    cm->rwkv_first = has_tensor_suffix(m, ".time_mix_first.weight");
+    cm->rwkv_group_norm = has_tensor_suffix(m, ".time_mix_ln.weight");
+    cm->rwkv_bias = (has_tensor_suffix(m, ".time_mix_receptance.bias") ? 1 : 0) |
+                    (has_tensor_suffix(m, ".time_mix_key.bias") ? 2 : 0) |
+                    (has_tensor_suffix(m, ".time_mix_value.bias") ? 4 : 0);
     return true;
 }
 

@@ -113,7 +113,10 @@ typedef struct zoo_rwkv {
     uint32_t head_size;              /* wkv.head_size */
     uint32_t mix_extra, decay_extra; /* RWKV-6: time_mix_extra_dim, time_decay_extra_dim */
     uint32_t rescale;                /* RWKV-6: rescale_every_n_layers */
-    uint32_t decay, iclr, value_mix, gate; /* RWKV-7: the LoRA ranks */
+    uint32_t decay, iclr, value_mix, gate; /* RWKV-7: the LoRA ranks (gate 0: no output gate) */
+    bool hybrid;                     /* RMS norms, one saved token, a gated FFN instead of the
+                                        channel mix (QRWKV-6, ARWKV-7): keys and values of
+                                        n_head_kv heads, biased (RWKV-6); no group norm */
 } zoo_rwkv;
 
 typedef struct zoo_model {
@@ -546,6 +549,13 @@ static const zoo_model zoo_models[] = {
      .layer_norm = true,
      .block = {.norm_bias = true},
      .rwkv = {.version = 7, .head_size = 64, .decay = 96, .iclr = 96, .value_mix = 64, .gate = 256}},
+    {.name = "qrwkv6-32b", .arch = "rwkv6qwen2", .source = "recursal/QRWKV6-32B-Instruct-Preview-v0.1",
+     .n_layer = 64, .n_embd = 5120, .n_head_kv = 8, .n_ff = 27648, .n_vocab = 152064, .n_ctx_train = 1048576,
+     .rms_eps = 1e-5f,
+     .rwkv = {.version = 6, .head_size = 128, .mix_extra = 64, .decay_extra = 128, .hybrid = true}},
+    {.name = "arwkv-r1-7b", .arch = "arwkv7", .source = "RWKV-Red-Team/ARWKV-R1-7B",
+     .n_layer = 28, .n_embd = 3584, .n_ff = 18944, .n_vocab = 152064, .n_ctx_train = 1048576, .rms_eps = 1e-6f,
+     .rwkv = {.version = 7, .head_size = 64, .decay = 64, .iclr = 64, .value_mix = 32, .hybrid = true}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -798,6 +808,8 @@ static void hparams(gw *w, const zoo_model *m)
     }
     if (m->rwkv.version) {
         key_u32(w, m, "wkv.head_size", m->rwkv.head_size);
+        if (m->rwkv.hybrid)
+            key_u32(w, m, "token_shift_count", 1);
         if (m->rwkv.version == 6) {
             key_u32(w, m, "time_mix_extra_dim", m->rwkv.mix_extra);
             key_u32(w, m, "time_decay_extra_dim", m->rwkv.decay_extra);
@@ -985,22 +997,31 @@ static void rwkv_block(gw *w, const zoo_model *m, uint32_t il)
 {
     char n[96];
     const zoo_rwkv *r = &m->rwkv;
-    const int64_t E = m->n_embd;
+    const int64_t E = m->n_embd, H = r->head_size;
+    const int64_t kv = r->hybrid && m->n_head_kv && m->n_head_kv != E / H ? m->n_head_kv * H : E;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     vec(w, T("attn_norm.weight"), 1, E, 1);
-    vec(w, T("attn_norm.bias"), 1, E, 1);
-    vec(w, T("attn_norm_2.weight"), 1, E, 1);
-    vec(w, T("attn_norm_2.bias"), 1, E, 1);
+    if (!r->hybrid) {
+        vec(w, T("attn_norm.bias"), 1, E, 1);
+        vec(w, T("attn_norm_2.weight"), 1, E, 1);
+        vec(w, T("attn_norm_2.bias"), 1, E, 1);
+    }
     if (r->version == 6) {
         weight(w, T("time_mix_w1.weight"), GP_TYPE_F16, 2, E, 5 * (int64_t)r->mix_extra, 1);
         weight(w, T("time_mix_w2.weight"), GP_TYPE_F16, 3, r->mix_extra, E, 5);
         vec(w, T("time_mix_lerp_x.weight"), 1, E, 1);
         gw_tensor(w, T("time_mix_lerp_fused.weight"), GP_TYPE_F32, 4, (int64_t[]){E, 1, 1, 5});
-        vec(w, T("time_mix_first.weight"), 2, r->head_size, E / r->head_size);
+        if (!r->hybrid)
+            vec(w, T("time_mix_first.weight"), 2, H, E / H);
         vec(w, T("time_mix_decay.weight"), 1, E, 1);
         weight(w, T("time_mix_decay_w1.weight"), GP_TYPE_F16, 2, E, r->decay_extra, 1);
         weight(w, T("time_mix_decay_w2.weight"), GP_TYPE_F16, 2, r->decay_extra, E, 1);
         weight(w, T("time_mix_gate.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+        if (r->hybrid) {   /* Qwen's attention biases */
+            vec(w, T("time_mix_receptance.bias"), 1, E, 1);
+            vec(w, T("time_mix_key.bias"), 1, kv, 1);
+            vec(w, T("time_mix_value.bias"), 1, kv, 1);
+        }
     } else {
         vec(w, T("time_mix_w0.weight"), 1, E, 1);
         weight(w, T("time_mix_w1.weight"), GP_TYPE_F16, 2, E, r->decay, 1);
@@ -1013,19 +1034,30 @@ static void rwkv_block(gw *w, const zoo_model *m, uint32_t il)
         vec(w, T("time_mix_v0.weight"), 1, E, 1);
         weight(w, T("time_mix_v1.weight"), GP_TYPE_F16, 2, E, vr, 1);
         weight(w, T("time_mix_v2.weight"), GP_TYPE_F16, 2, vr, E, 1);
-        weight(w, T("time_mix_g1.weight"), GP_TYPE_F16, 2, E, r->gate, 1);
-        weight(w, T("time_mix_g2.weight"), GP_TYPE_F16, 2, r->gate, E, 1);
-        gw_tensor(w, T("time_mix_lerp_fused.weight"), GP_TYPE_F32, 4, (int64_t[]){E, 1, 1, 6});
+        if (r->gate) {
+            weight(w, T("time_mix_g1.weight"), GP_TYPE_F16, 2, E, r->gate, 1);
+            weight(w, T("time_mix_g2.weight"), GP_TYPE_F16, 2, r->gate, E, 1);
+        }
+        gw_tensor(w, T("time_mix_lerp_fused.weight"), GP_TYPE_F32, 4, (int64_t[]){E, 1, 1, r->gate ? 6 : 5});
         vec(w, T("time_mix_k_k.weight"), 1, E, 1);
         vec(w, T("time_mix_k_a.weight"), 1, E, 1);
         vec(w, T("time_mix_r_k.weight"), 1, E, 1);
     }
-    weight(w, T("time_mix_key.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
-    weight(w, T("time_mix_value.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    weight(w, T("time_mix_key.weight"), GP_TYPE_Q4_K, 2, E, kv, 1);
+    weight(w, T("time_mix_value.weight"), GP_TYPE_Q4_K, 2, E, kv, 1);
     weight(w, T("time_mix_receptance.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
-    vec(w, T("time_mix_ln.weight"), 1, E, 1);
-    vec(w, T("time_mix_ln.bias"), 1, E, 1);
+    if (!(r->hybrid && r->version == 6)) {
+        vec(w, T("time_mix_ln.weight"), 1, E, 1);
+        vec(w, T("time_mix_ln.bias"), 1, E, 1);
+    }
     weight(w, T("time_mix_output.weight"), GP_TYPE_Q4_K, 2, E, E, 1);
+    if (r->hybrid) {
+        vec(w, T("ffn_norm.weight"), 1, E, 1);
+        weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, E, m->n_ff, 1);
+        weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, E, m->n_ff, 1);
+        weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, E, 1);
+        return;
+    }
     vec(w, T("channel_mix_lerp_k.weight"), 1, E, 1);
     weight(w, T("channel_mix_key.weight"), GP_TYPE_Q4_K, 2, E, m->n_ff, 1);
     weight(w, T("channel_mix_value.weight"), GP_TYPE_Q6_K, 2, m->n_ff, E, 1);
@@ -1256,7 +1288,7 @@ static bool write_model(const zoo_model *m, const char *dir)
         weight(w, "per_layer_model_proj.weight", GP_TYPE_F16, 2, m->n_embd, pl, 1);
         vec(w, "per_layer_proj_norm.weight", 1, G3N_PER_LAYER, 1);
     }
-    if (m->rwkv.version) {
+    if (m->rwkv.version && !m->rwkv.hybrid) {
         /* the first block's LayerNorm of the embeddings */
         vec(w, "token_embd_norm.weight", 1, m->n_embd, 1);
         vec(w, "token_embd_norm.bias", 1, m->n_embd, 1);
@@ -1396,6 +1428,7 @@ static zoo_model tiny(const zoo_model *m)
         t.rwkv.iclr = m->rwkv.iclr ? 16 : 0;
         t.rwkv.value_mix = m->rwkv.value_mix ? 8 : 0;
         t.rwkv.gate = m->rwkv.gate ? 32 : 0;
+        t.n_head_kv = m->n_head_kv ? 2 : 0;   /* 4 heads of 32: grouped in twos */
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,

@@ -25,8 +25,14 @@ static const gpg_family families[] = {
      .build = gpg_build_granitehybrid},
     {.id = GP_COMPUTE_FAMILY_FALCON_H1, .name = "falcon-h1", .recurrent = 1, .ssm = 1, .build = gpg_build_falcon_h1},
     {.id = GP_COMPUTE_FAMILY_QWEN3NEXT, .name = "qwen3next", .recurrent = 1, .ssm = 2, .build = gpg_build_qwen3next},
-    {.id = GP_COMPUTE_FAMILY_RWKV6, .name = "rwkv6", .recurrent = 1, .rwkv = 6, .build = gpg_build_rwkv6},
-    {.id = GP_COMPUTE_FAMILY_RWKV7, .name = "rwkv7", .recurrent = 1, .rwkv = 7, .build = gpg_build_rwkv7},
+    {.id = GP_COMPUTE_FAMILY_RWKV6, .name = "rwkv6", .recurrent = 1, .rwkv = 6, .rwkv_shifts = 2,
+     .build = gpg_build_rwkv6},
+    {.id = GP_COMPUTE_FAMILY_RWKV7, .name = "rwkv7", .recurrent = 1, .rwkv = 7, .rwkv_shifts = 2,
+     .build = gpg_build_rwkv7},
+    {.id = GP_COMPUTE_FAMILY_RWKV6QWEN2, .name = "rwkv6qwen2", .recurrent = 1, .rwkv = 6, .rwkv_shifts = 1,
+     .build = gpg_build_rwkv6qwen2},
+    {.id = GP_COMPUTE_FAMILY_ARWKV7, .name = "arwkv7", .recurrent = 1, .rwkv = 7, .rwkv_shifts = 1,
+     .build = gpg_build_arwkv7},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
 };
 

@@ -22,6 +22,8 @@ typedef struct gpg_family {
     int ssm;        /* recurrent layers are Mamba-2 (1), gated delta nets (2) or Mamba-1 (3):
                        ssm.* dims needed */
     int rwkv;       /* RWKV's version (6, 7): wkv.* and the time mix's ranks needed */
+    int rwkv_shifts;/* the tokens saved per layer (2: time and channel mix; 1: the
+                       hybrids' time mix, beside a gated FFN) */
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
@@ -51,6 +53,8 @@ int gpg_build_granitehybrid(gpg_ctx *c, gpg_graph *g);
 int gpg_build_falcon_h1(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv6(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv7(gpg_ctx *c, gpg_graph *g);
+int gpg_build_rwkv6qwen2(gpg_ctx *c, gpg_graph *g);
+int gpg_build_arwkv7(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
    groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before

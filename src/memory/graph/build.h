@@ -233,14 +233,17 @@ int gpg_mamba1_out(gpg_ctx *c, gpg_graph *g, const gpg_mamba2 *s);
 /* RWKV (rwkv.c), one layer in the order ggml reaches it: the token shift
    and WKV state gathers; the saved token the time mix joins to its input
    (before the layer input itself, which may be the layer before's channel
-   mix); the input's LayerNorm and sx (the shifted tokens minus the tokens);
-   the time mix up to the scan, its state written back; the scan's output,
-   the residual, the channel mix's LayerNorm and the new token shift
-   written back. The channel mix (its output, the layer's) is reached only
-   through the next layer; `last` gathers the output rows first. */
+   mix); the input's norm and sx (the shifted tokens minus the tokens); the
+   time mix up to the scan, its state written back. RWKV-6 and RWKV-7 then
+   take the scan's output, the residual, the channel mix's LayerNorm and
+   write the new token shift back (time_mix_out); the channel mix (the
+   layer's output) is reached only through the next layer. The QRWKV-6 and
+   ARWKV-7 hybrids write back their one saved token (shift_store) and reach
+   the scan's output, the residual and a gated FFN only through the next
+   layer (ffn_layer). `last` gathers the output rows first. */
 typedef struct {
     int shift, wkv_state;           /* the gathered rows */
-    int shift_3d, att_saved;        /* [E, 2, S], its first half */
+    int shift_3d, att_saved;        /* [E, shifts, S], the time mix's saved token */
     int inpL_3d, att_norm, xxx;     /* the input, normed, the fused lerp */
     int r, k, v, scan;              /* RWKV-7's kept heads; the scan */
     int ffn_inp, ffn_norm;
@@ -249,11 +252,12 @@ void gpg_rwkv_states(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s);
 void gpg_rwkv_att_shift(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s);
 int gpg_rwkv_att_norm(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int inpL);
 void gpg_rwkv6_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx);
-void gpg_rwkv6_time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s);
 /* v_first: the first layer's value, kept for the later layers' residual mix */
 void gpg_rwkv7_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx, int *v_first);
-void gpg_rwkv7_time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s);
+void gpg_rwkv_time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int version);
 int gpg_rwkv_channel_mix(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s, int last, int version);
+void gpg_rwkv_shift_store(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s);
+int gpg_rwkv_ffn_layer(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s, int last, int version);
 
 /* short convolution (lfm2) */
 int gpg_conv_state_fetch(gpg_ctx *c, gpg_graph *g, uint32_t il_state);

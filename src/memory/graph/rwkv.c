@@ -30,15 +30,17 @@ static int flat(gpg_graph *g, int x, int64_t n, int at_start) {
 void gpg_rwkv_states(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s) {
     const gp_compute_model *m = c->m;
     const int64_t E = m->n_embd;
-    s->shift = gpg_rs_gather(c, g, 2 * E);
+    s->shift = gpg_rs_gather(c, g, m->rwkv_shifts * E);
     s->wkv_state = gpg_rs_gather(c, g, E * m->wkv_head);
 }
 
 void gpg_rwkv_att_shift(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s) {
-    const int64_t E = c->m->n_embd, S = c->n_seq;
-    s->shift_3d = gpg_reshape(g, s->shift, E, 2, S, 1);
+    const int64_t E = c->m->n_embd, S = c->n_seq, n = c->m->rwkv_shifts;
+    s->shift_3d = gpg_reshape(g, s->shift, E, n, S, 1);
     gpg_tensor ts = g->t[s->shift_3d];
-    s->att_saved = gpg_view(g, s->shift_3d, E, 1, S, 1, ts.nb[1], ts.nb[2], ts.nb[2] * S, 1);
+    /* one saved token: the time mix's alone; two: its and the channel mix's */
+    s->att_saved = n == 1 ? s->shift_3d
+                          : gpg_view(g, s->shift_3d, E, 1, S, 1, ts.nb[1], ts.nb[2], ts.nb[2] * S, 1);
 }
 
 int gpg_rwkv_att_norm(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int inpL) {
@@ -76,6 +78,34 @@ static int lerp_part(gpg_ctx *c, gpg_graph *g, int xxx, int i) {
     return gpg_view(g, xxx, E, T, 1, 1, E * 4, E * T * 4, E * T * 4, i == 0);
 }
 
+/* RWKV-6's receptance, key or value of x: the projection, its bias (bit
+   `bias` of the model's mask), each of the KV heads repeated for the heads
+   it serves (QRWKV's grouped keys and values), [H, NH, T] */
+static int rkv(gpg_ctx *c, gpg_graph *g, int x, int kind, int bias) {
+    const gp_compute_model *m = c->m;
+    const int64_t E = m->n_embd, T = c->T, H = m->wkv_head, NH = E / H;
+    const int64_t nkv = kind == GP_COMPUTE_W_TMIX_RECEPTANCE ? 0 : gpg_layer_n_head_kv(m, c->il);
+    const int grouped = nkv != 0 && nkv != NH;
+    int y = mm(c, g, x, grouped ? nkv * H : E, kind);
+    if (m->rwkv_bias & bias) y = gpg_add_bias(c, g, y, kind);
+    if (grouped) {
+        y = gpg_reshape(g, y, H, 1, nkv, T);
+        y = gpg_op(g, 0, GPG_F32, H, NH / nkv, nkv, T, y, GPG_NONE, GPG_NONE);   /* repeat */
+    }
+    return gpg_reshape(g, y, H, NH, T, 1);
+}
+
+/* RWKV-6's decay: exp(-exp(decay + its low-rank term of xw)), [H, NH, T] */
+static int rwkv6_decay(gpg_ctx *c, gpg_graph *g, int xw) {
+    const gp_compute_model *m = c->m;
+    const int64_t E = m->n_embd, T = c->T, H = m->wkv_head;
+    int w = unary(g, mm(c, g, xw, m->rwkv_decay_extra, GP_COMPUTE_W_TMIX_DECAY_W1));   /* tanh */
+    w = mm(c, g, w, E, GP_COMPUTE_W_TMIX_DECAY_W2);
+    w = with_weight(c, g, w, GP_COMPUTE_W_TMIX_DECAY);
+    w = unary(g, unary(g, unary(g, w)));
+    return gpg_reshape(g, w, H, E / H, T, 1);
+}
+
 void gpg_rwkv6_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx) {
     const gp_compute_model *m = c->m;
     const int64_t E = m->n_embd, T = c->T, S = c->n_seq, H = m->wkv_head, NH = E / H;
@@ -94,30 +124,35 @@ void gpg_rwkv6_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx) {
     xxx = gpg_op_like(g, 1, xxx, xxx, gpg_reshape(g, sx2, E, 1, T, 1), GPG_NONE);
     xxx = gpg_op_like(g, 1, xxx, xxx, gpg_reshape(g, x2, E, 1, T, 1), GPG_NONE);
     s->xxx = xxx;
-    /* the scan's sources in order: k, v, r, (time_first), w, state */
-    int k = gpg_reshape(g, mm(c, g, lerp_part(c, g, xxx, 1), E, GP_COMPUTE_W_TMIX_KEY), H, NH, T, 1);
-    int v = gpg_reshape(g, mm(c, g, lerp_part(c, g, xxx, 2), E, GP_COMPUTE_W_TMIX_VALUE), H, NH, T, 1);
-    int r = gpg_reshape(g, mm(c, g, lerp_part(c, g, xxx, 3), E, GP_COMPUTE_W_TMIX_RECEPTANCE), H, NH, T, 1);
-    int w = unary(g, mm(c, g, lerp_part(c, g, xxx, 0), m->rwkv_decay_extra, GP_COMPUTE_W_TMIX_DECAY_W1));
-    w = mm(c, g, w, E, GP_COMPUTE_W_TMIX_DECAY_W2);
-    w = with_weight(c, g, w, GP_COMPUTE_W_TMIX_DECAY);
-    w = unary(g, unary(g, unary(g, w)));                                   /* exp(-exp(w)) */
-    w = gpg_reshape(g, w, H, NH, T, 1);
+    /* the scan's sources in order: k, v, r, (time_first), w, state; where
+       there is no time_first (QRWKV) k is first scaled by 1 - w, so the
+       decay comes within k */
+    const int qrwkv = !m->rwkv_first;
+    int k = rkv(c, g, lerp_part(c, g, xxx, 1), GP_COMPUTE_W_TMIX_KEY, 2);
+    int w = GPG_NONE;
+    if (qrwkv) {
+        w = rwkv6_decay(c, g, lerp_part(c, g, xxx, 0));
+        k = gpg_op_like(g, 1, k, k, gpg_op_like(g, 1, k, k, w, GPG_NONE), GPG_NONE);   /* k - k * w */
+    }
+    int v = rkv(c, g, lerp_part(c, g, xxx, 2), GP_COMPUTE_W_TMIX_VALUE, 4);
+    int r = rkv(c, g, lerp_part(c, g, xxx, 3), GP_COMPUTE_W_TMIX_RECEPTANCE, 1);
+    if (!qrwkv) w = rwkv6_decay(c, g, lerp_part(c, g, xxx, 0));
     s->scan = gpg_op(g, 0, GPG_F32, E, T + H * S, 1, 1, GPG_NONE, GPG_NONE, GPG_NONE);
     const int srcs[5] = {k, v, r, w, s->wkv_state};
     gpg_set_srcs_n(g, s->scan, srcs, 5);
-    gpg_weight(c, g, s->scan, GP_COMPUTE_W_TMIX_FIRST, GPG_OP_OTHER);
+    if (!qrwkv) gpg_weight(c, g, s->scan, GP_COMPUTE_W_TMIX_FIRST, GPG_OP_OTHER);
     int state = gpg_view(g, s->scan, E * H * S, 1, 1, 1, E * H * S * 4, E * H * S * 4, E * H * S * 4, 0);
     gpg_writes_cache(c, g, gpg_ext(g, state, GPG_NONE, GPG_NONE));
     s->v = GPG_NONE;
 }
 
-/* the scan's output rows group-normed per head, with the LayerNorm's
-   weight and bias */
+/* the scan's output rows, group-normed per head with the LayerNorm's
+   weight and bias where the model has one */
 static int scan_out(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s) {
     const gp_compute_model *m = c->m;
     const int64_t E = m->n_embd, T = c->T, H = m->wkv_head, NH = E / H;
     int y = flat(g, s->scan, E * T, 1);
+    if (!m->rwkv_group_norm) return gpg_reshape(g, y, E, T, 1, 1);
     y = gpg_reshape(g, y, H, NH, T, 1);
     y = gpg_op_like(g, 0, y, y, GPG_NONE, GPG_NONE);                        /* norm */
     y = gpg_reshape(g, y, E, T, 1, 1);
@@ -131,30 +166,73 @@ static int last_att_token(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s) {
     return seq_rows(g, s->att_norm, c->T / c->n_seq - 1, 1);
 }
 
-/* the time mix's output, then the residual and the channel mix's norm; the
-   new token shift written back. Returns ffn_inp ([E, t, S]). */
-static int time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int last_att, int y, int gate) {
-    const gp_compute_model *m = c->m;
-    const int64_t E = m->n_embd, T = c->T, S = c->n_seq, t = T / S;
+/* the time mix's output: times the gate (if any), projected, [E, t, S] */
+static int mix_projection(gpg_ctx *c, gpg_graph *g, int y, int gate) {
+    const int64_t E = c->m->n_embd, S = c->n_seq, t = c->T / S;
     if (gate != GPG_NONE) y = gpg_op_like(g, 1, y, y, gate, GPG_NONE);
     y = mm(c, g, y, E, GP_COMPUTE_W_TMIX_OUTPUT);
-    y = gpg_reshape(g, y, E, t, S, 1);
-    int ffn_inp = gpg_op_like(g, 1, y, y, s->inpL_3d, GPG_NONE);
-    s->ffn_norm = gpg_block_norm(c, g, ffn_inp, GP_COMPUTE_W_ATTN_NORM_2);
+    return gpg_reshape(g, y, E, t, S, 1);
+}
+
+static int rwkv6_mix_out(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s) {
+    int y = scan_out(c, g, s);
+    int gate = mm(c, g, lerp_part(c, g, s->xxx, 4), c->m->n_embd, GP_COMPUTE_W_TMIX_GATE);
+    return mix_projection(c, g, y, unary(g, gate));                      /* silu or sigmoid */
+}
+
+static int rwkv7_mix_out(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s) {
+    const gp_compute_model *m = c->m;
+    const int64_t E = m->n_embd, T = c->T, H = m->wkv_head, NH = E / H;
+    int y = scan_out(c, g, s);
+    /* the bonus: v times the per-head sum of k * r * r_k */
+    int rk = gpg_op_like(g, 1, s->k, s->k, s->r, GPG_NONE);
+    rk = with_weight(c, g, rk, GP_COMPUTE_W_TMIX_R_K);
+    rk = gpg_op(g, 0, GPG_F32, 1, NH, T, 1, rk, GPG_NONE, GPG_NONE);       /* sum_rows */
+    int vrk = gpg_op_like(g, 1, s->v, s->v, rk, GPG_NONE);
+    y = gpg_op_like(g, 1, y, y, gpg_reshape(g, vrk, E, T, 1, 1), GPG_NONE);
+    int gate = GPG_NONE;
+    if (m->rwkv_lora_gate) {
+        gate = mm(c, g, lerp_part(c, g, s->xxx, 5), m->rwkv_lora_gate, GP_COMPUTE_W_TMIX_G1);
+        gate = mm(c, g, unary(g, gate), E, GP_COMPUTE_W_TMIX_G2);          /* sigmoid */
+    }
+    return mix_projection(c, g, y, gate);
+}
+
+static int mix_out(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s, int version) {
+    return version == 6 ? rwkv6_mix_out(c, g, s) : rwkv7_mix_out(c, g, s);
+}
+
+void gpg_rwkv_time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int version) {
+    const gp_compute_model *m = c->m;
+    const int64_t E = m->n_embd, S = c->n_seq, t = c->T / S;
+    int last_att = last_att_token(c, g, s);
+    int y = mix_out(c, g, s, version);
+    s->ffn_inp = gpg_op_like(g, 1, y, y, s->inpL_3d, GPG_NONE);
+    s->ffn_norm = gpg_block_norm(c, g, s->ffn_inp, GP_COMPUTE_W_ATTN_NORM_2);
     int last_ffn = seq_rows(g, s->ffn_norm, t - 1, 1);
     int shift = gpg_op(g, 0, GPG_F32, E, 2, S, 1, last_att, last_ffn, GPG_NONE);
     gpg_writes_cache(c, g, gpg_ext(g, flat(g, shift, 2 * E * S, 1), GPG_NONE, GPG_NONE));
-    s->ffn_inp = ffn_inp;
-    return ffn_inp;
 }
 
-void gpg_rwkv6_time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s) {
-    const int64_t E = c->m->n_embd;
+void gpg_rwkv_shift_store(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s) {
+    const int64_t E = c->m->n_embd, S = c->n_seq;
     int last_att = last_att_token(c, g, s);
-    int y = scan_out(c, g, s);
-    int gate = unary(g, mm(c, g, lerp_part(c, g, s->xxx, 4), E, GP_COMPUTE_W_TMIX_GATE));   /* silu */
-    y = gpg_op_like(g, 1, y, y, gate, GPG_NONE);
-    time_mix_out(c, g, s, last_att, y, GPG_NONE);
+    gpg_writes_cache(c, g, gpg_ext(g, flat(g, last_att, E * S, c->T == S), GPG_NONE, GPG_NONE));
+}
+
+int gpg_rwkv_ffn_layer(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s, int last, int version) {
+    const gp_compute_model *m = c->m;
+    const int64_t E = m->n_embd, T = c->T;
+    int y = mix_out(c, g, s, version);
+    int ffn_inp = gpg_op_like(g, 1, y, y, s->inpL_3d, GPG_NONE);
+    ffn_inp = gpg_reshape(g, ffn_inp, E, T, 1, 1);
+    if (last) {
+        ffn_inp = gpg_rows(c, g, ffn_inp);
+        c->T = c->n_out;
+    }
+    int cur = gpg_block_norm(c, g, ffn_inp, GP_COMPUTE_W_FFN_NORM);
+    cur = gpg_ffn_dense(c, g, cur, gpg_layer_n_ff(m, c->il), E, c->T, GP_COMPUTE_W_FFN_GATE);
+    return gpg_op_like(g, 1, cur, cur, ffn_inp, GPG_NONE);
 }
 
 void gpg_rwkv7_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx, int *v_first) {
@@ -208,25 +286,6 @@ void gpg_rwkv7_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx, int *v_fi
     gpg_set_srcs_n(g, s->scan, srcs, 7);
     int state = gpg_view(g, s->scan, E * H * S, 1, 1, 1, E * H * S * 4, E * H * S * 4, E * H * S * 4, 0);
     gpg_writes_cache(c, g, gpg_ext(g, state, GPG_NONE, GPG_NONE));
-}
-
-void gpg_rwkv7_time_mix_out(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s) {
-    const gp_compute_model *m = c->m;
-    const int64_t E = m->n_embd, T = c->T, H = m->wkv_head, NH = E / H;
-    int last_att = last_att_token(c, g, s);
-    int y = scan_out(c, g, s);
-    /* the bonus: v times the per-head sum of k * r * r_k */
-    int rk = gpg_op_like(g, 1, s->k, s->k, s->r, GPG_NONE);
-    rk = with_weight(c, g, rk, GP_COMPUTE_W_TMIX_R_K);
-    rk = gpg_op(g, 0, GPG_F32, 1, NH, T, 1, rk, GPG_NONE, GPG_NONE);       /* sum_rows */
-    int vrk = gpg_op_like(g, 1, s->v, s->v, rk, GPG_NONE);
-    y = gpg_op_like(g, 1, y, y, gpg_reshape(g, vrk, E, T, 1, 1), GPG_NONE);
-    int gate = GPG_NONE;
-    if (m->rwkv_lora_gate) {
-        gate = mm(c, g, lerp_part(c, g, s->xxx, 5), m->rwkv_lora_gate, GP_COMPUTE_W_TMIX_G1);
-        gate = mm(c, g, unary(g, gate), E, GP_COMPUTE_W_TMIX_G2);          /* sigmoid */
-    }
-    time_mix_out(c, g, s, last_att, y, gate);
 }
 
 int gpg_rwkv_channel_mix(gpg_ctx *c, gpg_graph *g, const gpg_rwkv *s, int last, int version) {
