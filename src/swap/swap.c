@@ -1,4 +1,4 @@
-#include "emit/swap.h"
+#include "swap/swap.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "args/llama_args.h"
-#include "emit/swap_yaml.h"
+#include "swap/swap_yaml.h"
 #include "gguf/hf.h"
 #include "hw/detect.h"
 #include "gguf/remote.h"

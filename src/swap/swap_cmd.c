@@ -1,4 +1,4 @@
-#include "emit/swap_cmd.h"
+#include "swap/swap_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "emit/swap_yaml.h"
+#include "swap/swap_yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
