@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit/swap.h"
+#include "swap/swap.h"
 #include "fuzz_env.h"
 #include "gguf/remote.h"
 

@@ -20,13 +20,13 @@
 
 #include "calib.h"
 #include "cli/cli.h"
-#include "emit/swap.h"
-#include "gguf/remote.h"
-#include "emit/swap_cmd.h"
 #include "extras_builder.h"
-#include "emit/swap_yaml.h"
+#include "gguf/remote.h"
 #include "plan/corun.h"
 #include "plan/plan.h"
+#include "swap/swap.h"
+#include "swap/swap_cmd.h"
+#include "swap/swap_yaml.h"
 #include "util/strbuf.h"
 
 #define GiB (1024ull * 1024 * 1024)

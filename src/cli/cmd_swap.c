@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/hw_options.h"
-#include "emit/swap.h"
+#include "swap/swap.h"
 #include "util/fileio.h"
 #include "util/units.h"
 

@@ -4,15 +4,15 @@
  * of the file stays as written), check the config for mistakes llama-swap
  * accepts silently, and write new configs with memory-aware co-residence.
  */
-#ifndef GP_EMIT_SWAP_H
-#define GP_EMIT_SWAP_H
+#ifndef GP_SWAP_SWAP_H
+#define GP_SWAP_SWAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "emit/swap_cmd.h"
 #include "hw/device.h"
 #include "plan/plan.h"
+#include "swap/swap_cmd.h"
 
 typedef enum gp_swap_outcome {
     GP_SWAP_CHANGED = 0, /* flags replaced, removed or added */

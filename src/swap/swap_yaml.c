@@ -1,4 +1,9 @@
-#include "emit/swap_yaml.h"
+/*
+ * Reading YAML as written: libyaml's document with byte offsets, lookups
+ * that follow merge keys, and the source map of a scalar (which file bytes
+ * produced each byte of its value). Calls libyaml and util/error.
+ */
+#include "swap/swap_yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,10 @@
-#include "emit/swap_cmd.h"
+/*
+ * Splitting a llama-swap cmd into argv as llama-swap does (comments,
+ * macros, environment variables, quoting), each argument mapped back to the
+ * bytes it came from; quoting an argument for that splitter; macro names.
+ * Calls only util/.
+ */
+#include "swap/swap_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
  * macro's value (such bytes are not in the command text and cannot be edited
  * there).
  */
-#ifndef GP_EMIT_SWAP_CMD_H
-#define GP_EMIT_SWAP_CMD_H
+#ifndef GP_SWAP_SWAP_CMD_H
+#define GP_SWAP_SWAP_CMD_H
 
 #include <stdbool.h>
 #include <stddef.h>

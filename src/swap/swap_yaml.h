@@ -4,8 +4,8 @@
  * the file produced each byte of its value), so that one scalar can be
  * edited by splicing bytes while the rest of the file stays as it was.
  */
-#ifndef GP_EMIT_SWAP_YAML_H
-#define GP_EMIT_SWAP_YAML_H
+#ifndef GP_SWAP_SWAP_YAML_H
+#define GP_SWAP_SWAP_YAML_H
 
 #include <stdbool.h>
 #include <stddef.h>
