@@ -108,7 +108,7 @@ static int rwkv6_decay(gpg_ctx *c, gpg_graph *g, int xw) {
 
 void gpg_rwkv6_time_mix(gpg_ctx *c, gpg_graph *g, gpg_rwkv *s, int sx) {
     const gp_compute_model *m = c->m;
-    const int64_t E = m->n_embd, T = c->T, S = c->n_seq, H = m->wkv_head, NH = E / H;
+    const int64_t E = m->n_embd, T = c->T, S = c->n_seq, H = m->wkv_head;
     const int64_t D = m->rwkv_mix_extra;
     int sx2 = gpg_reshape(g, sx, E, T, 1, 1);
     int xxx = with_weight(c, g, sx2, GP_COMPUTE_W_TMIX_LERP_X);
