@@ -19,10 +19,10 @@
 
 #include "args/llama_args.h"
 #include "cli/cli.h"
-#include "emit/ot_regex.h"
 #include "gguf/types.h"
 #include "memory/mem.h"
 #include "memory/placement.h"
+#include "plan/ot_regex.h"
 #include "plan/plan.h"
 #include "util/fileio.h"
 

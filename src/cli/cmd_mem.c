@@ -11,12 +11,12 @@
 #include "cli/plan_options.h"
 #include "cli/text_table.h"
 #include "emit/extras_json.h"
-#include "emit/json_util.h"
 #include "model/arch.h"
 #include "plan/speed.h"
 #include "gguf/types.h"
 #include "hw/device.h"
 #include "memory/mem.h"
+#include "util/json.h"
 #include "util/units.h"
 
 void gp_help_mem(FILE *f)

@@ -14,11 +14,11 @@
 #include "cli/plan_options.h"
 #include "cli/report_cli.h"
 #include "emit/extras_json.h"
-#include "emit/json_util.h"
 #include "emit/plan_json.h"
 #include "gguf/types.h"
 #include "plan/plan.h"
 #include "util/fileio.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 

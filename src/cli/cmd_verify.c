@@ -11,9 +11,9 @@
 #include "util/proc.h"
 #include "cli/plan_options.h"
 #include "cli/progress.h"
-#include "emit/json_util.h"
 #include "emit/sparse.h"
 #include "plan/speed.h"
+#include "util/json.h"
 #include "verify/verify.h"
 
 void gp_help_verify(FILE *f)

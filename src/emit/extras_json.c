@@ -1,6 +1,6 @@
 #include "emit/extras_json.h"
 
-#include "emit/json_util.h"
+#include "util/json.h"
 
 cJSON *gp_extras_json(const gp_extras_mem *x, const gp_devices *d)
 {

@@ -4,11 +4,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "emit/json_util.h"
 #include "gguf/types.h"
 #include "memory/kv.h"
 #include "model/model.h"
 #include "util/error.h"
+#include "util/json.h"
 
 /* A per-layer value: a number when every layer agrees, else an array. */
 static void add_per_layer(cJSON *obj, const char *key, const gp_model *m,

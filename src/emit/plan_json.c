@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit/json_util.h"
 #include "gguf/types.h"
 #include "memory/mem.h"
 #include "util/error.h"
+#include "util/json.h"
 
 /* ---- what a tensor is, as the report groups it ----------------------------- */
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit/json_util.h"
 #include "util/error.h"
+#include "util/json.h"
 
 static const char *cache_keys[GP_CACHE_LEVELS] = {"l1d", "l2", "l3"};
 

@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "emit/ot_regex.h"
 #include "hw/device.h"
 #include "memory/mem.h"
 #include "model/model.h"
+#include "plan/ot_regex.h"
 #include "plan/speed.h"
 
 typedef enum gp_preset {

@@ -1,5 +1,5 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "emit/ot_regex.h"
+#include "plan/ot_regex.h"
 
 #include <pcre2.h>
 #include <stdio.h>

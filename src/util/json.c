@@ -1,4 +1,4 @@
-#include "emit/json_util.h"
+#include "util/json.h"
 
 #include <inttypes.h>
 #include <stdio.h>

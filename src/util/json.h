@@ -1,6 +1,6 @@
 /* Small helpers over cJSON that keep integers exact. */
-#ifndef GP_EMIT_JSON_UTIL_H
-#define GP_EMIT_JSON_UTIL_H
+#ifndef GP_UTIL_JSON_H
+#define GP_UTIL_JSON_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * classes (never "[6-10]"), adjacent layers merged, and checked against
  * every tensor name with ECMAScript-style first-match search before use.
  */
-#ifndef GP_EMIT_OT_REGEX_H
-#define GP_EMIT_OT_REGEX_H
+#ifndef GP_PLAN_OT_REGEX_H
+#define GP_PLAN_OT_REGEX_H
 
 #include <stdbool.h>
 #include <stddef.h>
