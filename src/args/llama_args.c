@@ -462,6 +462,20 @@ gp_status gp_llama_args_apply(gp_run_params *p, int argc, char *const *argv, int
         gp_status st = add_block_overrides(main_overrides(p), n, "\\.ffn_(up|down|gate)\\.", a, err);
         mark_flag(p, first, "--n-cpu-ffn", n);
         return st;
+    } else if (is(a, "-cram", "--cache-ram", NULL)) {
+        if (!parse_long(v, -1, 1 << 30, &n))
+            return bad_value(err, a, v, "MiB, -1 for no limit or 0 for none");
+        p->cache_ram_mib = (int32_t)n;
+        p->user_set_cram = true;
+    } else if (is(a, "-ctxcp", "--ctx-checkpoints", "--swa-checkpoints")) {
+        if (!parse_long(v, 0, 1 << 20, &n))
+            return bad_value(err, a, v, "a number of checkpoints per slot");
+        p->ctx_checkpoints = (int32_t)n;
+        p->user_set_ctxcp = true;
+    } else if (is(a, "-cms", "--checkpoint-min-step", NULL)) {
+        if (!parse_long(v, 0, 1ll << 31, &n))
+            return bad_value(err, a, v, "a number of tokens");
+        p->checkpoint_min_step = (int32_t)n;
     } else if (is(a, "-nkvo", "--no-kv-offload", NULL)) {
         p->no_kv_offload = true;
     } else if (is(a, "-kvo", "--kv-offload", NULL)) {

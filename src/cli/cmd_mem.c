@@ -110,6 +110,72 @@ static void predict(const gp_model *m, const gp_run_params *p, const gp_devices 
     out->calibrated = gp_plan_request_calibrate(&cal, m, &out->speed);
 }
 
+/* Why each runtime item has its size, and what shrinks it. */
+static void runtime_why(const gp_mem_result *r, gp_runtime_item i, char *buf, size_t size)
+{
+    const gp_runtime_mem *rt = &r->runtime;
+    char one[32], all[32];
+    buf[0] = 0;
+    switch (i) {
+    case GP_RUNTIME_PROCESS:
+        snprintf(buf, size, "llama-server's heap, vocabulary and graph metadata");
+        break;
+    case GP_RUNTIME_MAPPED:
+        gp_format_mib(rt->repacked_bytes, all, sizeof all);
+        snprintf(buf, size, "model file pages kept mapped beside weights copied elsewhere (%s repacked for the "
+                 "CPU); --no-repack or --load-mode none", all);
+        break;
+    case GP_RUNTIME_CHECKPOINTS:
+        gp_format_mib(rt->checkpoint_bytes, one, sizeof one);
+        snprintf(buf, size, "%u per slot x %u slot%s x %s (%s); --ctx-checkpoints", rt->checkpoints_per_slot,
+                 r->ctx.n_seq, r->ctx.n_seq == 1 ? "" : "s", one, rt->checkpoint_of ? rt->checkpoint_of : "");
+        break;
+    case GP_RUNTIME_PROMPT_CACHE:
+        gp_format_mib(rt->slot_state_bytes, one, sizeof one);
+        snprintf(buf, size, "%s; one full slot is %s; --cache-ram",
+                 rt->cache_unbounded ? "no byte limit: n_ctx tokens of cached prompts" : "the limit, once filled",
+                 one);
+        break;
+    default:
+        break;
+    }
+}
+
+/* At load and in use, per device, then what the host grows into. */
+static void print_in_use(FILE *f, const gp_devices *d, const gp_mem_result *r)
+{
+    static gp_text_table t;
+    gp_tt_init(&t, 4, 12);
+    gp_tt_row(&t, (const char *[]){"in use", "at load", "in use", "free after"});
+    for (uint32_t i = 0; i < r->n_devices; i++) {
+        uint64_t load = gp_mem_on_device(r, i), use = gp_mem_in_use(r, i);
+        char a[32], b[32], fr[40];
+        gp_format_mib(load, a, sizeof a);
+        gp_format_mib(use, b, sizeof b);
+        format_free_after(&d->dev[i], use, fr, sizeof fr);
+        gp_tt_row(&t, (const char *[]){d->dev[i].name, a, b, fr});
+    }
+    fputc('\n', f);
+    gp_tt_print(&t, f);
+    if (!gp_runtime_total(&r->runtime))
+        return;
+    fprintf(f, "%s grows into, at the steady-state peak (a full context in every slot, every cache at its bound):\n",
+            d->dev[0].name);
+    if (r->host_output) {
+        char v[32];
+        gp_format_mib(r->host_output, v, sizeof v);
+        fprintf(f, "  %-13s %12s  the logits of every slot\n", "logits", v);
+    }
+    for (int i = 0; i < GP_RUNTIME_COUNT; i++) {
+        if (!r->runtime.item[i])
+            continue;
+        char v[32], why[256];
+        gp_format_mib(r->runtime.item[i], v, sizeof v);
+        runtime_why(r, (gp_runtime_item)i, why, sizeof why);
+        fprintf(f, "  %-13s %12s  %s\n", gp_runtime_item_name((gp_runtime_item)i), v, why);
+    }
+}
+
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r,
                         const mem_speed *sp)
 {
@@ -177,6 +243,7 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
     }
     if (r->extras.note[0])
         fprintf(f, "note: %s\n", r->extras.note);
+    print_in_use(f, d, r);
 }
 
 /* Warnings go to stderr, in the table's mode and the JSON's alike. */
@@ -194,6 +261,14 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
         fprintf(f, "warning: %s needs %s more than its %s %s\n", d->dev[i].name, over, have,
                 d->dev[i].kind == GP_DEV_CPU ? "of available RAM" : "free");
     }
+    uint64_t use = gp_mem_in_use(r, 0), load = gp_mem_on_device(r, 0);
+    if (d->dev[0].free && load <= d->dev[0].free && use > d->dev[0].free) {
+        char over[32], have[32];
+        gp_format_mib(use - d->dev[0].free, over, sizeof over);
+        gp_format_mib(d->dev[0].free, have, sizeof have);
+        fprintf(f, "warning: %s fits at load, but in use needs %s more than its %s of available RAM "
+                   "(lower --cache-ram or --ctx-checkpoints)\n", d->dev[0].name, over, have);
+    }
     for (uint32_t i = 0; i < m->n_warnings; i++)
         fprintf(f, "warning: %s\n", m->warnings[i]);
     if (r->compute_estimated)
@@ -201,6 +276,17 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
     else if (!r->compute_checked && known_arch)
         fprintf(f, "warning: %s's compute graph is not yet checked against llama.cpp: compute buffers are an "
                    "upper bound (the nearest family's graph, raised)\n", m->arch);
+}
+
+/* What device i grows into, by item (the host's logits buffer included). */
+static void add_runtime(cJSON *o, const gp_mem_result *r, uint32_t i)
+{
+    cJSON *rt = cJSON_AddObjectToObject(o, "runtime");
+    if (i != 0)
+        return;
+    gp_json_add_u64(rt, "logits", r->host_output);
+    for (int k = 0; k < GP_RUNTIME_COUNT; k++)
+        gp_json_add_u64(rt, gp_runtime_item_name((gp_runtime_item)k), r->runtime.item[k]);
 }
 
 static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_speed *sp)
@@ -224,6 +310,8 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
         gp_json_add_u64(o, "context", x->context);
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
+        gp_json_add_u64(o, "in_use", gp_mem_in_use(r, i));
+        add_runtime(o, r, i);
         if (d->dev[i].total)
             gp_json_add_u64(o, "memory", d->dev[i].total);
         if (d->dev[i].free)
@@ -237,6 +325,11 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
     gp_json_add_u64(tot, "model", sum.model);
     gp_json_add_u64(tot, "context", sum.context);
     gp_json_add_u64(tot, "compute", sum.compute);
+    uint64_t in_use = 0;
+    for (uint32_t i = 0; i < r->n_devices; i++)
+        in_use += gp_mem_in_use(r, i);
+    gp_json_add_u64(tot, "in_use", in_use);
+    add_runtime(tot, r, 0);
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);

@@ -116,6 +116,7 @@ static gp_status estimate_on_subset(const gp_model *m, const gp_run_params *p, c
         r->compute_checked = fr->compute_checked;
         r->compute_bound = fr->compute_bound;
         r->extras = fr->extras;
+        r->runtime = fr->runtime;
         memset(r->extras.item, 0, sizeof r->extras.item);
         for (uint32_t k = 0; k < fr->extras.n; k++) {
             gp_extra_mem *to = &r->extras.item[k];
@@ -204,6 +205,8 @@ gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_de
     r->host_output = m->hp.n_vocab * r->ctx.n_seq * 4;
     if (st == GP_OK && (p->extras.files || p->extras.spec_type[0]))
         st = gp_extras_estimate(m, p, d, r, err);
+    if (st == GP_OK)
+        st = gp_runtime_estimate(m, p, &r->ctx, d, &r->placement, &r->runtime, err);
     if (st != GP_OK)
         gp_mem_result_free(r);
     return st;

@@ -11,6 +11,7 @@
 #include "memory/extras.h"
 #include "memory/params.h"
 #include "memory/placement.h"
+#include "memory/runtime.h"
 #include "model/model.h"
 
 typedef struct gp_mem_device {
@@ -32,6 +33,7 @@ typedef struct gp_mem_result {
                                      raised to an upper bound (gp_mem_tier2_bound) */
     gp_extras_mem extras;         /* what else the server loads: projector, draft, adapters */
     gp_mem_device extra[GP_MAX_DEVICES]; /* their sum per device */
+    gp_runtime_mem runtime;       /* what llama-server holds or grows into in host RAM beyond that */
 } gp_mem_result;
 
 gp_status gp_mem_estimate(const gp_model *m, const gp_run_params *p, const gp_devices *d,
@@ -56,6 +58,13 @@ static inline uint64_t gp_mem_on_device(const gp_mem_result *r, uint32_t i)
 {
     gp_mem_device x = gp_mem_with_extras(r, i);
     return gp_mem_device_total(&x);
+}
+
+/* Device i's steady-state peak: everything loaded, and on the host the
+ * logits buffer and what the server grows into (memory/runtime.h). */
+static inline uint64_t gp_mem_in_use(const gp_mem_result *r, uint32_t i)
+{
+    return gp_mem_on_device(r, i) + (i == 0 ? r->host_output + gp_runtime_total(&r->runtime) : 0);
 }
 
 /* Whether llama.cpp pipelines the GPUs (several GPUs, every layer and the

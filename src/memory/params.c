@@ -32,6 +32,9 @@ void gp_run_params_default(gp_run_params *p, gp_app app)
     p->extras.draft_n_max = -1;
     p->extras.ngram_simple_m = p->extras.ngram_map_k_m = p->extras.ngram_map_k4v_m = -1;
     p->extras.ngram_mod_n_max = -1;
+    p->cache_ram_mib = 8192;
+    p->ctx_checkpoints = 32;
+    p->checkpoint_min_step = 8192;
 }
 
 static bool is_quantized(uint32_t t)

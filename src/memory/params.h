@@ -87,6 +87,11 @@ typedef struct gp_run_params {
     gp_override overrides[GP_MAX_OVERRIDES];
     uint32_t n_overrides;
     bool no_kv_offload;
+    /* What llama-server keeps in host RAM after load (memory/runtime.h). */
+    int32_t cache_ram_mib;      /* --cache-ram: the prompt cache's limit; -1 no limit, 0 off */
+    int32_t ctx_checkpoints;    /* --ctx-checkpoints: checkpoints kept per slot */
+    int32_t checkpoint_min_step;/* --checkpoint-min-step: tokens between mid-prompt checkpoints */
+    bool user_set_cram, user_set_ctxcp;
     /* Which flags the user gave (the planner keeps them). */
     bool user_set_ctx, user_set_ngl, user_set_ts, user_set_ot, user_set_ctk, user_set_ctv,
         user_set_np, user_set_fa, user_set_b, user_set_ub, user_set_kvu, user_set_sm;
