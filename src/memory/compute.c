@@ -201,7 +201,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             ff_max = max_u64(ff_max, ff);
         }
     }
-    if (n_rec && fam->ssm == 3) {
+    if (n_rec && fam->ssm == 4) {
+        /* PLaMo 2: no groups, as llama.cpp asserts; whole heads */
+        const uint64_t d = m->ssm_inner, H = m->ssm_dt_rank, ds = m->ssm_state;
+        if (d == 0 || d > GP_MAX_WIDTH || H == 0 || H > GP_MAX_HEADS || d % H != 0) return 0;
+        if (m->ssm_groups != 0) return 0;
+        if (ds == 0 || ds > GP_MAX_HEAD_DIM || m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
+    } else if (n_rec && fam->ssm == 3) {
         /* Mamba-1: no groups; the time-step rank is dt's projection width */
         const uint64_t d = m->ssm_inner, H = m->ssm_dt_rank, ds = m->ssm_state;
         if (d == 0 || d > GP_MAX_WIDTH || H == 0 || H > GP_MAX_WIDTH) return 0;
@@ -286,6 +292,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         const uint64_t d = m->ssm_inner, G = m->ssm_groups, H = m->ssm_dt_rank, ds = m->ssm_state;
         w = max_u64(w, 2 * d + 2 * G * ds + H);                       /* input projection */
         w = max_u64(w, d * ds);                                        /* state rows */
+        if (fam->ssm == 4) w = max_u64(w, 64 + 2 * ds);                 /* dt, B and C */
     }
     w = max_u64(w, ff_max);
     if (n_rec && fam->rwkv) {
@@ -457,7 +464,8 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "time_mix_output", "time_mix_w0", "time_mix_a0", "time_mix_a1", "time_mix_a2", "time_mix_v0",
     "time_mix_v1", "time_mix_v2", "time_mix_g1", "time_mix_g2", "time_mix_k_k", "time_mix_k_a",
     "time_mix_r_k", "channel_mix_lerp_k", "channel_mix_lerp_r", "channel_mix_key", "channel_mix_value",
-    "channel_mix_receptance"
+    "channel_mix_receptance",
+    "ssm_dt_norm", "ssm_b_norm", "ssm_c_norm"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -52,7 +52,7 @@ static const gp_arch_rules archs[] = {
     {.name = "phi3", .graph = "phi3", .checked = true},
     {.name = "phimoe", .checked = true},
     {.name = "plamo"},
-    {.name = "plamo2", .recurrent = GP_RECR_KV_ZERO},
+    {.name = "plamo2", .graph = "plamo2", .recurrent = GP_RECR_KV_ZERO, .checked = true},
     {.name = "plamo3", .swa_period = 8, .swa_needs_window = true},
     {.name = "codeshell", .layer_norm = true},
     {.name = "orion", .layer_norm = true, .checked = true},
