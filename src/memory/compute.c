@@ -238,6 +238,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         const uint32_t nkv = m->n_head_kv;
         if (nkv > GP_MAX_HEADS || (nkv && (m->n_embd / H) % nkv != 0)) return 0;
     }
+    if (n_rec && fam->lightning) {
+        /* one head size for keys and values, as llama.cpp asserts */
+        if (m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
+        if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM || m->head_dim_v != m->head_dim_k) return 0;
+    }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
     if (n_attn) {
@@ -301,6 +306,12 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, 5 * (uint64_t)m->rwkv_mix_extra);
         w = max_u64(w, max_u64(m->rwkv_decay_extra, m->rwkv_lora_decay));
         w = max_u64(w, max_u64(m->rwkv_lora_iclr, max_u64(m->rwkv_lora_value, m->rwkv_lora_gate)));
+    }
+    if (n_rec && fam->lightning) {
+        const uint64_t hd = m->head_dim_k;
+        w = max_u64(w, hd * hd * nh);                                  /* the states */
+        w = max_u64(w, 3 * hd * nh);                                   /* Q, K and V */
+        w = max_u64(w, T * nh);                                        /* decay by distance */
     }
     w = max_u64(w, n_kv);
     uint64_t cache_row = 0;   /* elements of one cache row */

@@ -93,7 +93,11 @@ typedef enum {
     /* plamo2: PLaMo 2's own Mamba mixers (no groups; dt, B and C projected
        from x and RMS-normed) in turn with attention layers (fused QKV,
        per-head norms), each between two norms, then an FFN between two */
-    GP_COMPUTE_FAMILY_PLAMO2 = 23
+    GP_COMPUTE_FAMILY_PLAMO2 = 23,
+    /* minimax-01: lightning attention layers (a key-value state per head,
+       a normed and gated output) beside softmax attention, each followed by
+       routed experts, the normed input scaled as the residual */
+    GP_COMPUTE_FAMILY_MINIMAX01 = 24
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

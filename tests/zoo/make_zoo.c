@@ -158,6 +158,8 @@ typedef struct zoo_model {
     zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
     uint32_t altup;        /* > 0: Gemma 3n, this many parallel copies of the hidden state */
     zoo_rwkv rwkv;         /* version > 0: RWKV time and channel mixes instead of attention and FFN */
+    bool lightning;        /* MiniMax-01: lightning attention (one QKV projection, an output norm
+                              and gate) on all but every eighth layer, llama.cpp's default */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -394,6 +396,12 @@ static const zoo_model zoo_models[] = {
      .n_ff_exp = 1536, .rope_base = 5000000, .rms_eps = 1e-6f,
      .moe = {.gating = 2, .probs_bias = true},
      .block = {.qk_norm_full = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "minimax-text-01", .arch = "minimax-01", .source = "MiniMaxAI/MiniMax-Text-01",
+     .n_layer = 80, .n_embd = 6144, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 9216,
+     .n_vocab = 200064, .n_ctx_train = 10240000, .n_rot = 64, .n_expert = 32, .n_expert_used = 2,
+     .n_ff_exp = 9216, .rope_base = 10000000, .rms_eps = 1e-5f, .resid_scale = 3.5565588f,
+     .lightning = true,
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "mamba2-2.7b", .arch = "mamba2", .source = "state-spaces/mamba2-2.7b",
      .n_layer = 64, .n_embd = 2560, .n_head = 0, .n_head_kv = 0, .head_dim = 0, .n_ff = 0,
      .n_vocab = 50288, .n_ctx_train = 1048576, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
@@ -989,6 +997,20 @@ static void mamba2(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* a MiniMax-01 lightning attention layer's mixer */
+static void lightning_attention(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const int64_t q = (int64_t)m->n_head * m->head_dim;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    vec(w, T("attn_norm_2.weight"), 1, q, 1);
+    weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 3 * q, 1);
+    weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+#undef T
+}
+
 /* a PLaMo 2 layer: its mixer ('M') or attention, then post norms and the FFN
  * (llama.cpp names the post norms and the mixer's norms without .weight) */
 static void plamo2_block(gw *w, const zoo_model *m, uint32_t il)
@@ -1365,6 +1387,14 @@ static bool write_model(const zoo_model *m, const char *dir)
         }
         if (m->mamba.plamo) {
             plamo2_block(w, m, il);
+            continue;
+        }
+        if (m->lightning) {
+            if ((il + 1) % 8 != 0)
+                lightning_attention(w, m, il);
+            else
+                attention(w, m, &m->block, il);
+            feed_forward(w, m, &m->block, il);
             continue;
         }
         if (m->mamba.parallel) {

@@ -25,6 +25,7 @@ typedef struct gpg_family {
     int rwkv_shifts;/* the tokens saved per layer (2: time and channel mix; 1: the
                        hybrids' time mix, beside a gated FFN) */
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
+    int lightning;  /* recurrent layers are lightning attention: a head_dim x head_dim state per head */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
 } gpg_family;
@@ -56,6 +57,7 @@ int gpg_build_rwkv7(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv6qwen2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_arwkv7(gpg_ctx *c, gpg_graph *g);
 int gpg_build_plamo2(gpg_ctx *c, gpg_graph *g);
+int gpg_build_minimax01(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
    groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before
