@@ -201,7 +201,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             ff_max = max_u64(ff_max, ff);
         }
     }
-    if (n_rec && fam->ssm == 3) {
+    if (n_rec && fam->ssm == 4) {
+        /* PLaMo 2: no groups, as llama.cpp asserts; whole heads */
+        const uint64_t d = m->ssm_inner, H = m->ssm_dt_rank, ds = m->ssm_state;
+        if (d == 0 || d > GP_MAX_WIDTH || H == 0 || H > GP_MAX_HEADS || d % H != 0) return 0;
+        if (m->ssm_groups != 0) return 0;
+        if (ds == 0 || ds > GP_MAX_HEAD_DIM || m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
+    } else if (n_rec && fam->ssm == 3) {
         /* Mamba-1: no groups; the time-step rank is dt's projection width */
         const uint64_t d = m->ssm_inner, H = m->ssm_dt_rank, ds = m->ssm_state;
         if (d == 0 || d > GP_MAX_WIDTH || H == 0 || H > GP_MAX_WIDTH) return 0;
@@ -231,6 +237,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->rwkv_shifts != (uint32_t)fam->rwkv_shifts) return 0;
         const uint32_t nkv = m->n_head_kv;
         if (nkv > GP_MAX_HEADS || (nkv && (m->n_embd / H) % nkv != 0)) return 0;
+    }
+    if (n_rec && fam->lightning) {
+        /* one head size for keys and values, as llama.cpp asserts */
+        if (m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
+        if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM || m->head_dim_v != m->head_dim_k) return 0;
     }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
@@ -286,6 +297,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         const uint64_t d = m->ssm_inner, G = m->ssm_groups, H = m->ssm_dt_rank, ds = m->ssm_state;
         w = max_u64(w, 2 * d + 2 * G * ds + H);                       /* input projection */
         w = max_u64(w, d * ds);                                        /* state rows */
+        if (fam->ssm == 4) w = max_u64(w, 64 + 2 * ds);                 /* dt, B and C */
     }
     w = max_u64(w, ff_max);
     if (n_rec && fam->rwkv) {
@@ -294,6 +306,12 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, 5 * (uint64_t)m->rwkv_mix_extra);
         w = max_u64(w, max_u64(m->rwkv_decay_extra, m->rwkv_lora_decay));
         w = max_u64(w, max_u64(m->rwkv_lora_iclr, max_u64(m->rwkv_lora_value, m->rwkv_lora_gate)));
+    }
+    if (n_rec && fam->lightning) {
+        const uint64_t hd = m->head_dim_k;
+        w = max_u64(w, hd * hd * nh);                                  /* the states */
+        w = max_u64(w, 3 * hd * nh);                                   /* Q, K and V */
+        w = max_u64(w, T * nh);                                        /* decay by distance */
     }
     w = max_u64(w, n_kv);
     uint64_t cache_row = 0;   /* elements of one cache row */
@@ -457,7 +475,8 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "time_mix_output", "time_mix_w0", "time_mix_a0", "time_mix_a1", "time_mix_a2", "time_mix_v0",
     "time_mix_v1", "time_mix_v2", "time_mix_g1", "time_mix_g2", "time_mix_k_k", "time_mix_k_a",
     "time_mix_r_k", "channel_mix_lerp_k", "channel_mix_lerp_r", "channel_mix_key", "channel_mix_value",
-    "channel_mix_receptance"
+    "channel_mix_receptance",
+    "ssm_dt_norm", "ssm_b_norm", "ssm_c_norm"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

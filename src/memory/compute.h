@@ -89,7 +89,15 @@ typedef enum {
        keys and values, biases) after an RMS norm, then a gated FFN */
     GP_COMPUTE_FAMILY_RWKV6QWEN2 = 21,
     /* arwkv7 (ARWKV-7): RWKV-7's time mix after an RMS norm, then a gated FFN */
-    GP_COMPUTE_FAMILY_ARWKV7 = 22
+    GP_COMPUTE_FAMILY_ARWKV7 = 22,
+    /* plamo2: PLaMo 2's own Mamba mixers (no groups; dt, B and C projected
+       from x and RMS-normed) in turn with attention layers (fused QKV,
+       per-head norms), each between two norms, then an FFN between two */
+    GP_COMPUTE_FAMILY_PLAMO2 = 23,
+    /* minimax-01: lightning attention layers (a key-value state per head,
+       a normed and gated output) beside softmax attention, each followed by
+       routed experts, the normed input scaled as the residual */
+    GP_COMPUTE_FAMILY_MINIMAX01 = 24
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -343,6 +351,9 @@ typedef enum {
     GP_COMPUTE_W_CMIX_KEY,              /* blk.N.channel_mix_key */
     GP_COMPUTE_W_CMIX_VALUE,            /* blk.N.channel_mix_value */
     GP_COMPUTE_W_CMIX_RECEPTANCE,       /* blk.N.channel_mix_receptance */
+    GP_COMPUTE_W_SSM_DT_NORM,           /* blk.N.ssm_dt_norm (PLaMo 2's mixer) */
+    GP_COMPUTE_W_SSM_B_NORM,            /* blk.N.ssm_b_norm */
+    GP_COMPUTE_W_SSM_C_NORM,            /* blk.N.ssm_c_norm */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -57,6 +57,8 @@ typedef struct gp_arch_rules {
                                    the conv state spans the inner width alone (mamba, jamba) */
     bool layer_norm;            /* the layers' and the output's norms are LayerNorms (ggml_norm,
                                    which never runs in place), not RMS norms */
+    bool lightning;             /* recurrent layers are lightning attention: their state is one
+                                   key_length x key_length matrix per head (MiniMax-01) */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

@@ -402,6 +402,10 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     } else if (hp->shortconv_l_cache) {
         hp->n_embd_r = hp->n_embd * (hp->shortconv_l_cache - 1);
         hp->n_embd_s = 0;
+    } else if (rules->lightning) {
+        /* no conv state (its rows are empty); the key-value state of every head */
+        hp->n_embd_r = 0;
+        hp->n_embd_s = (uint64_t)hp->head_dim_k * hp->head_dim_k * hp->n_head;
     } else {
         uint64_t conv = hp->ssm_d_conv ? hp->ssm_d_conv - 1 : 0;
         hp->n_embd_r = conv * (hp->ssm_d_inner + 2ull * hp->ssm_n_group * hp->ssm_d_state);

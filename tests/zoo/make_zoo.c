@@ -85,6 +85,10 @@ typedef struct zoo_mamba {
                            'M' / 'N' Mamba-1 and 'a' / 'A' attention layers, each followed by a
                            dense FFN (lower case 'M', 'a') or routed experts ('N', 'A') */
     bool dt_norms;      /* RMS norms on dt, B and C (Jamba) */
+    bool plamo;         /* PLaMo 2: with layer_kinds, 'M' mixers (no groups; dt, B and C projected
+                           from x and RMS-normed, dt widened per head) and 'a' attention layers (one
+                           QKV projection, per-head norms), each followed by post norms and an FFN
+                           whose up projection holds gate and up; head counts zero on mixers */
 } zoo_mamba;
 
 /* Gated delta net layers (qwen3next): every layer but each interval-th. */
@@ -154,6 +158,8 @@ typedef struct zoo_model {
     zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
     uint32_t altup;        /* > 0: Gemma 3n, this many parallel copies of the hidden state */
     zoo_rwkv rwkv;         /* version > 0: RWKV time and channel mixes instead of attention and FFN */
+    bool lightning;        /* MiniMax-01: lightning attention (one QKV projection, an output norm
+                              and gate) on all but every eighth layer, llama.cpp's default */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -390,6 +396,12 @@ static const zoo_model zoo_models[] = {
      .n_ff_exp = 1536, .rope_base = 5000000, .rms_eps = 1e-6f,
      .moe = {.gating = 2, .probs_bias = true},
      .block = {.qk_norm_full = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "minimax-text-01", .arch = "minimax-01", .source = "MiniMaxAI/MiniMax-Text-01",
+     .n_layer = 80, .n_embd = 6144, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 9216,
+     .n_vocab = 200064, .n_ctx_train = 10240000, .n_rot = 64, .n_expert = 32, .n_expert_used = 2,
+     .n_ff_exp = 9216, .rope_base = 10000000, .rms_eps = 1e-5f, .resid_scale = 3.5565588f,
+     .lightning = true,
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "mamba2-2.7b", .arch = "mamba2", .source = "state-spaces/mamba2-2.7b",
      .n_layer = 64, .n_embd = 2560, .n_head = 0, .n_head_kv = 0, .head_dim = 0, .n_ff = 0,
      .n_vocab = 50288, .n_ctx_train = 1048576, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
@@ -443,6 +455,12 @@ static const zoo_model zoo_models[] = {
      .mamba = {.conv = 4, .inner = 3072, .state = 256, .groups = 1, .heads = 24, .parallel = true,
                .no_norm = true},
      .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "plamo-2-1b", .arch = "plamo2", .source = "pfnet/plamo-2-1b",
+     .n_layer = 16, .n_embd = 2048, .n_head = 16, .n_head_kv = 1, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 100000, .n_ctx_train = 10485760, .rope_base = 10000, .rms_eps = 1e-6f, .tied = true,
+     .layer_kinds = "MaMaMaMaMaMaMaMa",
+     .mamba = {.conv = 4, .inner = 4096, .state = 64, .groups = 0, .heads = 32, .plamo = true},
+     .block = {.ffn = ZOO_FFN_FUSED_UP}},
     {.name = "qwen3-vl-8b", .arch = "qwen3vl", .source = "Qwen/Qwen3-VL-8B-Instruct",
      .n_layer = 36, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12288,
      .n_vocab = 151936, .n_ctx_train = 262144, .rope_base = 5000000, .rms_eps = 1e-6f,
@@ -680,11 +698,22 @@ static void hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "context_length", m->n_ctx_train);
     key_u32(w, m, "embedding_length", m->n_embd);
     key_u32(w, m, "block_count", m->n_layer);
-    const bool nemotron = m->layer_kinds && m->mamba.inner && !m->mamba.every_ffn && !m->mamba.v1;
+    const bool nemotron = m->layer_kinds && m->mamba.inner && !m->mamba.every_ffn && !m->mamba.v1 &&
+                          !m->mamba.plamo;
     const bool g4 = m->g4.head_dim_global > 0;
     if (!nemotron && !g4)
         key_u32(w, m, "feed_forward_length", m->n_ff);
-    key_u32(w, m, "attention.head_count", m->n_head);
+    if (m->mamba.plamo) {
+        /* PLaMo 2's converter writes the query heads per layer too, zero on mixers */
+        uint32_t h[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+            h[il] = m->layer_kinds[il] == 'M' ? 0 : m->n_head;
+        char k[128];
+        snprintf(k, sizeof k, "%s.attention.head_count", m->arch);
+        gw_arr_u32(w, k, h, m->n_layer);
+    } else {
+        key_u32(w, m, "attention.head_count", m->n_head);
+    }
     if (nemotron) {
         /* Nemotron-H: the kind of a layer is in its head_count_kv and
          * feed_forward_length entries */
@@ -965,6 +994,56 @@ static void mamba2(gw *w, const zoo_model *m, uint32_t il)
     if (!a->no_norm)
         vec(w, T("ssm_norm.weight"), 2, a->inner / a->groups, a->groups);
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, m->n_embd, 1);
+#undef T
+}
+
+/* a MiniMax-01 lightning attention layer's mixer */
+static void lightning_attention(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const int64_t q = (int64_t)m->n_head * m->head_dim;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    vec(w, T("attn_norm_2.weight"), 1, q, 1);
+    weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 3 * q, 1);
+    weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, q, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+#undef T
+}
+
+/* a PLaMo 2 layer: its mixer ('M') or attention, then post norms and the FFN
+ * (llama.cpp names the post norms and the mixer's norms without .weight) */
+static void plamo2_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_mamba *a = &m->mamba;
+    const int64_t E = m->n_embd, dt_dim = E / 16 > 64 ? E / 16 : 64;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, E, 1);
+    if (m->layer_kinds[il] == 'M') {
+        weight(w, T("ssm_in.weight"), GP_TYPE_Q4_K, 2, E, 2 * (int64_t)a->inner, 1);
+        vec(w, T("ssm_conv1d.weight"), 2, a->conv, a->inner);
+        weight(w, T("ssm_x.weight"), GP_TYPE_Q8_0, 2, a->inner, dt_dim + 2 * (int64_t)a->state, 1);
+        weight(w, T("ssm_dt.weight"), GP_TYPE_Q8_0, 2, dt_dim, a->heads, 1);
+        vec(w, T("ssm_dt.bias"), 1, a->heads, 1);
+        vec(w, T("ssm_a"), 1, a->heads, 1);
+        vec(w, T("ssm_d"), 1, a->heads, 1);
+        weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, a->inner, E, 1);
+        vec(w, T("ssm_dt_norm"), 1, dt_dim, 1);
+        vec(w, T("ssm_b_norm"), 1, a->state, 1);
+        vec(w, T("ssm_c_norm"), 1, a->state, 1);
+    } else {
+        const int64_t d = m->head_dim, q = (int64_t)m->n_head * d, kv = (int64_t)m->n_head_kv * d;
+        weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, E, q + 2 * kv, 1);
+        vec(w, T("attn_q_norm.weight"), 2, d, m->n_head);
+        vec(w, T("attn_k_norm.weight"), 2, d, m->n_head_kv);
+        weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, E, 1);
+    }
+    vec(w, T("post_attention_norm"), 1, E, 1);
+    vec(w, T("ffn_norm.weight"), 1, E, 1);
+    weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, E, 1);
+    weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, E, 2 * (int64_t)m->n_ff, 1);
+    vec(w, T("post_ffw_norm"), 1, E, 1);
 #undef T
 }
 
@@ -1306,6 +1385,18 @@ static bool write_model(const zoo_model *m, const char *dir)
             gemma3n_block(w, m, il);
             continue;
         }
+        if (m->mamba.plamo) {
+            plamo2_block(w, m, il);
+            continue;
+        }
+        if (m->lightning) {
+            if ((il + 1) % 8 != 0)
+                lightning_attention(w, m, il);
+            else
+                attention(w, m, &m->block, il);
+            feed_forward(w, m, &m->block, il);
+            continue;
+        }
         if (m->mamba.parallel) {
             attention(w, m, &m->block, il);
             mamba2(w, m, il);
@@ -1402,9 +1493,10 @@ static zoo_model tiny(const zoo_model *m)
     if (m->mamba.inner) {
         /* the inner width twice the embedding, as Granite requires */
         t.mamba.conv = 4, t.mamba.inner = 256, t.mamba.state = 16, t.mamba.heads = 8;
-        t.mamba.groups = m->mamba.groups > 1 ? 2 : 1;
+        t.mamba.groups = m->mamba.groups > 1 ? 2 : m->mamba.groups;
         if (m->layer_kinds)   /* every kind within the eight layers */
-            t.layer_kinds = m->mamba.v1          ? "MNMNaNMA"
+            t.layer_kinds = m->mamba.plamo       ? "MaMaMaMa"
+                            : m->mamba.v1        ? "MNMNaNMA"
                             : m->mamba.every_ffn ? "MMMaMMaM"
                             : m->n_expert        ? "MEM*EMEM"
                                                  : "M-M*M-M-";

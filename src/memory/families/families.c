@@ -33,6 +33,9 @@ static const gpg_family families[] = {
      .build = gpg_build_rwkv6qwen2},
     {.id = GP_COMPUTE_FAMILY_ARWKV7, .name = "arwkv7", .recurrent = 1, .rwkv = 7, .rwkv_shifts = 1,
      .build = gpg_build_arwkv7},
+    {.id = GP_COMPUTE_FAMILY_PLAMO2, .name = "plamo2", .recurrent = 1, .ssm = 4, .build = gpg_build_plamo2},
+    {.id = GP_COMPUTE_FAMILY_MINIMAX01, .name = "minimax-01", .recurrent = 1, .lightning = 1,
+     .build = gpg_build_minimax01},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
 };
 

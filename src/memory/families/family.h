@@ -19,12 +19,13 @@ typedef struct gpg_family {
     int recurrent;  /* has recurrent layers (their state rows come as an input) */
     int attn_temp;  /* layers without rope read an attention temperature input */
     int dsa;        /* DeepSeek sparse attention (an indexer with a cache of its own) */
-    int ssm;        /* recurrent layers are Mamba-2 (1), gated delta nets (2) or Mamba-1 (3):
-                       ssm.* dims needed */
+    int ssm;        /* recurrent layers are Mamba-2 (1), gated delta nets (2), Mamba-1 (3) or
+                       PLaMo 2's mixers (4): ssm.* dims needed */
     int rwkv;       /* RWKV's version (6, 7): wkv.* and the time mix's ranks needed */
     int rwkv_shifts;/* the tokens saved per layer (2: time and channel mix; 1: the
                        hybrids' time mix, beside a gated FFN) */
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
+    int lightning;  /* recurrent layers are lightning attention: a head_dim x head_dim state per head */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
 } gpg_family;
@@ -55,6 +56,8 @@ int gpg_build_rwkv6(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv7(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv6qwen2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_arwkv7(gpg_ctx *c, gpg_graph *g);
+int gpg_build_plamo2(gpg_ctx *c, gpg_graph *g);
+int gpg_build_minimax01(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
    groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before
