@@ -94,6 +94,13 @@ typedef struct zoo_delta {
     bool ab_split;                   /* ssm_alpha + ssm_beta instead of one ssm_ba (qwen35moe) */
 } zoo_delta;
 
+/* Kimi Delta Attention layers ('k' in layer_kinds) beside MLA ones ('a'):
+ * heads of head_dim (as many as the attention's), a short convolution on
+ * each of Q, K and V. */
+typedef struct zoo_kda {
+    uint32_t head_dim, conv;         /* kda.head_dim, ssm.conv_kernel; 0: no KDA layers */
+} zoo_kda;
+
 /* Gemma 4: sliding layers with heads of their own size beside wider global
  * ones, later layers reading earlier layers' caches, per-layer token
  * embeddings (the E models) and a dense MLP beside the routed experts (MoE). */
@@ -154,6 +161,7 @@ typedef struct zoo_model {
     zoo_gemma4 g4;         /* head_dim_global > 0: Gemma 4 */
     uint32_t altup;        /* > 0: Gemma 3n, this many parallel copies of the hidden state */
     zoo_rwkv rwkv;         /* version > 0: RWKV time and channel mixes instead of attention and FFN */
+    zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -293,6 +301,18 @@ static const zoo_model zoo_models[] = {
      .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 48, .inner = 6144,
                .ab_split = true},
      .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* full_attn_layers 4, 8, ..., 24, 27 (one-based) are MLA, the rest KDA.
+     * value_length is the latent's, as Kimi K3's converter writes it (Kimi
+     * Linear's leaves the config's legacy head_dim of 72 there, with which
+     * llama.cpp refuses a quantized V cache) */
+    {.name = "kimi-linear-48b-a3b", .arch = "kimi-linear", .source = "moonshotai/Kimi-Linear-48B-A3B-Instruct",
+     .n_layer = 27, .n_embd = 2304, .n_head = 32, .n_head_kv = 1, .head_dim = 192, .n_ff = 9216,
+     .n_vocab = 163840, .n_ctx_train = 1048576, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 1024,
+     .rope_base = 10000, .rms_eps = 1e-5f, .layer_kinds = "kkkakkkakkkakkkakkkakkkakka",
+     .mla = {.kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.446f, .probs_bias = true},
+     .kda = {.head_dim = 128, .conv = 4},
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "glm-4.5-air", .arch = "glm4moe", .source = "zai-org/GLM-4.5-Air",
      .n_layer = 46, .n_embd = 4096, .n_head = 96, .n_head_kv = 8, .head_dim = 128, .n_ff = 10944,
      .n_vocab = 151552, .n_ctx_train = 131072, .n_rot = 64, .n_expert = 128, .n_expert_used = 8,
@@ -702,7 +722,7 @@ static void hparams(gw *w, const zoo_model *m)
     } else if (m->layer_kinds) {
         uint32_t kv[512];
         for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
-            kv[il] = strchr("cMN", m->layer_kinds[il]) ? 0 : m->n_head_kv;
+            kv[il] = strchr("cMNk", m->layer_kinds[il]) ? 0 : m->n_head_kv;
         char k[128];
         snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
         gw_arr_u32(w, k, kv, m->n_layer);
@@ -829,6 +849,10 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "ssm.time_step_rank", m->delta.dt_rank);
         key_u32(w, m, "ssm.inner_size", m->delta.inner);
     }
+    if (m->kda.head_dim) {
+        key_u32(w, m, "ssm.conv_kernel", m->kda.conv);
+        key_u32(w, m, "kda.head_dim", m->kda.head_dim);
+    }
     if (m->arch && !strcmp(m->arch, "gptneox")) {
         char k[128];
         snprintf(k, sizeof k, "%s.use_parallel_residual", m->arch);
@@ -944,6 +968,34 @@ static void delta_net(gw *w, const zoo_model *m, uint32_t il)
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, d->inner, m->n_embd, 1);
     if (m->block.post_attn_norm)
         vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
+#undef T
+}
+
+/* a Kimi Delta Attention block: Q, K and V each through a short
+ * convolution, the low-rank decay gate and output gate, beta, A and the
+ * decay bias, the output norm of one head */
+static void kda_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_kda *k = &m->kda;
+    const int64_t E = m->n_embd, d = k->head_dim, di = d * m->n_head;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, E, 1);
+    gw_tensor(w, T("ssm_conv1d_q.weight"), GP_TYPE_F32, 3, (int64_t[]){k->conv, 1, di});
+    gw_tensor(w, T("ssm_conv1d_k.weight"), GP_TYPE_F32, 3, (int64_t[]){k->conv, 1, di});
+    gw_tensor(w, T("ssm_conv1d_v.weight"), GP_TYPE_F32, 3, (int64_t[]){k->conv, 1, di});
+    weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
+    weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
+    weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, E, di, 1);
+    weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+    weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    weight(w, T("ssm_beta.weight"), GP_TYPE_F16, 2, E, m->n_head, 1);
+    vec(w, T("ssm_a"), 2, 1, m->n_head);
+    vec(w, T("ssm_dt.bias"), 1, di, 1);
+    weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+    weight(w, T("ssm_g_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    vec(w, T("ssm_norm.weight"), 1, d, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, di, E, 1);
 #undef T
 }
 
@@ -1347,6 +1399,8 @@ static bool write_model(const zoo_model *m, const char *dir)
         }
         if (m->layer_kinds && m->layer_kinds[il] == 'c')
             short_conv(w, m, il);
+        else if (m->layer_kinds && m->layer_kinds[il] == 'k')
+            kda_block(w, m, il);
         else if (m->delta.interval && (il + 1) % m->delta.interval != 0)
             delta_net(w, m, il);
         else
@@ -1430,6 +1484,8 @@ static zoo_model tiny(const zoo_model *m)
         t.rwkv.gate = m->rwkv.gate ? 32 : 0;
         t.n_head_kv = m->n_head_kv ? 2 : 0;   /* 4 heads of 32: grouped in twos */
     }
+    if (m->kda.head_dim)
+        t.kda = (zoo_kda){.head_dim = 32, .conv = 4};
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,
                               .ab_split = m->delta.ab_split};
