@@ -121,6 +121,7 @@ typedef struct gp_hparams {
     uint32_t ssm_d_state;
     uint32_t ssm_n_group;
     uint32_t ssm_dt_rank;
+    uint32_t kda_head_dim;      /* kda.head_dim: Kimi Delta Attention's heads (Q, K, V, state) */
     uint32_t shortconv_l_cache;
     uint32_t n_deepstack;       /* n_deepstack_layers: extra embedding slices added to the first layers */
     uint32_t wkv_head_size;
