@@ -232,6 +232,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         const uint32_t nkv = m->n_head_kv;
         if (nkv > GP_MAX_HEADS || (nkv && (m->n_embd / H) % nkv != 0)) return 0;
     }
+    if (n_rec && fam->kda) {
+        /* whole heads of kda.head_dim on Q, K, V and the state; each
+           convolution keeps a window of at least one token */
+        const uint64_t d = m->kda_head;
+        if (d == 0 || d > GP_MAX_HEAD_DIM || m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
+        if (m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
+    }
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
     if (n_attn) {
@@ -295,6 +302,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, max_u64(m->rwkv_decay_extra, m->rwkv_lora_decay));
         w = max_u64(w, max_u64(m->rwkv_lora_iclr, max_u64(m->rwkv_lora_value, m->rwkv_lora_gate)));
     }
+    if (n_rec && fam->kda) {
+        const uint64_t di = (uint64_t)m->kda_head * nh;
+        w = max_u64(w, 3 * (uint64_t)(m->ssm_conv - 1) * di);           /* conv state rows */
+        w = max_u64(w, di * m->kda_head);                               /* state rows, the fused op */
+    }
     w = max_u64(w, n_kv);
     uint64_t cache_row = 0;   /* elements of one cache row */
     if (n_moe) {
@@ -325,6 +337,8 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, (uint64_t)(L - 1) * nd);
         rows += (uint64_t)(L - 1) * (uint64_t)c->n_seq;               /* conv concat */
     }
+    if (n_rec && fam->kda)   /* the conv concats; the fused op's state rows */
+        rows += max_u64(m->ssm_conv - 1, m->kda_head) * (uint64_t)c->n_seq;
     if (mul3(w, rows, 8) > GPG_MAX_TENSOR_BYTES) return 0;
     /* the cache itself, as read by attention (f32 is the widest type) */
     if (mul3(n_kv * (uint64_t)c->n_stream, cache_row, 4) > GPG_MAX_TENSOR_BYTES) return 0;
@@ -457,7 +471,8 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "time_mix_output", "time_mix_w0", "time_mix_a0", "time_mix_a1", "time_mix_a2", "time_mix_v0",
     "time_mix_v1", "time_mix_v2", "time_mix_g1", "time_mix_g2", "time_mix_k_k", "time_mix_k_a",
     "time_mix_r_k", "channel_mix_lerp_k", "channel_mix_lerp_r", "channel_mix_key", "channel_mix_value",
-    "channel_mix_receptance"
+    "channel_mix_receptance",
+    "ssm_conv1d_q", "ssm_conv1d_k", "ssm_conv1d_v", "ssm_f_a", "ssm_f_b", "ssm_g_a", "ssm_g_b"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -89,7 +89,12 @@ typedef enum {
        keys and values, biases) after an RMS norm, then a gated FFN */
     GP_COMPUTE_FAMILY_RWKV6QWEN2 = 21,
     /* arwkv7 (ARWKV-7): RWKV-7's time mix after an RMS norm, then a gated FFN */
-    GP_COMPUTE_FAMILY_ARWKV7 = 22
+    GP_COMPUTE_FAMILY_ARWKV7 = 22,
+    /* kimi-linear: Kimi Delta Attention layers (Q, K and V each through a
+       short convolution, a per-channel decay, the fused delta net, a gated
+       output norm) beside latent attention without rope; routed experts
+       beside a shared expert */
+    GP_COMPUTE_FAMILY_KIMI_LINEAR = 25
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -220,6 +225,10 @@ typedef struct {
     int      rwkv_first;        /* time_mix_first present: RWKV-6's bonus (else QRWKV's scan) */
     int      rwkv_group_norm;   /* time_mix_ln present: the scan's output group-normed */
     int      rwkv_bias;         /* biases on the receptance (1), key (2) and value (4) */
+
+    /* Kimi Delta Attention (kimi-linear): n_head heads of kda_head on
+       Q, K, V and the state; the convolutions' window is ssm_conv */
+    uint32_t kda_head;          /* kda.head_dim */
 } gp_compute_model;
 
 typedef struct {
@@ -343,6 +352,13 @@ typedef enum {
     GP_COMPUTE_W_CMIX_KEY,              /* blk.N.channel_mix_key */
     GP_COMPUTE_W_CMIX_VALUE,            /* blk.N.channel_mix_value */
     GP_COMPUTE_W_CMIX_RECEPTANCE,       /* blk.N.channel_mix_receptance */
+    GP_COMPUTE_W_SSM_CONV_Q,            /* blk.N.ssm_conv1d_q (Kimi Delta Attention) */
+    GP_COMPUTE_W_SSM_CONV_K,            /* blk.N.ssm_conv1d_k */
+    GP_COMPUTE_W_SSM_CONV_V,            /* blk.N.ssm_conv1d_v */
+    GP_COMPUTE_W_SSM_F_A,               /* blk.N.ssm_f_a (the decay gate, low rank) */
+    GP_COMPUTE_W_SSM_F_B,               /* blk.N.ssm_f_b */
+    GP_COMPUTE_W_SSM_G_A,               /* blk.N.ssm_g_a (the output gate, low rank) */
+    GP_COMPUTE_W_SSM_G_B,               /* blk.N.ssm_g_b */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -222,6 +222,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->rwkv_bias = (has_tensor_suffix(m, ".time_mix_receptance.bias") ? 1 : 0) |
                     (has_tensor_suffix(m, ".time_mix_key.bias") ? 2 : 0) |
                     (has_tensor_suffix(m, ".time_mix_value.bias") ? 4 : 0);
+    cm->kda_head = hp->kda_head_dim;
     return true;
 }
 

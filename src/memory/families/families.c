@@ -34,6 +34,8 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_ARWKV7, .name = "arwkv7", .recurrent = 1, .rwkv = 7, .rwkv_shifts = 1,
      .build = gpg_build_arwkv7},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
+    {.id = GP_COMPUTE_FAMILY_KIMI_LINEAR, .name = "kimi-linear", .mla = 1, .recurrent = 1, .kda = 1,
+     .build = gpg_build_kimi_linear},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

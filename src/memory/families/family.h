@@ -25,6 +25,7 @@ typedef struct gpg_family {
     int rwkv_shifts;/* the tokens saved per layer (2: time and channel mix; 1: the
                        hybrids' time mix, beside a gated FFN) */
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
+    int kda;        /* recurrent layers are Kimi Delta Attention: kda.head_dim needed */
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
 } gpg_family;
@@ -55,6 +56,7 @@ int gpg_build_rwkv6(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv7(gpg_ctx *c, gpg_graph *g);
 int gpg_build_rwkv6qwen2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_arwkv7(gpg_ctx *c, gpg_graph *g);
+int gpg_build_kimi_linear(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
    groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before

@@ -205,15 +205,16 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
         q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
     }
-    int q3 = gpg_reshape(g, q, hk, nh, T, 1);
-    gpg_tensor qs = g->t[q3];
+    int q3 = o->nope ? q : gpg_reshape(g, q, hk, nh, T, 1);
+    gpg_tensor qs = g->t[q];
+    qs.nb[1] = hk * qs.nb[0], qs.nb[2] = hk * nh * qs.nb[0], qs.nb[3] = hk * nh * T * qs.nb[0];
     int q_nope = gpg_view(g, q3, nope, nh, T, 1, qs.nb[1], qs.nb[2], qs.nb[3], 1);
     int q_nope_p = gpg_permute_12(g, q_nope);
     int qa = gpg_op(g, 0, GPG_F32, kvr, T, nh, 1, q_nope_p, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, qa, GP_COMPUTE_W_ATTN_K_B, GPG_OP_MM);
     int qa_p = gpg_permute_12(g, qa);
     int q_pe = gpg_view(g, q3, rope, nh, T, 1, qs.nb[1], qs.nb[2], qs.nb[3], 0);
-    q_pe = gpg_op(g, 1, GPG_F32, rope, nh, T, 1, q_pe, c->inp_pos, GPG_NONE);
+    if (!o->nope) q_pe = gpg_op(g, 1, GPG_F32, rope, nh, T, 1, q_pe, c->inp_pos, GPG_NONE);
     int Q = gpg_op(g, 0, GPG_F32, kvr + rope, nh, T, 1, qa_p, q_pe, GPG_NONE);
 
     int kvpe = gpg_op(g, 0, GPG_F32, kvr + rope, T, 1, 1, x, GPG_NONE, GPG_NONE);
@@ -223,7 +224,7 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
     kv_c = gpg_rms_mul(c, g, kv_c, GP_COMPUTE_W_ATTN_KV_A_NORM);
     int vcur = gpg_reshape(g, kv_c, kvr, 1, T, 1);
     int k_pe = gpg_view(g, kvpe, rope, 1, T, 1, ks.nb[1], ks.nb[1], ks.nb[2], 0);
-    k_pe = gpg_op(g, 1, GPG_F32, rope, 1, T, 1, k_pe, c->inp_pos, GPG_NONE);
+    if (!o->nope) k_pe = gpg_op(g, 1, GPG_F32, rope, 1, T, 1, k_pe, c->inp_pos, GPG_NONE);
     int K = gpg_op(g, 0, GPG_F32, kvr + rope, 1, T, 1, vcur, k_pe, GPG_NONE);
     {
         gpg_tensor s = g->t[K];

@@ -134,6 +134,8 @@ typedef struct {
        it (before flash attention, after KQ without); NULL: the KQ mask */
     int (*mask)(gpg_ctx *c, gpg_graph *g, void *arg);
     void *mask_arg;
+    int nope;           /* no rope (Kimi): Q's and K's rope parts enter the concats as they
+                           are, Q's views are of the projection itself */
 } gpg_mla_opts;
 
 /* MLA attention (deepseek2, absorbed form); returns the wo output; o NULL:
@@ -207,6 +209,10 @@ int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg);
    (an unused cell cleared first, the rows beyond the ubatch's sequences
    written back after): returns [row, n_seq] */
 int gpg_rs_gather(gpg_ctx *c, gpg_graph *g, int64_t row);
+
+/* Kimi Delta Attention (kda.c): the recurrent layer of kimi-linear from
+   the normed input x; returns the output projection [E, T] */
+int gpg_kda(gpg_ctx *c, gpg_graph *g, int x);
 
 /* gated delta net (deltanet.c): the recurrent layer of qwen3next and
    qwen35moe from the normed input x; returns the output projection [E, T] */
