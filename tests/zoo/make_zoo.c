@@ -99,6 +99,15 @@ typedef struct zoo_delta {
  * each of Q, K and V. */
 typedef struct zoo_kda {
     uint32_t head_dim, conv;         /* kda.head_dim, ssm.conv_kernel; 0: no KDA layers */
+    /* Kimi K3: one full-rank output gate (ssm_g), the decay gate's lower
+     * bound (written when < 0), the residual banked every res_block layers
+     * and mixed back by learned scores (0: none), routed experts on a
+     * latent width, SiTU activations, a sigmoid gate on the MLA output */
+    bool full_gate;
+    float gate_lb;
+    uint32_t res_block, latent;
+    float situ_beta, situ_linear_beta;
+    bool mla_gate;
 } zoo_kda;
 
 /* Gemma 4: sliding layers with heads of their own size beside wider global
@@ -312,6 +321,19 @@ static const zoo_model zoo_models[] = {
      .mla = {.kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
      .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.446f, .probs_bias = true},
      .kda = {.head_dim = 128, .conv = 4},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    /* full_attn_layers 4, 8, ..., 92, 93 (one-based) are MLA, the rest KDA */
+    {.name = "kimi-k3", .arch = "kimi-k3", .source = "moonshotai/Kimi-K3",
+     .n_layer = 93, .n_embd = 7168, .n_head = 96, .n_head_kv = 1, .head_dim = 192, .n_ff = 33792,
+     .n_vocab = 163840, .n_ctx_train = 1048576, .n_expert = 896, .n_expert_used = 16, .n_ff_exp = 3072,
+     .expert_type = GP_TYPE_MXFP4, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_kinds = "kkkakkkakkkakkkakkkakkkakkkakkkakkkakkkakkkakkka"
+                    "kkkakkkakkkakkkakkkakkkakkkakkkakkkakkkakkkaa",
+     .mla = {.q_lora = 1536, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 1, .shared = 2, .gating = 2, .weights_scale = 1.0f, .weights_norm = true,
+             .probs_bias = true},
+     .kda = {.head_dim = 128, .conv = 4, .full_gate = true, .gate_lb = -5.0f, .res_block = 12, .latent = 3584,
+             .situ_beta = 4.0f, .situ_linear_beta = 25.0f, .mla_gate = true},
      .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "glm-4.5-air", .arch = "glm4moe", .source = "zai-org/GLM-4.5-Air",
      .n_layer = 46, .n_embd = 4096, .n_head = 96, .n_head_kv = 8, .head_dim = 128, .n_ff = 10944,
@@ -852,6 +874,15 @@ static void hparams(gw *w, const zoo_model *m)
     if (m->kda.head_dim) {
         key_u32(w, m, "ssm.conv_kernel", m->kda.conv);
         key_u32(w, m, "kda.head_dim", m->kda.head_dim);
+        if (m->kda.gate_lb < 0)
+            key_f32(w, m, "kda.gate_lower_bound", m->kda.gate_lb);
+        if (m->kda.latent)
+            key_u32(w, m, "expert_latent_length", m->kda.latent);
+        if (m->kda.situ_beta > 0) {   /* Kimi K3's, all required by its loader */
+            key_u32(w, m, "attn_res.block_size", m->kda.res_block);
+            key_f32(w, m, "activation.situ_beta", m->kda.situ_beta);
+            key_f32(w, m, "activation.situ_linear_beta", m->kda.situ_linear_beta);
+        }
     }
     if (m->arch && !strcmp(m->arch, "gptneox")) {
         char k[128];
@@ -896,6 +927,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
         weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
+        if (m->kda.mla_gate)
+            weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
         if (a->idx_heads) {
             vec(w, T("indexer.k_norm.weight"), 1, a->idx_dim, 1);
             vec(w, T("indexer.k_norm.bias"), 1, a->idx_dim, 1);
@@ -990,10 +1023,17 @@ static void kda_block(gw *w, const zoo_model *m, uint32_t il)
     weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
     weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
     weight(w, T("ssm_beta.weight"), GP_TYPE_F16, 2, E, m->n_head, 1);
-    vec(w, T("ssm_a"), 2, 1, m->n_head);
+    if (k->full_gate)   /* Kimi K3's A is one value per head, flat */
+        vec(w, T("ssm_a"), 1, m->n_head, 1);
+    else
+        vec(w, T("ssm_a"), 2, 1, m->n_head);
     vec(w, T("ssm_dt.bias"), 1, di, 1);
-    weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
-    weight(w, T("ssm_g_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    if (k->full_gate) {
+        weight(w, T("ssm_g.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
+    } else {
+        weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+        weight(w, T("ssm_g_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    }
     vec(w, T("ssm_norm.weight"), 1, d, 1);
     weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, di, E, 1);
 #undef T
@@ -1186,15 +1226,22 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 2 * (int64_t)m->n_ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
         break;
-    case ZOO_FFN_MOE:
+    case ZOO_FFN_MOE: {
+        /* the experts' width: Kimi K3's run on a latent one, projected down and back up */
+        const int64_t ex = m->kda.latent ? m->kda.latent : m->n_embd;
         vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
         /* As released, some families' experts have a type of their own. */
-        weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, m->n_embd,
+        weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, ex,
                m->n_ff_exp, m->n_expert);
-        weight(w, T("ffn_up_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, m->n_embd,
+        weight(w, T("ffn_up_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, ex,
                m->n_ff_exp, m->n_expert);
         weight(w, T("ffn_down_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q6_K, 3, m->n_ff_exp,
-               m->n_embd, m->n_expert);
+               ex, m->n_expert);
+        if (m->kda.latent) {
+            weight(w, T("ffn_routed_down.weight"), GP_TYPE_Q8_0, 2, m->n_embd, ex, 1);
+            weight(w, T("ffn_routed_up.weight"), GP_TYPE_Q8_0, 2, ex, m->n_embd, 1);
+            vec(w, T("ffn_routed_norm.weight"), 1, ex, 1);
+        }
         if (m->moe.probs_bias)
             vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
         if (m->n_ff_shexp) {
@@ -1222,6 +1269,7 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
             vec(w, T("ffn_down_exps.bias"), 2, m->n_embd, m->n_expert);
         }
         break;
+    }
     }
 #undef T
 }
@@ -1313,6 +1361,7 @@ static void gemma3n_block(gw *w, const zoo_model *m, uint32_t il)
 
 static bool write_model(const zoo_model *m, const char *dir)
 {
+    char name_buf[96];
     gw *w = gw_new(3);
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
@@ -1345,7 +1394,15 @@ static bool write_model(const zoo_model *m, const char *dir)
         vec(w, "token_embd_norm.weight", 1, m->n_embd, 1);
         vec(w, "token_embd_norm.bias", 1, m->n_embd, 1);
     }
+    if (m->kda.res_block)
+        vec(w, "output_res_score.weight", 1, m->n_embd, 1);
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (m->kda.res_block) {
+            vec(w, (snprintf(name_buf, sizeof name_buf, "blk.%u.attn_res_score.weight", il), name_buf), 1,
+                m->n_embd, 1);
+            vec(w, (snprintf(name_buf, sizeof name_buf, "blk.%u.ffn_res_score.weight", il), name_buf), 1,
+                m->n_embd, 1);
+        }
         if (m->rwkv.version) {
             rwkv_block(w, m, il);
             continue;
@@ -1484,8 +1541,12 @@ static zoo_model tiny(const zoo_model *m)
         t.rwkv.gate = m->rwkv.gate ? 32 : 0;
         t.n_head_kv = m->n_head_kv ? 2 : 0;   /* 4 heads of 32: grouped in twos */
     }
-    if (m->kda.head_dim)
-        t.kda = (zoo_kda){.head_dim = 32, .conv = 4};
+    if (m->kda.head_dim) {
+        /* the residual banked every third layer: three banks in eight */
+        t.kda.head_dim = 32;
+        t.kda.res_block = m->kda.res_block ? 3 : 0;
+        t.kda.latent = m->kda.latent ? 64 : 0;
+    }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,
                               .ab_split = m->delta.ab_split};
