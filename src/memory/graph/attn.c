@@ -183,13 +183,21 @@ int gpg_attn_wo(gpg_ctx *c, gpg_graph *g, int cur) {
     return cur;
 }
 
+static const gpg_mla_opts mla_defaults = {.qr = GPG_NONE};
+
 /* MLA attention (deepseek2, absorbed form); returns wo output */
 int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
-    static const gpg_mla_opts defaults = {.qr = GPG_NONE};
-    if (!o) o = &defaults;
+    int cur = gpg_attn_mla_core(c, g, gpg_attn_mla_qkv(c, g, x, o), o);
+    cur = gpg_op(g, 0, GPG_F32, c->m->n_embd, c->T, 1, 1, cur, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
+    return cur;
+}
+
+int gpg_attn_mla_qkv(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
+    if (!o) o = &mla_defaults;
     const gp_compute_model *m = c->m;
-    const int64_t T = c->T, nh = m->n_head, ns = c->n_stream;
-    const int64_t nope = m->qk_nope, rope = m->qk_rope, kvr = m->kv_lora_rank, vh = m->v_head_dim;
+    const int64_t T = c->T, nh = m->n_head;
+    const int64_t nope = m->qk_nope, rope = m->qk_rope, kvr = m->kv_lora_rank;
     const int64_t hk = nope + rope;
     int q;
     if (o->qr != GPG_NONE) {
@@ -231,6 +239,14 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
         int kv2 = gpg_view(g, K, kvr + rope, T, 1, 1, s.nb[1], s.nb[2], s.nb[3], 1);
         gpg_writes_cache(c, g, gpg_ext(g, kv2, c->k_idxs, GPG_NONE));
     }
+    return Q;
+}
+
+int gpg_attn_mla_core(gpg_ctx *c, gpg_graph *g, int Q, const gpg_mla_opts *o) {
+    if (!o) o = &mla_defaults;
+    const gp_compute_model *m = c->m;
+    const int64_t T = c->T, nh = m->n_head, ns = c->n_stream;
+    const int64_t rope = m->qk_rope, kvr = m->kv_lora_rank, vh = m->v_head_dim;
     const uint64_t cells = (uint64_t)c->n_kv * (uint64_t)ns;
     const uint64_t krow = gpg_cache_row_bytes(c->r->type_k, (uint64_t)(kvr + rope));
     int kvk = gpg_kv_view(c, g, cells * krow);
@@ -264,8 +280,6 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
         int p = gpg_permute_12(g, mla);
         cur = gpg_op(g, 0, GPG_F32, vh * nh, T, 1, 1, p, GPG_NONE, GPG_NONE);
     }
-    cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
     return cur;
 }
 
