@@ -243,6 +243,14 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
         if (m->head_dim_k == 0 || m->head_dim_k > GP_MAX_HEAD_DIM || m->head_dim_v != m->head_dim_k) return 0;
     }
+    if (n_rec && fam->kda) {
+        /* whole heads of kda.head_dim on Q, K, V and the state; each
+           convolution keeps a window of at least one token */
+        const uint64_t d = m->kda_head;
+        if (d == 0 || d > GP_MAX_HEAD_DIM || m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
+        if (m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
+    }
+    if (m->n_embd_latent > GP_MAX_WIDTH) return 0;
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
     if (n_attn) {
@@ -313,9 +321,18 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, 3 * hd * nh);                                   /* Q, K and V */
         w = max_u64(w, T * nh);                                        /* decay by distance */
     }
+    if (n_rec && fam->kda) {
+        const uint64_t di = (uint64_t)m->kda_head * nh;
+        w = max_u64(w, 3 * (uint64_t)(m->ssm_conv - 1) * di);           /* conv state rows */
+        w = max_u64(w, di * m->kda_head);                               /* state rows, the fused op */
+    }
     w = max_u64(w, n_kv);
     uint64_t cache_row = 0;   /* elements of one cache row */
+    if (m->attn_res_block)   /* the banked residuals: one row per layer at most */
+        w = max_u64(w, nd * ((m->n_layer + m->attn_res_block - 1) / m->attn_res_block + 1));
     if (n_moe) {
+        w = max_u64(w, nd * m->n_expert_used);
+        w = max_u64(w, (uint64_t)m->n_embd_latent * m->n_expert_used);
         w = max_u64(w, m->n_expert);
         w = max_u64(w, m->n_ff_shexp);
         w = max_u64(w, (uint64_t)m->n_ff_exp * m->n_expert_used);
@@ -343,6 +360,8 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, (uint64_t)(L - 1) * nd);
         rows += (uint64_t)(L - 1) * (uint64_t)c->n_seq;               /* conv concat */
     }
+    if (n_rec && fam->kda)   /* the conv concats; the fused op's state rows */
+        rows += max_u64(m->ssm_conv - 1, m->kda_head) * (uint64_t)c->n_seq;
     if (mul3(w, rows, 8) > GPG_MAX_TENSOR_BYTES) return 0;
     /* the cache itself, as read by attention (f32 is the widest type) */
     if (mul3(n_kv * (uint64_t)c->n_stream, cache_row, 4) > GPG_MAX_TENSOR_BYTES) return 0;
@@ -476,7 +495,9 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "time_mix_v1", "time_mix_v2", "time_mix_g1", "time_mix_g2", "time_mix_k_k", "time_mix_k_a",
     "time_mix_r_k", "channel_mix_lerp_k", "channel_mix_lerp_r", "channel_mix_key", "channel_mix_value",
     "channel_mix_receptance",
-    "ssm_dt_norm", "ssm_b_norm", "ssm_c_norm"
+    "ssm_dt_norm", "ssm_b_norm", "ssm_c_norm",
+    "ssm_conv1d_q", "ssm_conv1d_k", "ssm_conv1d_v", "ssm_f_a", "ssm_f_b", "ssm_g_a", "ssm_g_b",
+    "ssm_g", "attn_res_score", "ffn_res_score", "ffn_routed_down", "ffn_routed_up", "ffn_routed_norm"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -97,7 +97,17 @@ typedef enum {
     /* minimax-01: lightning attention layers (a key-value state per head,
        a normed and gated output) beside softmax attention, each followed by
        routed experts, the normed input scaled as the residual */
-    GP_COMPUTE_FAMILY_MINIMAX01 = 24
+    GP_COMPUTE_FAMILY_MINIMAX01 = 24,
+    /* kimi-linear: Kimi Delta Attention layers (Q, K and V each through a
+       short convolution, a per-channel decay, the fused delta net, a gated
+       output norm) beside latent attention without rope; routed experts
+       beside a shared expert */
+    GP_COMPUTE_FAMILY_KIMI_LINEAR = 25,
+    /* kimi-k3: kimi-linear's layers with a full-rank KDA output gate, a
+       sigmoid gate on the MLA output, SiTU activations, routed experts on a
+       latent width, and the residual banked every few layers and mixed back
+       in by learned scores before each norm */
+    GP_COMPUTE_FAMILY_KIMI_K3 = 26
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -228,6 +238,19 @@ typedef struct {
     int      rwkv_first;        /* time_mix_first present: RWKV-6's bonus (else QRWKV's scan) */
     int      rwkv_group_norm;   /* time_mix_ln present: the scan's output group-normed */
     int      rwkv_bias;         /* biases on the receptance (1), key (2) and value (4) */
+
+    /* Kimi Delta Attention (kimi-linear): n_head heads of kda_head on
+       Q, K, V and the state; the convolutions' window is ssm_conv */
+    uint32_t kda_head;          /* kda.head_dim */
+    /* Kimi K3 */
+    int      kda_full_gate;     /* one full-rank output gate (ssm_g), not g_b(g_a(x)) */
+    int      kda_gate_lb;       /* the decay gate is a scaled sigmoid (kda.gate_lower_bound) */
+    int      mla_out_gate;      /* the MLA output times a sigmoid gate before wo (attn_gate) */
+    uint32_t attn_res_block;    /* attn_res.block_size: the residual banked every this many
+                                   layers (0: never) */
+    uint32_t n_embd_latent;     /* expert_latent_length: the routed experts' width (0: n_embd) */
+    int      latent_norm;       /* the experts' latent output RMS-normed (ffn_routed_norm) */
+    int      situ_linear;       /* SiTU bounds the up branch too (situ_linear_beta > 0) */
 } gp_compute_model;
 
 typedef struct {
@@ -354,6 +377,19 @@ typedef enum {
     GP_COMPUTE_W_SSM_DT_NORM,           /* blk.N.ssm_dt_norm (PLaMo 2's mixer) */
     GP_COMPUTE_W_SSM_B_NORM,            /* blk.N.ssm_b_norm */
     GP_COMPUTE_W_SSM_C_NORM,            /* blk.N.ssm_c_norm */
+    GP_COMPUTE_W_SSM_CONV_Q,            /* blk.N.ssm_conv1d_q (Kimi Delta Attention) */
+    GP_COMPUTE_W_SSM_CONV_K,            /* blk.N.ssm_conv1d_k */
+    GP_COMPUTE_W_SSM_CONV_V,            /* blk.N.ssm_conv1d_v */
+    GP_COMPUTE_W_SSM_F_A,               /* blk.N.ssm_f_a (the decay gate, low rank) */
+    GP_COMPUTE_W_SSM_F_B,               /* blk.N.ssm_f_b */
+    GP_COMPUTE_W_SSM_G_A,               /* blk.N.ssm_g_a (the output gate, low rank) */
+    GP_COMPUTE_W_SSM_G_B,               /* blk.N.ssm_g_b */
+    GP_COMPUTE_W_SSM_G,                 /* blk.N.ssm_g (Kimi K3: the full-rank output gate) */
+    GP_COMPUTE_W_ATTN_RES_SCORE,        /* blk.N.attn_res_score (the banked residuals' scores) */
+    GP_COMPUTE_W_FFN_RES_SCORE,         /* blk.N.ffn_res_score */
+    GP_COMPUTE_W_FFN_ROUTED_DOWN,       /* blk.N.ffn_routed_down (to the experts' latent width) */
+    GP_COMPUTE_W_FFN_ROUTED_UP,         /* blk.N.ffn_routed_up */
+    GP_COMPUTE_W_FFN_ROUTED_NORM,       /* blk.N.ffn_routed_norm */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -222,6 +222,14 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->rwkv_bias = (has_tensor_suffix(m, ".time_mix_receptance.bias") ? 1 : 0) |
                     (has_tensor_suffix(m, ".time_mix_key.bias") ? 2 : 0) |
                     (has_tensor_suffix(m, ".time_mix_value.bias") ? 4 : 0);
+    cm->kda_head = hp->kda_head_dim;
+    cm->kda_full_gate = has_tensor_suffix(m, ".ssm_g.weight");
+    cm->kda_gate_lb = hp->kda_gate_lb;
+    cm->mla_out_gate = cm->kda_head && has_tensor_suffix(m, ".attn_gate.weight");
+    cm->attn_res_block = hp->attn_res_block;
+    cm->n_embd_latent = hp->n_embd_latent;
+    cm->latent_norm = has_tensor_suffix(m, ".ffn_routed_norm.weight");
+    cm->situ_linear = hp->situ_linear;
     return true;
 }
 

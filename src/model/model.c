@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +384,17 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->ssm_d_state = arch_u32(g, a, "ssm.state_size", 0);
     hp->ssm_n_group = rules->ssm_v1 ? 0 : arch_u32(g, a, "ssm.group_count", 0);
     hp->ssm_dt_rank = arch_u32(g, a, "ssm.time_step_rank", 0);
+    hp->kda_head_dim = arch_u32(g, a, "kda.head_dim", 0);
+    hp->attn_res_block = arch_u32(g, a, "attn_res.block_size", 0);
+    hp->n_embd_latent = arch_u32(g, a, "expert_latent_length", 0);
+    {
+        char key[256];
+        double f = 0;
+        snprintf(key, sizeof key, "%s.kda.gate_lower_bound", a);
+        hp->kda_gate_lb = gp_gguf_get_float(g, key, &f) && f > -INFINITY;
+        snprintf(key, sizeof key, "%s.activation.situ_linear_beta", a);
+        hp->situ_linear = gp_gguf_get_float(g, key, &f) && f > 0;
+    }
     hp->shortconv_l_cache = arch_u32(g, a, "shortconv.l_cache", 0);
     hp->n_deepstack = arch_u32(g, a, "n_deepstack_layers", 0);
     hp->wkv_head_size = arch_u32(g, a, "wkv.head_size", 0);
@@ -406,6 +418,12 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         /* no conv state (its rows are empty); the key-value state of every head */
         hp->n_embd_r = 0;
         hp->n_embd_s = (uint64_t)hp->head_dim_k * hp->head_dim_k * hp->n_head;
+    } else if (hp->kda_head_dim) {
+        /* a convolution window for each of Q, K and V; a head_dim square
+         * per head */
+        uint64_t inner = (uint64_t)hp->n_head * hp->kda_head_dim;
+        hp->n_embd_r = 3ull * (hp->ssm_d_conv ? hp->ssm_d_conv - 1 : 3) * inner;
+        hp->n_embd_s = (uint64_t)hp->kda_head_dim * hp->kda_head_dim * hp->n_head;
     } else {
         uint64_t conv = hp->ssm_d_conv ? hp->ssm_d_conv - 1 : 0;
         hp->n_embd_r = conv * (hp->ssm_d_inner + 2ull * hp->ssm_n_group * hp->ssm_d_state);

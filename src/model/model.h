@@ -121,6 +121,15 @@ typedef struct gp_hparams {
     uint32_t ssm_d_state;
     uint32_t ssm_n_group;
     uint32_t ssm_dt_rank;
+    uint32_t kda_head_dim;      /* kda.head_dim: Kimi Delta Attention's heads (Q, K, V, state) */
+    /* Kimi K3: the KDA decay gate a scaled sigmoid (kda.gate_lower_bound
+     * set), the residual banked every attn_res.block_size layers (0: never),
+     * routed experts on expert_latent_length (0: n_embd), SiTU's up branch
+     * bounded (activation.situ_linear_beta > 0) */
+    bool kda_gate_lb;
+    uint32_t attn_res_block;
+    uint32_t n_embd_latent;
+    bool situ_linear;
     uint32_t shortconv_l_cache;
     uint32_t n_deepstack;       /* n_deepstack_layers: extra embedding slices added to the first layers */
     uint32_t wkv_head_size;

@@ -98,6 +98,22 @@ typedef struct zoo_delta {
     bool ab_split;                   /* ssm_alpha + ssm_beta instead of one ssm_ba (qwen35moe) */
 } zoo_delta;
 
+/* Kimi Delta Attention layers ('k' in layer_kinds) beside MLA ones ('a'):
+ * heads of head_dim (as many as the attention's), a short convolution on
+ * each of Q, K and V. */
+typedef struct zoo_kda {
+    uint32_t head_dim, conv;         /* kda.head_dim, ssm.conv_kernel; 0: no KDA layers */
+    /* Kimi K3: one full-rank output gate (ssm_g), the decay gate's lower
+     * bound (written when < 0), the residual banked every res_block layers
+     * and mixed back by learned scores (0: none), routed experts on a
+     * latent width, SiTU activations, a sigmoid gate on the MLA output */
+    bool full_gate;
+    float gate_lb;
+    uint32_t res_block, latent;
+    float situ_beta, situ_linear_beta;
+    bool mla_gate;
+} zoo_kda;
+
 /* Gemma 4: sliding layers with heads of their own size beside wider global
  * ones, later layers reading earlier layers' caches, per-layer token
  * embeddings (the E models) and a dense MLP beside the routed experts (MoE). */
@@ -160,6 +176,7 @@ typedef struct zoo_model {
     zoo_rwkv rwkv;         /* version > 0: RWKV time and channel mixes instead of attention and FFN */
     bool lightning;        /* MiniMax-01: lightning attention (one QKV projection, an output norm
                               and gate) on all but every eighth layer, llama.cpp's default */
+    zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -299,6 +316,31 @@ static const zoo_model zoo_models[] = {
      .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 48, .inner = 6144,
                .ab_split = true},
      .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* full_attn_layers 4, 8, ..., 24, 27 (one-based) are MLA, the rest KDA.
+     * value_length is the latent's, as Kimi K3's converter writes it (Kimi
+     * Linear's leaves the config's legacy head_dim of 72 there, with which
+     * llama.cpp refuses a quantized V cache) */
+    {.name = "kimi-linear-48b-a3b", .arch = "kimi-linear", .source = "moonshotai/Kimi-Linear-48B-A3B-Instruct",
+     .n_layer = 27, .n_embd = 2304, .n_head = 32, .n_head_kv = 1, .head_dim = 192, .n_ff = 9216,
+     .n_vocab = 163840, .n_ctx_train = 1048576, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 1024,
+     .rope_base = 10000, .rms_eps = 1e-5f, .layer_kinds = "kkkakkkakkkakkkakkkakkkakka",
+     .mla = {.kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.446f, .probs_bias = true},
+     .kda = {.head_dim = 128, .conv = 4},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    /* full_attn_layers 4, 8, ..., 92, 93 (one-based) are MLA, the rest KDA */
+    {.name = "kimi-k3", .arch = "kimi-k3", .source = "moonshotai/Kimi-K3",
+     .n_layer = 93, .n_embd = 7168, .n_head = 96, .n_head_kv = 1, .head_dim = 192, .n_ff = 33792,
+     .n_vocab = 163840, .n_ctx_train = 1048576, .n_expert = 896, .n_expert_used = 16, .n_ff_exp = 3072,
+     .expert_type = GP_TYPE_MXFP4, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_kinds = "kkkakkkakkkakkkakkkakkkakkkakkkakkkakkkakkkakkka"
+                    "kkkakkkakkkakkkakkkakkkakkkakkkakkkakkkakkkaa",
+     .mla = {.q_lora = 1536, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 1, .shared = 2, .gating = 2, .weights_scale = 1.0f, .weights_norm = true,
+             .probs_bias = true},
+     .kda = {.head_dim = 128, .conv = 4, .full_gate = true, .gate_lb = -5.0f, .res_block = 12, .latent = 3584,
+             .situ_beta = 4.0f, .situ_linear_beta = 25.0f, .mla_gate = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "glm-4.5-air", .arch = "glm4moe", .source = "zai-org/GLM-4.5-Air",
      .n_layer = 46, .n_embd = 4096, .n_head = 96, .n_head_kv = 8, .head_dim = 128, .n_ff = 10944,
      .n_vocab = 151552, .n_ctx_train = 131072, .n_rot = 64, .n_expert = 128, .n_expert_used = 8,
@@ -731,7 +773,7 @@ static void hparams(gw *w, const zoo_model *m)
     } else if (m->layer_kinds) {
         uint32_t kv[512];
         for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
-            kv[il] = strchr("cMN", m->layer_kinds[il]) ? 0 : m->n_head_kv;
+            kv[il] = strchr("cMNk", m->layer_kinds[il]) ? 0 : m->n_head_kv;
         char k[128];
         snprintf(k, sizeof k, "%s.attention.head_count_kv", m->arch);
         gw_arr_u32(w, k, kv, m->n_layer);
@@ -858,6 +900,19 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "ssm.time_step_rank", m->delta.dt_rank);
         key_u32(w, m, "ssm.inner_size", m->delta.inner);
     }
+    if (m->kda.head_dim) {
+        key_u32(w, m, "ssm.conv_kernel", m->kda.conv);
+        key_u32(w, m, "kda.head_dim", m->kda.head_dim);
+        if (m->kda.gate_lb < 0)
+            key_f32(w, m, "kda.gate_lower_bound", m->kda.gate_lb);
+        if (m->kda.latent)
+            key_u32(w, m, "expert_latent_length", m->kda.latent);
+        if (m->kda.situ_beta > 0) {   /* Kimi K3's, all required by its loader */
+            key_u32(w, m, "attn_res.block_size", m->kda.res_block);
+            key_f32(w, m, "activation.situ_beta", m->kda.situ_beta);
+            key_f32(w, m, "activation.situ_linear_beta", m->kda.situ_linear_beta);
+        }
+    }
     if (m->arch && !strcmp(m->arch, "gptneox")) {
         char k[128];
         snprintf(k, sizeof k, "%s.use_parallel_residual", m->arch);
@@ -901,6 +956,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
         weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
+        if (m->kda.mla_gate)
+            weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
         if (a->idx_heads) {
             vec(w, T("indexer.k_norm.weight"), 1, a->idx_dim, 1);
             vec(w, T("indexer.k_norm.bias"), 1, a->idx_dim, 1);
@@ -973,6 +1030,41 @@ static void delta_net(gw *w, const zoo_model *m, uint32_t il)
     weight(w, T("ssm_out.weight"), GP_TYPE_Q4_K, 2, d->inner, m->n_embd, 1);
     if (m->block.post_attn_norm)
         vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
+#undef T
+}
+
+/* a Kimi Delta Attention block: Q, K and V each through a short
+ * convolution, the low-rank decay gate and output gate, beta, A and the
+ * decay bias, the output norm of one head */
+static void kda_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_kda *k = &m->kda;
+    const int64_t E = m->n_embd, d = k->head_dim, di = d * m->n_head;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, E, 1);
+    gw_tensor(w, T("ssm_conv1d_q.weight"), GP_TYPE_F32, 3, (int64_t[]){k->conv, 1, di});
+    gw_tensor(w, T("ssm_conv1d_k.weight"), GP_TYPE_F32, 3, (int64_t[]){k->conv, 1, di});
+    gw_tensor(w, T("ssm_conv1d_v.weight"), GP_TYPE_F32, 3, (int64_t[]){k->conv, 1, di});
+    weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
+    weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
+    weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, E, di, 1);
+    weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+    weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    weight(w, T("ssm_beta.weight"), GP_TYPE_F16, 2, E, m->n_head, 1);
+    if (k->full_gate)   /* Kimi K3's A is one value per head, flat */
+        vec(w, T("ssm_a"), 1, m->n_head, 1);
+    else
+        vec(w, T("ssm_a"), 2, 1, m->n_head);
+    vec(w, T("ssm_dt.bias"), 1, di, 1);
+    if (k->full_gate) {
+        weight(w, T("ssm_g.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
+    } else {
+        weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+        weight(w, T("ssm_g_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    }
+    vec(w, T("ssm_norm.weight"), 1, d, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, di, E, 1);
 #undef T
 }
 
@@ -1213,15 +1305,22 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, 2 * (int64_t)m->n_ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
         break;
-    case ZOO_FFN_MOE:
+    case ZOO_FFN_MOE: {
+        /* the experts' width: Kimi K3's run on a latent one, projected down and back up */
+        const int64_t ex = m->kda.latent ? m->kda.latent : m->n_embd;
         vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
         /* As released, some families' experts have a type of their own. */
-        weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, m->n_embd,
+        weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, ex,
                m->n_ff_exp, m->n_expert);
-        weight(w, T("ffn_up_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, m->n_embd,
+        weight(w, T("ffn_up_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, ex,
                m->n_ff_exp, m->n_expert);
         weight(w, T("ffn_down_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q6_K, 3, m->n_ff_exp,
-               m->n_embd, m->n_expert);
+               ex, m->n_expert);
+        if (m->kda.latent) {
+            weight(w, T("ffn_routed_down.weight"), GP_TYPE_Q8_0, 2, m->n_embd, ex, 1);
+            weight(w, T("ffn_routed_up.weight"), GP_TYPE_Q8_0, 2, ex, m->n_embd, 1);
+            vec(w, T("ffn_routed_norm.weight"), 1, ex, 1);
+        }
         if (m->moe.probs_bias)
             vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
         if (m->n_ff_shexp) {
@@ -1249,6 +1348,7 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
             vec(w, T("ffn_down_exps.bias"), 2, m->n_embd, m->n_expert);
         }
         break;
+    }
     }
 #undef T
 }
@@ -1340,6 +1440,7 @@ static void gemma3n_block(gw *w, const zoo_model *m, uint32_t il)
 
 static bool write_model(const zoo_model *m, const char *dir)
 {
+    char name_buf[96];
     gw *w = gw_new(3);
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
@@ -1372,7 +1473,15 @@ static bool write_model(const zoo_model *m, const char *dir)
         vec(w, "token_embd_norm.weight", 1, m->n_embd, 1);
         vec(w, "token_embd_norm.bias", 1, m->n_embd, 1);
     }
+    if (m->kda.res_block)
+        vec(w, "output_res_score.weight", 1, m->n_embd, 1);
     for (uint32_t il = 0; il < m->n_layer; il++) {
+        if (m->kda.res_block) {
+            vec(w, (snprintf(name_buf, sizeof name_buf, "blk.%u.attn_res_score.weight", il), name_buf), 1,
+                m->n_embd, 1);
+            vec(w, (snprintf(name_buf, sizeof name_buf, "blk.%u.ffn_res_score.weight", il), name_buf), 1,
+                m->n_embd, 1);
+        }
         if (m->rwkv.version) {
             rwkv_block(w, m, il);
             continue;
@@ -1438,6 +1547,8 @@ static bool write_model(const zoo_model *m, const char *dir)
         }
         if (m->layer_kinds && m->layer_kinds[il] == 'c')
             short_conv(w, m, il);
+        else if (m->layer_kinds && m->layer_kinds[il] == 'k')
+            kda_block(w, m, il);
         else if (m->delta.interval && (il + 1) % m->delta.interval != 0)
             delta_net(w, m, il);
         else
@@ -1521,6 +1632,12 @@ static zoo_model tiny(const zoo_model *m)
         t.rwkv.value_mix = m->rwkv.value_mix ? 8 : 0;
         t.rwkv.gate = m->rwkv.gate ? 32 : 0;
         t.n_head_kv = m->n_head_kv ? 2 : 0;   /* 4 heads of 32: grouped in twos */
+    }
+    if (m->kda.head_dim) {
+        /* the residual banked every third layer: three banks in eight */
+        t.kda.head_dim = 32;
+        t.kda.res_block = m->kda.res_block ? 3 : 0;
+        t.kda.latent = m->kda.latent ? 64 : 0;
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,

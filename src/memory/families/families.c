@@ -37,6 +37,10 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_MINIMAX01, .name = "minimax-01", .recurrent = 1, .lightning = 1,
      .build = gpg_build_minimax01},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK32, .name = "deepseek32", .mla = 1, .dsa = 1, .build = gpg_build_deepseek32},
+    {.id = GP_COMPUTE_FAMILY_KIMI_LINEAR, .name = "kimi-linear", .mla = 1, .recurrent = 1, .kda = 1,
+     .build = gpg_build_kimi_linear},
+    {.id = GP_COMPUTE_FAMILY_KIMI_K3, .name = "kimi-k3", .mla = 1, .recurrent = 1, .kda = 1,
+     .build = gpg_build_kimi_k3},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

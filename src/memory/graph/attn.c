@@ -183,13 +183,21 @@ int gpg_attn_wo(gpg_ctx *c, gpg_graph *g, int cur) {
     return cur;
 }
 
+static const gpg_mla_opts mla_defaults = {.qr = GPG_NONE};
+
 /* MLA attention (deepseek2, absorbed form); returns wo output */
 int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
-    static const gpg_mla_opts defaults = {.qr = GPG_NONE};
-    if (!o) o = &defaults;
+    int cur = gpg_attn_mla_core(c, g, gpg_attn_mla_qkv(c, g, x, o), o);
+    cur = gpg_op(g, 0, GPG_F32, c->m->n_embd, c->T, 1, 1, cur, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
+    return cur;
+}
+
+int gpg_attn_mla_qkv(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
+    if (!o) o = &mla_defaults;
     const gp_compute_model *m = c->m;
-    const int64_t T = c->T, nh = m->n_head, ns = c->n_stream;
-    const int64_t nope = m->qk_nope, rope = m->qk_rope, kvr = m->kv_lora_rank, vh = m->v_head_dim;
+    const int64_t T = c->T, nh = m->n_head;
+    const int64_t nope = m->qk_nope, rope = m->qk_rope, kvr = m->kv_lora_rank;
     const int64_t hk = nope + rope;
     int q;
     if (o->qr != GPG_NONE) {
@@ -205,15 +213,16 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
         q = gpg_op(g, 0, GPG_F32, hk * nh, T, 1, 1, x, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, q, GP_COMPUTE_W_ATTN_Q, GPG_OP_MM);
     }
-    int q3 = gpg_reshape(g, q, hk, nh, T, 1);
-    gpg_tensor qs = g->t[q3];
+    int q3 = o->nope ? q : gpg_reshape(g, q, hk, nh, T, 1);
+    gpg_tensor qs = g->t[q];
+    qs.nb[1] = hk * qs.nb[0], qs.nb[2] = hk * nh * qs.nb[0], qs.nb[3] = hk * nh * T * qs.nb[0];
     int q_nope = gpg_view(g, q3, nope, nh, T, 1, qs.nb[1], qs.nb[2], qs.nb[3], 1);
     int q_nope_p = gpg_permute_12(g, q_nope);
     int qa = gpg_op(g, 0, GPG_F32, kvr, T, nh, 1, q_nope_p, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, qa, GP_COMPUTE_W_ATTN_K_B, GPG_OP_MM);
     int qa_p = gpg_permute_12(g, qa);
     int q_pe = gpg_view(g, q3, rope, nh, T, 1, qs.nb[1], qs.nb[2], qs.nb[3], 0);
-    q_pe = gpg_op(g, 1, GPG_F32, rope, nh, T, 1, q_pe, c->inp_pos, GPG_NONE);
+    if (!o->nope) q_pe = gpg_op(g, 1, GPG_F32, rope, nh, T, 1, q_pe, c->inp_pos, GPG_NONE);
     int Q = gpg_op(g, 0, GPG_F32, kvr + rope, nh, T, 1, qa_p, q_pe, GPG_NONE);
 
     int kvpe = gpg_op(g, 0, GPG_F32, kvr + rope, T, 1, 1, x, GPG_NONE, GPG_NONE);
@@ -223,13 +232,21 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
     kv_c = gpg_rms_mul(c, g, kv_c, GP_COMPUTE_W_ATTN_KV_A_NORM);
     int vcur = gpg_reshape(g, kv_c, kvr, 1, T, 1);
     int k_pe = gpg_view(g, kvpe, rope, 1, T, 1, ks.nb[1], ks.nb[1], ks.nb[2], 0);
-    k_pe = gpg_op(g, 1, GPG_F32, rope, 1, T, 1, k_pe, c->inp_pos, GPG_NONE);
+    if (!o->nope) k_pe = gpg_op(g, 1, GPG_F32, rope, 1, T, 1, k_pe, c->inp_pos, GPG_NONE);
     int K = gpg_op(g, 0, GPG_F32, kvr + rope, 1, T, 1, vcur, k_pe, GPG_NONE);
     {
         gpg_tensor s = g->t[K];
         int kv2 = gpg_view(g, K, kvr + rope, T, 1, 1, s.nb[1], s.nb[2], s.nb[3], 1);
         gpg_writes_cache(c, g, gpg_ext(g, kv2, c->k_idxs, GPG_NONE));
     }
+    return Q;
+}
+
+int gpg_attn_mla_core(gpg_ctx *c, gpg_graph *g, int Q, const gpg_mla_opts *o) {
+    if (!o) o = &mla_defaults;
+    const gp_compute_model *m = c->m;
+    const int64_t T = c->T, nh = m->n_head, ns = c->n_stream;
+    const int64_t rope = m->qk_rope, kvr = m->kv_lora_rank, vh = m->v_head_dim;
     const uint64_t cells = (uint64_t)c->n_kv * (uint64_t)ns;
     const uint64_t krow = gpg_cache_row_bytes(c->r->type_k, (uint64_t)(kvr + rope));
     int kvk = gpg_kv_view(c, g, cells * krow);
@@ -263,8 +280,6 @@ int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o) {
         int p = gpg_permute_12(g, mla);
         cur = gpg_op(g, 0, GPG_F32, vh * nh, T, 1, 1, p, GPG_NONE, GPG_NONE);
     }
-    cur = gpg_op(g, 0, GPG_F32, m->n_embd, T, 1, 1, cur, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, cur, GP_COMPUTE_W_ATTN_OUT, GPG_OP_MM);
     return cur;
 }
 

@@ -134,11 +134,18 @@ typedef struct {
        it (before flash attention, after KQ without); NULL: the KQ mask */
     int (*mask)(gpg_ctx *c, gpg_graph *g, void *arg);
     void *mask_arg;
+    int nope;           /* no rope (Kimi): Q's and K's rope parts enter the concats as they
+                           are, Q's views are of the projection itself */
 } gpg_mla_opts;
 
 /* MLA attention (deepseek2, absorbed form); returns the wo output; o NULL:
    the defaults */
 int gpg_attn_mla(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o);
+/* the same in steps: the projections and the cache store (what build_attn
+   expands; returns Q), then the attention over the cache up to wo (returns
+   the heads' output [v_head * heads, T]) */
+int gpg_attn_mla_qkv(gpg_ctx *c, gpg_graph *g, int x, const gpg_mla_opts *o);
+int gpg_attn_mla_core(gpg_ctx *c, gpg_graph *g, int Q, const gpg_mla_opts *o);
 
 /* dense gated FFN; kind0 is the gate's weight kind, up and down follow it */
 int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T, int kind0);
@@ -147,6 +154,9 @@ int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd,
 int gpg_ffn_ungated(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
 /* up holding gate and up (2 n_ff wide), SwiGLU, down (phi3, glm4) */
 int gpg_ffn_fused_up(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T);
+
+/* gated FFN with SiTU instead of SwiGLU (Kimi K3); kind0 as gpg_ffn_dense */
+int gpg_ffn_situ(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int kind0);
 
 /* FFN without a gate and squared ReLU (Nemotron-H's MLP and shared expert) */
 int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int up_kind, int down_kind);
@@ -159,6 +169,10 @@ typedef struct {
     int weight_first;   /* the raw logits pick the experts; each token's input is
                            repeated per chosen expert and weighted before the
                            experts run, not after (llama4) */
+    int situ;           /* SiTU instead of SwiGLU (Kimi K3) */
+    int latent;         /* the experts run on x projected down to n_embd_latent
+                           (ffn_routed_down; the router reads x itself); they
+                           return that width (Kimi K3) */
 } gpg_moe_opts;
 
 /* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted
@@ -207,6 +221,16 @@ int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg);
    (an unused cell cleared first, the rows beyond the ubatch's sequences
    written back after): returns [row, n_seq] */
 int gpg_rs_gather(gpg_ctx *c, gpg_graph *g, int64_t row);
+
+/* Kimi Delta Attention (kda.c): the recurrent layer of kimi-linear and
+   kimi-k3 from the normed input x; returns the output projection [E, T].
+   In two steps: what the layer expands (the states, the convolutions, the
+   fused op and the new state's write-back), then the output, which ggml
+   reaches later (gpg_kda_out, from what gpg_kda_in keeps). */
+typedef struct { int x, gdn; } gpg_kda_state;
+int gpg_kda(gpg_ctx *c, gpg_graph *g, int x);
+void gpg_kda_in(gpg_ctx *c, gpg_graph *g, int x, gpg_kda_state *s);
+int gpg_kda_out(gpg_ctx *c, gpg_graph *g, const gpg_kda_state *s);
 
 /* gated delta net (deltanet.c): the recurrent layer of qwen3next and
    qwen35moe from the normed input x; returns the output projection [E, T] */

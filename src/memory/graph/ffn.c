@@ -17,6 +17,39 @@ int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd,
     return down;
 }
 
+/* SiTU (Kimi K3) on gate and up, each already projected or still to be:
+   beta tanh(gate / beta) sigmoid(gate) (every step in place where ggml-alloc
+   allows it), then up (built by the caller after it, as ggml reaches it),
+   bounded the same way by its own beta where it has one, multiplied in */
+static int situ_gate(gpg_graph *g, int gate) {
+    int a = gpg_op_like(g, 1, gate, gate, GPG_NONE, GPG_NONE);       /* scale */
+    a = gpg_op_like(g, 1, a, a, GPG_NONE, GPG_NONE);                 /* tanh */
+    a = gpg_op_like(g, 1, a, a, GPG_NONE, GPG_NONE);                 /* scale */
+    int sg = gpg_op_like(g, 1, gate, gate, GPG_NONE, GPG_NONE);      /* sigmoid */
+    return gpg_op_like(g, 1, a, a, sg, GPG_NONE);
+}
+
+static int situ_up(const gp_compute_model *m, gpg_graph *g, int act, int up) {
+    if (m->situ_linear) {
+        up = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);         /* scale */
+        up = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);         /* tanh */
+        up = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);         /* scale */
+    }
+    return gpg_op_like(g, 1, act, act, up, GPG_NONE);
+}
+
+int gpg_ffn_situ(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int kind0) {
+    int gate = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, gate, kind0, GPG_OP_MM);
+    int act = situ_gate(g, gate);
+    int up = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, up, kind0 + 1, GPG_OP_MM);
+    act = situ_up(c->m, g, act, up);
+    int down = gpg_op(g, 0, GPG_F32, c->m->n_embd, T, 1, 1, act, GPG_NONE, GPG_NONE);
+    gpg_weight(c, g, down, kind0 + 2, GPG_OP_MM);
+    return down;
+}
+
 /* add_id: each chosen expert's bias added to its rows, in place */
 static int expert_bias(gpg_ctx *c, gpg_graph *g, int x, int ids, int kind) {
     int r = gpg_op_like(g, 1, x, x, ids, GPG_NONE);
@@ -53,7 +86,8 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     static const gpg_moe_opts defaults = {0};
     if (!o) o = &defaults;
     const gp_compute_model *m = c->m;
-    const int64_t ne = m->n_expert, nu = m->n_expert_used, nf = m->n_ff_exp, nd = m->n_embd;
+    const int64_t ne = m->n_expert, nu = m->n_expert_used, nf = m->n_ff_exp;
+    const int64_t nd = o->latent && m->n_embd_latent ? m->n_embd_latent : m->n_embd;
     int logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
     if (m->router_bias) logits = gpg_add_bias(c, g, logits, GP_COMPUTE_W_FFN_ROUTER);
@@ -84,6 +118,12 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
         w = gpg_reshape(g, dv, 1, nu, T, 1);
     }
     if (m->expert_weights_scaled) w = gpg_op_like(g, 1, w, w, GPG_NONE, GPG_NONE);
+    if (nd != m->n_embd) {
+        /* the experts' input projected to their latent width (the router
+           reads x itself) */
+        x = gpg_op(g, 0, GPG_F32, nd, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, x, GP_COMPUTE_W_FFN_ROUTED_DOWN, GPG_OP_MM);
+    }
     int xr = gpg_reshape(g, x, nd, 1, T, 1);
     if (o->weight_first) {
         xr = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, xr, GPG_NONE, GPG_NONE);   /* repeat */
@@ -95,6 +135,13 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
         gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
         act = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);              /* relu */
         act = gpg_op_like(g, 1, act, act, GPG_NONE, GPG_NONE);            /* sqr */
+    } else if (o->situ) {
+        int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+        gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
+        act = situ_gate(g, gate);
+        int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
+        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+        act = situ_up(m, g, act, up);
     } else {
         int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
         gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
