@@ -9,6 +9,7 @@
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
 #include "cli/plan_options.h"
+#include "cli/in_use.h"
 #include "cli/text_table.h"
 #include "emit/extras_json.h"
 #include "model/arch.h"
@@ -110,37 +111,6 @@ static void predict(const gp_model *m, const gp_run_params *p, const gp_devices 
     out->calibrated = gp_plan_request_calibrate(&cal, m, &out->speed);
 }
 
-/* Why each runtime item has its size, and what shrinks it. */
-static void runtime_why(const gp_mem_result *r, gp_runtime_item i, char *buf, size_t size)
-{
-    const gp_runtime_mem *rt = &r->runtime;
-    char one[32], all[32];
-    buf[0] = 0;
-    switch (i) {
-    case GP_RUNTIME_PROCESS:
-        snprintf(buf, size, "llama-server's heap, vocabulary and graph metadata");
-        break;
-    case GP_RUNTIME_MAPPED:
-        gp_format_mib(rt->repacked_bytes, all, sizeof all);
-        snprintf(buf, size, "model file pages kept mapped beside weights copied elsewhere (%s repacked for the "
-                 "CPU); --no-repack or --load-mode none", all);
-        break;
-    case GP_RUNTIME_CHECKPOINTS:
-        gp_format_mib(rt->checkpoint_bytes, one, sizeof one);
-        snprintf(buf, size, "%u per slot x %u slot%s x %s (%s); --ctx-checkpoints", rt->checkpoints_per_slot,
-                 r->ctx.n_seq, r->ctx.n_seq == 1 ? "" : "s", one, rt->checkpoint_of ? rt->checkpoint_of : "");
-        break;
-    case GP_RUNTIME_PROMPT_CACHE:
-        gp_format_mib(rt->slot_state_bytes, one, sizeof one);
-        snprintf(buf, size, "%s; one full slot is %s; --cache-ram",
-                 rt->cache_unbounded ? "no byte limit: n_ctx tokens of cached prompts" : "the limit, once filled",
-                 one);
-        break;
-    default:
-        break;
-    }
-}
-
 /* At load and in use, per device, then what the host grows into. */
 static void print_in_use(FILE *f, const gp_devices *d, const gp_mem_result *r)
 {
@@ -157,23 +127,7 @@ static void print_in_use(FILE *f, const gp_devices *d, const gp_mem_result *r)
     }
     fputc('\n', f);
     gp_tt_print(&t, f);
-    if (!gp_runtime_total(&r->runtime))
-        return;
-    fprintf(f, "%s grows into, at the steady-state peak (a full context in every slot, every cache at its bound):\n",
-            d->dev[0].name);
-    if (r->host_output) {
-        char v[32];
-        gp_format_mib(r->host_output, v, sizeof v);
-        fprintf(f, "  %-13s %12s  the logits of every slot\n", "logits", v);
-    }
-    for (int i = 0; i < GP_RUNTIME_COUNT; i++) {
-        if (!r->runtime.item[i])
-            continue;
-        char v[32], why[256];
-        gp_format_mib(r->runtime.item[i], v, sizeof v);
-        runtime_why(r, (gp_runtime_item)i, why, sizeof why);
-        fprintf(f, "  %-13s %12s  %s\n", gp_runtime_item_name((gp_runtime_item)i), v, why);
-    }
+    gp_cli_print_runtime(f, d, r);
 }
 
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r,
@@ -278,17 +232,6 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
                    "upper bound (the nearest family's graph, raised)\n", m->arch);
 }
 
-/* What device i grows into, by item (the host's logits buffer included). */
-static void add_runtime(cJSON *o, const gp_mem_result *r, uint32_t i)
-{
-    cJSON *rt = cJSON_AddObjectToObject(o, "runtime");
-    if (i != 0)
-        return;
-    gp_json_add_u64(rt, "logits", r->host_output);
-    for (int k = 0; k < GP_RUNTIME_COUNT; k++)
-        gp_json_add_u64(rt, gp_runtime_item_name((gp_runtime_item)k), r->runtime.item[k]);
-}
-
 static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_speed *sp)
 {
     cJSON *root = cJSON_CreateObject();
@@ -311,7 +254,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
         gp_json_add_u64(o, "in_use", gp_mem_in_use(r, i));
-        add_runtime(o, r, i);
+        gp_cli_json_runtime(o, r, i);
         if (d->dev[i].total)
             gp_json_add_u64(o, "memory", d->dev[i].total);
         if (d->dev[i].free)
@@ -329,7 +272,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
     for (uint32_t i = 0; i < r->n_devices; i++)
         in_use += gp_mem_in_use(r, i);
     gp_json_add_u64(tot, "in_use", in_use);
-    add_runtime(tot, r, 0);
+    gp_cli_json_runtime(tot, r, 0);
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);

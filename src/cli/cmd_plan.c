@@ -11,6 +11,7 @@
 #include "args/llama_args.h"
 #include "cli/cli.h"
 #include "cli/hw_options.h"
+#include "cli/in_use.h"
 #include "cli/plan_options.h"
 #include "cli/report_cli.h"
 #include "emit/extras_json.h"
@@ -45,6 +46,8 @@ void gp_help_plan(FILE *f)
             "Safety:\n"
             "  --margin SIZE            memory kept free on each GPU (default 1GiB; preset)\n"
             "  --ram-margin SIZE        memory kept free in RAM (default 2GiB; preset)\n"
+            "  --for-load               budget RAM for the load alone, not what the server grows\n"
+            "                           into (checkpoints, prompt cache): it may be killed later\n"
             "  --target-vram-usage F    use at most this fraction of each GPU (e.g. 0.8)\n"
             "Hardware (default: this machine's devices):\n%s"
             "Output (default: a summary):\n"
@@ -169,6 +172,9 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
         gp_json_add_u64(o, "context", x->context);
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
+        gp_json_add_u64(o, "in_use", gp_mem_in_use(&p->mem, i));
+        gp_json_add_u64(o, "budgeted", p->need[i]);
+        gp_cli_json_runtime(o, &p->mem, i);
         cJSON_AddItemToArray(devs, o);
     }
     if (p->mem.extras.n) {
@@ -387,8 +393,8 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
     for (uint32_t i = 0; i < d->n; i++)
         if ((int)strlen(d->dev[i].name) > w0)
             w0 = (int)strlen(d->dev[i].name);
-    fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s\n", w0, "device", "budget", "weights", "KV/state",
-            "compute", "total", "free after");
+    fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s %11s\n", w0, "device", "budget", "weights", "KV/state",
+            "compute", "at load", "in use", "free after");
     for (uint32_t i = 0; i < d->n; i++) {
         /* The device's whole load: the model and what else the server loads. */
         const gp_mem_device all = gp_mem_with_extras(&p->mem, i), *x = &all;
@@ -399,10 +405,14 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
         gp_format_bytes(x->context, k, sizeof k);
         gp_format_bytes(x->compute, c, sizeof c);
         uint64_t total = gp_mem_device_total(x);
+        char u[32];
         gp_format_bytes(total, t, sizeof t);
-        if (p->budget[i] != UINT64_MAX && p->budget[i] >= total)
-            gp_format_bytes(p->budget[i] - total, fr, sizeof fr);
-        fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s\n", w0, d->dev[i].name, b, w, k, c, t, fr);
+        gp_format_bytes(gp_mem_in_use(&p->mem, i), u, sizeof u);
+        /* what the budget holds: the in-use peak (mapped file pages aside,
+           the kernel reclaims them), or the load alone with --for-load */
+        if (p->budget[i] != UINT64_MAX && p->budget[i] >= p->need[i])
+            gp_format_bytes(p->budget[i] - p->need[i], fr, sizeof fr);
+        fprintf(f, "%-*s %11s %11s %11s %11s %11s %11s %11s\n", w0, d->dev[i].name, b, w, k, c, t, u, fr);
     }
     for (uint32_t k = 0; k < p->mem.extras.n; k++) {
         const gp_extra_mem *e = &p->mem.extras.item[k];
@@ -419,6 +429,8 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
     }
     if (p->mem.extras.note[0])
         fprintf(f, "note: %s\n", p->mem.extras.note);
+    fputc('\n', f);
+    gp_cli_print_runtime(f, d, &p->mem);
     fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
             p->speed.decode_tps, p->speed.prefill_tps);
     char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];

@@ -50,6 +50,8 @@ static const gp_option_group workload = {"Workload", workload_opts, N(workload_o
 static const gp_option safety_opts[] = {
     {"--margin", NULL, GP_ARG_SIZE, "SIZE", NULL, NULL, false, "memory kept free on each GPU (default 1GiB; preset)"},
     {"--ram-margin", NULL, GP_ARG_SIZE, "SIZE", NULL, NULL, false, "memory kept free in RAM (default 2GiB; preset)"},
+    {"--for-load", NULL, GP_ARG_NONE, NULL, NULL, NULL, false,
+     "budget RAM for the load alone, not what the server grows into (it may be killed later)"},
     {"--target-vram-usage", NULL, GP_ARG_FRACTION, "F", NULL, NULL, false,
      "use at most this fraction of each GPU (e.g. 0.8)"},
 };

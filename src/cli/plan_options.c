@@ -196,6 +196,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         }
         else if (!strcmp(a, "--dry-run")) pc->dry_run = true;
         else if (!strcmp(a, "--verbose")) pc->verbose = true;
+        else if (!strcmp(a, "--for-load")) pc->req.for_load = true;
         else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config") ||
                  !strcmp(a, "--report")) {
             if (i + 1 >= argc)

@@ -151,10 +151,24 @@ static void candidate_move(candidate *dst, candidate *src)
     memset(src, 0, sizeof *src);
 }
 
+uint64_t gp_plan_need(const gp_plan_request *req, const gp_mem_result *r, uint32_t i)
+{
+    uint64_t need = gp_mem_on_device(r, i);
+    if (i != 0 || req->for_load)
+        return need;
+    const gp_runtime_mem *rt = &r->runtime;
+    need += r->host_output + rt->item[GP_RUNTIME_PROCESS];
+    if (req->pinned.user_set_ctxcp)
+        need += rt->item[GP_RUNTIME_CHECKPOINTS];
+    if (req->pinned.user_set_cram)
+        need += rt->item[GP_RUNTIME_PROMPT_CACHE];
+    return need;
+}
+
 static bool fits_budgets(const search *s, const gp_mem_result *r)
 {
     for (uint32_t i = 0; i < s->d->n; i++)
-        if (gp_mem_on_device(r, i) > s->budget[i])
+        if (gp_plan_need(s->req, r, i) > s->budget[i])
             return false;
     return true;
 }
@@ -1147,7 +1161,7 @@ static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_r
                     continue;
                 bool fits = true;
                 for (uint32_t k = 0; k < d->n; k++)
-                    fits = fits && gp_mem_on_device(&r, k) <= out->budget[k];
+                    fits = fits && gp_plan_need(req, &r, k) <= out->budget[k];
                 gp_speed sp;
                 if (fits) {
                     gp_speed_predict(m, &q, d, &r, &sp);
@@ -1186,12 +1200,71 @@ static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_r
         n, moved, moved == 1 ? "" : "s", out->speed.decode_tps, start_tps);
 }
 
+/* The checkpoints and the prompt cache, sized to the RAM the plan leaves:
+ * llama-server's defaults where they fit; else the prompt cache shrinks
+ * first (it only saves reprocessing a prompt seen before), then the
+ * checkpoints (without them a sliding-window or recurrent model reprocesses
+ * a whole prompt whose end changed). Values the user gave stay. */
+static void fit_runtime(const gp_model *m, const gp_devices *d, const gp_plan_request *req, gp_plan *out)
+{
+    gp_run_params *p = &out->params;
+    if (req->for_load || p->app != GP_APP_SERVER || (p->user_set_cram && p->user_set_ctxcp) ||
+        out->budget[0] == UINT64_MAX)
+        return;
+    const gp_runtime_mem *rt = &out->mem.runtime;
+    const uint64_t mib = 1024ull * 1024ull;
+    uint64_t need = gp_plan_need(req, &out->mem, 0);
+    uint64_t room = out->budget[0] > need ? out->budget[0] - need : 0;
+    uint64_t ckpt = p->user_set_ctxcp ? 0 : rt->item[GP_RUNTIME_CHECKPOINTS];
+    uint64_t cache = p->user_set_cram ? 0 : rt->item[GP_RUNTIME_PROMPT_CACHE];
+    if (ckpt + cache <= room)
+        return;
+    int32_t old_cram = p->cache_ram_mib, old_ctxcp = p->ctx_checkpoints;
+    if (!p->user_set_ctxcp) {
+        uint64_t per = rt->checkpoint_bytes * out->mem.ctx.n_seq;
+        if (ckpt > room && per)
+            p->ctx_checkpoints = (int32_t)(room / per);
+        uint64_t kept = per * (uint64_t)p->ctx_checkpoints;
+        room = room > kept ? room - kept : 0;
+    }
+    if (!p->user_set_cram && cache > room)
+        p->cache_ram_mib = (int32_t)(room / mib / 64 * 64);   /* whole 64 MiB steps */
+    gp_mem_result r;
+    if (gp_mem_estimate(m, p, d, &r, NULL) != GP_OK) {
+        p->cache_ram_mib = old_cram;
+        p->ctx_checkpoints = old_ctxcp;
+        return;
+    }
+    gp_mem_result_free(&out->mem);
+    out->mem = r;
+    if (p->cache_ram_mib != old_cram && p->ctx_checkpoints != old_ctxcp)
+        why(out, "RAM: the prompt cache off (--cache-ram 0) and the checkpoints lowered to --ctx-checkpoints %d per "
+                 "slot, so the server's in-use peak fits in RAM",
+            p->ctx_checkpoints);
+    else if (p->cache_ram_mib != old_cram)
+        why(out, "RAM: the prompt cache lowered to --cache-ram %d (MiB, from %d) so the server's in-use peak fits in "
+                 "RAM",
+            p->cache_ram_mib, old_cram);
+    else if (p->ctx_checkpoints != old_ctxcp)
+        why(out, "RAM: context checkpoints lowered to --ctx-checkpoints %d per slot so the server's in-use peak fits "
+                 "in RAM",
+            p->ctx_checkpoints);
+}
+
 gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
                        gp_plan *out, gp_error *err)
 {
     gp_status st = gp_plan_subsets(m, d, req, out, err);
     if (st == GP_OK)
         polish_split(m, d, req, out);
+    if (st == GP_OK) {
+        fit_runtime(m, d, req, out);
+        /* the budget now holds the checkpoints and prompt cache as sized */
+        for (uint32_t i = 0; i < d->n; i++)
+            out->need[i] = i == 0 && !req->for_load
+                               ? gp_mem_in_use(&out->mem, 0) - out->mem.runtime.item[GP_RUNTIME_MAPPED]
+                               : gp_mem_on_device(&out->mem, i);
+    }
     return st;
 }
 
@@ -1393,6 +1466,21 @@ char **gp_plan_args(const gp_model *m, const gp_devices *d, const gp_plan *p)
     }
     if (r->no_kv_offload)
         push(&v, &n, &cap, "-nkvo");
+    if (r->cache_ram_mib != 8192 || r->user_set_cram) {
+        push(&v, &n, &cap, "--cache-ram");
+        snprintf(buf, sizeof buf, "%d", r->cache_ram_mib);
+        push(&v, &n, &cap, buf);
+    }
+    if (r->ctx_checkpoints != 32 || r->user_set_ctxcp) {
+        push(&v, &n, &cap, "--ctx-checkpoints");
+        snprintf(buf, sizeof buf, "%d", r->ctx_checkpoints);
+        push(&v, &n, &cap, buf);
+    }
+    if (r->checkpoint_min_step != 8192) {
+        push(&v, &n, &cap, "--checkpoint-min-step");
+        snprintf(buf, sizeof buf, "%d", r->checkpoint_min_step);
+        push(&v, &n, &cap, buf);
+    }
     if (p->threads) {
         push(&v, &n, &cap, "-t");
         snprintf(buf, sizeof buf, "%u", p->threads);

@@ -49,7 +49,16 @@ typedef struct gp_plan_request {
     double decode_scale;  /* measured / modelled speed on this machine (tune); 0 = none */
     double prefill_scale;
     double moe_decode_scale, moe_prefill_scale; /* the same for routed-expert models */
+    bool for_load;        /* budget RAM for the load alone, not for what the server grows into
+                             (checkpoints, prompt cache): it may be killed after hours of use */
 } gp_plan_request;
+
+/* What device i's budget must hold for a plan's memory: on the host, with
+ * the request's for_load off, the logits, llama-server's own memory and
+ * the checkpoints and prompt cache the flags pin (unpinned, the plan sizes
+ * them to the room left). Model file pages kept mapped are clean and
+ * reclaimable: shown in use, not budgeted. */
+uint64_t gp_plan_need(const gp_plan_request *req, const gp_mem_result *r, uint32_t i);
 
 void gp_plan_request_default(gp_plan_request *r);
 
@@ -81,6 +90,9 @@ typedef struct gp_plan {
     gp_mem_result mem;        /* memory of exactly these flags (owns placement) */
     gp_speed speed;
     uint64_t budget[GP_MAX_DEVICES]; /* bytes each device may use; UINT64_MAX = unknown */
+    uint64_t need[GP_MAX_DEVICES];   /* what each budget holds: the load, and on the host the
+                                        in-use peak but the reclaimable mapped file pages (the
+                                        load alone with for_load) */
     gp_ot_rule *ot;           /* the -ot rules, also copied into params.overrides */
     size_t n_ot;
     uint32_t threads;         /* -t, 0 when unknown */
