@@ -8,12 +8,14 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/in_use.h"
 #include "util/proc.h"
 #include "cli/plan_options.h"
 #include "cli/progress.h"
 #include "emit/sparse.h"
 #include "plan/speed.h"
 #include "util/json.h"
+#include "verify/soak.h"
 #include "verify/verify.h"
 
 void gp_help_verify(FILE *f)
@@ -33,7 +35,13 @@ void gp_help_verify(FILE *f)
             "  --runs N            timed requests (default 3; medians are reported)\n"
             "  --prompt-tokens N   prompt length in tokens (default 512)\n"
             "  --predict N         tokens generated per request (default 64)\n"
-            "  --strict            exit 1 when a device uses more than predicted\n"
+            "  --soak N            instead of timed requests, up to N requests that fill every\n"
+            "                      slot, its context checkpoints and the prompt cache, while the\n"
+            "                      server's resident memory is sampled; its peak is shown beside\n"
+            "                      the predicted in-use figure\n"
+            "  --soak-seconds S    the soak's time bound (default 600)\n"
+            "  --strict            exit 1 when a device uses more than predicted (with --soak:\n"
+            "                      a peak over the in-use figure by more than 5 %% or 64 MiB)\n"
             "  --json              {llama_version, argv, devices: [{name, predicted: {model,\n"
             "                      context, compute}, measured: {...}}], timings: {prefill_tps,\n"
             "                      decode_tps, runs}}; with extras also predicted_extras\n"
@@ -75,6 +83,8 @@ int gp_cmd_sparse(gp_cli *cli, int argc, char **argv)
 typedef struct verify_opts {
     gp_verify_opts v;
     bool strict;
+    int soak;          /* --soak N: requests of a soak instead of the timed runs (0: none) */
+    int soak_seconds;  /* --soak-seconds S: its time bound */
 } verify_opts;
 
 static int verify_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int i, void *ctx)
@@ -87,7 +97,11 @@ static int verify_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int
         return 1;
     }
     int *num = NULL;
-    if (!strcmp(a, "--runs"))
+    if (!strcmp(a, "--soak"))
+        num = &o->soak;
+    else if (!strcmp(a, "--soak-seconds"))
+        num = &o->soak_seconds;
+    else if (!strcmp(a, "--runs"))
         num = &o->v.runs;
     else if (!strcmp(a, "--prompt-tokens"))
         num = &o->v.n_prompt;
@@ -146,6 +160,80 @@ static void add_mib(cJSON *o, const char *key, double model, double context, dou
     add_bytes(o, key, &x);
 }
 
+/* verify --soak: the server driven to its in-use bounds, its peak resident
+   memory beside the prediction. */
+static int run_soak(gp_cli *cli, gp_plan_cli *pc, const verify_opts *vo, const gp_model *m, const gp_plan *plan,
+                    char **args)
+{
+    const gp_runtime_mem *rt = &plan->mem.runtime;
+    gp_soak_opts so;
+    memset(&so, 0, sizeof so);
+    so.server = vo->v;
+    so.server.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
+    so.max_requests = vo->soak;
+    so.max_seconds = vo->soak_seconds > 0 ? vo->soak_seconds : 600;
+    so.slots = plan->mem.ctx.n_seq;
+    so.ctx_per_slot = plan->mem.ctx.n_ctx_seq;
+    so.ctx_checkpoints = rt->checkpoint_bytes ? plan->params.ctx_checkpoints : 0;
+    so.cache_bytes = rt->item[GP_RUNTIME_PROMPT_CACHE];
+    so.slot_state_bytes = rt->slot_state_bytes;
+    gp_progress prog;
+    gp_progress_begin(&prog, cli->err, pc->json, "starting llama-server", 0);
+    so.server.progress = on_progress;
+    so.server.progress_ctx = &prog;
+    gp_soak_result r;
+    gp_error err = {0};
+    gp_proc_trap_signals();
+    gp_status st = gp_verify_soak(pc->path, args, &pc->devs, &so, &r, &err);
+    gp_progress_end(&prog);
+    gp_proc_untrap_signals();
+    if (st != GP_OK) {
+        gp_cli_error(cli, &err);
+        if (r.server.log_tail[0])
+            fprintf(cli->err, "--- end of llama-server's log ---\n%s\n", r.server.log_tail);
+        return GP_EXIT_FAIL;
+    }
+    const double MiB = 1024.0 * 1024.0;
+    uint64_t predicted = gp_mem_in_use(&plan->mem, 0);
+    double diff = (double)r.peak - (double)predicted;
+    double tol = (double)predicted * 0.05 > 64 * MiB ? (double)predicted * 0.05 : 64 * MiB;
+    bool over = diff > tol;
+    if (pc->json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "llama_version", r.server.version);
+        cJSON *so_j = cJSON_AddObjectToObject(root, "soak");
+        cJSON_AddNumberToObject(so_j, "requests", r.requests);
+        cJSON_AddNumberToObject(so_j, "seconds", r.seconds);
+        cJSON_AddNumberToObject(so_j, "samples", r.samples);
+        gp_json_add_u64(so_j, "peak", r.peak);
+        gp_json_add_u64(so_j, "peak_anonymous", r.peak_anon);
+        gp_json_add_u64(so_j, "peak_model_file", r.peak_mapped);
+        gp_json_add_u64(so_j, "after_load", r.load);
+        gp_json_add_u64(so_j, "predicted_in_use", predicted);
+        gp_json_add_u64(so_j, "predicted_at_load", gp_mem_on_device(&plan->mem, 0));
+        gp_cli_json_runtime(so_j, &plan->mem, 0);
+        char *s = cJSON_Print(root);
+        fprintf(cli->out, "%s\n", s ? s : "{}");
+        free(s);
+        cJSON_Delete(root);
+    } else {
+        fprintf(cli->out, "llama.cpp  %s (%s)\n", r.server.version[0] ? r.server.version : "version unknown",
+                r.server.server_path);
+        fprintf(cli->out, "soak       %d requests in %.1f s, %d samples of its memory\n", r.requests, r.seconds,
+                r.samples);
+        fprintf(cli->out, "resident   peak %.2f MiB (anonymous %.2f + model file %.2f); %.2f MiB after load\n",
+                (double)r.peak / MiB, (double)r.peak_anon / MiB, (double)r.peak_mapped / MiB, (double)r.load / MiB);
+        fprintf(cli->out, "predicted  in use %.2f MiB on %s (%.2f MiB at load)\n", (double)predicted / MiB,
+                pc->devs.dev[0].name, (double)gp_mem_on_device(&plan->mem, 0) / MiB);
+        fprintf(cli->out, "difference %+.2f MiB (%+.1f %%)\n", diff / MiB, predicted ? 100.0 * diff / (double)predicted : 0);
+        fputc('\n', cli->out);
+        gp_cli_print_runtime(cli->out, &pc->devs, &plan->mem);
+        if (over)
+            fprintf(cli->out, "warning: the peak passed the in-use prediction by more than 5 %% or 64 MiB\n");
+    }
+    return over && vo->strict ? GP_EXIT_FAIL : GP_EXIT_OK;
+}
+
 int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
 {
     verify_opts vo = {0};
@@ -183,6 +271,10 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
         args[n_planned + k] = (char *)pc.req.pinned.extra[k];
     gp_proc_trap_signals();
     vo.v.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
+    if (vo.soak > 0) {
+        rc = run_soak(cli, &pc, &vo, m, &plan, args);
+        goto done;
+    }
     gp_verify_result r;
     gp_progress prog;
     gp_progress_begin(&prog, cli->err, pc.json, "starting llama-server", 0);

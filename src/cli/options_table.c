@@ -156,6 +156,9 @@ static const gp_option verify_opts[] = {
     {"--runs", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "timed requests (default 3; medians are reported)"},
     {"--prompt-tokens", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "prompt length in tokens (default 512)"},
     {"--predict", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false, "tokens generated per request (default 64)"},
+    {"--soak", NULL, GP_ARG_NUMBER, "N", NULL, NULL, false,
+     "up to N requests filling slots, checkpoints and the prompt cache; peak resident memory vs in use"},
+    {"--soak-seconds", NULL, GP_ARG_NUMBER, "S", NULL, NULL, false, "the soak's time bound (default 600)"},
     {"--strict", NULL, GP_ARG_NONE, NULL, NULL, NULL, false, "exit 1 when a device uses more than predicted"},
     {"--json", NULL, GP_ARG_NONE, NULL, NULL, NULL, false, "predicted and measured memory and speed as JSON"},
 };

@@ -122,7 +122,7 @@ char **gp_swap_plan_model(const char *path, gp_model *opened, const gp_devices *
     rep->n_dev = d->n;
     memset(rep->need, 0, sizeof rep->need);
     for (uint32_t i = 0; i < use->n && i < GP_MAX_DEVICES; i++) {
-        rep->need[map[i]] = gp_mem_on_device(&plan.mem, i);
+        rep->need[map[i]] = plan.need[i];   /* in use, as the plan budgets it */
         if (budget)
             budget[map[i]] = plan.budget[i];
     }

@@ -113,6 +113,19 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+static long http(const char *url, const char *post, int timeout_s, body *out);
+
+long gp_verify_http(const char *url, const char *post, int timeout_s, char **response)
+{
+    body b = {0};
+    long code = http(url, post, timeout_s, &b);
+    if (response)
+        *response = b.data;
+    else
+        free(b.data);
+    return code;
+}
+
 static long http(const char *url, const char *post, int timeout_s, body *out)
 {
     CURL *c = curl_easy_init();
@@ -141,8 +154,6 @@ static long http(const char *url, const char *post, int timeout_s, body *out)
 
 /* ---- the run ----------------------------------------------------------------- */
 
-static gp_proc running;
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -169,9 +180,10 @@ static char *completion_request(int n_prompt, int n_predict, int run, uint32_t n
     return s;
 }
 
-gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *d,
-                        const gp_verify_opts *o, gp_verify_result *r, gp_error *err)
+gp_status gp_llama_server_start(const char *model, char *const *args, const gp_verify_opts *o,
+                                gp_llama_server *srv, gp_verify_result *r, gp_error *err)
 {
+    memset(srv, 0, sizeof *srv);
     memset(r, 0, sizeof *r);
     if (!gp_llama_find_tool(o->llama_dir, "llama-server", r->server_path, sizeof r->server_path))
         return gp_fail(err, GP_ERR_MISSING, NULL,
@@ -179,20 +191,20 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
                        "scripts/build-llama.sh builds one)");
     gp_llama_version(r->server_path, r->version, sizeof r->version);
 
-    char log[] = "/tmp/ggplace-server-XXXXXX";
-    int fd = mkstemp(log);
+    snprintf(srv->log, sizeof srv->log, "/tmp/ggplace-server-XXXXXX");
+    int fd = mkstemp(srv->log);
     if (fd < 0)
         return gp_fail(err, GP_ERR_IO, NULL, "cannot create a log file: %s", strerror(errno));
     close(fd);
-    int port = gp_free_port();
+    srv->port = gp_free_port();
     char port_s[16];
-    snprintf(port_s, sizeof port_s, "%d", port);
+    snprintf(port_s, sizeof port_s, "%d", srv->port);
     size_t n_args = 0;
     while (args && args[n_args])
         n_args++;
     char **argv = calloc(n_args + 16, sizeof *argv);
     if (!argv) {
-        unlink(log);
+        unlink(srv->log);
         return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
     }
     size_t k = 0;
@@ -209,18 +221,18 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
     argv[k++] = "4";
     argv[k] = NULL;
 
-    gp_status st = gp_proc_start(&running, argv, log, err);
+    gp_status st = gp_proc_start(&srv->proc, argv, srv->log, err);
     free(argv);
     if (st != GP_OK) {
-        unlink(log);
+        unlink(srv->log);
         return st;
     }
     /* Up when /health answers 200; gone if the process exits first. */
     char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", srv->port);
     int64_t deadline = gp_now_ms() + (int64_t)o->start_timeout_s * 1000;
     bool up = false;
-    while (!up && gp_now_ms() < deadline && gp_proc_alive(&running)) {
+    while (!up && gp_now_ms() < deadline && gp_proc_alive(&srv->proc)) {
         body b = {0};
         up = http(url, NULL, 5, &b) == 200;
         free(b.data);
@@ -230,14 +242,38 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
             gp_sleep_ms(200);
     }
     if (!up) {
-        bool died = !gp_proc_alive(&running);
-        gp_proc_stop(&running, 5000);
-        read_log_tail(log, r->log_tail, sizeof r->log_tail);
-        unlink(log);
+        bool died = !gp_proc_alive(&srv->proc);
+        gp_proc_stop(&srv->proc, 5000);
+        read_log_tail(srv->log, r->log_tail, sizeof r->log_tail);
+        unlink(srv->log);
         return gp_fail(err, GP_ERR_CONFIG, model, died ? "llama-server exited during start-up (see its log)"
                                                         : "llama-server did not become ready in time");
     }
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/completion", port);
+    return GP_OK;
+}
+
+void gp_llama_server_finish(gp_llama_server *srv, const gp_devices *d, gp_verify_result *r)
+{
+    gp_proc_stop(&srv->proc, 10000);
+    char *text = NULL;
+    size_t len;
+    if (gp_read_file(srv->log, 256u << 20, &text, &len, NULL) == GP_OK) {
+        gp_llama_log_parse(text, d, &r->measured);
+        free(text);
+    }
+    read_log_tail(srv->log, r->log_tail, sizeof r->log_tail);
+    unlink(srv->log);
+}
+
+gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *d,
+                        const gp_verify_opts *o, gp_verify_result *r, gp_error *err)
+{
+    gp_llama_server srv;
+    gp_status st = gp_llama_server_start(model, args, o, &srv, r, err);
+    if (st != GP_OK)
+        return st;
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/completion", srv.port);
     double *pre = calloc((size_t)o->runs + 1, sizeof *pre), *dec = calloc((size_t)o->runs + 1, sizeof *dec);
     for (int i = 0; i < o->runs && st == GP_OK && pre && dec; i++) {
         if (o->progress)
@@ -254,8 +290,8 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
             /* A dropped connection is often the server dying: give it a
              * moment to be seen as gone before naming the failure. */
             if (code != 200)
-                gp_proc_wait(&running, 3000);
-            st = gp_fail(err, GP_ERR_CONFIG, model, gp_proc_alive(&running)
+                gp_proc_wait(&srv.proc, 3000);
+            st = gp_fail(err, GP_ERR_CONFIG, model, gp_proc_alive(&srv.proc)
                              ? "llama-server answered /completion without timings (HTTP %ld)"
                              : "llama-server crashed while answering", code);
         } else {
@@ -266,7 +302,6 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
         cJSON_Delete(j);
         free(b.data);
     }
-    gp_proc_stop(&running, 10000);
     if (r->runs > 0) {
         qsort(pre, (size_t)r->runs, sizeof *pre, cmp_double);
         qsort(dec, (size_t)r->runs, sizeof *dec, cmp_double);
@@ -275,13 +310,6 @@ gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *
     }
     free(pre);
     free(dec);
-    char *text = NULL;
-    size_t len;
-    if (gp_read_file(log, 256u << 20, &text, &len, NULL) == GP_OK) {
-        gp_llama_log_parse(text, d, &r->measured);
-        free(text);
-    }
-    read_log_tail(log, r->log_tail, sizeof r->log_tail);
-    unlink(log);
+    gp_llama_server_finish(&srv, d, r);
     return st;
 }

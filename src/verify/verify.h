@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hw/device.h"
+#include "util/proc.h"
 #include "verify/llama_log.h"
 
 typedef struct gp_verify_opts {
@@ -43,6 +44,26 @@ bool gp_llama_find_tool(const char *dir, const char *name, char *out, size_t siz
 
 /* Asks a tool for its version line ("version: 1 (de3ff815)"). */
 bool gp_llama_version(const char *tool, char *out, size_t size);
+
+/* A llama-server started on a free loopback port, its log in a temporary
+ * file. */
+typedef struct gp_llama_server {
+    gp_proc proc;
+    int port;
+    char log[64];
+} gp_llama_server;
+
+/* Starts llama-server with "-m model args..." and waits for /health (r gets
+ * its path and version; on failure the end of its log). */
+gp_status gp_llama_server_start(const char *model, char *const *args, const gp_verify_opts *o,
+                                gp_llama_server *srv, gp_verify_result *r, gp_error *err);
+/* Stops it, reads what it allocated from its log into r and removes the log. */
+void gp_llama_server_finish(gp_llama_server *srv, const gp_devices *d, gp_verify_result *r);
+
+/* One HTTP request to a local server (POST when post is not NULL): the
+ * status, or -1 when none came; *response (if given) gets the body, to be
+ * freed. */
+long gp_verify_http(const char *url, const char *post, int timeout_s, char **response);
 
 /* Runs llama-server with "-m model args..." and measures it. On failure the
  * result's log_tail holds the end of llama-server's log. A caller that may
