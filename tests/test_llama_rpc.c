@@ -27,6 +27,8 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "verify/llama_log.h"
+#include "hw/detect.h"
+#include "verify/soak.h"
 #include "verify/verify.h"
 
 #define MiB (1024.0 * 1024.0)
@@ -295,11 +297,83 @@ static void test_extras_over_rpc(void **state)
     gp_model_close(&m);
 }
 
+/* A bounded soak of the command in flags: llama-server's peak resident
+   memory (anonymous + mapped model pages) within 5 % or 64 MiB of the
+   in-use prediction. */
+static void soak_and_compare(const gp_model *m, char **flags, int n, const gp_devices *d)
+{
+    gp_run_params p;
+    gp_run_params_default(&p, GP_APP_SERVER);
+    gp_error err;
+    for (int i = 0; i < n;)
+        assert_int_equal(gp_llama_args_apply(&p, n, flags, &i, &err), GP_OK);
+    gp_mem_result r;
+    assert_int_equal(gp_mem_estimate(m, &p, d, &r, &err), GP_OK);
+    gp_soak_opts so;
+    memset(&so, 0, sizeof so);
+    gp_verify_opts_default(&so.server);
+    so.server.llama_dir = fx.bin;
+    so.server.start_timeout_s = 180;
+    so.server.request_timeout_s = 120;
+    so.server.n_vocab = 8000;
+    so.max_requests = 40;
+    so.max_seconds = 300;
+    so.slots = r.ctx.n_seq;
+    so.ctx_per_slot = r.ctx.n_ctx_seq;
+    so.ctx_checkpoints = r.runtime.checkpoint_bytes ? p.ctx_checkpoints : 0;
+    so.cache_bytes = r.runtime.item[GP_RUNTIME_PROMPT_CACHE];
+    so.slot_state_bytes = r.runtime.slot_state_bytes;
+    gp_soak_result sr;
+    char **argv = calloc((size_t)n + 1, sizeof *argv);
+    memcpy(argv, flags, (size_t)n * sizeof *argv);
+    if (gp_verify_soak(fx.model, argv, d, &so, &sr, &err) != GP_OK)
+        fail_msg("%s\n--- llama-server log ---\n%s", err.message, sr.server.log_tail);
+    free(argv);
+    double want = (double)gp_mem_in_use(&r, 0), got = (double)sr.peak;
+    double tol = want * 0.05 > 64 * MiB ? want * 0.05 : 64 * MiB;
+    print_message("soak: %d requests, peak %.2f MiB (anonymous %.2f + model %.2f), in use predicted %.2f MiB\n",
+                  sr.requests, got / MiB, (double)sr.peak_anon / MiB, (double)sr.peak_mapped / MiB, want / MiB);
+    assert_true(sr.requests > 0 && sr.samples > 0);
+    assert_true(got <= want + tol && got >= want - tol);
+    gp_mem_result_free(&r);
+}
+
+static void test_soak_in_use(void **state)
+{
+    (void)state;
+    if (!fx.bin[0])
+        skip();
+    gp_model *m = sparse_model();
+    if (!m)
+        skip();
+    /* the CPU as detected: whether llama.cpp repacks weights depends on it */
+    gp_devices here, d;
+    gp_devices_detect(&here);
+    gp_devices_init(&d);
+    d.dev[0] = here.dev[0];
+    d.dev[0].total = d.dev[0].free = 16ull << 30;
+    char *cpu[] = {"-c", "1024", "-np", "1", "--cache-ram", "64"};
+    soak_and_compare(m, cpu, 6, &d);
+
+    /* layers on an RPC device too: their file pages stay mapped beside */
+    if (!fx.port[0])
+        start_rpc_servers();
+    gp_devices rpc;
+    rpc_devices(&rpc, 1ull << 30);
+    rpc.dev[0] = d.dev[0];
+    char list[128];
+    snprintf(list, sizeof list, "127.0.0.1:%d,127.0.0.1:%d", fx.port[0], fx.port[1]);
+    char *split[] = {"--rpc", list, "-c", "1024", "-np", "2", "-ngl", "5", "--cache-ram", "0"};
+    soak_and_compare(m, split, 10, &rpc);
+    gp_model_close(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_planned_split_over_rpc),
         cmocka_unit_test(test_extras_over_rpc),
+        cmocka_unit_test(test_soak_in_use),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1224,7 +1224,9 @@ static void fit_runtime(const gp_model *m, const gp_devices *d, const gp_plan_re
         uint64_t per = rt->checkpoint_bytes * out->mem.ctx.n_seq;
         if (ckpt > room && per)
             p->ctx_checkpoints = (int32_t)(room / per);
-        uint64_t kept = per * (uint64_t)p->ctx_checkpoints;
+        uint64_t count = (uint64_t)p->ctx_checkpoints < rt->checkpoints_per_slot ? (uint64_t)p->ctx_checkpoints
+                                                                                 : rt->checkpoints_per_slot;
+        uint64_t kept = per * count;
         room = room > kept ? room - kept : 0;
     }
     if (!p->user_set_cram && cache > room)

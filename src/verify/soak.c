@@ -92,7 +92,9 @@ static void *sample_loop(void *arg)
             s->samples++;
             pthread_mutex_unlock(&s->lock);
         }
-        gp_sleep_ms(100);
+        /* a few samples a second: reading a large process's smaps costs
+           the CPU the server computes on */
+        gp_sleep_ms(250);
     }
     return NULL;
 }
