@@ -120,6 +120,7 @@ static const char css[] =
     ".seg-kv{opacity:.55}.seg-compute{background:#52606d}"
     ".seg-margin{background:repeating-linear-gradient(45deg,#cbd2d9 0 4px,#e4e7eb 4px 8px)}"
     ".seg-free{background:#f5f7fa}.over .bar{border-color:#d64545;border-width:2px}"
+    ".seg-grow{background:repeating-linear-gradient(-45deg,#9aa5b1 0 3px,#e4e7eb 3px 7px)}"
     "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}"
     "th,td{text-align:right;padding:4px 8px;border-bottom:1px solid #e4e7eb}"
     "th:first-child,td:first-child{text-align:left}td.l,th.l{text-align:left}"
@@ -207,7 +208,9 @@ static void devices(report *r)
     gp_strbuf *sb = &r->sb;
     gp_sb_append(sb, "<section id=\"devices\"><h2>Devices</h2>"
                      "<div class=\"legend\"><span><span class=\"sw\" style=\"background:#52606d\"></span>"
-                     "compute buffer</span><span><span class=\"sw seg-margin\"></span>safety margin</span>"
+                     "compute buffer</span><span><span class=\"sw seg-grow\"></span>what the server grows "
+                     "into in use (checkpoints, prompt cache, its own memory)</span>"
+                     "<span><span class=\"sw seg-margin\"></span>safety margin</span>"
                      "<span><span class=\"sw\" style=\"background:#f5f7fa;border:1px solid #cbd2d9\"></span>"
                      "free after</span><span>weights in the device's colour, KV cache / state lighter</span>"
                      "</div>\n");
@@ -215,15 +218,19 @@ static void devices(report *r)
         const cJSON *d = cJSON_GetArrayItem(r->devices, i);
         uint64_t model = u64(d, "model"), ctx = u64(d, "context"), comp = u64(d, "compute");
         uint64_t total = u64(d, "total");
+        /* what the budget holds in use (the load alone in a plan without it) */
+        uint64_t held = is_count(get(d, "budgeted")) ? u64(d, "budgeted") : total;
+        if (held < total)
+            held = total;
         bool has_budget = is_count(get(d, "budget")), has_avail = is_count(get(d, "available"));
         uint64_t budget = u64(d, "budget"), avail = u64(d, "available");
-        uint64_t denom = has_avail ? avail : has_budget ? budget : total;
-        if (total > denom)
-            denom = total;
+        uint64_t denom = has_avail ? avail : has_budget ? budget : held;
+        if (held > denom)
+            denom = held;
         uint64_t margin = has_avail && has_budget && avail > budget ? avail - budget : 0;
-        uint64_t free_after = has_budget ? (budget > total ? budget - total : 0)
-                              : has_avail && avail > total ? avail - total : 0;
-        bool over = has_budget && total > budget;
+        uint64_t free_after = has_budget ? (budget > held ? budget - held : 0)
+                              : has_avail && avail > held ? avail - held : 0;
+        bool over = has_budget && held > budget;
         const char *color = dev_color(i);
         gp_sb_append(sb, "<div class=\"dev");
         if (over)
@@ -241,6 +248,11 @@ static void devices(report *r)
         esc(sb, str(d, "name"));
         gp_sb_append(sb, "</b></span><span>");
         bytes_text(sb, total);
+        if (held > total) {
+            gp_sb_append(sb, " at load, ");
+            bytes_text(sb, held);
+            gp_sb_append(sb, " in use");
+        }
         if (has_budget) {
             gp_sb_append(sb, " of a ");
             bytes_text(sb, budget);
@@ -257,16 +269,20 @@ static void devices(report *r)
         seg(sb, "seg-w", color, model, denom, "weights");
         seg(sb, "seg-kv", color, ctx, denom, "KV cache / state");
         seg(sb, "seg-compute", NULL, comp, denom, "compute buffer");
+        seg(sb, "seg-grow", NULL, held - total, denom, "grows into in use");
         seg(sb, "seg-free", NULL, free_after, denom, "free after");
         seg(sb, "seg-margin", NULL, margin, denom, "safety margin");
         gp_sb_append(sb, "</div></div>\n");
     }
     gp_sb_append(sb, "<table><thead><tr><th>device</th><th>budget</th><th>weights</th><th>KV/state</th>"
-                     "<th>compute</th><th>total</th><th>free after</th></tr></thead><tbody>");
+                     "<th>compute</th><th>total</th><th>in use</th><th>free after</th></tr></thead><tbody>");
     for (int i = 0; i < r->n_dev; i++) {
         const cJSON *d = cJSON_GetArrayItem(r->devices, i);
         bool has_budget = is_count(get(d, "budget"));
         uint64_t budget = u64(d, "budget"), total = u64(d, "total");
+        uint64_t held = is_count(get(d, "budgeted")) ? u64(d, "budgeted") : total;
+        if (held < total)
+            held = total;
         gp_sb_append(sb, "<tr><td>");
         esc(sb, str(d, "name"));
         gp_sb_append(sb, "</td><td>");
@@ -280,8 +296,10 @@ static void devices(report *r)
             bytes_text(sb, u64(d, keys[k]));
         }
         gp_sb_append(sb, "</td><td>");
-        if (has_budget && budget >= total)
-            bytes_text(sb, budget - total);
+        bytes_text(sb, is_count(get(d, "in_use")) ? u64(d, "in_use") : total);
+        gp_sb_append(sb, "</td><td>");
+        if (has_budget && budget >= held)
+            bytes_text(sb, budget - held);
         else
             gp_sb_append(sb, has_budget ? "over" : "-");
         gp_sb_append(sb, "</td></tr>");
