@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# What llama-server grows into after load, measured: `ggplace verify --soak`
+# drives it until its slots, context checkpoints and prompt cache reach their
+# bounds and samples its resident memory (anonymous + the model file's
+# resident pages); each line puts the peak beside `mem`'s in-use figure.
+# Sparse stand-ins of three kinds: a plain llama (llama-tiny's header), a
+# sliding-window gemma3 and a hybrid recurrent lfm2 (the zoo's toy-size
+# headers of Gemma 3 12B and LFM2 1.2B), CPU only and with two
+# ggml-rpc-server on loopback holding half the layers.
+#
+#   GGPLACE_LLAMA_DIR=$(bash scripts/build-llama.sh) bash bench/soak.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+llama_dir=${GGPLACE_LLAMA_DIR:?set GGPLACE_LLAMA_DIR to the bin directory that bash scripts/build-llama.sh prints}
+tmp=$(mktemp -d)
+rpc_pids=()
+stop() {
+  for p in "${rpc_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${rpc_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap stop EXIT INT TERM
+
+cmake --build build --target ggplace make_zoo >/dev/null
+build/tests/make_zoo --tiny "$tmp/zoo" >/dev/null
+build/ggplace sparse ../shared/calib/models/llama-tiny.gguf "$tmp/llama.gguf" >/dev/null
+build/ggplace sparse "$tmp/zoo/zoo-gemma-3-12b.gguf" "$tmp/gemma3.gguf" >/dev/null
+build/ggplace sparse "$tmp/zoo/zoo-lfm2-1.2b.gguf" "$tmp/lfm2.gguf" >/dev/null
+
+# two RPC servers on free loopback ports, stopped on every path
+ports=()
+for i in 0 1; do
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$llama_dir/ggml-rpc-server" -H 127.0.0.1 -p "$port" >"$tmp/rpc$i.log" 2>&1 &
+  rpc_pids+=($!)
+  ports+=("$port")
+done
+for port in "${ports[@]}"; do
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.2
+  done
+done
+rpc="127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
+
+flag_sets=("--cache-ram 0" "--cache-ram 512" "-np 4 --cache-ram 0" "--ctx-checkpoints 4 --cache-ram 0")
+printf '%-7s %-4s %-34s %9s %12s %12s %9s\n' model on flags requests "peak MiB" "in use MiB" error
+for model in llama gemma3 lfm2; do
+  for where in cpu rpc; do
+    for f in "${flag_sets[@]}"; do
+      extra=()
+      [ "$where" = rpc ] && extra=(--rpc "$rpc" -ngl 4)
+      # shellcheck disable=SC2086
+      out=$(build/ggplace verify "$tmp/$model.gguf" -c 4096 $f "${extra[@]}" --soak 80 --soak-seconds 300 \
+              --llama-dir "$llama_dir" --json 2>"$tmp/err") || { echo "$model $where $f: failed"; cat "$tmp/err"; continue; }
+      printf '%s' "$out" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["soak"]
+peak, want = s["peak"] / 2**20, s["predicted_in_use"] / 2**20
+print("%-7s %-4s %-34s %9d %12.2f %12.2f %+8.1f%%" % (sys.argv[1], sys.argv[2], sys.argv[3], s["requests"], peak, want,
+      100 * (peak - want) / want))' "$model" "$where" "$f"
+    done
+  done
+done
