@@ -28,184 +28,15 @@ bool gp_is_url(const char *s)
 /* ---- how much header is still missing ------------------------------------- */
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
 
-static uint64_t le(const unsigned char *b, size_t n)
+/* The parser's measure of what is missing; while not even the fixed start
+ * of the header is in, the first range again. */
+static int header_need(const unsigned char *b, size_t have, uint64_t *need)
 {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-typedef struct scan {
-    const unsigned char *b;
-    uint64_t have;
-    uint64_t pos;
-    bool trunc;           /* ran out of bytes */
-    bool bad;             /* invalid structure: the parser will say what */
-    uint64_t est;         /* on trunc: estimated end of the innermost item */
-} scan;
-
-static bool avail(scan *s, uint64_t n)
-{
-    if (s->pos > s->have || n > s->have - s->pos) {
-        s->trunc = true;
-        s->est = sat_add(s->pos, n);
-        return false;
-    }
-    return true;
-}
-
-static size_t fixed_size(uint32_t t)
-{
-    switch (t) {
-    case GGUF_U8: case GGUF_I8: case GGUF_BOOL: return 1;
-    case GGUF_U16: case GGUF_I16: return 2;
-    case GGUF_U32: case GGUF_I32: case GGUF_F32: return 4;
-    case GGUF_U64: case GGUF_I64: case GGUF_F64: return 8;
-    default: return 0;
-    }
-}
-
-static bool scan_string(scan *s)
-{
-    if (!avail(s, 8))
-        return false;
-    uint64_t len = le(s->b + s->pos, 8);
-    s->pos += 8;
-    if (!avail(s, len))
-        return false;
-    s->pos += len;
-    return true;
-}
-
-static bool scan_value(scan *s, uint32_t type, int depth)
-{
-    size_t fs = fixed_size(type);
-    if (fs) {
-        if (!avail(s, fs))
-            return false;
-        s->pos += fs;
-        return true;
-    }
-    if (type == GGUF_STRING)
-        return scan_string(s);
-    if (type != GGUF_ARRAY || depth >= GP_GGUF_MAX_ARRAY_DEPTH) {
-        s->bad = true;
-        return false;
-    }
-    if (!avail(s, 12))
-        return false;
-    uint32_t et = (uint32_t)le(s->b + s->pos, 4);
-    uint64_t count = le(s->b + s->pos + 4, 8);
-    s->pos += 12;
-    size_t efs = fixed_size(et);
-    if (efs) {
-        /* Skipped exactly, without reading it. */
-        uint64_t n = sat_mul(count, efs);
-        if (!avail(s, n))
-            return false;
-        s->pos += n;
-        return true;
-    }
-    if (et != GGUF_STRING && et != GGUF_ARRAY) {
-        s->bad = true;
-        return false;
-    }
-    uint64_t start = s->pos;
-    for (uint64_t k = 0; k < count; k++) {
-        uint64_t elem = s->pos;
-        if (!scan_value(s, et, depth + 1)) {
-            if (s->bad)
-                return false;
-            /* The rest of the array at the average size of what was seen
-             * (or of the element being read when it is the first). */
-            uint64_t avg = k ? (elem - start) / k : (s->est > elem ? s->est - elem : 8);
-            if (avg < 8)
-                avg = 8;
-            s->est = sat_add(s->est, sat_mul(count - k - 1, avg));
-            return false;
-        }
-    }
-    return true;
-}
-
-int gp_gguf_header_need(const unsigned char *b, size_t have, uint64_t *need)
-{
-    if (have < 4) {
+    int r = gp_gguf_header_need(b, have, need);
+    if (r == 0 && have < 24)
         *need = FIRST_RANGE;
-        return 0;
-    }
-    if (memcmp(b, "GGUF", 4) != 0) {
-        *need = 0;
-        return -1;
-    }
-    if (have < 24) {
-        *need = FIRST_RANGE;
-        return 0;
-    }
-    uint32_t version = (uint32_t)le(b + 4, 4);
-    if (version != 2 && version != 3) {
-        *need = have;
-        return 1;
-    }
-    uint64_t n_tensors = le(b + 8, 8), n_kv = le(b + 16, 8);
-    scan s = {.b = b, .have = have, .pos = 24};
-    uint64_t kv_small = 0, kv_small_n = 0;
-    for (uint64_t i = 0; i < n_kv; i++) {
-        uint64_t start = s.pos;
-        bool ok = scan_string(&s) && avail(&s, 4);
-        if (ok) {
-            uint32_t type = (uint32_t)le(b + s.pos, 4);
-            s.pos += 4;
-            ok = scan_value(&s, type, 0);
-        }
-        if (!ok) {
-            if (s.bad) {
-                *need = have;
-                return 1;
-            }
-            /* Keys still to come at the average size of the small ones seen
-             * (big arrays excluded), tensor infos at a typical size. */
-            uint64_t kv_est = kv_small_n ? kv_small / kv_small_n : 48;
-            uint64_t est = sat_add(s.est, sat_mul(n_kv - i - 1, kv_est));
-            *need = sat_add(est, sat_mul(n_tensors, 80));
-            if (*need <= have)
-                *need = (uint64_t)have + 1;
-            return 0;
-        }
-        if (s.pos - start < 4096) {
-            kv_small += s.pos - start;
-            kv_small_n++;
-        }
-    }
-    uint64_t tstart = s.pos;
-    for (uint64_t t = 0; t < n_tensors; t++) {
-        uint64_t start = s.pos;
-        bool ok = scan_string(&s) && avail(&s, 4);
-        if (ok) {
-            uint32_t n_dims = (uint32_t)le(b + s.pos, 4);
-            s.pos += 4;
-            if (n_dims > GP_GGUF_MAX_DIMS) {
-                *need = have;
-                return 1;
-            }
-            ok = avail(&s, 8ull * n_dims + 12);
-            if (ok)
-                s.pos += 8ull * n_dims + 12;
-        }
-        if (!ok) {
-            uint64_t avg = t ? (start - tstart) / t : 80;
-            uint64_t est = s.est > start + avg ? s.est : start + avg;
-            *need = sat_add(est, sat_mul(n_tensors - t - 1, avg));
-            if (*need <= have)
-                *need = (uint64_t)have + 1;
-            return 0;
-        }
-    }
-    *need = s.pos;
-    return 1;
+    return r;
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -513,7 +344,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     if (x->status == 200 && x->len >= x->next_check) {
         /* Streaming: stop as soon as the header is complete. */
         uint64_t need;
-        int r = gp_gguf_header_need(x->buf, x->len, &need);
+        int r = header_need(x->buf, x->len, &need);
         if (r != 0) {
             x->stream_done = true;
             return CURL_WRITEFUNC_ERROR;
@@ -763,7 +594,7 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
             }
         }
         uint64_t need;
-        int r = gp_gguf_header_need(x.buf, x.len, &need);
+        int r = header_need(x.buf, x.len, &need);
         if (r < 0) {
             s = gp_fail(err, GP_ERR_FORMAT, url, "not a GGUF file (bad magic)");
             break;

@@ -77,13 +77,6 @@ gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, 
 gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, char **body,
                         size_t *len, long *status, bool *cached, gp_error *err);
 
-/* Scans the first `have` bytes of a GGUF header. Returns 1 when the
- * header and tensor infos are complete (*need = their size; invalid
- * structure also returns 1 so the parser names the problem), 0 when more
- * bytes are needed (*need = an estimate of the header size, > have), -1
- * when the bytes are not a GGUF file. */
-int gp_gguf_header_need(const unsigned char *b, size_t have, uint64_t *need);
-
 /* The directory of the header cache (created when missing); false when no
  * home or cache directory is known. */
 bool gp_remote_cache_dir(const gp_remote_opts *o, char *buf, size_t cap);
