@@ -14,8 +14,8 @@
 #include "calib.h"
 #include "cli/cli.h"
 #include "gguf/gguf.h"
-#include "gguf/hf.h"
-#include "gguf/remote.h"
+#include "source/hf.h"
+#include "source/remote.h"
 #include "extras_builder.h"
 #include "http_fixture.h"
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "gguf/gguf.h"
-#include "gguf/hf.h"
-#include "gguf/remote.h"
+#include "source/hf.h"
+#include "source/remote.h"
 #include "gguf/types.h"
 #include "memory/kv.h"
 #include "memory/mem.h"

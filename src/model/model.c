@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gguf/remote.h"
+#include "source/remote.h"
 #include "gguf/types.h"
 #include "model/arch.h"
 #include "util/error.h"

@@ -1,4 +1,4 @@
-#include "gguf/remote.h"
+#include "source/remote.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -13,8 +13,8 @@
  * the header parsed completely. The library never prints: progress is
  * reported through a callback.
  */
-#ifndef GP_GGUF_REMOTE_H
-#define GP_GGUF_REMOTE_H
+#ifndef GP_SOURCE_REMOTE_H
+#define GP_SOURCE_REMOTE_H
 
 #include <stdbool.h>
 #include <stddef.h>
