@@ -6,6 +6,7 @@
 
 #include "cli/progress.h"
 #include "source/hf.h"
+#include "source/open.h"
 #include "source/remote.h"
 #include "util/error.h"
 

@@ -6,6 +6,7 @@
 
 #include "gguf/gguf.h"
 #include "source/hf.h"
+#include "source/open.h"
 #include "source/remote.h"
 #include "gguf/types.h"
 #include "memory/kv.h"

@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "model/model.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -765,68 +764,4 @@ gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, ch
     if (x.status == 200)
         api_cache_store(o, url, *body, *len);
     return GP_OK;
-}
-
-/* ---- models -------------------------------------------------------------------------- */
-
-/* Finds "-NNNNN-of-MMMMM.gguf" at the end of the URL's path (before any
- * query or fragment): where it starts, where the path ends, and the count. */
-static bool url_shard(const char *url, size_t *at, size_t *path_end, unsigned *count)
-{
-    *path_end = strcspn(url, "?#");
-    return gp_shard_name(url, *path_end, at, count);
-}
-
-gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, uint32_t n,
-                                    const gp_remote_opts *o, gp_model **out, gp_error *err)
-{
-    *out = NULL;
-    if (!n)
-        return gp_fail(err, GP_ERR_ARG, label, "no model file");
-    gp_gguf **shards = calloc(n, sizeof *shards);
-    if (!shards)
-        return gp_fail(err, GP_ERR_NOMEM, label, "out of memory");
-    for (uint32_t i = 0; i < n; i++) {
-        gp_status s = gp_remote_fetch_header(urls[i], o, &shards[i], NULL, err);
-        if (s != GP_OK) {
-            for (uint32_t j = 0; j < i; j++)
-                gp_gguf_close(&shards[j]);
-            free(shards);
-            return s;
-        }
-    }
-    return gp_model_from_shards(label, shards, n, out, err);
-}
-
-gp_status gp_remote_open_model(const char *url, const gp_remote_opts *o, gp_model **out,
-                               gp_error *err)
-{
-    if (!url || !out)
-        return gp_fail(err, GP_ERR_ARG, url, "invalid argument");
-    *out = NULL;
-    size_t at, path_end;
-    unsigned count;
-    if (!url_shard(url, &at, &path_end, &count))
-        return gp_remote_open_model_urls(url, &url, 1, o, out, err);
-    size_t ul = strlen(url);
-    char **urls = calloc(count, sizeof *urls);
-    if (!urls)
-        return gp_fail(err, GP_ERR_NOMEM, url, "out of memory");
-    gp_status s = GP_OK;
-    for (unsigned i = 0; i < count && s == GP_OK; i++) {
-        urls[i] = malloc(ul + 1);
-        if (!urls[i]) {
-            s = gp_fail(err, GP_ERR_NOMEM, url, "out of memory");
-            break;
-        }
-        /* The shard number replaced, everything around it kept. */
-        snprintf(urls[i], ul + 1, "%.*s-%05u-of-%05u%.*s%s", (int)at, url, i + 1, count,
-                 (int)(path_end - (at + 15)), url + at + 15, url + path_end);
-    }
-    if (s == GP_OK)
-        s = gp_remote_open_model_urls(url, (const char *const *)urls, count, o, out, err);
-    for (unsigned i = 0; i < count; i++)
-        free(urls[i]);
-    free(urls);
-    return s;
 }

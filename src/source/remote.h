@@ -59,16 +59,6 @@ bool gp_is_url(const char *s);
 gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gguf **out,
                                  gp_remote_stats *stats, gp_error *err);
 
-/* Opens a model by URL; a shard address (NAME-00001-of-00003.gguf) reads
- * every shard's header. */
-gp_status gp_remote_open_model(const char *url, const gp_remote_opts *o, gp_model **out,
-                               gp_error *err);
-
-/* Opens the shards at urls (in order, the first holding the metadata) as
- * one model named label. */
-gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, uint32_t n,
-                                    const gp_remote_opts *o, gp_model **out, gp_error *err);
-
 /* A small GET (API answers): the body (NUL-terminated, at most max bytes)
  * and the status. Transport failures are errors; HTTP statuses are not.
  * With o->offline, or when the server cannot be reached, a body cached by

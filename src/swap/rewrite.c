@@ -13,6 +13,7 @@
 
 #include "args/llama_args.h"
 #include "source/hf.h"
+#include "source/open.h"
 #include "source/remote.h"
 #include "swap/swap_internal.h"
 #include "util/error.h"
