@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/progress.h"
+#include "source/extras.h"
 #include "source/hf.h"
 #include "source/open.h"
 #include "source/remote.h"

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "args/llama_args.h"
+#include "source/extras.h"
 #include "source/hf.h"
 #include "source/open.h"
 #include "source/remote.h"
