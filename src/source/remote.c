@@ -1,6 +1,5 @@
 #include "source/remote.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "source/curl.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -356,27 +356,27 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 static CURL *new_handle(const char *url, const gp_remote_opts *o, xfer *x, struct curl_slist *hdrs)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = gp_curl.easy_init();
     if (!c)
         return NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms(o));
+    gp_curl.easy_setopt(c, CURLOPT_URL, url);
+    gp_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    gp_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    gp_curl.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    gp_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    gp_curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    gp_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms(o));
     /* A transfer that stalls fails; a slow but moving one may take its time. */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s(o));
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "ggplace/" GGPLACE_VERSION);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+    gp_curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    gp_curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s(o));
+    gp_curl.easy_setopt(c, CURLOPT_USERAGENT, "ggplace/" GGPLACE_VERSION);
+    gp_curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    gp_curl.easy_setopt(c, CURLOPT_HEADERDATA, x);
+    gp_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    gp_curl.easy_setopt(c, CURLOPT_WRITEDATA, x);
+    gp_curl.easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
     if (hdrs)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        gp_curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     return c;
 }
 
@@ -386,10 +386,10 @@ static struct curl_slist *auth_headers(const gp_remote_opts *o, const char *extr
     if (o && o->token && *o->token) {
         char line[600];
         snprintf(line, sizeof line, "Authorization: Bearer %s", o->token);
-        h = curl_slist_append(h, line);
+        h = gp_curl.slist_append(h, line);
     }
     if (extra)
-        h = curl_slist_append(h, extra);
+        h = gp_curl.slist_append(h, extra);
     return h;
 }
 
@@ -408,7 +408,7 @@ static gp_status transport_error(gp_error *err, const char *url, CURLcode rc, co
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
         return gp_fail(err, GP_ERR_IO, url, "cannot connect: %s",
-                       x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+                       x->errbuf[0] ? x->errbuf : gp_curl.easy_strerror(rc));
     case CURLE_PARTIAL_FILE:
         return gp_fail(err, GP_ERR_IO, url,
                        "the server closed the connection after %llu bytes, before sending what it "
@@ -419,10 +419,10 @@ static gp_status transport_error(gp_error *err, const char *url, CURLcode rc, co
     case CURLE_SEND_ERROR:
         return gp_fail(err, GP_ERR_IO, url, "connection lost after %llu bytes: %s",
                        (unsigned long long)(had + x->received),
-                       x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+                       x->errbuf[0] ? x->errbuf : gp_curl.easy_strerror(rc));
     default:
         (void)o;
-        return gp_fail(err, GP_ERR_IO, url, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        return gp_fail(err, GP_ERR_IO, url, "%s", x->errbuf[0] ? x->errbuf : gp_curl.easy_strerror(rc));
     }
 }
 
@@ -486,6 +486,11 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
         cache_entry_free(&ce);
         return s;
     }
+    gp_status ls = gp_curl_load(url, "to read URLs", err);
+    if (ls != GP_OK) {
+        cache_entry_free(&ce);
+        return ls;
+    }
 
     xfer x = {.mode = MODE_HEADER, .url = url, .o = o, .content_length = -1};
     char cond[400] = "";
@@ -498,7 +503,7 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
     struct curl_slist *hdrs = auth_headers(o, cond[0] ? cond : NULL);
     CURL *c = new_handle(url, o, &x, hdrs);
     if (!c) {
-        curl_slist_free_all(hdrs);
+        gp_curl.slist_free_all(hdrs);
         cache_entry_free(&ce);
         return gp_fail(err, GP_ERR_NOMEM, url, "cannot start an HTTP transfer");
     }
@@ -515,18 +520,18 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
             want = file_size;
         char range[64];
         snprintf(range, sizeof range, "%zu-%llu", x.len, (unsigned long long)want - 1);
-        curl_easy_setopt(c, CURLOPT_RANGE, range);
+        gp_curl.easy_setopt(c, CURLOPT_RANGE, range);
         x.base = x.len;
         x.reset_on_200 = true;
         x.received = 0;
         x.errbuf[0] = 0;
         x.next_check = x.est > x.len ? x.est : x.len + 4096;
         size_t before = x.len;
-        CURLcode rc = curl_easy_perform(c);
+        CURLcode rc = gp_curl.easy_perform(c);
         st->requests++;
         st->bytes += x.received;
         if (x.cache_hit || (x.status == 304 && cached)) {
-            curl_easy_cleanup(c);
+            gp_curl.easy_cleanup(c);
             c = NULL;
             s = from_cache(url, &ce, out, st, err);
             break;
@@ -554,17 +559,17 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
             snprintf(st->last_modified, sizeof st->last_modified, "%s", x.last_modified);
             /* Later ranges go straight to where the redirects led. */
             char *eff = NULL;
-            if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
+            if (gp_curl.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
                 strcmp(eff, url) != 0) {
                 effective = strdup(eff);
                 if (effective)
-                    curl_easy_setopt(c, CURLOPT_URL, effective);
+                    gp_curl.easy_setopt(c, CURLOPT_URL, effective);
             }
             /* The validators were only for the first request. */
             if (cond[0]) {
-                curl_slist_free_all(hdrs);
+                gp_curl.slist_free_all(hdrs);
                 hdrs = auth_headers(o, NULL);
-                curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+                gp_curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
                 x.cached_etag = NULL;
             }
         } else if (etag0[0] && x.etag[0] && strcmp(etag0, x.etag) != 0) {
@@ -623,8 +628,8 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
         want = next;
     }
     if (c)
-        curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
+        gp_curl.easy_cleanup(c);
+    gp_curl.slist_free_all(hdrs);
     free(effective);
     if (s == GP_OK && done) {
         if (!size_known)
@@ -719,16 +724,19 @@ gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, ch
             *cached = true;
         return GP_OK;
     }
+    gp_status ls = gp_curl_load(url, "to read URLs", err);
+    if (ls != GP_OK)
+        return ls;
     xfer x = {.mode = MODE_GET, .url = url, .o = o, .max = max, .content_length = -1};
     struct curl_slist *hdrs = auth_headers(o, "Accept: application/json");
     CURL *c = new_handle(url, o, &x, hdrs);
     if (!c) {
-        curl_slist_free_all(hdrs);
+        gp_curl.slist_free_all(hdrs);
         return gp_fail(err, GP_ERR_NOMEM, url, "cannot start an HTTP transfer");
     }
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
+    CURLcode rc = gp_curl.easy_perform(c);
+    gp_curl.easy_cleanup(c);
+    gp_curl.slist_free_all(hdrs);
     gp_status s = GP_OK;
     if (x.too_big) {
         s = gp_fail(err, GP_ERR_IO, url, "answer larger than %zu bytes", max);
