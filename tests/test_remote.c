@@ -304,7 +304,7 @@ static void url_of(char *buf, size_t cap, const char *rest)
     snprintf(buf, cap, "%s/%s", F.base, rest);
 }
 
-/* ---- the header scanner --------------------------------------------------------------- */
+/* ---- how much of a partly read header is missing -------------------------------------- */
 
 static void test_header_need(void **state)
 {
