@@ -3,8 +3,8 @@
  *
  * A header is fetched with Range requests: one first range, then more
  * ranges sized from what the bytes already read say is still missing (a
- * string array's count and average length, the tensor count), until the
- * tensor infos are complete. A server that ignores Range is read as a
+ * string array's count and average length, the tensor count: gguf/'s
+ * gp_gguf_header_need), until the tensor infos are complete. A server that ignores Range is read as a
  * stream and the transfer is cut off as soon as the header is complete.
  * Redirects are followed; ETag and Last-Modified are kept, and complete
  * headers are cached under the URL and its ETag so they are read once.
