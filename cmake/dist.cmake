@@ -50,5 +50,7 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
   "ggplace reads a GGUF model's header, predicts byte for byte what llama.cpp\n allocates on each device and plans the fastest llama-server settings that\n fit. Includes libggplace (shared and static), its header and pkg-config file.")
 # Debian 12 names of the runtime libraries the binary and libggplace link.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libc6 (>= 2.34), libcjson1, libpcre2-8-0, libcurl4, libhwloc15, libyaml-0-2")
+  "libc6 (>= 2.34), libcjson1, libpcre2-8-0, libhwloc15, libyaml-0-2")
+# libcurl is opened at run time, only to read URLs (and to time llama-server).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4")
 include(CPack)

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the GGUF reader and everything built on a header:
- * the model view, inspect's JSON, the memory model (CPU only, and with two
+ * the measure of a partly read header, the model view, inspect's JSON, the memory model (CPU only, and with two
  * described GPUs and a partial offload), and the extras priced on top of
  * it: the input as a projector, as its own draft model and MTP head, and as
  * a LoRA adapter of itself.
@@ -72,6 +72,8 @@ static void estimate_extras(const gp_model *m, const gp_gguf *g, int n_gpu)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    uint64_t need;
+    (void)gp_gguf_header_need(data, size, &need);
     gp_gguf *g = NULL;
     gp_error err;
     if (gp_gguf_open_memory(data, size, "fuzz.gguf", &g, &err) != GP_OK)

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz_env.h"
-#include "gguf/hf.h"
+#include "source/hf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@
 
 #include "swap/swap.h"
 #include "fuzz_env.h"
-#include "gguf/remote.h"
+#include "source/remote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -24,6 +24,7 @@
 #include "memory/extras.h"
 #include "memory/mem.h"
 #include "plan/plan.h"
+#include "source/extras.h"
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "verify/llama_log.h"

@@ -14,8 +14,8 @@
 #include "calib.h"
 #include "cli/cli.h"
 #include "gguf/gguf.h"
-#include "gguf/hf.h"
-#include "gguf/remote.h"
+#include "source/hf.h"
+#include "source/remote.h"
 #include "extras_builder.h"
 #include "http_fixture.h"
 
@@ -304,7 +304,7 @@ static void url_of(char *buf, size_t cap, const char *rest)
     snprintf(buf, cap, "%s/%s", F.base, rest);
 }
 
-/* ---- the header scanner --------------------------------------------------------------- */
+/* ---- how much of a partly read header is missing -------------------------------------- */
 
 static void test_header_need(void **state)
 {

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "cli/progress.h"
-#include "gguf/hf.h"
-#include "gguf/remote.h"
+#include "source/extras.h"
+#include "source/hf.h"
+#include "source/open.h"
+#include "source/remote.h"
 #include "util/error.h"
 
 void gp_model_source_init(gp_model_source *s, const char *path, const gp_run_params *p)

@@ -25,7 +25,15 @@ typedef struct cursor {
     char *arena;
     size_t arena_len;
     size_t arena_cap;
+    /* Measuring a prefix (gp_gguf_header_need): where the item being read
+     * when the bytes ran out would end, string and nested arrays walked
+     * element by element so that the rest is estimated from those seen. */
+    bool measure;
+    uint64_t need;
 } cursor;
+
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
 
 static size_t remaining(const cursor *c)
 {
@@ -41,8 +49,10 @@ static gp_status truncated(cursor *c, const char *what)
 
 static gp_status read_bytes(cursor *c, void *dst, size_t n, const char *what)
 {
-    if (remaining(c) < n)
+    if (remaining(c) < n) {
+        c->need = sat_add(c->pos, n);
         return truncated(c, what);
+    }
     memcpy(dst, c->p + c->pos, n);
     c->pos += n;
     return GP_OK;
@@ -83,10 +93,12 @@ static gp_status read_string(cursor *c, size_t *arena_off, const char *what)
     gp_status st = read_u64(c, &len, what);
     if (st != GP_OK)
         return st;
-    if (len > remaining(c))
+    if (len > remaining(c)) {
+        c->need = sat_add(c->pos, len);
         return gp_fail(c->err, GP_ERR_TRUNCATED, c->label,
                        "truncated GGUF: %s claims %llu bytes but only %zu remain",
                        what, (unsigned long long)len, remaining(c));
+    }
     if (c->arena_len + len + 1 > c->arena_cap) {
         size_t cap = c->arena_cap ? c->arena_cap : 4096;
         while (cap < c->arena_len + len + 1)
@@ -112,10 +124,12 @@ static gp_status skip_string(cursor *c, const char *what)
     gp_status st = read_u64(c, &len, what);
     if (st != GP_OK)
         return st;
-    if (len > remaining(c))
+    if (len > remaining(c)) {
+        c->need = sat_add(c->pos, len);
         return gp_fail(c->err, GP_ERR_TRUNCATED, c->label,
                        "truncated GGUF: %s claims a %llu-byte string but only %zu bytes remain",
                        what, (unsigned long long)len, remaining(c));
+    }
     c->pos += len;
     return GP_OK;
 }
@@ -173,11 +187,37 @@ static void decode_scalar(uint32_t type, const unsigned char *b, gp_gguf_kv *kv)
 static gp_status skip_array_body(cursor *c, uint32_t elem_type, uint64_t count,
                                  int depth, const char *key);
 
+/* Measuring: an array's element type and count are one 12-byte item. */
+static bool array_header_short(cursor *c)
+{
+    if (!c->measure || remaining(c) >= 12)
+        return false;
+    c->need = c->pos + 12;
+    truncated(c, "array header");
+    return true;
+}
+
+/* Measuring, an array element that ran out of bytes: the elements after it
+ * at the average size of those before it (of this one when it is the first). */
+static gp_status rest_of_array(cursor *c, gp_status st, size_t start, size_t elem, uint64_t k,
+                               uint64_t count)
+{
+    if (c->measure && st == GP_ERR_TRUNCATED) {
+        uint64_t avg = k ? (elem - start) / k : (c->need > elem ? c->need - elem : 8);
+        if (avg < 8)
+            avg = 8;
+        c->need = sat_add(c->need, sat_mul(count - k - 1, avg));
+    }
+    return st;
+}
+
 /* Skips one array element-list header (type, count) and its body. */
 static gp_status skip_array(cursor *c, int depth, const char *key)
 {
     uint32_t elem_type;
     uint64_t count;
+    if (array_header_short(c))
+        return GP_ERR_TRUNCATED;
     gp_status st = read_u32(c, &elem_type, "array element type");
     if (st == GP_OK)
         st = read_u64(c, &count, "array length");
@@ -195,35 +235,40 @@ static gp_status skip_array_body(cursor *c, uint32_t elem_type, uint64_t count,
                        key, GP_GGUF_MAX_ARRAY_DEPTH);
     size_t fixed = scalar_size(elem_type);
     if (fixed) {
-        if (count > remaining(c) / fixed)
+        if (count > remaining(c) / fixed) {
+            c->need = sat_add(c->pos, sat_mul(count, fixed));
             return gp_fail(c->err, GP_ERR_TRUNCATED, c->label,
                            "truncated GGUF: key '%s' claims %llu elements of %s but only %zu bytes remain",
                            key, (unsigned long long)count,
                            gp_gguf_type_name(elem_type), remaining(c));
+        }
         c->pos += (size_t)count * fixed;
         return GP_OK;
     }
+    size_t start = c->pos;
     if (elem_type == GGUF_STRING) {
-        if (count > remaining(c) / 8)
+        if (!c->measure && count > remaining(c) / 8)
             return gp_fail(c->err, GP_ERR_TRUNCATED, c->label,
                            "truncated GGUF: key '%s' claims %llu strings but only %zu bytes remain",
                            key, (unsigned long long)count, remaining(c));
         for (uint64_t i = 0; i < count; i++) {
+            size_t elem = c->pos;
             gp_status st = skip_string(c, "array string");
             if (st != GP_OK)
-                return st;
+                return rest_of_array(c, st, start, elem, i, count);
         }
         return GP_OK;
     }
     if (elem_type == GGUF_ARRAY) {
-        if (count > remaining(c) / 12)
+        if (!c->measure && count > remaining(c) / 12)
             return gp_fail(c->err, GP_ERR_TRUNCATED, c->label,
                            "truncated GGUF: key '%s' claims %llu nested arrays but only %zu bytes remain",
                            key, (unsigned long long)count, remaining(c));
         for (uint64_t i = 0; i < count; i++) {
+            size_t elem = c->pos;
             gp_status st = skip_array(c, depth + 1, key);
             if (st != GP_OK)
-                return st;
+                return rest_of_array(c, st, start, elem, i, count);
         }
         return GP_OK;
     }
@@ -243,8 +288,10 @@ static gp_status read_kv(cursor *c, gp_gguf_kv *kv, size_t *key_off, size_t *str
     *str_off = (size_t)-1;
     size_t fixed = scalar_size(kv->type);
     if (fixed) {
-        if (remaining(c) < fixed)
+        if (remaining(c) < fixed) {
+            c->need = c->pos + fixed;
             return truncated(c, "a value");
+        }
         decode_scalar(kv->type, c->p + c->pos, kv);
         c->pos += fixed;
         return GP_OK;
@@ -253,6 +300,8 @@ static gp_status read_kv(cursor *c, gp_gguf_kv *kv, size_t *key_off, size_t *str
     case GGUF_STRING:
         return read_string(c, str_off, "string value");
     case GGUF_ARRAY:
+        if (array_header_short(c))
+            return GP_ERR_TRUNCATED;
         st = read_u32(c, &kv->arr_type, "array element type");
         if (st == GP_OK)
             st = read_u64(c, &kv->arr_count, "array length");
@@ -287,6 +336,11 @@ static gp_status read_tensor(cursor *c, size_t index, gp_gguf_tensor *t, size_t 
         return gp_fail(c->err, GP_ERR_FORMAT, c->label,
                        "tensor '%s' has %u dimensions, expected 1 to %d",
                        name, t->n_dims, GP_GGUF_MAX_DIMS);
+    /* Measuring: the rest of the info (dimensions, type, offset) is one item. */
+    if (c->measure && remaining(c) < 8ull * t->n_dims + 12) {
+        c->need = c->pos + 8ull * t->n_dims + 12;
+        return truncated(c, "tensor info");
+    }
     for (int d = 0; d < GP_GGUF_MAX_DIMS; d++)
         t->ne[d] = 1;
     uint64_t n = 1;
@@ -612,6 +666,75 @@ gp_status gp_gguf_parse_prefix(const unsigned char *bytes, size_t size, uint64_t
                        (unsigned long long)file_size, size);
     }
     return parse_impl(bytes, size, file_size, copy, label, out, err);
+}
+
+/* ---- how much of a header is still missing --------------------------------- */
+
+int gp_gguf_header_need(const unsigned char *bytes, size_t have, uint64_t *need)
+{
+    if (have >= 4 && memcmp(bytes, "GGUF", 4) != 0) {
+        *need = 0;
+        return -1;
+    }
+    if (have < 24) {
+        *need = 24;
+        return 0;
+    }
+    gp_error err;
+    cursor c = {.p = bytes, .size = have, .pos = 4, .label = "", .err = &err, .measure = true};
+    uint32_t version;
+    uint64_t n_tensors, n_kv;
+    read_u32(&c, &version, "version");
+    read_u64(&c, &n_tensors, "tensor count");
+    read_u64(&c, &n_kv, "key count");
+    /* Anything the parser refuses ends the measure: parsing names it. */
+    int done = 1;
+    *need = have;
+    if (version != 2 && version != 3)
+        goto out;
+    uint64_t kv_small = 0, kv_small_n = 0;
+    for (uint64_t i = 0; i < n_kv; i++) {
+        size_t start = c.pos, key_off, str_off;
+        gp_gguf_kv kv = {0};
+        gp_status st = read_kv(&c, &kv, &key_off, &str_off);
+        if (st == GP_ERR_TRUNCATED) {
+            /* Keys still to come at the average size of the small ones seen
+             * (big arrays excluded), tensor infos at a typical size. */
+            uint64_t kv_est = kv_small_n ? kv_small / kv_small_n : 48;
+            uint64_t est = sat_add(c.need, sat_mul(n_kv - i - 1, kv_est));
+            *need = sat_add(est, sat_mul(n_tensors, 80));
+            done = 0;
+            goto out;
+        }
+        if (st != GP_OK)
+            goto out;
+        if (c.pos - start < 4096) {
+            kv_small += c.pos - start;
+            kv_small_n++;
+        }
+    }
+    size_t tstart = c.pos;
+    for (uint64_t t = 0; t < n_tensors; t++) {
+        size_t start = c.pos, name_off;
+        gp_gguf_tensor info;
+        gp_status st = read_tensor(&c, (size_t)t, &info, &name_off);
+        if (st == GP_ERR_TRUNCATED) {
+            /* The infos still to come at the average size of those seen. */
+            uint64_t avg = t ? (start - tstart) / t : 80;
+            uint64_t est = c.need > start + avg ? c.need : start + avg;
+            *need = sat_add(est, sat_mul(n_tensors - t - 1, avg));
+            done = 0;
+            goto out;
+        }
+        if (st != GP_OK)
+            goto out;
+    }
+    *need = c.pos;
+out:
+    if (!done && *need <= have)
+        *need = (uint64_t)have + 1;
+    free(c.arena);
+    return done;
 }
 
 gp_status gp_gguf_open_memory(const void *data, size_t size, const char *label,

@@ -104,4 +104,14 @@ gp_status gp_gguf_parse(const unsigned char *bytes, size_t size, bool copy,
 gp_status gp_gguf_parse_prefix(const unsigned char *bytes, size_t size, uint64_t file_size,
                                bool copy, const char *label, gp_gguf **out, gp_error *err);
 
+/* How much of a header the first `have` bytes of a GGUF file hold, for a
+ * header read in pieces: measured by this parser's own readers. Returns 1
+ * when the header and tensor infos are complete (*need = their size), or
+ * when the parser refuses what it has read (*need = have; parsing names the
+ * problem); 0 when more bytes are needed (*need = an estimate of the header
+ * size, > have, from a string array's count and the average size of its
+ * elements, keys and tensor infos seen so far); -1 when the bytes are not a
+ * GGUF file. */
+int gp_gguf_header_need(const unsigned char *bytes, size_t have, uint64_t *need);
+
 #endif

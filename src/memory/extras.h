@@ -2,8 +2,8 @@
  * What llama-server loads besides the main model, and what each costs per
  * device: the multimodal projector (--mmproj), the draft model of
  * speculative decoding (-md) with its own context, and LoRA adapters
- * (--lora). The files are opened once (headers only) and then priced for
- * every placement the planner tries.
+ * (--lora). The files are opened once (headers only, by source/) and then
+ * priced for every placement the planner tries.
  */
 #ifndef GP_MEMORY_EXTRAS_H
 #define GP_MEMORY_EXTRAS_H
@@ -15,11 +15,11 @@
 #include "hw/device.h"
 #include "memory/params.h"
 
-struct gp_remote_opts;
 struct gp_mem_result;
 struct gp_mem_device;
 
-/* The extra files a command names, opened. */
+/* The extra files a command names, opened by the caller (source/extras.h);
+ * memory/ only prices them. */
 typedef struct gp_extra_files {
     gp_gguf *mmproj;          /* NULL when none */
     char mmproj_name[2048];   /* path or URL, for messages */
@@ -29,11 +29,6 @@ typedef struct gp_extra_files {
     uint32_t n_lora;
 } gp_extra_files;
 
-/* Opens what x names (local files or http(s) URLs, headers only). A
- * projector picked by -hf is passed as mmproj_fallback (NULL: none) and
- * used unless -mm/-mmu/--no-mmproj says otherwise. */
-gp_status gp_extra_files_open(const gp_load_extras *x, const char *mmproj_fallback,
-                              const struct gp_remote_opts *remote, gp_extra_files *out, gp_error *err);
 void gp_extra_files_close(gp_extra_files *f);
 bool gp_extra_files_any(const gp_extra_files *f);
 

@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gguf/remote.h"
 #include "gguf/types.h"
 #include "model/arch.h"
 #include "util/error.h"
-
-#define MAX_SHARDS 1000
 
 /* ---- hyper-parameter keys ---------------------------------------------------- */
 
@@ -66,67 +63,6 @@ static bool per_layer(const gp_gguf *g, const char *arch, const char *suffix,
     for (uint32_t i = 0; i < n; i++)
         out[i] = (uint32_t)v;
     return true;
-}
-
-/* ---- shards ---------------------------------------------------------------- */
-
-bool gp_shard_name(const char *name, size_t len, size_t *prefix_len, unsigned *count)
-{
-    static const char tail[] = "-00001-of-00000.gguf";
-    size_t tlen = sizeof tail - 1;
-    if (len < tlen)
-        return false;
-    /* The tail alone, NUL-terminated: the name may go on (a URL's query). */
-    char t[sizeof tail];
-    memcpy(t, name + len - tlen, tlen);
-    t[tlen] = 0;
-    unsigned no, of;
-    char dot[6];
-    if (t[0] != '-' || sscanf(t, "-%5u-of-%5u%5s", &no, &of, dot) != 3)
-        return false;
-    if (strcmp(dot, ".gguf") != 0 || of < 1 || no < 1 || no > of || of > MAX_SHARDS)
-        return false;
-    *prefix_len = len - tlen;
-    *count = of;
-    return true;
-}
-
-static gp_status open_shards(const char *path, gp_gguf ***out, uint32_t *n_out, gp_error *err)
-{
-    size_t prefix_len;
-    unsigned count;
-    *out = NULL;
-    *n_out = 0;
-    if (!gp_shard_name(path, strlen(path), &prefix_len, &count))
-        count = 1;
-    gp_gguf **shards = calloc(count, sizeof *shards);
-    if (!shards)
-        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
-    gp_status st = GP_OK;
-    if (count == 1) {
-        st = gp_gguf_open(path, &shards[0], err);
-    } else {
-        size_t need = prefix_len + 32;
-        char *name = malloc(need);
-        if (!name) {
-            free(shards);
-            return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
-        }
-        for (unsigned i = 0; i < count && st == GP_OK; i++) {
-            snprintf(name, need, "%.*s-%05u-of-%05u.gguf", (int)prefix_len, path, i + 1, count);
-            st = gp_gguf_open(name, &shards[i], err);
-        }
-        free(name);
-    }
-    if (st != GP_OK) {
-        for (unsigned i = 0; i < count; i++)
-            gp_gguf_close(&shards[i]);
-        free(shards);
-        return st;
-    }
-    *out = shards;
-    *n_out = count;
-    return GP_OK;
 }
 
 /* ---- building the view ------------------------------------------------------- */
@@ -659,21 +595,6 @@ gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_sh
 fail:
     free_model(m);
     return st;
-}
-
-gp_status gp_model_open(const char *path, gp_model **out, gp_error *err)
-{
-    if (!path || !out)
-        return gp_fail(err, GP_ERR_ARG, path, "invalid argument");
-    /* An http(s) address: its header (every shard's) over HTTP ranges. */
-    if (gp_is_url(path))
-        return gp_remote_open_model(path, NULL, out, err);
-    gp_gguf **shards;
-    uint32_t n;
-    gp_status st = open_shards(path, &shards, &n, err);
-    if (st != GP_OK)
-        return st;
-    return gp_model_from_shards(path, shards, n, out, err);
 }
 
 const char *gp_model_architecture(const gp_model *m) { return m->arch; }

@@ -182,10 +182,6 @@ void gp_classify_tensor(const char *name, int32_t *layer, gp_role *role);
 /* The model's tensor of that name, or NULL. */
 const gp_tensor *gp_model_find_tensor(const gp_model *m, const char *name);
 
-/* Whether name[0..len) ends in a split model's "-00001-of-00003.gguf" (any
- * shard number): where that tail starts and how many shards there are. */
-bool gp_shard_name(const char *name, size_t len, size_t *prefix_len, unsigned *count);
-
 /* llama.cpp's file type names ("Q4_K - Medium"), or NULL. */
 const char *gp_file_type_name(uint32_t file_type);
 

@@ -14,6 +14,7 @@
 
 #include "gguf/gguf.h"
 #include "plan/corun.h"
+#include "source/extras.h"
 #include "swap/swap_internal.h"
 #include "util/error.h"
 #include "util/strbuf.h"

@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 
 #include "args/llama_args.h"
-#include "gguf/hf.h"
-#include "gguf/remote.h"
+#include "source/extras.h"
+#include "source/hf.h"
+#include "source/open.h"
+#include "source/remote.h"
 #include "swap/swap_internal.h"
 #include "util/error.h"
 

@@ -1,6 +1,5 @@
 #include "verify/verify.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "source/curl.h"
 #include "util/error.h"
 #include "util/fileio.h"
 #include "util/proc.h"
@@ -128,27 +128,27 @@ long gp_verify_http(const char *url, const char *post, int timeout_s, char **res
 
 static long http(const char *url, const char *post, int timeout_s, body *out)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = gp_curl.easy_init();
     if (!c)
         return -1;
     struct curl_slist *h = NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    gp_curl.easy_setopt(c, CURLOPT_URL, url);
+    gp_curl.easy_setopt(c, CURLOPT_NOPROXY, "*");
+    gp_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    gp_curl.easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s);
+    gp_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    gp_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    gp_curl.easy_setopt(c, CURLOPT_WRITEDATA, out);
     if (post) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+        h = gp_curl.slist_append(h, "Content-Type: application/json");
+        gp_curl.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        gp_curl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
     }
     long code = -1;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    if (gp_curl.easy_perform(c) == CURLE_OK)
+        gp_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    gp_curl.slist_free_all(h);
+    gp_curl.easy_cleanup(c);
     return code;
 }
 
@@ -189,6 +189,10 @@ gp_status gp_llama_server_start(const char *model, char *const *args, const gp_v
         return gp_fail(err, GP_ERR_MISSING, NULL,
                        "llama-server not found (use --llama-dir DIR, GGPLACE_LLAMA_DIR, or PATH; "
                        "scripts/build-llama.sh builds one)");
+    /* Its /health and /completion are asked over HTTP. */
+    gp_status ls = gp_curl_load(NULL, "to talk to llama-server", err);
+    if (ls != GP_OK)
+        return ls;
     gp_llama_version(r->server_path, r->version, sizeof r->version);
 
     snprintf(srv->log, sizeof srv->log, "/tmp/ggplace-server-XXXXXX");

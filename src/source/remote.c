@@ -1,6 +1,5 @@
-#include "gguf/remote.h"
+#include "source/remote.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "model/model.h"
+#include "source/curl.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -28,184 +27,15 @@ bool gp_is_url(const char *s)
 /* ---- how much header is still missing ------------------------------------- */
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
 
-static uint64_t le(const unsigned char *b, size_t n)
+/* The parser's measure of what is missing; while not even the fixed start
+ * of the header is in, the first range again. */
+static int header_need(const unsigned char *b, size_t have, uint64_t *need)
 {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-typedef struct scan {
-    const unsigned char *b;
-    uint64_t have;
-    uint64_t pos;
-    bool trunc;           /* ran out of bytes */
-    bool bad;             /* invalid structure: the parser will say what */
-    uint64_t est;         /* on trunc: estimated end of the innermost item */
-} scan;
-
-static bool avail(scan *s, uint64_t n)
-{
-    if (s->pos > s->have || n > s->have - s->pos) {
-        s->trunc = true;
-        s->est = sat_add(s->pos, n);
-        return false;
-    }
-    return true;
-}
-
-static size_t fixed_size(uint32_t t)
-{
-    switch (t) {
-    case GGUF_U8: case GGUF_I8: case GGUF_BOOL: return 1;
-    case GGUF_U16: case GGUF_I16: return 2;
-    case GGUF_U32: case GGUF_I32: case GGUF_F32: return 4;
-    case GGUF_U64: case GGUF_I64: case GGUF_F64: return 8;
-    default: return 0;
-    }
-}
-
-static bool scan_string(scan *s)
-{
-    if (!avail(s, 8))
-        return false;
-    uint64_t len = le(s->b + s->pos, 8);
-    s->pos += 8;
-    if (!avail(s, len))
-        return false;
-    s->pos += len;
-    return true;
-}
-
-static bool scan_value(scan *s, uint32_t type, int depth)
-{
-    size_t fs = fixed_size(type);
-    if (fs) {
-        if (!avail(s, fs))
-            return false;
-        s->pos += fs;
-        return true;
-    }
-    if (type == GGUF_STRING)
-        return scan_string(s);
-    if (type != GGUF_ARRAY || depth >= GP_GGUF_MAX_ARRAY_DEPTH) {
-        s->bad = true;
-        return false;
-    }
-    if (!avail(s, 12))
-        return false;
-    uint32_t et = (uint32_t)le(s->b + s->pos, 4);
-    uint64_t count = le(s->b + s->pos + 4, 8);
-    s->pos += 12;
-    size_t efs = fixed_size(et);
-    if (efs) {
-        /* Skipped exactly, without reading it. */
-        uint64_t n = sat_mul(count, efs);
-        if (!avail(s, n))
-            return false;
-        s->pos += n;
-        return true;
-    }
-    if (et != GGUF_STRING && et != GGUF_ARRAY) {
-        s->bad = true;
-        return false;
-    }
-    uint64_t start = s->pos;
-    for (uint64_t k = 0; k < count; k++) {
-        uint64_t elem = s->pos;
-        if (!scan_value(s, et, depth + 1)) {
-            if (s->bad)
-                return false;
-            /* The rest of the array at the average size of what was seen
-             * (or of the element being read when it is the first). */
-            uint64_t avg = k ? (elem - start) / k : (s->est > elem ? s->est - elem : 8);
-            if (avg < 8)
-                avg = 8;
-            s->est = sat_add(s->est, sat_mul(count - k - 1, avg));
-            return false;
-        }
-    }
-    return true;
-}
-
-int gp_gguf_header_need(const unsigned char *b, size_t have, uint64_t *need)
-{
-    if (have < 4) {
+    int r = gp_gguf_header_need(b, have, need);
+    if (r == 0 && have < 24)
         *need = FIRST_RANGE;
-        return 0;
-    }
-    if (memcmp(b, "GGUF", 4) != 0) {
-        *need = 0;
-        return -1;
-    }
-    if (have < 24) {
-        *need = FIRST_RANGE;
-        return 0;
-    }
-    uint32_t version = (uint32_t)le(b + 4, 4);
-    if (version != 2 && version != 3) {
-        *need = have;
-        return 1;
-    }
-    uint64_t n_tensors = le(b + 8, 8), n_kv = le(b + 16, 8);
-    scan s = {.b = b, .have = have, .pos = 24};
-    uint64_t kv_small = 0, kv_small_n = 0;
-    for (uint64_t i = 0; i < n_kv; i++) {
-        uint64_t start = s.pos;
-        bool ok = scan_string(&s) && avail(&s, 4);
-        if (ok) {
-            uint32_t type = (uint32_t)le(b + s.pos, 4);
-            s.pos += 4;
-            ok = scan_value(&s, type, 0);
-        }
-        if (!ok) {
-            if (s.bad) {
-                *need = have;
-                return 1;
-            }
-            /* Keys still to come at the average size of the small ones seen
-             * (big arrays excluded), tensor infos at a typical size. */
-            uint64_t kv_est = kv_small_n ? kv_small / kv_small_n : 48;
-            uint64_t est = sat_add(s.est, sat_mul(n_kv - i - 1, kv_est));
-            *need = sat_add(est, sat_mul(n_tensors, 80));
-            if (*need <= have)
-                *need = (uint64_t)have + 1;
-            return 0;
-        }
-        if (s.pos - start < 4096) {
-            kv_small += s.pos - start;
-            kv_small_n++;
-        }
-    }
-    uint64_t tstart = s.pos;
-    for (uint64_t t = 0; t < n_tensors; t++) {
-        uint64_t start = s.pos;
-        bool ok = scan_string(&s) && avail(&s, 4);
-        if (ok) {
-            uint32_t n_dims = (uint32_t)le(b + s.pos, 4);
-            s.pos += 4;
-            if (n_dims > GP_GGUF_MAX_DIMS) {
-                *need = have;
-                return 1;
-            }
-            ok = avail(&s, 8ull * n_dims + 12);
-            if (ok)
-                s.pos += 8ull * n_dims + 12;
-        }
-        if (!ok) {
-            uint64_t avg = t ? (start - tstart) / t : 80;
-            uint64_t est = s.est > start + avg ? s.est : start + avg;
-            *need = sat_add(est, sat_mul(n_tensors - t - 1, avg));
-            if (*need <= have)
-                *need = (uint64_t)have + 1;
-            return 0;
-        }
-    }
-    *need = s.pos;
-    return 1;
+    return r;
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -513,7 +343,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     if (x->status == 200 && x->len >= x->next_check) {
         /* Streaming: stop as soon as the header is complete. */
         uint64_t need;
-        int r = gp_gguf_header_need(x->buf, x->len, &need);
+        int r = header_need(x->buf, x->len, &need);
         if (r != 0) {
             x->stream_done = true;
             return CURL_WRITEFUNC_ERROR;
@@ -526,27 +356,27 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 static CURL *new_handle(const char *url, const gp_remote_opts *o, xfer *x, struct curl_slist *hdrs)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = gp_curl.easy_init();
     if (!c)
         return NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms(o));
+    gp_curl.easy_setopt(c, CURLOPT_URL, url);
+    gp_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    gp_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    gp_curl.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    gp_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    gp_curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    gp_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms(o));
     /* A transfer that stalls fails; a slow but moving one may take its time. */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s(o));
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "ggplace/" GGPLACE_VERSION);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+    gp_curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    gp_curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s(o));
+    gp_curl.easy_setopt(c, CURLOPT_USERAGENT, "ggplace/" GGPLACE_VERSION);
+    gp_curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    gp_curl.easy_setopt(c, CURLOPT_HEADERDATA, x);
+    gp_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    gp_curl.easy_setopt(c, CURLOPT_WRITEDATA, x);
+    gp_curl.easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
     if (hdrs)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        gp_curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     return c;
 }
 
@@ -556,10 +386,10 @@ static struct curl_slist *auth_headers(const gp_remote_opts *o, const char *extr
     if (o && o->token && *o->token) {
         char line[600];
         snprintf(line, sizeof line, "Authorization: Bearer %s", o->token);
-        h = curl_slist_append(h, line);
+        h = gp_curl.slist_append(h, line);
     }
     if (extra)
-        h = curl_slist_append(h, extra);
+        h = gp_curl.slist_append(h, extra);
     return h;
 }
 
@@ -578,7 +408,7 @@ static gp_status transport_error(gp_error *err, const char *url, CURLcode rc, co
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
         return gp_fail(err, GP_ERR_IO, url, "cannot connect: %s",
-                       x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+                       x->errbuf[0] ? x->errbuf : gp_curl.easy_strerror(rc));
     case CURLE_PARTIAL_FILE:
         return gp_fail(err, GP_ERR_IO, url,
                        "the server closed the connection after %llu bytes, before sending what it "
@@ -589,10 +419,10 @@ static gp_status transport_error(gp_error *err, const char *url, CURLcode rc, co
     case CURLE_SEND_ERROR:
         return gp_fail(err, GP_ERR_IO, url, "connection lost after %llu bytes: %s",
                        (unsigned long long)(had + x->received),
-                       x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+                       x->errbuf[0] ? x->errbuf : gp_curl.easy_strerror(rc));
     default:
         (void)o;
-        return gp_fail(err, GP_ERR_IO, url, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        return gp_fail(err, GP_ERR_IO, url, "%s", x->errbuf[0] ? x->errbuf : gp_curl.easy_strerror(rc));
     }
 }
 
@@ -656,6 +486,11 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
         cache_entry_free(&ce);
         return s;
     }
+    gp_status ls = gp_curl_load(url, "to read URLs", err);
+    if (ls != GP_OK) {
+        cache_entry_free(&ce);
+        return ls;
+    }
 
     xfer x = {.mode = MODE_HEADER, .url = url, .o = o, .content_length = -1};
     char cond[400] = "";
@@ -668,7 +503,7 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
     struct curl_slist *hdrs = auth_headers(o, cond[0] ? cond : NULL);
     CURL *c = new_handle(url, o, &x, hdrs);
     if (!c) {
-        curl_slist_free_all(hdrs);
+        gp_curl.slist_free_all(hdrs);
         cache_entry_free(&ce);
         return gp_fail(err, GP_ERR_NOMEM, url, "cannot start an HTTP transfer");
     }
@@ -685,18 +520,18 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
             want = file_size;
         char range[64];
         snprintf(range, sizeof range, "%zu-%llu", x.len, (unsigned long long)want - 1);
-        curl_easy_setopt(c, CURLOPT_RANGE, range);
+        gp_curl.easy_setopt(c, CURLOPT_RANGE, range);
         x.base = x.len;
         x.reset_on_200 = true;
         x.received = 0;
         x.errbuf[0] = 0;
         x.next_check = x.est > x.len ? x.est : x.len + 4096;
         size_t before = x.len;
-        CURLcode rc = curl_easy_perform(c);
+        CURLcode rc = gp_curl.easy_perform(c);
         st->requests++;
         st->bytes += x.received;
         if (x.cache_hit || (x.status == 304 && cached)) {
-            curl_easy_cleanup(c);
+            gp_curl.easy_cleanup(c);
             c = NULL;
             s = from_cache(url, &ce, out, st, err);
             break;
@@ -724,17 +559,17 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
             snprintf(st->last_modified, sizeof st->last_modified, "%s", x.last_modified);
             /* Later ranges go straight to where the redirects led. */
             char *eff = NULL;
-            if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
+            if (gp_curl.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
                 strcmp(eff, url) != 0) {
                 effective = strdup(eff);
                 if (effective)
-                    curl_easy_setopt(c, CURLOPT_URL, effective);
+                    gp_curl.easy_setopt(c, CURLOPT_URL, effective);
             }
             /* The validators were only for the first request. */
             if (cond[0]) {
-                curl_slist_free_all(hdrs);
+                gp_curl.slist_free_all(hdrs);
                 hdrs = auth_headers(o, NULL);
-                curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+                gp_curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
                 x.cached_etag = NULL;
             }
         } else if (etag0[0] && x.etag[0] && strcmp(etag0, x.etag) != 0) {
@@ -763,7 +598,7 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
             }
         }
         uint64_t need;
-        int r = gp_gguf_header_need(x.buf, x.len, &need);
+        int r = header_need(x.buf, x.len, &need);
         if (r < 0) {
             s = gp_fail(err, GP_ERR_FORMAT, url, "not a GGUF file (bad magic)");
             break;
@@ -793,8 +628,8 @@ gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gg
         want = next;
     }
     if (c)
-        curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
+        gp_curl.easy_cleanup(c);
+    gp_curl.slist_free_all(hdrs);
     free(effective);
     if (s == GP_OK && done) {
         if (!size_known)
@@ -889,16 +724,19 @@ gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, ch
             *cached = true;
         return GP_OK;
     }
+    gp_status ls = gp_curl_load(url, "to read URLs", err);
+    if (ls != GP_OK)
+        return ls;
     xfer x = {.mode = MODE_GET, .url = url, .o = o, .max = max, .content_length = -1};
     struct curl_slist *hdrs = auth_headers(o, "Accept: application/json");
     CURL *c = new_handle(url, o, &x, hdrs);
     if (!c) {
-        curl_slist_free_all(hdrs);
+        gp_curl.slist_free_all(hdrs);
         return gp_fail(err, GP_ERR_NOMEM, url, "cannot start an HTTP transfer");
     }
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
+    CURLcode rc = gp_curl.easy_perform(c);
+    gp_curl.easy_cleanup(c);
+    gp_curl.slist_free_all(hdrs);
     gp_status s = GP_OK;
     if (x.too_big) {
         s = gp_fail(err, GP_ERR_IO, url, "answer larger than %zu bytes", max);
@@ -934,68 +772,4 @@ gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, ch
     if (x.status == 200)
         api_cache_store(o, url, *body, *len);
     return GP_OK;
-}
-
-/* ---- models -------------------------------------------------------------------------- */
-
-/* Finds "-NNNNN-of-MMMMM.gguf" at the end of the URL's path (before any
- * query or fragment): where it starts, where the path ends, and the count. */
-static bool url_shard(const char *url, size_t *at, size_t *path_end, unsigned *count)
-{
-    *path_end = strcspn(url, "?#");
-    return gp_shard_name(url, *path_end, at, count);
-}
-
-gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, uint32_t n,
-                                    const gp_remote_opts *o, gp_model **out, gp_error *err)
-{
-    *out = NULL;
-    if (!n)
-        return gp_fail(err, GP_ERR_ARG, label, "no model file");
-    gp_gguf **shards = calloc(n, sizeof *shards);
-    if (!shards)
-        return gp_fail(err, GP_ERR_NOMEM, label, "out of memory");
-    for (uint32_t i = 0; i < n; i++) {
-        gp_status s = gp_remote_fetch_header(urls[i], o, &shards[i], NULL, err);
-        if (s != GP_OK) {
-            for (uint32_t j = 0; j < i; j++)
-                gp_gguf_close(&shards[j]);
-            free(shards);
-            return s;
-        }
-    }
-    return gp_model_from_shards(label, shards, n, out, err);
-}
-
-gp_status gp_remote_open_model(const char *url, const gp_remote_opts *o, gp_model **out,
-                               gp_error *err)
-{
-    if (!url || !out)
-        return gp_fail(err, GP_ERR_ARG, url, "invalid argument");
-    *out = NULL;
-    size_t at, path_end;
-    unsigned count;
-    if (!url_shard(url, &at, &path_end, &count))
-        return gp_remote_open_model_urls(url, &url, 1, o, out, err);
-    size_t ul = strlen(url);
-    char **urls = calloc(count, sizeof *urls);
-    if (!urls)
-        return gp_fail(err, GP_ERR_NOMEM, url, "out of memory");
-    gp_status s = GP_OK;
-    for (unsigned i = 0; i < count && s == GP_OK; i++) {
-        urls[i] = malloc(ul + 1);
-        if (!urls[i]) {
-            s = gp_fail(err, GP_ERR_NOMEM, url, "out of memory");
-            break;
-        }
-        /* The shard number replaced, everything around it kept. */
-        snprintf(urls[i], ul + 1, "%.*s-%05u-of-%05u%.*s%s", (int)at, url, i + 1, count,
-                 (int)(path_end - (at + 15)), url + at + 15, url + path_end);
-    }
-    if (s == GP_OK)
-        s = gp_remote_open_model_urls(url, (const char *const *)urls, count, o, out, err);
-    for (unsigned i = 0; i < count; i++)
-        free(urls[i]);
-    free(urls);
-    return s;
 }

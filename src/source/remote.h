@@ -3,8 +3,8 @@
  *
  * A header is fetched with Range requests: one first range, then more
  * ranges sized from what the bytes already read say is still missing (a
- * string array's count and average length, the tensor count), until the
- * tensor infos are complete. A server that ignores Range is read as a
+ * string array's count and average length, the tensor count: gguf/'s
+ * gp_gguf_header_need), until the tensor infos are complete. A server that ignores Range is read as a
  * stream and the transfer is cut off as soon as the header is complete.
  * Redirects are followed; ETag and Last-Modified are kept, and complete
  * headers are cached under the URL and its ETag so they are read once.
@@ -13,8 +13,8 @@
  * the header parsed completely. The library never prints: progress is
  * reported through a callback.
  */
-#ifndef GP_GGUF_REMOTE_H
-#define GP_GGUF_REMOTE_H
+#ifndef GP_SOURCE_REMOTE_H
+#define GP_SOURCE_REMOTE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,16 +59,6 @@ bool gp_is_url(const char *s);
 gp_status gp_remote_fetch_header(const char *url, const gp_remote_opts *o, gp_gguf **out,
                                  gp_remote_stats *stats, gp_error *err);
 
-/* Opens a model by URL; a shard address (NAME-00001-of-00003.gguf) reads
- * every shard's header. */
-gp_status gp_remote_open_model(const char *url, const gp_remote_opts *o, gp_model **out,
-                               gp_error *err);
-
-/* Opens the shards at urls (in order, the first holding the metadata) as
- * one model named label. */
-gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, uint32_t n,
-                                    const gp_remote_opts *o, gp_model **out, gp_error *err);
-
 /* A small GET (API answers): the body (NUL-terminated, at most max bytes)
  * and the status. Transport failures are errors; HTTP statuses are not.
  * With o->offline, or when the server cannot be reached, a body cached by
@@ -76,13 +66,6 @@ gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, 
  * *cached set. */
 gp_status gp_remote_get(const char *url, const gp_remote_opts *o, size_t max, char **body,
                         size_t *len, long *status, bool *cached, gp_error *err);
-
-/* Scans the first `have` bytes of a GGUF header. Returns 1 when the
- * header and tensor infos are complete (*need = their size; invalid
- * structure also returns 1 so the parser names the problem), 0 when more
- * bytes are needed (*need = an estimate of the header size, > have), -1
- * when the bytes are not a GGUF file. */
-int gp_gguf_header_need(const unsigned char *b, size_t have, uint64_t *need);
 
 /* The directory of the header cache (created when missing); false when no
  * home or cache directory is known. */

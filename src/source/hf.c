@@ -1,4 +1,4 @@
-#include "gguf/hf.h"
+#include "source/hf.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -15,15 +15,15 @@
  * mmproj GGUF in the model's directory or an ancestor (deepest first), then
  * with the quantization bits closest to the model's.
  */
-#ifndef GP_GGUF_HF_H
-#define GP_GGUF_HF_H
+#ifndef GP_SOURCE_HF_H
+#define GP_SOURCE_HF_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ggplace.h"
-#include "gguf/remote.h"
+#include "source/remote.h"
 
 typedef struct gp_hf_resolution {
     char repo[257];
