@@ -8,17 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-21}
 model=examples/deepseek-v3-671b.gguf
-median_ms() {   # COMMAND...: the median wall time of RUNS runs, in ms
-  local t=()
-  for ((i = 0; i < runs; i++)); do
-    local s e
-    s=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    e=$(date +%s%N)
-    t+=($(( (e - s) / 1000 )))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { printf "%.2f", $1 / 1000 }'
-}
+. bench/median.sh
 cat_ms=$(median_ms cat "$model")
 for gpus in 2 4; do
   plan_ms=$(median_ms build/ggplace plan "$model" --gpu "${gpus}x24GiB" --ram 512GiB --no-detect)

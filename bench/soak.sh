@@ -3,12 +3,12 @@
 # drives it until its slots, context checkpoints and prompt cache reach their
 # bounds and samples its resident memory (anonymous + the model file's
 # resident pages); each line puts the peak beside `mem`'s in-use figure.
-# Sparse stand-ins of three kinds: a plain llama (llama-tiny's header), a
-# sliding-window gemma3 and a hybrid recurrent lfm2 (the zoo's toy-size
-# headers of Gemma 3 12B and LFM2 1.2B), CPU only and with two
-# ggml-rpc-server on loopback holding half the layers.
+# Sparse stand-ins of three kinds, from ../shared/calib's headers: a plain
+# llama (llama-tiny), a sliding-window gemma3 (Gemma 3 4B) and a hybrid
+# recurrent lfm2 (LFM2 1.2B), at -c 2048, CPU only and with two
+# ggml-rpc-server on loopback holding the last layers.
 #
-#   GGPLACE_LLAMA_DIR=$(bash scripts/build-llama.sh) bash bench/soak.sh
+#   GGPLACE_LLAMA_DIR=$(bash scripts/build-llama.sh) bash bench/soak.sh [llama|gemma3|lfm2...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 llama_dir=${GGPLACE_LLAMA_DIR:?set GGPLACE_LLAMA_DIR to the bin directory that bash scripts/build-llama.sh prints}
@@ -21,11 +21,11 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-cmake --build build --target ggplace make_zoo >/dev/null
-build/tests/make_zoo --tiny "$tmp/zoo" >/dev/null
-build/ggplace sparse ../shared/calib/models/llama-tiny.gguf "$tmp/llama.gguf" >/dev/null
-build/ggplace sparse "$tmp/zoo/zoo-gemma-3-12b.gguf" "$tmp/gemma3.gguf" >/dev/null
-build/ggplace sparse "$tmp/zoo/zoo-lfm2-1.2b.gguf" "$tmp/lfm2.gguf" >/dev/null
+cmake --build build --target ggplace >/dev/null
+calib=../shared/calib/models
+build/ggplace sparse $calib/llama-tiny.gguf "$tmp/llama.gguf" >/dev/null
+build/ggplace sparse $calib/gemma-3-4b.gguf "$tmp/gemma3.gguf" >/dev/null
+build/ggplace sparse $calib/lfm2-1.2b.gguf "$tmp/lfm2.gguf" >/dev/null
 
 # two RPC servers on free loopback ports, stopped on every path
 ports=()
@@ -45,13 +45,15 @@ rpc="127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
 
 flag_sets=("--cache-ram 0" "--cache-ram 512" "-np 4 --cache-ram 0" "--ctx-checkpoints 4 --cache-ram 0")
 printf '%-7s %-4s %-34s %9s %12s %12s %9s\n' model on flags requests "peak MiB" "in use MiB" error
-for model in llama gemma3 lfm2; do
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(llama gemma3 lfm2)
+for model in "${models[@]}"; do
   for where in cpu rpc; do
     for f in "${flag_sets[@]}"; do
       extra=()
-      [ "$where" = rpc ] && extra=(--rpc "$rpc" -ngl 4)
+      [ "$where" = rpc ] && extra=(--rpc "$rpc" -ngl 5)
       # shellcheck disable=SC2086
-      out=$(build/ggplace verify "$tmp/$model.gguf" -c 4096 $f "${extra[@]}" --soak 80 --soak-seconds 300 \
+      out=$(build/ggplace verify "$tmp/$model.gguf" -c 2048 $f "${extra[@]}" --soak 60 --soak-seconds 900 \
               --llama-dir "$llama_dir" --json 2>"$tmp/err") || { echo "$model $where $f: failed"; cat "$tmp/err"; continue; }
       printf '%s' "$out" | python3 -c '
 import json, sys

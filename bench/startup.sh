@@ -12,17 +12,7 @@ runs=${1:-51}
 header=${2:-../shared/calib/models/gemma-3-4b.gguf}
 bin=${GGPLACE:-build/ggplace}
 [ -f "$header" ] || { echo "no header $header: give one as the second argument" >&2; exit 1; }
-median_ms() {   # COMMAND...: the median wall time of RUNS runs, in ms
-  local t=()
-  for ((i = 0; i < runs; i++)); do
-    local s e
-    s=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    e=$(date +%s%N)
-    t+=($(( (e - s) / 1000 )))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { printf "%.2f", $1 / 1000 }'
-}
+. bench/median.sh
 libs=$(LD_DEBUG=libs "$bin" --version 2>&1 >/dev/null | grep -c 'calling init:')
 linked=$(ldd "$bin" | grep -c '=>\|ld-linux')
 echo "$bin --version loads $libs shared objects (ldd lists $linked)"

@@ -19,30 +19,14 @@
 #include "memory/mem.h"
 #include "model/arch.h"
 #include "model_builder.h"
+#include "test_helpers.h"
 
-static gp_model *build(const mb_spec *s)
-{
-    char err[256];
-    gp_model *m = mb_model(s, err, sizeof err);
-    if (!m)
-        fail_msg("%s", err);
-    return m;
-}
+#define build tb_build
 
 /* Parses a llama.cpp flag string into params (server defaults). */
 static void flags(gp_run_params *p, const char *s)
 {
-    gp_run_params_default(p, GP_APP_SERVER);
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *argv[64];
-    int argc = 0;
-    for (char *t = strtok(buf, " "); t && argc < 64; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    gp_error err;
-    for (int i = 0; i < argc;)
-        if (gp_llama_args_apply(p, argc, argv, &i, &err) != GP_OK)
-            fail_msg("%s", err.message);
+    tb_flags(p, GP_APP_SERVER, s);
 }
 
 static void gpus(gp_devices *d, int n)

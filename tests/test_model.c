@@ -11,15 +11,9 @@
 #include "memory/kv.h"
 #include "model/model.h"
 #include "model_builder.h"
+#include "test_helpers.h"
 
-static gp_model *build(const mb_spec *s)
-{
-    char err[256];
-    gp_model *m = mb_model(s, err, sizeof err);
-    if (!m)
-        fail_msg("%s", err);
-    return m;
-}
+#define build tb_build
 
 static uint64_t kv_tok(const gp_model *m, uint32_t t)
 {

@@ -16,33 +16,13 @@
 #include "memory/mem.h"
 #include "memory/runtime.h"
 #include "model_builder.h"
+#include "test_helpers.h"
 #include "plan/plan.h"
 
 #define MIB (1024ull * 1024ull)
 
-static gp_model *build(const mb_spec *s)
-{
-    char err[256];
-    gp_model *m = mb_model(s, err, sizeof err);
-    if (!m)
-        fail_msg("%s", err);
-    return m;
-}
-
-static void flags(gp_run_params *p, gp_app app, const char *s)
-{
-    gp_run_params_default(p, app);
-    static char buf[1024];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *argv[64];
-    int argc = 0;
-    for (char *t = strtok(buf, " "); t && argc < 64; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    gp_error err;
-    for (int i = 0; i < argc;)
-        if (gp_llama_args_apply(p, argc, argv, &i, &err) != GP_OK)
-            fail_msg("%s", err.message);
-}
+#define build tb_build
+#define flags tb_flags
 
 static void estimate(const gp_model *m, const char *f, const gp_devices *d, gp_mem_result *r)
 {
@@ -109,13 +89,14 @@ static void test_plain_model(void **state)
     gp_model_close(&m);
 }
 
+/* gemma3: five sliding layers in each six */
+static const mb_spec sliding = {.arch = "gemma3", .n_layer = 6, .n_embd = 256, .n_head = 8, .n_head_kv = 2,
+                                .head_dim = 64, .n_ff = 512, .n_vocab = 1000, .n_swa = 128};
+
 static void test_sliding_window_checkpoints(void **state)
 {
     (void)state;
-    /* gemma3: five sliding layers in each six */
-    mb_spec s = {.arch = "gemma3", .n_layer = 6, .n_embd = 256, .n_head = 8, .n_head_kv = 2, .head_dim = 64,
-                 .n_ff = 512, .n_vocab = 1000, .n_swa = 128};
-    gp_model *m = build(&s);
+    gp_model *m = build(&sliding);
     gp_devices d;
     gp_devices_init(&d);
     gp_mem_result r;
@@ -231,9 +212,7 @@ static bool has_arg(char **args, const char *a, const char *v)
 static void test_plan_sizes_caches(void **state)
 {
     (void)state;
-    mb_spec s = {.arch = "gemma3", .n_layer = 6, .n_embd = 256, .n_head = 8, .n_head_kv = 2, .head_dim = 64,
-                 .n_ff = 512, .n_vocab = 1000, .n_swa = 128};
-    gp_model *m = build(&s);
+    gp_model *m = build(&sliding);
     gp_devices d;
     gp_devices_init(&d);
     /* 3 GiB of RAM, 2 GiB of it kept free: the default 8 GiB prompt cache
