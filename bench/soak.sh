@@ -53,7 +53,7 @@ for model in "${models[@]}"; do
       extra=()
       [ "$where" = rpc ] && extra=(--rpc "$rpc" -ngl 5)
       # shellcheck disable=SC2086
-      out=$(build/ggplace verify "$tmp/$model.gguf" -c 2048 $f "${extra[@]}" --soak 60 --soak-seconds 900 \
+      out=$(build/ggplace verify "$tmp/$model.gguf" -c 2048 $f "${extra[@]}" --soak 200 --soak-seconds 900 \
               --llama-dir "$llama_dir" --json 2>"$tmp/err") || { echo "$model $where $f: failed"; cat "$tmp/err"; continue; }
       printf '%s' "$out" | python3 -c '
 import json, sys

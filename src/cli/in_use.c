@@ -20,7 +20,7 @@ static void runtime_why(const gp_mem_result *r, gp_runtime_item i, char *buf, si
         break;
     case GP_RUNTIME_CHECKPOINTS:
         gp_format_mib(rt->checkpoint_bytes, one, sizeof one);
-        snprintf(buf, size, "%u per slot x %u slot%s x %s (%s); --ctx-checkpoints, --checkpoint-min-step",
+        snprintf(buf, size, "%u per slot x %u slot%s x %s (%s); --ctx-checkpoints",
                  rt->checkpoints_per_slot, r->ctx.n_seq, r->ctx.n_seq == 1 ? "" : "s", one,
                  rt->checkpoint_of ? rt->checkpoint_of : "");
         break;

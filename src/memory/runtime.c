@@ -266,13 +266,11 @@ gp_status gp_runtime_estimate(const gp_model *m, const gp_run_params *p, const g
     const char *what = NULL;
     uint64_t ckpt = p->ctx_checkpoints > 0 ? gp_runtime_checkpoint_bytes(m, p, c, &what) : 0;
     if (ckpt) {
-        /* A slot keeps at most --ctx-checkpoints; and once that many exist,
-           llama-server drops every earlier task's checkpoint within
-           --checkpoint-min-step tokens of the one before it, keeping the
-           oldest: a context holds that many spaced ones, beside the current
-           task's (its last user message and two near its prompt's end). */
-        uint64_t kept = 1 + c->n_ctx_seq / ((uint64_t)p->checkpoint_min_step + 1) + 3;
-        uint64_t per_slot = kept < (uint64_t)p->ctx_checkpoints ? kept : (uint64_t)p->ctx_checkpoints;
+        /* A slot keeps at most --ctx-checkpoints. When a new one would
+           reach that, llama-server first drops earlier tasks' checkpoints
+           within --checkpoint-min-step tokens of the one before; until then
+           they all stay, so the peak is the limit. */
+        uint64_t per_slot = (uint64_t)p->ctx_checkpoints;
         out->checkpoint_bytes = ckpt;
         out->checkpoints_per_slot = (uint32_t)per_slot;
         out->checkpoint_of = what;

@@ -147,12 +147,14 @@ gp_status gp_verify_soak(const char *model, char *const *args, const gp_devices 
     if (!sampling)
         st = gp_fail(err, GP_ERR_NOMEM, NULL, "cannot start the memory sampler");
 
-    /* Every slot filled in turns, each prompt extending the one before (each
-       turn leaves a checkpoint or two near its end); then, on slot 0,
-       distinct full prompts, each pushing the one before into the prompt
-       cache, until the cache's bound is passed. */
+    /* Every slot filled in turns, each prompt extending the one before by a
+       few tokens from half the context to all of it (each turn leaves a
+       checkpoint near its end, of a window as full as it gets, until the
+       slot holds its limit); then, on slot 0, distinct full prompts, each
+       pushing the one before into the prompt cache, until the cache's bound
+       is passed. */
     const uint64_t full = o->ctx_per_slot > 64 ? o->ctx_per_slot - 16 : o->ctx_per_slot / 2;
-    const uint32_t turns = o->ctx_checkpoints > 0 ? (uint32_t)(o->ctx_checkpoints / 2 + 1) : 1;
+    const uint32_t turns = o->ctx_checkpoints > 0 ? (uint32_t)o->ctx_checkpoints + 1 : 1;
     const uint64_t entry = o->slot_state_bytes ? o->slot_state_bytes : 1;
     const uint64_t fills = o->cache_bytes ? o->cache_bytes / entry + 2 : 0;
     const uint64_t total = (uint64_t)o->slots * turns + fills;
@@ -170,7 +172,7 @@ gp_status gp_verify_soak(const char *model, char *const *args, const gp_devices 
         if (k < (uint64_t)o->slots * turns) {
             slot = (int)(k / turns);
             seed = (uint32_t)slot;
-            n = full * (k % turns + 1) / turns;
+            n = turns == 1 ? full : full / 2 + (full - full / 2) * (k % turns) / (turns - 1);
         } else {
             slot = 0;
             seed = (uint32_t)(1000 + k);
