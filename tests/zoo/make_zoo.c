@@ -112,6 +112,10 @@ typedef struct zoo_kda {
     uint32_t res_block, latent;
     float situ_beta, situ_linear_beta;
     bool mla_gate;
+    /* Ling 3: full-rank decay and output gates (ssm_f_a and ssm_g_a at the
+     * inner width, no f_b / g_b), a sigmoid gate per head on the MLA
+     * output (attn_gate of n_head rows) */
+    bool ling;
 } zoo_kda;
 
 /* Gemma 4: sliding layers with heads of their own size beside wider global
@@ -340,6 +344,21 @@ static const zoo_model zoo_models[] = {
              .probs_bias = true},
      .kda = {.head_dim = 128, .conv = 4, .full_gate = true, .gate_lb = -5.0f, .res_block = 12, .latent = 3584,
              .situ_beta = 4.0f, .situ_linear_beta = 25.0f, .mla_gate = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    /* Ling 3.0 tiny (7.9B-A1.3B) is not published; its dimensions are the
+     * checkpoint's config.json as public integration notes for it list
+     * them (layer groups of three KDA layers and one MLA layer, q_lora 256,
+     * kv_lora 512, 128 experts of which 8 are used, one shared expert of
+     * width 512). The dense lead layer's width and the vocabulary are not
+     * given: Ling 2.0's vocabulary and three times the embedding are taken */
+    {.name = "ling-3.0-tiny", .arch = "bailingmoe3", .source = "inclusionAI/Ling-3.0-tiny",
+     .n_layer = 24, .n_embd = 1536, .n_head = 16, .n_head_kv = 1, .head_dim = 192, .n_ff = 4608,
+     .n_vocab = 157184, .n_ctx_train = 8192, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 512,
+     .rope_base = 10000, .rms_eps = 1e-6f, .layer_kinds = "kkkakkkakkkakkkakkkakkka",
+     .mla = {.q_lora = 256, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 1, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
+             .weights_norm = true, .probs_bias = true},
+     .kda = {.head_dim = 128, .conv = 4, .gate_lb = -5.0f, .ling = true},
      .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "glm-4.5-air", .arch = "glm4moe", .source = "zai-org/GLM-4.5-Air",
      .n_layer = 46, .n_embd = 4096, .n_head = 96, .n_head_kv = 8, .head_dim = 128, .n_ff = 10944,
@@ -958,6 +977,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
         if (m->kda.mla_gate)
             weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
+        if (m->kda.ling)
+            weight(w, T("attn_gate.weight"), GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
         if (a->idx_heads) {
             vec(w, T("indexer.k_norm.weight"), 1, a->idx_dim, 1);
             vec(w, T("indexer.k_norm.bias"), 1, a->idx_dim, 1);
@@ -1049,8 +1070,12 @@ static void kda_block(gw *w, const zoo_model *m, uint32_t il)
     weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
     weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
     weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, E, di, 1);
-    weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
-    weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    if (k->ling) {
+        weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
+    } else {
+        weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+        weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    }
     weight(w, T("ssm_beta.weight"), GP_TYPE_F16, 2, E, m->n_head, 1);
     if (k->full_gate)   /* Kimi K3's A is one value per head, flat */
         vec(w, T("ssm_a"), 1, m->n_head, 1);
@@ -1059,6 +1084,8 @@ static void kda_block(gw *w, const zoo_model *m, uint32_t il)
     vec(w, T("ssm_dt.bias"), 1, di, 1);
     if (k->full_gate) {
         weight(w, T("ssm_g.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
+    } else if (k->ling) {
+        weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
     } else {
         weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
         weight(w, T("ssm_g_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
