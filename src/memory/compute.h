@@ -107,7 +107,12 @@ typedef enum {
        sigmoid gate on the MLA output, SiTU activations, routed experts on a
        latent width, and the residual banked every few layers and mixed back
        in by learned scores before each norm */
-    GP_COMPUTE_FAMILY_KIMI_K3 = 26
+    GP_COMPUTE_FAMILY_KIMI_K3 = 26,
+    /* bailingmoe3 (Ling 3): Kimi Delta Attention layers with full-rank
+       decay and output gates beside MLA layers with rope whose heads are
+       each gated by a sigmoid; deepseek2's FFN; the final norm over the
+       whole ubatch stays an output */
+    GP_COMPUTE_FAMILY_BAILINGMOE3 = 27
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -251,6 +256,10 @@ typedef struct {
     uint32_t n_embd_latent;     /* expert_latent_length: the routed experts' width (0: n_embd) */
     int      latent_norm;       /* the experts' latent output RMS-normed (ffn_routed_norm) */
     int      situ_linear;       /* SiTU bounds the up branch too (situ_linear_beta > 0) */
+    /* Ling 3 (bailingmoe3) */
+    int      kda_no_lora;       /* KDA's decay and output gates are full-rank (ssm_f_a, ssm_g_a of the
+                                   inner width, no f_b / g_b); the decay gate is
+                                   lower bound * sigmoid(A * (f_a x + bias)) */
 } gp_compute_model;
 
 typedef struct {

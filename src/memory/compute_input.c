@@ -230,6 +230,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->n_embd_latent = hp->n_embd_latent;
     cm->latent_norm = has_tensor_suffix(m, ".ffn_routed_norm.weight");
     cm->situ_linear = hp->situ_linear;
+    cm->kda_no_lora = cm->kda_head && !has_tensor_suffix(m, ".ssm_f_b.weight");
     return true;
 }
 

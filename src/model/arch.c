@@ -123,7 +123,7 @@ static const gp_arch_rules archs[] = {
     {.name = "plm"},
     {.name = "bailingmoe", .checked = true},
     {.name = "bailingmoe2", .checked = true},
-    {.name = "bailingmoe3", .recurrent = GP_RECR_KV_ZERO},
+    {.name = "bailingmoe3", .graph = "bailingmoe3", .recurrent = GP_RECR_KV_ZERO, .mla = true, .checked = true},
     {.name = "dots1", .checked = true},
     {.name = "dots3note"},
     {.name = "arcee", .checked = true},

@@ -41,6 +41,8 @@ static const gpg_family families[] = {
      .build = gpg_build_kimi_linear},
     {.id = GP_COMPUTE_FAMILY_KIMI_K3, .name = "kimi-k3", .mla = 1, .recurrent = 1, .kda = 1,
      .build = gpg_build_kimi_k3},
+    {.id = GP_COMPUTE_FAMILY_BAILINGMOE3, .name = "bailingmoe3", .mla = 1, .recurrent = 1, .kda = 1,
+     .build = gpg_build_bailingmoe3},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

@@ -61,6 +61,7 @@ int gpg_build_plamo2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_minimax01(gpg_ctx *c, gpg_graph *g);
 int gpg_build_kimi_linear(gpg_ctx *c, gpg_graph *g);
 int gpg_build_kimi_k3(gpg_ctx *c, gpg_graph *g);
+int gpg_build_bailingmoe3(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
    groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before

@@ -231,6 +231,10 @@ typedef struct { int x, gdn; } gpg_kda_state;
 int gpg_kda(gpg_ctx *c, gpg_graph *g, int x);
 void gpg_kda_in(gpg_ctx *c, gpg_graph *g, int x, gpg_kda_state *s);
 int gpg_kda_out(gpg_ctx *c, gpg_graph *g, const gpg_kda_state *s);
+/* gpg_kda_in with the conv state gathered apart (gpg_kda_conv_state), for
+   graphs that gather it before their normed input is reached (Ling 3) */
+int gpg_kda_conv_state(gpg_ctx *c, gpg_graph *g);
+void gpg_kda_in_from(gpg_ctx *c, gpg_graph *g, int x, int conv_state, gpg_kda_state *s);
 
 /* gated delta net (deltanet.c): the recurrent layer of qwen3next and
    qwen35moe from the normed input x; returns the output projection [E, T] */
