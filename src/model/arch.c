@@ -47,7 +47,7 @@ static const gp_arch_rules archs[] = {
     {.name = "qwen35moe", .graph = "qwen3next", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4,
      .pos_per_tok = 4,
      .moe_norm_w = true, .checked = true},
-    {.name = "qwen4exp", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4},
+    {.name = "qwen4exp", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 4, .indexer_attn = true},
     {.name = "phi2", .layer_norm = true},
     {.name = "phi3", .graph = "phi3", .checked = true},
     {.name = "phimoe", .checked = true},
