@@ -602,6 +602,25 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
             }
         }
     }
+
+    /* SwiGLU limits per layer (one value, or one per layer; llama.cpp's
+     * eps of 1e-6 tells a limit from none) */
+    for (int which = 0; which < 2; which++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", a, which ? "swiglu_clamp_shexp" : "swiglu_clamp_exp");
+        const gp_gguf_kv *kv = gp_gguf_find(g, key);
+        double lim = 0;
+        bool scalar = kv && kv->type != GGUF_ARRAY && gp_gguf_get_float(g, key, &lim);
+        for (uint32_t i = 0; kv && i < n; i++) {
+            double li = lim;
+            if (!scalar && !gp_gguf_arr_float(g, kv, i, &li))
+                li = 0;
+            if (which)
+                m->layers[i].swiglu_clamp_shexp = li > 1e-6;
+            else
+                m->layers[i].swiglu_clamp_exp = li > 1e-6;
+        }
+    }
     free(tmp);
     return check_plausible(m, err);
 

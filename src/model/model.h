@@ -72,6 +72,8 @@ typedef struct gp_layer {
     int32_t kv_src;       /* the layer whose cache this one reads: itself unless it shares one */
     uint32_t compress_ratio; /* sparse attention over blocks of this many cached tokens (qwen4exp); 0: dense */
     bool indexer_cache;   /* keeps its indexer's keys in a cache of their own beside its KV cache (qwen4exp) */
+    bool swiglu_clamp_exp;   /* the routed experts' SwiGLU is clamped (swiglu_clamp_exp above zero) */
+    bool swiglu_clamp_shexp; /* the shared or dense FFN's (swiglu_clamp_shexp above zero) */
     bool has_experts;
     uint64_t bytes;       /* weights of this block */
     uint64_t expert_bytes;/* of which routed experts */
