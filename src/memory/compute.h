@@ -277,6 +277,10 @@ typedef struct {
     uint32_t ple_ngram;         /* its convolution's dilation */
     uint32_t ple_conv_kernel;   /* and taps */
     int      ple_conv_cast;     /* the convolution's kernel is not F32: each tap is cast first */
+    /* per layer: 1 the routed experts' SwiGLU is clamped, 2 the dense or
+       shared FFN's (bailingmoe3): a silu, two clamps and a product in place
+       of one SwiGLU op; NULL: none */
+    const uint8_t *layer_swiglu_clamp;
 } gp_compute_model;
 
 typedef struct {

@@ -60,6 +60,7 @@ typedef struct compute_arrays {
     uint8_t *v_from_k;
     uint8_t *no_experts;
     uint32_t *compress;
+    uint8_t *swiglu_clamp;
 } compute_arrays;
 
 static void arrays_free(compute_arrays *a)
@@ -73,6 +74,7 @@ static void arrays_free(compute_arrays *a)
     free(a->v_from_k);
     free(a->no_experts);
     free(a->compress);
+    free(a->swiglu_clamp);
 }
 
 static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *a)
@@ -90,8 +92,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     a->v_from_k = calloc(n, 1);
     a->no_experts = calloc(n, 1);
     a->compress = calloc(n, sizeof *a->compress);
+    a->swiglu_clamp = calloc(n, 1);
     if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->kv_src ||
-        !a->v_from_k || !a->no_experts || !a->compress)
+        !a->v_from_k || !a->no_experts || !a->compress || !a->swiglu_clamp)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
         char name[64];
@@ -111,6 +114,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         a->n_head_kv[il] = m->layers[il].n_head_kv;
         a->kv_src[il] = m->layers[il].kv_src;
         a->compress[il] = m->layers[il].compress_ratio;
+        a->swiglu_clamp[il] = (m->layers[il].swiglu_clamp_exp ? 1 : 0) | (m->layers[il].swiglu_clamp_shexp ? 2 : 0);
         snprintf(name, sizeof name, "blk.%u.attn_k.weight", il);
         bool has_k = gp_model_find_tensor(m, name) != NULL;
         snprintf(name, sizeof name, "blk.%u.attn_v.weight", il);
@@ -236,6 +240,10 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->latent_norm = has_tensor_suffix(m, ".ffn_routed_norm.weight");
     cm->situ_linear = hp->situ_linear;
     cm->kda_no_lora = cm->kda_head && !has_tensor_suffix(m, ".ssm_f_b.weight");
+    /* llama.cpp reads the SwiGLU limits for a few architectures; of those
+       with a graph here, bailingmoe3 clamps unfused */
+    if (cm->family == GP_COMPUTE_FAMILY_BAILINGMOE3)
+        cm->layer_swiglu_clamp = a->swiglu_clamp;
     cm->hc_count = hp->hc_count;
     cm->hc_low_rank = hp->hc_low_rank;
     cm->layer_compress = a->compress;
