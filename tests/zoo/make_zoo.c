@@ -114,8 +114,10 @@ typedef struct zoo_kda {
     bool mla_gate;
     /* Ling 3: full-rank decay and output gates (ssm_f_a and ssm_g_a at the
      * inner width, no f_b / g_b), a sigmoid gate per head on the MLA
-     * output (attn_gate of n_head rows) */
-    bool ling;
+     * output (attn_gate of n_head rows); with swiglu_clamp, the limits on
+     * the experts' and the shared FFN's SwiGLU its converter writes where
+     * the config lists them (none on the dense lead layer) */
+    bool ling, swiglu_clamp;
 } zoo_kda;
 
 /* Qwen3.8-Flash-Next (qwen4exp): count parallel copies of the residual
@@ -961,6 +963,26 @@ static void hparams(gw *w, const zoo_model *m)
             key_f32(w, m, "activation.situ_linear_beta", m->kda.situ_linear_beta);
         }
     }
+    if (m->kda.swiglu_clamp) {
+        /* one limit per layer: none on the dense lead layer, and some
+           layers without one */
+        float lim[2][512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++) {
+            lim[0][il] = il < m->moe.dense_lead || il % 3 == 0 ? 0.0f : 7.0f;
+            lim[1][il] = il % 2 ? 5.0f : 0.0f;
+        }
+        for (int a = 0; a < 2; a++) {
+            unsigned char buf[4 + 8 + 512 * 4];
+            const uint32_t t = 6;   /* an array of f32 */
+            const uint64_t n = m->n_layer;
+            memcpy(buf, &t, 4);
+            memcpy(buf + 4, &n, 8);
+            memcpy(buf + 12, lim[a], n * 4);
+            char k[128];
+            snprintf(k, sizeof k, "%s.%s", m->arch, a ? "swiglu_clamp_shexp" : "swiglu_clamp_exp");
+            gw_raw(w, k, 9, buf, 12 + n * 4);
+        }
+    }
     if (m->hc.count) {
         key_u32(w, m, "hyper_connection.count", m->hc.count);
         key_u32(w, m, "hyper_connection.low_rank", m->hc.low_rank);
@@ -1790,6 +1812,8 @@ static zoo_model tiny(const zoo_model *m)
         t.kda.head_dim = 32;
         t.kda.res_block = m->kda.res_block ? 3 : 0;
         t.kda.latent = m->kda.latent ? 64 : 0;
+        /* Ling 3's SwiGLU limits, which the released config may list */
+        t.kda.swiglu_clamp = m->kda.ling;
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,
