@@ -258,6 +258,9 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->hc_count < 2 || m->hc_count > GP_MAX_HEADS) return 0;
         if (m->hc_low_rank == 0 || m->hc_low_rank > GP_MAX_WIDTH) return 0;
         if (m->head_dim_k != m->head_dim_v) return 0;
+        /* the views the graph takes one by one: the output mixer's copies,
+           each sparse layer's block members and indexer heads */
+        uint64_t views = m->hc_count;
         for (uint32_t il = 0; il < m->n_layer; il++) {
             const uint32_t r = m->layer_compress ? m->layer_compress[il] : 0;
             if (!gpg_layer_moe(m, il)) return 0;
@@ -265,7 +268,9 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (r > GP_MAX_CONV_L || m->idx_top_k == 0 || m->idx_top_k > GP_MAX_CTX) return 0;
             if (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS) return 0;
             if (m->idx_head_dim == 0 || m->idx_head_dim > GP_MAX_HEAD_DIM) return 0;
+            views += (uint64_t)r + m->idx_n_head;
         }
+        if (views > GP_MAX_GRAPH) return 0;
         if (m->ple_n_heads) {
             if (m->ple_layer >= m->n_layer || !gpg_layer_rec(m, m->ple_layer)) return 0;
             if ((uint64_t)m->ple_n_heads * m->ple_head_dim != m->n_embd) return 0;
