@@ -864,6 +864,24 @@ bool gp_gguf_arr_uint(const gp_gguf *g, const gp_gguf_kv *kv, uint64_t i, uint64
     return true;
 }
 
+bool gp_gguf_arr_float(const gp_gguf *g, const gp_gguf_kv *kv, uint64_t i, double *out)
+{
+    if (kv->type != GGUF_ARRAY || i >= kv->arr_count)
+        return false;
+    size_t sz = scalar_size(kv->arr_type);
+    if (!sz || kv->arr_type == GGUF_BOOL)
+        return false;
+    gp_gguf_kv tmp = {0};
+    decode_scalar(kv->arr_type, g->bytes + kv->arr_offset + (size_t)i * sz, &tmp);
+    if (kv->arr_type == GGUF_F32 || kv->arr_type == GGUF_F64)
+        *out = tmp.v.f;
+    else if (is_signed(kv->arr_type))
+        *out = (double)tmp.v.i;
+    else
+        *out = (double)tmp.v.u;
+    return true;
+}
+
 uint32_t gp_gguf_version(const gp_gguf *g) { return g->version; }
 uint64_t gp_gguf_tensor_count(const gp_gguf *g) { return g->n_tensors; }
 uint64_t gp_gguf_kv_count(const gp_gguf *g) { return g->n_kv; }

@@ -89,6 +89,9 @@ const char *gp_gguf_get_str(const gp_gguf *g, const char *key);
  * values read as 0); false if out of range or not numeric. */
 bool gp_gguf_arr_uint(const gp_gguf *g, const gp_gguf_kv *kv, uint64_t i,
                       uint64_t *out);
+/* Element i of a numeric array as a double; false if out of range or not
+ * numeric. */
+bool gp_gguf_arr_float(const gp_gguf *g, const gp_gguf_kv *kv, uint64_t i, double *out);
 
 /* Type name of a GGUF value type ("u32", "string", "array"...). */
 const char *gp_gguf_type_name(uint32_t type);

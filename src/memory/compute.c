@@ -250,6 +250,34 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (d == 0 || d > GP_MAX_HEAD_DIM || m->n_head == 0 || m->n_head > GP_MAX_HEADS) return 0;
         if (m->ssm_conv < 2 || m->ssm_conv > GP_MAX_CONV_L) return 0;
     }
+    if (fam->hc) {
+        /* qwen4exp: copies of the residual mixed through a low rank; the
+           indexer on every sparse layer; the n-gram heads as wide as the
+           embedding, on a recurrent layer, as llama.cpp asserts them; every
+           layer routes experts */
+        if (m->hc_count < 2 || m->hc_count > GP_MAX_HEADS) return 0;
+        if (m->hc_low_rank == 0 || m->hc_low_rank > GP_MAX_WIDTH) return 0;
+        if (m->head_dim_k != m->head_dim_v) return 0;
+        /* the views the graph takes one by one: the output mixer's copies,
+           each sparse layer's block members and indexer heads */
+        uint64_t views = m->hc_count;
+        for (uint32_t il = 0; il < m->n_layer; il++) {
+            const uint32_t r = m->layer_compress ? m->layer_compress[il] : 0;
+            if (!gpg_layer_moe(m, il)) return 0;
+            if (!r || gpg_layer_rec(m, il)) continue;
+            if (r > GP_MAX_CONV_L || m->idx_top_k == 0 || m->idx_top_k > GP_MAX_CTX) return 0;
+            if (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS) return 0;
+            if (m->idx_head_dim == 0 || m->idx_head_dim > GP_MAX_HEAD_DIM) return 0;
+            views += (uint64_t)r + m->idx_n_head;
+        }
+        if (views > GP_MAX_GRAPH) return 0;
+        if (m->ple_n_heads) {
+            if (m->ple_layer >= m->n_layer || !gpg_layer_rec(m, m->ple_layer)) return 0;
+            if ((uint64_t)m->ple_n_heads * m->ple_head_dim != m->n_embd) return 0;
+            if (m->ple_ngram < 2 || m->ple_ngram > 8) return 0;
+            if (m->ple_conv_kernel < 1 || m->ple_conv_kernel > GP_MAX_CONV_L) return 0;
+        }
+    }
     if (m->n_embd_latent > GP_MAX_WIDTH) return 0;
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
@@ -362,6 +390,13 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
     }
     if (n_rec && fam->kda)   /* the conv concats; the fused op's state rows */
         rows += max_u64(m->ssm_conv - 1, m->kda_head) * (uint64_t)c->n_seq;
+    if (fam->hc) {
+        /* the residual's copies and their gates; the indexer's scores (a row
+           of blocks per head and token); the n-gram convolution's history */
+        w = max_u64(w, (uint64_t)m->hc_count * nd);
+        w = max_u64(w, n_kv * max_u64(m->idx_n_head, 1));
+        rows += (uint64_t)(m->ple_conv_kernel ? m->ple_conv_kernel - 1 : 0) * m->ple_ngram * (uint64_t)c->n_seq;
+    }
     if (mul3(w, rows, 8) > GPG_MAX_TENSOR_BYTES) return 0;
     /* the cache itself, as read by attention (f32 is the widest type) */
     if (mul3(n_kv * (uint64_t)c->n_stream, cache_row, 4) > GPG_MAX_TENSOR_BYTES) return 0;
@@ -416,7 +451,8 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     gpg_graph g;
     memset(&g, 0, sizeof(g));
     int rc = -1;
-    gpg_inputs(&c, &g);
+    if (fam->inputs) fam->inputs(&c, &g);
+    else gpg_inputs(&c, &g);
     if (fam->build(&c, &g) == 0) rc = gpg_schedule_and_replay(&g, pl, m->n_layer, out);
     gpg_free(&g);
     if (rc != 0) memset(out, 0, nd * sizeof(uint64_t));
@@ -497,7 +533,11 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "channel_mix_receptance",
     "ssm_dt_norm", "ssm_b_norm", "ssm_c_norm",
     "ssm_conv1d_q", "ssm_conv1d_k", "ssm_conv1d_v", "ssm_f_a", "ssm_f_b", "ssm_g_a", "ssm_g_b",
-    "ssm_g", "attn_res_score", "ffn_res_score", "ffn_routed_down", "ffn_routed_up", "ffn_routed_norm"
+    "ssm_g", "attn_res_score", "ffn_res_score", "ffn_routed_down", "ffn_routed_up", "ffn_routed_norm",
+    /* qwen4exp */
+    "hc_attn_norm", "hc_attn_down", "hc_attn_up", "hc_attn_inject", "hc_ffn_norm", "hc_ffn_down",
+    "hc_ffn_up", "hc_ffn_inject", "indexer.q_proj", "indexer.k_proj", "indexer.q_norm",
+    "ple_key", "ple_value", "ple_norm_key", "ple_norm_query", "ple_norm_conv", "ple_conv1d"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -107,7 +107,18 @@ typedef enum {
        sigmoid gate on the MLA output, SiTU activations, routed experts on a
        latent width, and the residual banked every few layers and mixed back
        in by learned scores before each norm */
-    GP_COMPUTE_FAMILY_KIMI_K3 = 26
+    GP_COMPUTE_FAMILY_KIMI_K3 = 26,
+    /* bailingmoe3 (Ling 3): Kimi Delta Attention layers with full-rank
+       decay and output gates beside MLA layers with rope whose heads are
+       each gated by a sigmoid; deepseek2's FFN; the final norm over the
+       whole ubatch stays an output */
+    GP_COMPUTE_FAMILY_BAILINGMOE3 = 27,
+    /* qwen4exp (Qwen3.8-Flash-Next): copies of the residual mixed by
+       low-rank gates in place of every norm (hyper-connections), gated
+       delta net layers beside gated attention over the blocks of cached
+       tokens an indexer picks, one layer's hashed n-gram embedding, routed
+       experts beside a gated shared expert */
+    GP_COMPUTE_FAMILY_QWEN4EXP = 28
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -251,6 +262,25 @@ typedef struct {
     uint32_t n_embd_latent;     /* expert_latent_length: the routed experts' width (0: n_embd) */
     int      latent_norm;       /* the experts' latent output RMS-normed (ffn_routed_norm) */
     int      situ_linear;       /* SiTU bounds the up branch too (situ_linear_beta > 0) */
+    /* Ling 3 (bailingmoe3) */
+    int      kda_no_lora;       /* KDA's decay and output gates are full-rank (ssm_f_a, ssm_g_a of the
+                                   inner width, no f_b / g_b); the decay gate is
+                                   lower bound * sigmoid(A * (f_a x + bias)) */
+    /* qwen4exp */
+    uint32_t hc_count;          /* hyper_connection.count: copies of the residual (0: none) */
+    uint32_t hc_low_rank;       /* hyper_connection.low_rank: the mixers' gate projections */
+    const uint32_t *layer_compress; /* per layer: sparse attention over blocks of this many cached
+                                       tokens, picked by the indexer (0: dense); NULL: none */
+    uint32_t ple_n_heads;       /* the hashed n-gram embedding's rows per token (0: none) */
+    uint32_t ple_head_dim;      /* their width (embedding_length_per_layer_input) */
+    uint32_t ple_layer;         /* the layer that adds it */
+    uint32_t ple_ngram;         /* its convolution's dilation */
+    uint32_t ple_conv_kernel;   /* and taps */
+    int      ple_conv_cast;     /* the convolution's kernel is not F32: each tap is cast first */
+    /* per layer: 1 the routed experts' SwiGLU is clamped, 2 the dense or
+       shared FFN's (bailingmoe3): a silu, two clamps and a product in place
+       of one SwiGLU op; NULL: none */
+    const uint8_t *layer_swiglu_clamp;
 } gp_compute_model;
 
 typedef struct {
@@ -390,6 +420,24 @@ typedef enum {
     GP_COMPUTE_W_FFN_ROUTED_DOWN,       /* blk.N.ffn_routed_down (to the experts' latent width) */
     GP_COMPUTE_W_FFN_ROUTED_UP,         /* blk.N.ffn_routed_up */
     GP_COMPUTE_W_FFN_ROUTED_NORM,       /* blk.N.ffn_routed_norm */
+    /* qwen4exp */
+    GP_COMPUTE_W_HC_ATTN_NORM,          /* blk.N.hc_attn_norm (the mixer before the token mixer) */
+    GP_COMPUTE_W_HC_ATTN_DOWN,          /* blk.N.hc_attn_down */
+    GP_COMPUTE_W_HC_ATTN_UP,            /* blk.N.hc_attn_up */
+    GP_COMPUTE_W_HC_ATTN_INJECT,        /* blk.N.hc_attn_inject */
+    GP_COMPUTE_W_HC_FFN_NORM,           /* blk.N.hc_ffn_norm (the mixer before the FFN) */
+    GP_COMPUTE_W_HC_FFN_DOWN,           /* blk.N.hc_ffn_down */
+    GP_COMPUTE_W_HC_FFN_UP,             /* blk.N.hc_ffn_up */
+    GP_COMPUTE_W_HC_FFN_INJECT,         /* blk.N.hc_ffn_inject */
+    GP_COMPUTE_W_IDX_Q_PROJ,            /* blk.N.indexer.q_proj (the sparse attention's indexer) */
+    GP_COMPUTE_W_IDX_K_PROJ,            /* blk.N.indexer.k_proj */
+    GP_COMPUTE_W_IDX_Q_NORM,            /* blk.N.indexer.q_norm */
+    GP_COMPUTE_W_PLE_KEY,               /* blk.N.ple_key (the hashed n-gram embedding's module) */
+    GP_COMPUTE_W_PLE_VALUE,             /* blk.N.ple_value */
+    GP_COMPUTE_W_PLE_NORM_KEY,          /* blk.N.ple_norm_key */
+    GP_COMPUTE_W_PLE_NORM_QUERY,        /* blk.N.ple_norm_query */
+    GP_COMPUTE_W_PLE_NORM_CONV,         /* blk.N.ple_norm_conv */
+    GP_COMPUTE_W_PLE_CONV,              /* blk.N.ple_conv1d */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

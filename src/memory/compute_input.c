@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gguf/types.h"
 #include "memory/compute.h"
 #include "memory/compute_estimate.h"
 #include "memory/mem.h"
@@ -58,6 +59,8 @@ typedef struct compute_arrays {
     int32_t *kv_src;
     uint8_t *v_from_k;
     uint8_t *no_experts;
+    uint32_t *compress;
+    uint8_t *swiglu_clamp;
 } compute_arrays;
 
 static void arrays_free(compute_arrays *a)
@@ -70,6 +73,8 @@ static void arrays_free(compute_arrays *a)
     free(a->kv_src);
     free(a->v_from_k);
     free(a->no_experts);
+    free(a->compress);
+    free(a->swiglu_clamp);
 }
 
 static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *a)
@@ -86,8 +91,10 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     a->kv_src = calloc(n, sizeof *a->kv_src);
     a->v_from_k = calloc(n, 1);
     a->no_experts = calloc(n, 1);
+    a->compress = calloc(n, sizeof *a->compress);
+    a->swiglu_clamp = calloc(n, 1);
     if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->kv_src ||
-        !a->v_from_k || !a->no_experts)
+        !a->v_from_k || !a->no_experts || !a->compress || !a->swiglu_clamp)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
         char name[64];
@@ -106,6 +113,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
             a->n_ff[il] = (uint32_t)gate->info->ne[1];
         a->n_head_kv[il] = m->layers[il].n_head_kv;
         a->kv_src[il] = m->layers[il].kv_src;
+        a->compress[il] = m->layers[il].compress_ratio;
+        a->swiglu_clamp[il] = (m->layers[il].swiglu_clamp_exp ? 1 : 0) | (m->layers[il].swiglu_clamp_shexp ? 2 : 0);
         snprintf(name, sizeof name, "blk.%u.attn_k.weight", il);
         bool has_k = gp_model_find_tensor(m, name) != NULL;
         snprintf(name, sizeof name, "blk.%u.attn_v.weight", il);
@@ -230,6 +239,23 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->n_embd_latent = hp->n_embd_latent;
     cm->latent_norm = has_tensor_suffix(m, ".ffn_routed_norm.weight");
     cm->situ_linear = hp->situ_linear;
+    cm->kda_no_lora = cm->kda_head && !has_tensor_suffix(m, ".ssm_f_b.weight");
+    /* llama.cpp reads the SwiGLU limits for a few architectures; of those
+       with a graph here, bailingmoe3 clamps unfused */
+    if (cm->family == GP_COMPUTE_FAMILY_BAILINGMOE3)
+        cm->layer_swiglu_clamp = a->swiglu_clamp;
+    cm->hc_count = hp->hc_count;
+    cm->hc_low_rank = hp->hc_low_rank;
+    cm->layer_compress = a->compress;
+    if (hp->ple_n_heads && hp->ple_layer < hp->n_layer) {
+        const gp_tensor *conv = tensor_with_suffix(m, ".ple_conv1d.weight");
+        cm->ple_n_heads = hp->ple_n_heads;
+        cm->ple_head_dim = hp->ple_head_dim;
+        cm->ple_layer = hp->ple_layer;
+        cm->ple_ngram = hp->ple_ngram;
+        cm->ple_conv_kernel = hp->ple_conv_kernel;
+        cm->ple_conv_cast = conv && conv->info->type != GP_TYPE_F32;
+    }
     return true;
 }
 

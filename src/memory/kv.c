@@ -56,8 +56,8 @@ bool gp_kv_cell_bytes_vt(const gp_model *m, uint32_t il, uint32_t type_k, uint32
         return false;
     /* DeepSeek sparse attention: a second, K-only cache of the indexer's
      * keys (one head), in the K cache's type, beside the latent one */
-    if (m->layers[il].kind == GP_LAYER_MLA && m->hp.indexer_head_dim && !m->layers[il].indexer_shared &&
-        !gp_type_row_bytes(type_k, m->hp.indexer_head_dim, &idx))
+    if (((m->layers[il].kind == GP_LAYER_MLA && !m->layers[il].indexer_shared) || m->layers[il].indexer_cache) &&
+        m->hp.indexer_head_dim && !gp_type_row_bytes(type_k, m->hp.indexer_head_dim, &idx))
         return false;
     *out = k + v + idx;
     return true;
@@ -68,7 +68,9 @@ uint64_t gp_recurrent_seq_bytes(const gp_model *m, uint32_t il)
     const gp_layer *l = &m->layers[il];
     if (l->nextn || l->kind != GP_LAYER_RECURRENT)
         return 0;
-    return (m->hp.n_embd_r + m->hp.n_embd_s) * 4;
+    /* qwen4exp's PLE layer keeps its convolution's history in a row of its own */
+    uint64_t p = il == m->hp.ple_layer ? m->hp.n_embd_p : 0;
+    return (m->hp.n_embd_r + m->hp.n_embd_s + p) * 4;
 }
 
 bool gp_kv_bytes_per_token(const gp_model *m, int kind, uint32_t type_k, uint32_t type_v,

@@ -59,6 +59,9 @@ typedef struct gp_arch_rules {
                                    which never runs in place), not RMS norms */
     bool lightning;             /* recurrent layers are lightning attention: their state is one
                                    key_length x key_length matrix per head (MiniMax-01) */
+    bool indexer_attn;          /* every full-attention layer keeps its sparse-attention indexer's
+                                   keys (one head of attention.indexer.key_length, in the K cache's
+                                   type) in a cache of its own (qwen4exp) */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

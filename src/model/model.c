@@ -501,6 +501,62 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         for (uint32_t i = 0; i < hp->n_layer; i++)
             if (m->layers[i].kind == GP_LAYER_FULL)
                 m->layers[i].kind = GP_LAYER_MLA;
+
+    /* qwen4exp: hyper-connections; the sparse attention's block size per
+     * layer, its indexer's cache on every full-attention layer; the PLE
+     * module on one recurrent layer (its n-gram heads, their width, the
+     * convolution's history) */
+    hp->hc_count = arch_u32(g, a, "hyper_connection.count", 0);
+    hp->hc_low_rank = arch_u32(g, a, "hyper_connection.low_rank", 0);
+    if (per_layer(g, a, "attention.compress_ratios", tmp, n, &bad))
+        for (uint32_t i = 0; i < n; i++)
+            m->layers[i].compress_ratio = tmp[i];
+    if (bad)
+        goto bad_array;
+    if (rules->indexer_attn && hp->indexer_head_dim)
+        for (uint32_t i = 0; i < hp->n_layer; i++)
+            m->layers[i].indexer_cache = m->layers[i].kind == GP_LAYER_FULL;
+    hp->ple_layer = UINT32_MAX;
+    {
+        char key[256];
+        snprintf(key, sizeof key, "%s.ple.layers", a);
+        const gp_gguf_kv *kv = gp_gguf_find(g, key);
+        uint64_t il = 0;
+        if (kv && kv->type == GGUF_ARRAY && kv->arr_count == 1 && gp_gguf_arr_uint(g, kv, 0, &il) && il < n &&
+            m->layers[il].kind == GP_LAYER_RECURRENT) {
+            uint32_t ngram = arch_u32(g, a, "ple.ngram_size", 0);
+            uint32_t per_ngram = arch_u32(g, a, "ple.heads_per_ngram", 0);
+            uint32_t kernel = arch_u32(g, a, "ple.conv_kernel", 0);
+            uint64_t heads = ngram > 1 ? (uint64_t)(ngram - 1) * per_ngram : 0;
+            if (heads && heads <= 64 && ngram <= 8 && kernel && kernel <= 1024) {
+                hp->ple_layer = (uint32_t)il;
+                hp->ple_n_heads = (uint32_t)heads;
+                hp->ple_head_dim = arch_u32(g, a, "embedding_length_per_layer_input", 0);
+                hp->ple_ngram = ngram;
+                hp->ple_conv_kernel = kernel;
+                hp->n_embd_p = (uint64_t)(kernel - 1) * ngram * hp->hc_count * hp->n_embd;
+            }
+        }
+    }
+
+    /* SwiGLU limits per layer (one value, or one per layer; llama.cpp's
+     * eps of 1e-6 tells a limit from none) */
+    for (int which = 0; which < 2; which++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", a, which ? "swiglu_clamp_shexp" : "swiglu_clamp_exp");
+        const gp_gguf_kv *kv = gp_gguf_find(g, key);
+        double lim = 0;
+        bool scalar = kv && kv->type != GGUF_ARRAY && gp_gguf_get_float(g, key, &lim);
+        for (uint32_t i = 0; kv && i < n; i++) {
+            double li = lim;
+            if (!scalar && !gp_gguf_arr_float(g, kv, i, &li))
+                li = 0;
+            if (which)
+                m->layers[i].swiglu_clamp_shexp = li > 1e-6;
+            else
+                m->layers[i].swiglu_clamp_exp = li > 1e-6;
+        }
+    }
     free(tmp);
     return check_plausible(m, err);
 

@@ -70,6 +70,10 @@ typedef struct gp_layer {
     uint32_t head_dim_k;  /* per head, this layer's (sliding layers may differ) */
     uint32_t head_dim_v;
     int32_t kv_src;       /* the layer whose cache this one reads: itself unless it shares one */
+    uint32_t compress_ratio; /* sparse attention over blocks of this many cached tokens (qwen4exp); 0: dense */
+    bool indexer_cache;   /* keeps its indexer's keys in a cache of their own beside its KV cache (qwen4exp) */
+    bool swiglu_clamp_exp;   /* the routed experts' SwiGLU is clamped (swiglu_clamp_exp above zero) */
+    bool swiglu_clamp_shexp; /* the shared or dense FFN's (swiglu_clamp_shexp above zero) */
     bool has_experts;
     uint64_t bytes;       /* weights of this block */
     uint64_t expert_bytes;/* of which routed experts */
@@ -140,6 +144,15 @@ typedef struct gp_hparams {
     uint32_t lora_decay, lora_iclr, lora_value_res_mix, lora_gate;
     uint64_t n_embd_r;    /* conv / token-shift state */
     uint64_t n_embd_s;    /* SSM / wkv state */
+    /* qwen4exp: hyper_connection.count copies of the residual (0: none),
+     * mixed through projections of hyper_connection.low_rank; the hashed
+     * n-gram embedding (PLE) on layer ple_layer: ple_n_heads rows of
+     * ple_head_dim per token (0 heads: none), its dilated convolution's
+     * history (ple_ngram apart, ple_conv_kernel taps) a row of n_embd_p F32
+     * of that layer's recurrent state */
+    uint32_t hc_count, hc_low_rank;
+    uint32_t ple_layer, ple_n_heads, ple_head_dim, ple_ngram, ple_conv_kernel;
+    uint64_t n_embd_p;
 } gp_hparams;
 
 #define GP_MODEL_MAX_WARNINGS 8

@@ -112,7 +112,27 @@ typedef struct zoo_kda {
     uint32_t res_block, latent;
     float situ_beta, situ_linear_beta;
     bool mla_gate;
+    /* Ling 3: full-rank decay and output gates (ssm_f_a and ssm_g_a at the
+     * inner width, no f_b / g_b), a sigmoid gate per head on the MLA
+     * output (attn_gate of n_head rows); with swiglu_clamp, the limits on
+     * the experts' and the shared FFN's SwiGLU its converter writes where
+     * the config lists them (none on the dense lead layer) */
+    bool ling, swiglu_clamp;
 } zoo_kda;
+
+/* Qwen3.8-Flash-Next (qwen4exp): count parallel copies of the residual
+ * mixed by low-rank gates in place of every norm (hyper-connections), sparse
+ * attention over the blocks of compress cached tokens an indexer picks, and
+ * one linear layer's hashed n-gram embedding (PLE) with a dilated
+ * convolution over its history. */
+typedef struct zoo_hc {
+    uint32_t count, low_rank;                      /* hyper_connection.*; 0: none */
+    uint32_t idx_heads, idx_dim, idx_top_k;        /* attention.indexer.* */
+    uint32_t compress;                             /* the full layers' compress ratio */
+    uint32_t ple_layer;                            /* the PLE layer (zero-based) */
+    uint32_t ple_ngram, ple_heads_per_ngram, ple_kernel, ple_dim; /* ple_dim 0: no PLE */
+    uint64_t ple_rows;                             /* rows of per_layer_token_embd */
+} zoo_hc;
 
 /* Gemma 4: sliding layers with heads of their own size beside wider global
  * ones, later layers reading earlier layers' caches, per-layer token
@@ -177,6 +197,7 @@ typedef struct zoo_model {
     bool lightning;        /* MiniMax-01: lightning attention (one QKV projection, an output norm
                               and gate) on all but every eighth layer, llama.cpp's default */
     zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
+    zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -316,6 +337,20 @@ static const zoo_model zoo_models[] = {
      .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 48, .inner = 6144,
                .ab_split = true},
      .block = {.qk_norm = true, .post_attn_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* its released config.json as public notes on the checkpoint list it:
+     * the head ranges of the n-gram table are prime-sized there, only their
+     * sum (within the 320001536 rows) is given; equal ranges are taken */
+    {.name = "qwen3.8-flash-next", .arch = "qwen4exp", .source = "Qwen/Qwen3.8-Flash-Next",
+     .n_layer = 48, .n_embd = 2560, .n_head = 24, .n_head_kv = 2, .head_dim = 256, .n_ff = 640,
+     .n_vocab = 248320, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 512, .n_expert_used = 10,
+     .n_ff_exp = 640, .n_ff_shexp = 640, .shexp_gate = true, .q_gate = true, .rope_base = 10000000,
+     .rms_eps = 1e-6f,
+     .delta = {.interval = 4, .conv = 4, .state = 128, .groups = 16, .dt_rank = 48, .inner = 6144,
+               .ab_split = true},
+     .hc = {.count = 4, .low_rank = 320, .idx_heads = 4, .idx_dim = 128, .idx_top_k = 2048, .compress = 4,
+            .ple_layer = 1, .ple_ngram = 3, .ple_heads_per_ngram = 8, .ple_kernel = 4, .ple_dim = 160,
+            .ple_rows = 320001536},
+     .block = {.qk_norm = true, .no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
     /* full_attn_layers 4, 8, ..., 24, 27 (one-based) are MLA, the rest KDA.
      * value_length is the latent's, as Kimi K3's converter writes it (Kimi
      * Linear's leaves the config's legacy head_dim of 72 there, with which
@@ -340,6 +375,21 @@ static const zoo_model zoo_models[] = {
              .probs_bias = true},
      .kda = {.head_dim = 128, .conv = 4, .full_gate = true, .gate_lb = -5.0f, .res_block = 12, .latent = 3584,
              .situ_beta = 4.0f, .situ_linear_beta = 25.0f, .mla_gate = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    /* Ling 3.0 tiny (7.9B-A1.3B) is not published; its dimensions are the
+     * checkpoint's config.json as public integration notes for it list
+     * them (layer groups of three KDA layers and one MLA layer, q_lora 256,
+     * kv_lora 512, 128 experts of which 8 are used, one shared expert of
+     * width 512). The dense lead layer's width and the vocabulary are not
+     * given: Ling 2.0's vocabulary and three times the embedding are taken */
+    {.name = "ling-3.0-tiny", .arch = "bailingmoe3", .source = "inclusionAI/Ling-3.0-tiny",
+     .n_layer = 24, .n_embd = 1536, .n_head = 16, .n_head_kv = 1, .head_dim = 192, .n_ff = 4608,
+     .n_vocab = 157184, .n_ctx_train = 8192, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 512,
+     .rope_base = 10000, .rms_eps = 1e-6f, .layer_kinds = "kkkakkkakkkakkkakkkakkka",
+     .mla = {.q_lora = 256, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128},
+     .moe = {.dense_lead = 1, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
+             .weights_norm = true, .probs_bias = true},
+     .kda = {.head_dim = 128, .conv = 4, .gate_lb = -5.0f, .ling = true},
      .block = {.ffn = ZOO_FFN_MOE}},
     {.name = "glm-4.5-air", .arch = "glm4moe", .source = "zai-org/GLM-4.5-Air",
      .n_layer = 46, .n_embd = 4096, .n_head = 96, .n_head_kv = 8, .head_dim = 128, .n_ff = 10944,
@@ -913,6 +963,72 @@ static void hparams(gw *w, const zoo_model *m)
             key_f32(w, m, "activation.situ_linear_beta", m->kda.situ_linear_beta);
         }
     }
+    if (m->kda.swiglu_clamp) {
+        /* one limit per layer: none on the dense lead layer, and some
+           layers without one */
+        float lim[2][512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++) {
+            lim[0][il] = il < m->moe.dense_lead || il % 3 == 0 ? 0.0f : 7.0f;
+            lim[1][il] = il % 2 ? 5.0f : 0.0f;
+        }
+        for (int a = 0; a < 2; a++) {
+            unsigned char buf[4 + 8 + 512 * 4];
+            const uint32_t t = 6;   /* an array of f32 */
+            const uint64_t n = m->n_layer;
+            memcpy(buf, &t, 4);
+            memcpy(buf + 4, &n, 8);
+            memcpy(buf + 12, lim[a], n * 4);
+            char k[128];
+            snprintf(k, sizeof k, "%s.%s", m->arch, a ? "swiglu_clamp_shexp" : "swiglu_clamp_exp");
+            gw_raw(w, k, 9, buf, 12 + n * 4);
+        }
+    }
+    if (m->hc.count) {
+        key_u32(w, m, "hyper_connection.count", m->hc.count);
+        key_u32(w, m, "hyper_connection.low_rank", m->hc.low_rank);
+        key_u32(w, m, "attention.indexer.head_count", m->hc.idx_heads);
+        key_u32(w, m, "attention.indexer.key_length", m->hc.idx_dim);
+        key_u32(w, m, "attention.indexer.top_k", m->hc.idx_top_k);
+        /* the full-attention layers' ratio, zero on the linear ones */
+        uint32_t r[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+            r[il] = (il + 1) % m->delta.interval == 0 ? m->hc.compress : 0;
+        char k[128];
+        snprintf(k, sizeof k, "%s.attention.compress_ratios", m->arch);
+        gw_arr_u32(w, k, r, m->n_layer);
+        if (m->hc.ple_dim) {
+            snprintf(k, sizeof k, "%s.ple.layers", m->arch);
+            gw_arr_u32(w, k, &m->hc.ple_layer, 1);
+            key_u32(w, m, "ple.ngram_size", m->hc.ple_ngram);
+            key_u32(w, m, "ple.heads_per_ngram", m->hc.ple_heads_per_ngram);
+            key_u32(w, m, "ple.conv_kernel", m->hc.ple_kernel);
+            key_u32(w, m, "ple.eos_token_id", 2);
+            key_u32(w, m, "embedding_length_per_layer_input", m->hc.ple_dim);
+            /* the hash's constants: one multiplier per n-gram position, each
+               head's range of rows (equal ranges filling the table) */
+            const uint64_t heads = (uint64_t)(m->hc.ple_ngram - 1) * m->hc.ple_heads_per_ngram;
+            uint64_t mul[8], off[64], size[64];
+            for (uint64_t i = 0; i < m->hc.ple_ngram && i < 8; i++)
+                mul[i] = 2 * i + 1;
+            for (uint64_t h = 0; h < heads && h < 64; h++) {
+                size[h] = m->hc.ple_rows / heads;
+                off[h] = h * size[h];
+            }
+            const struct { const char *name; const uint64_t *v; uint64_t n; } arr[3] = {
+                {"ple.layer_multipliers", mul, m->hc.ple_ngram},
+                {"ple.head_offsets", off, heads},
+                {"ple.head_vocab_sizes", size, heads}};
+            for (int a = 0; a < 3; a++) {
+                unsigned char buf[4 + 8 + 64 * 8];
+                uint32_t t = 10;   /* an array of u64 */
+                memcpy(buf, &t, 4);
+                memcpy(buf + 4, &arr[a].n, 8);
+                memcpy(buf + 12, arr[a].v, arr[a].n * 8);
+                snprintf(k, sizeof k, "%s.%s", m->arch, arr[a].name);
+                gw_raw(w, k, 9, buf, 12 + arr[a].n * 8);
+            }
+        }
+    }
     if (m->arch && !strcmp(m->arch, "gptneox")) {
         char k[128];
         snprintf(k, sizeof k, "%s.use_parallel_residual", m->arch);
@@ -937,10 +1053,16 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     char n[96];
     int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    if (!b->post_norms)
+    if (!b->post_norms && !m->hc.count)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->norm_bias)
         vec(w, T("attn_norm.bias"), 1, m->n_embd, 1);
+    if (m->hc.count) {   /* the sparse attention's indexer */
+        weight(w, T("indexer.q_proj.weight"), GP_TYPE_Q8_0, 2, m->n_embd, (int64_t)m->hc.idx_heads * m->hc.idx_dim, 1);
+        weight(w, T("indexer.k_proj.weight"), GP_TYPE_Q8_0, 2, m->n_embd, m->hc.idx_dim, 1);
+        vec(w, T("indexer.q_norm.weight"), 1, m->hc.idx_dim, 1);
+        vec(w, T("indexer.k_norm.weight"), 1, m->hc.idx_dim, 1);
+    }
     if (m->mla.kv_lora) {
         const zoo_mla *a = &m->mla;
         int64_t hk = a->nope + a->rope;
@@ -958,6 +1080,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
         if (m->kda.mla_gate)
             weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
+        if (m->kda.ling)
+            weight(w, T("attn_gate.weight"), GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
         if (a->idx_heads) {
             vec(w, T("indexer.k_norm.weight"), 1, a->idx_dim, 1);
             vec(w, T("indexer.k_norm.bias"), 1, a->idx_dim, 1);
@@ -1014,7 +1138,8 @@ static void delta_net(gw *w, const zoo_model *m, uint32_t il)
     const zoo_delta *d = &m->delta;
     int64_t key = (int64_t)d->state * d->groups, ch = 2 * key + d->inner;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
+    if (!m->hc.count)
+        vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     weight(w, T("attn_qkv.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ch, 1);
     weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, d->inner, 1);
     vec(w, T("ssm_conv1d.weight"), 2, d->conv, ch);
@@ -1049,8 +1174,12 @@ static void kda_block(gw *w, const zoo_model *m, uint32_t il)
     weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
     weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, E, di, 1);
     weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, E, di, 1);
-    weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
-    weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    if (k->ling) {
+        weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
+    } else {
+        weight(w, T("ssm_f_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
+        weight(w, T("ssm_f_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
+    }
     weight(w, T("ssm_beta.weight"), GP_TYPE_F16, 2, E, m->n_head, 1);
     if (k->full_gate)   /* Kimi K3's A is one value per head, flat */
         vec(w, T("ssm_a"), 1, m->n_head, 1);
@@ -1059,6 +1188,8 @@ static void kda_block(gw *w, const zoo_model *m, uint32_t il)
     vec(w, T("ssm_dt.bias"), 1, di, 1);
     if (k->full_gate) {
         weight(w, T("ssm_g.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
+    } else if (k->ling) {
+        weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, di, 1);
     } else {
         weight(w, T("ssm_g_a.weight"), GP_TYPE_Q8_0, 2, E, d, 1);
         weight(w, T("ssm_g_b.weight"), GP_TYPE_Q8_0, 2, d, di, 1);
@@ -1438,13 +1569,54 @@ static void gemma3n_block(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* qwen4exp's hyper-connection mixers before the token mixer and the FFN,
+ * and the PLE module on its layer */
+static void hc_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_hc *h = &m->hc;
+    const int64_t E = m->n_embd, hd = (int64_t)h->count * E;
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    static const char *const parts[2] = {"attn", "ffn"};
+    for (int p = 0; p < 2; p++) {
+        char k[64];
+        snprintf(k, sizeof k, "hc_%s_norm.weight", parts[p]);
+        vec(w, (snprintf(n, sizeof n, "blk.%u.%s", il, k), n), 2, E, h->count);
+        snprintf(k, sizeof k, "hc_%s_down.weight", parts[p]);
+        weight(w, (snprintf(n, sizeof n, "blk.%u.%s", il, k), n), GP_TYPE_F16, 2, hd, h->low_rank, 1);
+        snprintf(k, sizeof k, "hc_%s_up.weight", parts[p]);
+        weight(w, (snprintf(n, sizeof n, "blk.%u.%s", il, k), n), GP_TYPE_F16, 2, h->low_rank, hd, 1);
+        snprintf(k, sizeof k, "hc_%s_inject.weight", parts[p]);
+        weight(w, (snprintf(n, sizeof n, "blk.%u.%s", il, k), n), GP_TYPE_F16, 2, hd, h->count, 1);
+    }
+    if (h->ple_dim && il == h->ple_layer) {
+        weight(w, T("ple_key.weight"), GP_TYPE_Q8_0, 2, E, hd, 1);
+        weight(w, T("ple_value.weight"), GP_TYPE_Q8_0, 2, E, E, 1);
+        vec(w, T("ple_norm_key.weight"), 2, E, h->count);
+        vec(w, T("ple_norm_query.weight"), 2, E, h->count);
+        vec(w, T("ple_norm_conv.weight"), 2, E, h->count);
+        vec(w, T("ple_conv1d.weight"), 2, h->ple_kernel, hd);
+    }
+#undef T
+}
+
 static bool write_model(const zoo_model *m, const char *dir)
 {
     char name_buf[96];
     gw *w = gw_new(3);
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
-    vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
+    if (m->hc.count) {
+        /* the last hyper-connection mixer is the output norm */
+        const int64_t hd = (int64_t)m->hc.count * m->n_embd;
+        vec(w, "output_hc_norm.weight", 2, m->n_embd, m->hc.count);
+        weight(w, "output_hc_down.weight", GP_TYPE_F16, 2, hd, m->hc.low_rank, 1);
+        weight(w, "output_hc_up.weight", GP_TYPE_F16, 2, m->hc.low_rank, hd, 1);
+        if (m->hc.ple_dim)
+            weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, m->hc.ple_dim, (int64_t)m->hc.ple_rows, 1);
+    } else {
+        vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
+    }
     if (m->block.norm_bias)
         vec(w, "output_norm.bias", 1, m->n_embd, 1);
     if (!m->tied)
@@ -1545,6 +1717,8 @@ static bool write_model(const zoo_model *m, const char *dir)
                 nemotron_ffn(w, m, il, k == 'E');
             continue;
         }
+        if (m->hc.count)
+            hc_block(w, m, il);
         if (m->layer_kinds && m->layer_kinds[il] == 'c')
             short_conv(w, m, il);
         else if (m->layer_kinds && m->layer_kinds[il] == 'k')
@@ -1638,10 +1812,20 @@ static zoo_model tiny(const zoo_model *m)
         t.kda.head_dim = 32;
         t.kda.res_block = m->kda.res_block ? 3 : 0;
         t.kda.latent = m->kda.latent ? 64 : 0;
+        /* Ling 3's SwiGLU limits, which the released config may list */
+        t.kda.swiglu_clamp = m->kda.ling;
     }
     if (m->delta.interval)
         t.delta = (zoo_delta){.interval = 4, .conv = 4, .state = 16, .groups = 2, .dt_rank = 4, .inner = 64,
                               .ab_split = m->delta.ab_split};
+    if (m->hc.count) {
+        /* the n-gram heads as wide as the embedding, as llama.cpp requires;
+           blocks of four cached tokens, a budget of a few blocks */
+        t.hc = (zoo_hc){.count = m->hc.count, .low_rank = 16, .idx_heads = 2, .idx_dim = 32, .idx_top_k = 16,
+                        .compress = m->hc.compress, .ple_layer = m->hc.ple_layer, .ple_ngram = 3,
+                        .ple_heads_per_ngram = 2, .ple_kernel = 4, .ple_dim = m->hc.ple_dim ? 32 : 0,
+                        .ple_rows = 256};
+    }
     return t;
 }
 

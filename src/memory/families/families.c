@@ -41,6 +41,10 @@ static const gpg_family families[] = {
      .build = gpg_build_kimi_linear},
     {.id = GP_COMPUTE_FAMILY_KIMI_K3, .name = "kimi-k3", .mla = 1, .recurrent = 1, .kda = 1,
      .build = gpg_build_kimi_k3},
+    {.id = GP_COMPUTE_FAMILY_BAILINGMOE3, .name = "bailingmoe3", .mla = 1, .recurrent = 1, .kda = 1,
+     .build = gpg_build_bailingmoe3},
+    {.id = GP_COMPUTE_FAMILY_QWEN4EXP, .name = "qwen4exp", .recurrent = 1, .ssm = 2, .hc = 1,
+     .inputs = gpg_inputs_qwen4exp, .build = gpg_build_qwen4exp},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

@@ -27,6 +27,11 @@ typedef struct gpg_family {
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
     int lightning;  /* recurrent layers are lightning attention: a head_dim x head_dim state per head */
     int kda;        /* recurrent layers are Kimi Delta Attention: kda.head_dim needed */
+    int hc;         /* hyper-connections, indexed sparse attention and the hashed n-gram
+                       embedding (qwen4exp): their dimensions needed */
+    /* the graph inputs, where the family creates them itself (where ggml
+       first reaches each); NULL: gpg_inputs */
+    void (*inputs)(gpg_ctx *c, gpg_graph *g);
     /* builds the reserve's graph after the inputs; returns 0 or -1 */
     int (*build)(gpg_ctx *c, gpg_graph *g);
 } gpg_family;
@@ -61,6 +66,9 @@ int gpg_build_plamo2(gpg_ctx *c, gpg_graph *g);
 int gpg_build_minimax01(gpg_ctx *c, gpg_graph *g);
 int gpg_build_kimi_linear(gpg_ctx *c, gpg_graph *g);
 int gpg_build_kimi_k3(gpg_ctx *c, gpg_graph *g);
+int gpg_build_bailingmoe3(gpg_ctx *c, gpg_graph *g);
+int gpg_build_qwen4exp(gpg_ctx *c, gpg_graph *g);
+void gpg_inputs_qwen4exp(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
    groups, Mamba-1) on recurrent layers, their state gathers moved back to *mark (ggml reaches them before

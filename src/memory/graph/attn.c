@@ -136,7 +136,7 @@ int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_o
     const int swa = gpg_layer_swa(m, il);
     const int64_t n_kv = swa ? c->n_kv_swa : c->n_kv;
     const int64_t ns = c->n_stream;
-    const int mask = swa ? c->mask_swa : c->mask;
+    int mask = swa ? c->mask_swa : c->mask;
     const int64_t T = g->t[q].ne[2];   /* the tokens Q was projected for */
     gpg_tensor qs = g->t[q];
     int qv = gpg_view(g, q, hk, nh, T / ns, ns, qs.nb[1], qs.nb[2], qs.nb[2] * (T / ns), 1);
@@ -146,6 +146,7 @@ int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_o
     int kvv = gpg_kv_view(c, g, cells * gpg_cache_row_bytes(c->r->type_v, (uint64_t)hv * nkv));
     int cur;
     if (c->fa) {
+        if (o->mask) mask = o->mask(c, g, o->mask_arg);
         int fa_out = gpg_op(g, 0, GPG_F32, hv, nh, T / ns, ns, qp, mask, GPG_NONE);
         /* sinks are a weight: the op runs where they are */
         if (m->attn_sinks) gpg_weight(c, g, fa_out, GP_COMPUTE_W_ATTN_SINKS, GPG_OP_OTHER);
@@ -153,6 +154,7 @@ int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_o
         cur = gpg_reshape(g, fa_out, hv * nh, T, 1, 1);
     } else {
         int kq = gpg_op(g, 0, GPG_F32, n_kv, T / ns, nh, ns, kvk, qp, GPG_NONE);
+        if (o->mask) mask = o->mask(c, g, o->mask_arg);
         kq = gpg_op_like(g, 1, kq, kq, mask, GPG_NONE);                  /* soft_max */
         if (m->attn_sinks) gpg_weight(c, g, kq, GP_COMPUTE_W_ATTN_SINKS, GPG_OP_OTHER);
         int kqv = gpg_op(g, 0, GPG_F32, hv, T / ns, nh, ns, kvv, kq, GPG_NONE);

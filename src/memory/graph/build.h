@@ -109,6 +109,10 @@ typedef struct {
     int no_wo;          /* stop before the output projection */
     int *fetch_state;   /* gather the next recurrent layer's conv state right
                            after the attention output (lfm2) */
+    /* builds the mask attention reads, at the point the graph first needs
+       it (before flash attention, after KQ without); NULL: the KQ mask */
+    int (*mask)(gpg_ctx *c, gpg_graph *g, void *arg);
+    void *mask_arg;
 } gpg_attn_opts;
 
 /* standard attention on the KV cache of layer il; returns the wo output
@@ -231,10 +235,20 @@ typedef struct { int x, gdn; } gpg_kda_state;
 int gpg_kda(gpg_ctx *c, gpg_graph *g, int x);
 void gpg_kda_in(gpg_ctx *c, gpg_graph *g, int x, gpg_kda_state *s);
 int gpg_kda_out(gpg_ctx *c, gpg_graph *g, const gpg_kda_state *s);
+/* gpg_kda_in with the conv state gathered apart (gpg_kda_conv_state), for
+   graphs that gather it before their normed input is reached (Ling 3) */
+int gpg_kda_conv_state(gpg_ctx *c, gpg_graph *g);
+void gpg_kda_in_from(gpg_ctx *c, gpg_graph *g, int x, int conv_state, gpg_kda_state *s);
 
 /* gated delta net (deltanet.c): the recurrent layer of qwen3next and
    qwen35moe from the normed input x; returns the output projection [E, T] */
 int gpg_delta_net(gpg_ctx *c, gpg_graph *g, int x);
+/* What sets one family's gated delta net apart. */
+typedef struct {
+    int state_cont;     /* the new conv state is copied out contiguous before its write-back
+                           (qwen4exp) */
+} gpg_delta_opts;
+int gpg_delta_net_opts(gpg_ctx *c, gpg_graph *g, int x, const gpg_delta_opts *o);
 
 /* Mamba-2 (mamba2.c): the state gathers, which ggml reaches before the
    layers ahead of them, then the mixer from the normed input x, then its

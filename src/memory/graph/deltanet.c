@@ -1,17 +1,18 @@
 /*
- * deltanet.c - the gated delta net layer of Qwen3-Next and Qwen3.5-MoE
- * (llama.cpp's src/models/qwen3next.cpp, qwen35moe.cpp and
- * delta-net-base.cpp, with the fused GATED_DELTA_NET op v0.5.0 always
- * reserves).
+ * deltanet.c - the gated delta net layer of Qwen3-Next, Qwen3.5-MoE and
+ * Qwen3.8-Flash-Next (llama.cpp's src/models/qwen3next.cpp, qwen35moe.cpp,
+ * qwen4exp.cpp and delta-net-base.cpp, with the fused GATED_DELTA_NET op
+ * v0.5.0 always reserves).
  *
  * Order, as ggml expands it: the conv state gathered (and the unused cell
  * cleared, the rows beyond the ubatch written back), the QKV projection
- * concatenated after it and the new conv state written back; the SSM state
+ * concatenated after it and the new conv state written back (qwen4exp
+ * copies it out contiguous first); the SSM state
  * gathered the same way; then the convolution, the L2-normed Q and K (each
  * head repeated for every value head it serves, qwen3next only), the decay
  * gate and beta, the fused op (its output rows followed by the new state,
- * written back); then the output: RMS norm, the silu gate z, the output
- * projection.
+ * written back); then the output: RMS norm, the silu gate z (a sigmoid in
+ * qwen4exp, the same in memory), the output projection.
  */
 #include "memory/graph/build.h"
 
@@ -32,6 +33,11 @@ static int repeat_heads(gpg_graph *g, int x, int64_t d, int64_t hk, int64_t hv, 
 }
 
 int gpg_delta_net(gpg_ctx *c, gpg_graph *g, int x) {
+    static const gpg_delta_opts defaults = {0};
+    return gpg_delta_net_opts(c, g, x, &defaults);
+}
+
+int gpg_delta_net_opts(gpg_ctx *c, gpg_graph *g, int x, const gpg_delta_opts *o) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, S = c->n_seq, t = T / S, E = m->n_embd;
     const int64_t kc = m->ssm_conv, dk = m->ssm_state, hk = m->ssm_groups, hv = m->ssm_dt_rank;
@@ -47,6 +53,7 @@ int gpg_delta_net(gpg_ctx *c, gpg_graph *g, int x) {
     int cat = gpg_op(g, 0, GPG_F32, kc - 1 + t, ch, S, 1, conv_state, qkv_t, GPG_NONE);
     gpg_tensor cs = g->t[cat];
     int last = gpg_view(g, cat, kc - 1, ch, S, 1, cs.nb[1], cs.nb[2], cs.nb[3], 0);
+    if (o->state_cont) last = gpg_op(g, 0, GPG_F32, kc - 1, ch, S, 1, last, GPG_NONE, GPG_NONE);
     gpg_writes_cache(c, g, gpg_ext(g, last, GPG_NONE, GPG_NONE));
 
     /* SSM state */

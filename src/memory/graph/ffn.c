@@ -4,14 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* whether the current layer's SwiGLU is clamped (bit 1: the routed
+   experts', bit 2: the dense or shared FFN's) */
+static int swiglu_clamped(const gpg_ctx *c, int bit) {
+    const gp_compute_model *m = c->m;
+    return m->layer_swiglu_clamp && c->il < m->n_layer && (m->layer_swiglu_clamp[c->il] & bit);
+}
+
+/* clamped SwiGLU (llama.cpp's unfused limit): silu of the gate and its
+   clamp, then up (built by the caller after it, as ggml reaches it) clamped
+   and multiplied in, all in place */
+static int clamped_gate(gpg_graph *g, int gate) {
+    int a = gpg_op_like(g, 1, gate, gate, GPG_NONE, GPG_NONE);       /* silu */
+    return gpg_op_like(g, 1, a, a, GPG_NONE, GPG_NONE);             /* clamp */
+}
+
+static int clamped_up(gpg_graph *g, int act, int up) {
+    up = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);             /* clamp */
+    return gpg_op_like(g, 1, act, act, up, GPG_NONE);
+}
+
 /* kind0: gate kind; up and down follow it in gp_compute_wkind */
 int gpg_ffn_dense(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t n_embd, int64_t T,
                   int kind0) {
     int gate = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, gate, kind0, GPG_OP_MM);
+    const int clamp = swiglu_clamped(c, 2);
+    if (clamp) gate = clamped_gate(g, gate);
     int up = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, up, kind0 + 1, GPG_OP_MM);
-    int act = gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, gate, up, GPG_NONE);  /* swiglu / geglu */
+    int act = clamp ? clamped_up(g, gate, up)
+                    : gpg_op(g, 0, GPG_F32, n_ff, T, 1, 1, gate, up, GPG_NONE);  /* swiglu / geglu */
     int down = gpg_op(g, 0, GPG_F32, n_embd, T, 1, 1, act, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, down, kind0 + 2, GPG_OP_MM);
     return down;
@@ -146,10 +169,12 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
         int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
         gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
         if (m->expert_bias) gate = expert_bias(c, g, gate, topk, GP_COMPUTE_W_FFN_GATE_EXPS);
+        const int clamp = swiglu_clamped(c, 1);
+        if (clamp) gate = clamped_gate(g, gate);
         int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
         gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
         if (m->expert_bias) up = expert_bias(c, g, up, topk, GP_COMPUTE_W_FFN_UP_EXPS);
-        act = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
+        act = clamp ? clamped_up(g, gate, up) : gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
     }
     int down = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, act, topk, GPG_NONE);
     gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN_EXPS, GPG_OP_MMID);

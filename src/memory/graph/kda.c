@@ -1,8 +1,8 @@
 /*
- * kda.c - Kimi Delta Attention, the recurrent layer of Kimi Linear and
- * Kimi K3 (llama.cpp's src/models/kimi-linear.cpp, kimi-k3.cpp and
- * delta-net-base.cpp, with the fused GATED_DELTA_NET op v0.5.0 reserves;
- * its gate is a vector per head, not a scalar).
+ * kda.c - Kimi Delta Attention, the recurrent layer of Kimi Linear, Kimi
+ * K3 and Ling 3 (llama.cpp's src/models/kimi-linear.cpp, kimi-k3.cpp,
+ * bailingmoe3.cpp and delta-net-base.cpp, with the fused GATED_DELTA_NET op
+ * v0.5.0 reserves; its gate is a vector per head, not a scalar).
  *
  * Order, as ggml expands it: the conv state gathered (and the unused cell
  * cleared, the rows beyond the ubatch written back); for each of Q, K and V
@@ -11,10 +11,12 @@
  * from the new state's write-back, the fused op's sources: Q and K
  * (convolution, silu, L2 norm), V (convolution, silu), the decay gate
  * (f_a, f_b, the bias, softplus, times A; in Kimi K3 a lower bound times
- * the sigmoid of minus A times the biased gate), beta (a sigmoid), the
- * state. The output (the RMS norm of each head, gated, and the output
- * projection) is reached only through the layer's output, which Kimi K3
- * reaches after other nodes: gpg_kda_out builds it apart.
+ * the sigmoid of minus A times the biased gate; in Ling 3, whose gates are
+ * full-rank projections, f_a alone and a lower bound times the sigmoid of A
+ * times the biased gate), beta (a sigmoid), the state. The output (the RMS
+ * norm of each head, gated, and the output projection) is reached only
+ * through the layer's output, which Kimi K3 and Ling 3 reach after other
+ * nodes: gpg_kda_out builds it apart.
  */
 #include "memory/graph/build.h"
 
@@ -36,14 +38,22 @@ static int l2_norm(gpg_graph *g, int x) {
     return gpg_op_like(g, 1, n, n, GPG_NONE, GPG_NONE);
 }
 
+int gpg_kda_conv_state(gpg_ctx *c, gpg_graph *g) {
+    const gp_compute_model *m = c->m;
+    /* Q's, K's and V's windows one after the other in each row */
+    return gpg_rs_gather(c, g, 3 * (int64_t)(m->ssm_conv - 1) * m->kda_head * m->n_head);
+}
+
 void gpg_kda_in(gpg_ctx *c, gpg_graph *g, int x, gpg_kda_state *s) {
+    gpg_kda_in_from(c, g, x, gpg_kda_conv_state(c, g), s);
+}
+
+void gpg_kda_in_from(gpg_ctx *c, gpg_graph *g, int x, int conv_state, gpg_kda_state *s) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, S = c->n_seq, t = T / S, nh = m->n_head;
-    const int64_t d = m->kda_head, di = d * nh, kc = m->ssm_conv, third = (kc - 1) * di;
+    const int64_t d = m->kda_head, di = d * nh, kc = m->ssm_conv;
     s->x = x;
 
-    /* conv state: Q's, K's and V's windows one after the other in each row */
-    int conv_state = gpg_rs_gather(c, g, 3 * third);
     int cat[3];
     for (int i = 0; i < 3; i++) {
         gpg_tensor cs = g->t[conv_state];
@@ -64,12 +74,20 @@ void gpg_kda_in(gpg_ctx *c, gpg_graph *g, int x, gpg_kda_state *s) {
     int q = l2_norm(g, conv_silu(c, g, cat[0], GP_COMPUTE_W_SSM_CONV_Q));
     int k = l2_norm(g, conv_silu(c, g, cat[1], GP_COMPUTE_W_SSM_CONV_K));
     int v = conv_silu(c, g, cat[2], GP_COMPUTE_W_SSM_CONV_V);
-    int gate = gpg_op(g, 0, GPG_F32, d, T, 1, 1, x, GPG_NONE, GPG_NONE);
+    int gate = gpg_op(g, 0, GPG_F32, m->kda_no_lora ? di : d, T, 1, 1, x, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, gate, GP_COMPUTE_W_SSM_F_A, GPG_OP_MM);
-    gate = gpg_op(g, 0, GPG_F32, di, T, 1, 1, gate, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, gate, GP_COMPUTE_W_SSM_F_B, GPG_OP_MM);
+    if (!m->kda_no_lora) {
+        gate = gpg_op(g, 0, GPG_F32, di, T, 1, 1, gate, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, gate, GP_COMPUTE_W_SSM_F_B, GPG_OP_MM);
+    }
     gate = gpg_add_bias(c, g, gate, GP_COMPUTE_W_SSM_DT);
-    if (m->kda_gate_lb) {
+    if (m->kda_no_lora) {
+        /* Ling 3: a lower bound times the sigmoid of A times the biased gate */
+        gate = gpg_reshape(g, gate, d, nh, T, 1);
+        gate = gpg_add_bias(c, g, gate, GP_COMPUTE_W_SSM_A);              /* times A */
+        gate = gpg_op_like(g, 1, gate, gate, GPG_NONE, GPG_NONE);         /* sigmoid */
+        gate = gpg_op_like(g, 1, gate, gate, GPG_NONE, GPG_NONE);         /* scale */
+    } else if (m->kda_gate_lb) {
         /* a lower bound times the sigmoid of minus A times the biased gate */
         gate = gpg_reshape(g, gate, d, nh, T, 1);
         gate = gpg_add_bias(c, g, gate, GP_COMPUTE_W_SSM_A);              /* times A */
@@ -108,12 +126,17 @@ int gpg_kda_out(gpg_ctx *c, gpg_graph *g, const gpg_kda_state *s) {
     out = gpg_op(g, 0, GPG_F32, d, nh, t, S, out, GPG_NONE, GPG_NONE);    /* cont */
     out = gpg_reshape(g, out, d, nh, T, 1);
     out = gpg_rms_mul(c, g, out, GP_COMPUTE_W_SSM_NORM);
-    int x2 = gpg_reshape(g, gpg_reshape(g, s->x, E, t, S, 1), E, T, 1, 1);
     int g2;
-    if (m->kda_full_gate) {
+    if (m->kda_no_lora) {
+        /* Ling 3 projects its normed input itself, full rank */
+        g2 = gpg_op(g, 0, GPG_F32, di, T, 1, 1, s->x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, g2, GP_COMPUTE_W_SSM_G_A, GPG_OP_MM);
+    } else if (m->kda_full_gate) {
+        int x2 = gpg_reshape(g, gpg_reshape(g, s->x, E, t, S, 1), E, T, 1, 1);
         g2 = gpg_op(g, 0, GPG_F32, di, T, 1, 1, x2, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, g2, GP_COMPUTE_W_SSM_G, GPG_OP_MM);
     } else {
+        int x2 = gpg_reshape(g, gpg_reshape(g, s->x, E, t, S, 1), E, T, 1, 1);
         g2 = gpg_op(g, 0, GPG_F32, d, T, 1, 1, x2, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, g2, GP_COMPUTE_W_SSM_G_A, GPG_OP_MM);
         g2 = gpg_op(g, 0, GPG_F32, di, T, 1, 1, g2, GPG_NONE, GPG_NONE);
