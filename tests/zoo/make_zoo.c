@@ -198,6 +198,8 @@ typedef struct zoo_model {
                               and gate) on all but every eighth layer, llama.cpp's default */
     zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
     zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
+    bool pos_embd;         /* learned absolute positions: position_embd of n_ctx_train rows (GPT-2) */
+    bool embd_ln;          /* a LayerNorm (weight and bias) on the embeddings: token_embd_norm (BLOOM) */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -666,6 +668,33 @@ static const zoo_model zoo_models[] = {
     {.name = "arwkv-r1-7b", .arch = "arwkv7", .source = "RWKV-Red-Team/ARWKV-R1-7B",
      .n_layer = 28, .n_embd = 3584, .n_ff = 18944, .n_vocab = 152064, .n_ctx_train = 1048576, .rms_eps = 1e-6f,
      .rwkv = {.version = 7, .head_size = 64, .decay = 64, .iclr = 64, .value_mix = 32, .hybrid = true}},
+    /* the converter ties GPT-2's output to the embeddings (no output.weight) */
+    {.name = "gpt2-124m", .arch = "gpt2", .source = "openai-community/gpt2",
+     .n_layer = 12, .n_embd = 768, .n_head = 12, .n_head_kv = 12, .head_dim = 64, .n_ff = 3072,
+     .n_vocab = 50257, .n_ctx_train = 1024, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .pos_embd = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "starcoderbase-1b", .arch = "starcoder", .source = "bigcode/starcoderbase-1b",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 1, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 49152, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .pos_embd = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    /* its config.json has no seq_length: the converter writes n_embed as the context */
+    {.name = "bloom-560m", .arch = "bloom", .source = "bigscience/bloom-560m",
+     .n_layer = 24, .n_embd = 1024, .n_head = 16, .n_head_kv = 16, .head_dim = 64, .n_ff = 4096,
+     .n_vocab = 250880, .n_ctx_train = 1024, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .embd_ln = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    /* Phi-1.5 is built as phi2; Phi-2's heads of 80 refuse a quantized cache */
+    {.name = "phi-1.5", .arch = "phi2", .source = "microsoft/phi-1_5",
+     .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 32, .head_dim = 64, .n_ff = 8192,
+     .n_vocab = 51200, .n_ctx_train = 2048, .n_rot = 32, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_norm = true,
+     .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .no_ffn_norm = true, .output_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1606,6 +1635,12 @@ static bool write_model(const zoo_model *m, const char *dir)
     gw *w = gw_new(3);
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
+    if (m->pos_embd)
+        weight(w, "position_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_ctx_train, 1);
+    if (m->embd_ln) {
+        vec(w, "token_embd_norm.weight", 1, m->n_embd, 1);
+        vec(w, "token_embd_norm.bias", 1, m->n_embd, 1);
+    }
     if (m->hc.count) {
         /* the last hyper-connection mixer is the output norm */
         const int64_t hd = (int64_t)m->hc.count * m->n_embd;
