@@ -55,6 +55,7 @@ typedef struct zoo_block {
     bool parallel_res;   /* use_parallel_residual written true (GPT-NeoX) */
     bool ffn_half;       /* the FFN's tensors are n_ff / 2 wide (Qwen's feed_forward_length
                             counts gate and up together) */
+    bool attn_out_norm;  /* attn_output_norm after attention, the FFN's norm (DBRX) */
 } zoo_block;
 
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
@@ -200,6 +201,8 @@ typedef struct zoo_model {
     zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
     bool pos_embd;         /* learned absolute positions: position_embd of n_ctx_train rows (GPT-2) */
     bool embd_ln;          /* a LayerNorm (weight and bias) on the embeddings: token_embd_norm (BLOOM) */
+    bool no_norms;         /* no norm weights at all: non-parametric LayerNorms (OLMo) */
+    float clamp_kqv;       /* attention.clamp_kqv, written when > 0 */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -695,6 +698,39 @@ static const zoo_model zoo_models[] = {
      .layer_norm = true,
      .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .no_ffn_norm = true, .output_bias = true,
                .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "dbrx", .arch = "dbrx", .source = "databricks/dbrx-instruct",
+     .n_layer = 40, .n_embd = 6144, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 10752,
+     .n_vocab = 100352, .n_ctx_train = 32768, .n_expert = 16, .n_expert_used = 4, .n_ff_exp = 10752,
+     .rope_base = 500000, .rms_eps = 1e-5f, .layer_norm = true, .clamp_kqv = 8.0f,
+     .block = {.qkv_fused = true, .no_ffn_norm = true, .attn_out_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "olmo-1b", .arch = "olmo", .source = "allenai/OLMo-1B-hf",
+     .n_layer = 16, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 50304, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .no_norms = true, .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "deepseek-moe-16b", .arch = "deepseek", .source = "deepseek-ai/deepseek-moe-16b-chat",
+     .n_layer = 28, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 10944,
+     .n_vocab = 102400, .n_ctx_train = 4096, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 1408,
+     .rope_base = 10000, .rms_eps = 1e-6f, .moe = {.dense_lead = 1, .shared = 2},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "chatglm3-6b", .arch = "chatglm", .source = "THUDM/chatglm3-6b",
+     .n_layer = 28, .n_embd = 4096, .n_head = 32, .n_head_kv = 2, .head_dim = 128, .n_ff = 13696,
+     .n_vocab = 65024, .n_ctx_train = 8192, .n_rot = 64, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qkv_fused = true, .qkv_bias = true, .ffn = ZOO_FFN_FUSED_UP}},
+    {.name = "codeshell-7b", .arch = "codeshell", .source = "WisdomShell/CodeShell-7B",
+     .n_layer = 42, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 70144, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "jais-13b", .arch = "jais", .source = "inceptionai/jais-13b-chat",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 40, .head_dim = 128, .n_ff = 13653,
+     .n_vocab = 84992, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_GATED, .ffn_bias = true}},
+    /* the converter splits c_attn into Q, K and V and the MLP into gate and up */
+    {.name = "refact-1.6b", .arch = "refact", .source = "smallcloudai/Refact-1_6B-fim",
+     .n_layer = 32, .n_embd = 2048, .n_head = 32, .n_head_kv = 1, .head_dim = 64, .n_ff = 5632,
+     .n_vocab = 49216, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -882,6 +918,8 @@ static void hparams(gw *w, const zoo_model *m)
     key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
     if (m->logit_scale > 0)
         key_f32(w, m, "logit_scale", m->logit_scale);
+    if (m->clamp_kqv > 0)
+        key_f32(w, m, "attention.clamp_kqv", m->clamp_kqv);
     if (m->embd_scale > 0)
         key_f32(w, m, "embedding_scale", m->embd_scale);
     if (m->resid_scale > 0)
@@ -1082,7 +1120,7 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     char n[96];
     int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    if (!b->post_norms && !m->hc.count)
+    if (!b->post_norms && !m->hc.count && !m->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->norm_bias)
         vec(w, T("attn_norm.bias"), 1, m->n_embd, 1);
@@ -1147,6 +1185,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, T("attn_output.bias"), 1, m->n_embd, 1);
     if (b->sinks)
         vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
+    if (b->attn_out_norm)
+        vec(w, T("attn_output_norm.weight"), 1, m->n_embd, 1);
     if (b->post_attn_norm || b->post_norms)
         vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
     if (b->rope_freqs && il == 0)
@@ -1451,6 +1491,11 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, ff, m->n_embd, 1);
+        if (b->ffn_bias) {
+            vec(w, T("ffn_gate.bias"), 1, ff, 1);
+            vec(w, T("ffn_up.bias"), 1, ff, 1);
+            vec(w, T("ffn_down.bias"), 1, m->n_embd, 1);
+        }
         break;
     }
     case ZOO_FFN_UP_ONLY:
@@ -1649,7 +1694,7 @@ static bool write_model(const zoo_model *m, const char *dir)
         weight(w, "output_hc_up.weight", GP_TYPE_F16, 2, m->hc.low_rank, hd, 1);
         if (m->hc.ple_dim)
             weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, m->hc.ple_dim, (int64_t)m->hc.ple_rows, 1);
-    } else {
+    } else if (!m->no_norms) {
         vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
     }
     if (m->block.norm_bias)
