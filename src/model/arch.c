@@ -133,7 +133,7 @@ static const gp_arch_rules archs[] = {
     {.name = "ernie4_5", .checked = true},
     {.name = "ernie4_5-moe", .moe_norm_w = true, .checked = true},
     {.name = "hunyuan-moe", .moe_norm_w = true, .qk_norm_after_rope = true, .checked = true},
-    {.name = "hunyuan-dense"},
+    {.name = "hunyuan-dense", .qk_norm_after_rope = true, .checked = true},
     {.name = "hunyuan_vl"},
     {.name = "hy_v3"},
     {.name = "hy_v4"},

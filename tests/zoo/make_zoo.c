@@ -731,6 +731,10 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 2048, .n_head = 32, .n_head_kv = 1, .head_dim = 64, .n_ff = 5632,
      .n_vocab = 49216, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
      .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "hunyuan-7b", .arch = "hunyuan-dense", .source = "tencent/Hunyuan-7B-Instruct",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 128167, .n_ctx_train = 262144, .rope_base = 11158840, .rms_eps = 1e-5f, .tied = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
