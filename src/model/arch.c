@@ -59,7 +59,7 @@ static const gp_arch_rules archs[] = {
     {.name = "orion", .layer_norm = true, .checked = true},
     {.name = "internlm2", .checked = true},
     {.name = "minicpm", .checked = true},
-    {.name = "minicpm3", .graph = "deepseek2", .mla = true, .embd_scaled = true},
+    {.name = "minicpm3", .embd_scaled = true},
     {.name = "gemma", .embd_scaled = true, .checked = true},
     {.name = "gemma2", .swa_period = 2, .swa_default_window = 4096, .embd_scaled = true, .checked = true},
     {.name = "gemma3", .graph = "gemma3", .swa_period = 6, .swa_needs_window = true, .embd_scaled = true, .checked = true},

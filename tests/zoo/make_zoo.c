@@ -62,6 +62,8 @@ typedef struct zoo_block {
 typedef struct zoo_mla {
     uint32_t q_lora, kv_lora, nope, rope, v_head; /* q_lora 0: one attn_q (lite) */
     uint32_t idx_heads, idx_dim, idx_top_k;      /* the sparse-attention indexer (deepseek32) */
+    bool kv_b;                                   /* one attn_kv_b instead of attn_k_b and attn_v_b
+                                                    (MiniCPM3) */
 } zoo_mla;
 
 /* Routed experts beyond their count: the DeepSeek-V3 kind. */
@@ -735,6 +737,12 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
      .n_vocab = 128167, .n_ctx_train = 262144, .rope_base = 11158840, .rms_eps = 1e-5f, .tied = true,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* values of n_embd / n_head (64): the converter writes no value_length */
+    {.name = "minicpm3-4b", .arch = "minicpm3", .source = "openbmb/MiniCPM3-4B",
+     .n_layer = 62, .n_embd = 2560, .n_head = 40, .n_head_kv = 40, .head_dim = 96, .n_ff = 6400,
+     .n_vocab = 73448, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f,
+     .mla = {.q_lora = 768, .kv_lora = 256, .nope = 64, .rope = 32, .v_head = 64, .kv_b = true},
+     .block = {.ffn = ZOO_FFN_GATED, .rope_factors = true}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -901,7 +909,12 @@ static void hparams(gw *w, const zoo_model *m)
     } else if (!g4) {
         key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
-    if (m->mla.kv_lora) {
+    if (m->mla.kv_lora && m->mla.kv_b) {
+        /* MiniCPM3's converter: the heads' key size only */
+        key_u32(w, m, "attention.key_length", m->mla.nope + m->mla.rope);
+        key_u32(w, m, "attention.q_lora_rank", m->mla.q_lora);
+        key_u32(w, m, "attention.kv_lora_rank", m->mla.kv_lora);
+    } else if (m->mla.kv_lora) {
         /* the cache row (latent + rope) and the latent, as converted */
         key_u32(w, m, "attention.key_length", m->mla.kv_lora + m->mla.rope);
         key_u32(w, m, "attention.value_length", m->mla.kv_lora);
@@ -1146,8 +1159,12 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         }
         weight(w, T("attn_kv_a_mqa.weight"), GP_TYPE_Q4_K, 2, m->n_embd, a->kv_lora + a->rope, 1);
         vec(w, T("attn_kv_a_norm.weight"), 1, a->kv_lora, 1);
-        weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
-        weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
+        if (a->kv_b) {
+            weight(w, T("attn_kv_b.weight"), GP_TYPE_Q4_K, 2, a->kv_lora, (int64_t)(a->nope + a->v_head) * m->n_head, 1);
+        } else {
+            weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
+            weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
+        }
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
         if (m->kda.mla_gate)
             weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
@@ -1159,6 +1176,10 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
             vec(w, T("indexer.proj.weight"), 2, m->n_embd, a->idx_heads);
             weight(w, T("indexer.attn_k.weight"), GP_TYPE_Q8_0, 2, m->n_embd, a->idx_dim, 1);
             weight(w, T("indexer.attn_q_b.weight"), GP_TYPE_Q8_0, 2, a->q_lora, (int64_t)a->idx_heads * a->idx_dim, 1);
+        }
+        if (b->rope_factors && il == 0) {   /* LongRoPE on the rope part (MiniCPM3) */
+            vec(w, "rope_factors_long.weight", 1, a->rope / 2, 1);
+            vec(w, "rope_factors_short.weight", 1, a->rope / 2, 1);
         }
         return;
     }
