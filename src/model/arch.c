@@ -145,7 +145,7 @@ static const gp_arch_rules archs[] = {
     {.name = "lfm2moe", .graph = "lfm2", .recurrent = GP_RECR_KV_ZERO, .embd_norm_is_output = true,
      .moe_norm_w = true, .checked = true},
     {.name = "dream"},
-    {.name = "smallthinker", .swa_period = 4, .swa_dense_first = true, .swa_needs_window = true},
+    {.name = "smallthinker", .swa_period = 4, .swa_dense_first = true, .swa_needs_window = true, .no_rope_full = true, .moe_norm_w = true},
     {.name = "llada"},
     {.name = "llada-moe"},
     {.name = "seed_oss", .checked = true},

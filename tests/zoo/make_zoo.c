@@ -743,6 +743,12 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 73448, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f,
      .mla = {.q_lora = 768, .kv_lora = 256, .nope = 64, .rope = 32, .v_head = 64, .kv_b = true},
      .block = {.ffn = ZOO_FFN_GATED, .rope_factors = true}},
+    /* the converter writes the experts' width as feed_forward_length too */
+    {.name = "smallthinker-4b-a0.6b", .arch = "smallthinker", .source = "PowerInfer/SmallThinker-4BA0.6B-Instruct",
+     .n_layer = 32, .n_embd = 1536, .n_head = 12, .n_head_kv = 2, .head_dim = 128, .n_ff = 768,
+     .n_vocab = 151936, .n_ctx_train = 32768, .n_expert = 32, .n_expert_used = 4, .n_ff_exp = 768,
+     .n_swa = 4096, .rope_base = 1500000, .rms_eps = 1e-6f, .moe = {.gating = 1},
+     .block = {.ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
