@@ -30,7 +30,7 @@ static const gp_arch_rules archs[] = {
     {.name = "jina-bert-v2"},
     {.name = "jina-bert-v3"},
     {.name = "eurobert"},
-    {.name = "bloom", .layer_norm = true, .no_rope_step = 1},
+    {.name = "bloom", .layer_norm = true, .no_rope_step = 1, .checked = true},
     {.name = "stablelm", .layer_norm = true, .checked = true},
     {.name = "qwen", .checked = true},
     {.name = "qwen2", .checked = true},
