@@ -162,6 +162,8 @@ typedef struct {
     int      ffn_ungated;  /* dense FFN without a gate: up, an activation in place, down */
     int      ffn_fused_up; /* dense FFN whose up projection holds gate and up (twice the
                               width), halved by SwiGLU (phi3, glm4) */
+    int      dense_res;    /* beside the routed experts (on the layer's input, normed by
+                              ffn_norm_exps) a dense FFN of the embedding's width (Arctic) */
     int      pos_embd;     /* learned absolute positions (position_embd, GPT-2): their rows are
                               looked up by the positions and added to the token embeddings */
     int      embd_scaled;  /* the token embeddings are scaled (a tensor of their own where the

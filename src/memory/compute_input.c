@@ -147,6 +147,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->rec_attends = rules->recurrent_attends;
     cm->embd_scaled = hp->embd_scaled || rules->embd_scaled;
     cm->pos_embd = has_tensor_suffix(m, "position_embd.weight");
+    cm->dense_res = has_tensor_suffix(m, ".ffn_norm_exps.weight");
     cm->layer_norm = rules->layer_norm;
     cm->ssm_dt_b_c_norm = has_tensor_suffix(m, ".ssm_dt_norm.weight");
     cm->parallel_ffn_norm = has_tensor_suffix(m, ".ffn_norm.weight");

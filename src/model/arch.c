@@ -85,7 +85,7 @@ static const gp_arch_rules archs[] = {
     {.name = "olmoe", .checked = true},
     {.name = "muse-glimmer", .swa_period = 4},
     {.name = "openelm"},
-    {.name = "arctic"},
+    {.name = "arctic", .moe_norm_w = true, .checked = true},
     {.name = "deepseek", .checked = true},
     {.name = "deepseek2", .graph = "deepseek2", .mla = true, .checked = true},
     {.name = "deepseek2-ocr", .graph = "deepseek2", .mla = true},

@@ -56,6 +56,8 @@ typedef struct zoo_block {
     bool ffn_half;       /* the FFN's tensors are n_ff / 2 wide (Qwen's feed_forward_length
                             counts gate and up together) */
     bool attn_out_norm;  /* attn_output_norm after attention, the FFN's norm (DBRX) */
+    bool dense_res;      /* beside the routed experts (normed by ffn_norm_exps), a dense FFN of
+                            the embedding's width on the ffn_norm (Arctic) */
 } zoo_block;
 
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
@@ -749,6 +751,10 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 151936, .n_ctx_train = 32768, .n_expert = 32, .n_expert_used = 4, .n_ff_exp = 768,
      .n_swa = 4096, .rope_base = 1500000, .rms_eps = 1e-6f, .moe = {.gating = 1},
      .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "snowflake-arctic", .arch = "arctic", .source = "Snowflake/snowflake-arctic-instruct",
+     .n_layer = 35, .n_embd = 7168, .n_head = 56, .n_head_kv = 8, .head_dim = 128, .n_ff = 4864,
+     .n_vocab = 32000, .n_ctx_train = 4096, .n_expert = 128, .n_expert_used = 2, .n_ff_exp = 4864,
+     .rope_base = 10000, .rms_eps = 1e-5f, .block = {.ffn = ZOO_FFN_MOE, .dense_res = true}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1545,6 +1551,12 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         /* the experts' width: Kimi K3's run on a latent one, projected down and back up */
         const int64_t ex = m->kda.latent ? m->kda.latent : m->n_embd;
         vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
+        if (b->dense_res) {
+            weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_embd, 1);
+            weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_embd, 1);
+            weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_embd, m->n_embd, 1);
+            vec(w, T("ffn_norm_exps.weight"), 1, m->n_embd, 1);
+        }
         /* As released, some families' experts have a type of their own. */
         weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, ex,
                m->n_ff_exp, m->n_expert);
