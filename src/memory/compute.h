@@ -184,6 +184,7 @@ typedef struct {
     const uint8_t  *layer_no_experts;    /* 1 = the layer has no routed experts in the header
                                             (a dense FFN where the model is MoE); NULL: none */
     const uint32_t *layer_n_head_kv;     /* per-layer head_count_kv */
+    const uint32_t *layer_n_head;        /* per-layer head_count (OpenELM) */
 
     /* sliding window */
     uint32_t n_swa;        /* {arch}.attention.sliding_window */

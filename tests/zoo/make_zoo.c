@@ -207,7 +207,14 @@ typedef struct zoo_model {
     bool embd_ln;          /* a LayerNorm (weight and bias) on the embeddings: token_embd_norm (BLOOM) */
     bool no_norms;         /* no norm weights at all: non-parametric LayerNorms (OLMo) */
     float clamp_kqv;       /* attention.clamp_kqv, written when > 0 */
+    const uint32_t *layer_heads, *layer_heads_kv, *layer_ff; /* per-layer head counts and FFN
+                                                                widths (OpenELM); NULL: uniform */
 } zoo_model;
+
+static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
+static const uint32_t openelm_270m_heads_kv[16] = {3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5};
+static const uint32_t openelm_270m_ff[16] = {768,  1024, 1280, 1536, 1792, 2048, 2560, 2816,
+                                             3072, 3328, 3584, 3840, 4352, 4608, 4864, 5120};
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
  * Laurel branch's rank, the per-layer input width, the layers owning a cache */
@@ -755,6 +762,12 @@ static const zoo_model zoo_models[] = {
      .n_layer = 35, .n_embd = 7168, .n_head = 56, .n_head_kv = 8, .head_dim = 128, .n_ff = 4864,
      .n_vocab = 32000, .n_ctx_train = 4096, .n_expert = 128, .n_expert_used = 2, .n_ff_exp = 4864,
      .rope_base = 10000, .rms_eps = 1e-5f, .block = {.ffn = ZOO_FFN_MOE, .dense_res = true}},
+    /* per-layer heads and FFN widths as its configuration derives them */
+    {.name = "openelm-270m", .arch = "openelm", .source = "apple/OpenELM-270M",
+     .n_layer = 16, .n_embd = 1280, .n_head = 20, .n_head_kv = 5, .head_dim = 64, .n_ff = 5120,
+     .n_vocab = 32000, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-6f, .tied = true,
+     .layer_heads = openelm_270m_heads, .layer_heads_kv = openelm_270m_heads_kv, .layer_ff = openelm_270m_ff,
+     .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -783,6 +796,12 @@ static void vec(gw *w, const char *name, int n_dims, int64_t ne0, int64_t ne1)
 }
 
 /* ---- the writer ------------------------------------------------------------------- */
+
+static const char *arch_key(char *k, size_t n, const zoo_model *m, const char *suffix)
+{
+    snprintf(k, n, "%s.%s", m->arch, suffix);
+    return k;
+}
 
 static void key_u32(gw *w, const zoo_model *m, const char *suffix, uint32_t v)
 {
@@ -872,6 +891,7 @@ static void gemma3n_hparams(gw *w, const zoo_model *m)
 
 static void hparams(gw *w, const zoo_model *m)
 {
+    char ak[128];
     gw_str(w, "general.architecture", m->arch);
     gw_str(w, "general.name", m->name);
     gw_u32(w, "general.file_type", 15); /* Q4_K_M */
@@ -883,7 +903,8 @@ static void hparams(gw *w, const zoo_model *m)
                           !m->mamba.plamo;
     const bool g4 = m->g4.head_dim_global > 0;
     if (!nemotron && !g4)
-        key_u32(w, m, "feed_forward_length", m->n_ff);
+        m->layer_ff ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "feed_forward_length"), m->layer_ff, m->n_layer)
+                    : key_u32(w, m, "feed_forward_length", m->n_ff);
     if (m->mamba.plamo) {
         /* PLaMo 2's converter writes the query heads per layer too, zero on mixers */
         uint32_t h[512];
@@ -893,7 +914,8 @@ static void hparams(gw *w, const zoo_model *m)
         snprintf(k, sizeof k, "%s.attention.head_count", m->arch);
         gw_arr_u32(w, k, h, m->n_layer);
     } else {
-        key_u32(w, m, "attention.head_count", m->n_head);
+        m->layer_heads ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count"), m->layer_heads, m->n_layer)
+                       : key_u32(w, m, "attention.head_count", m->n_head);
     }
     if (nemotron) {
         /* Nemotron-H: the kind of a layer is in its head_count_kv and
@@ -919,7 +941,9 @@ static void hparams(gw *w, const zoo_model *m)
         if (m->conv_l)
             key_u32(w, m, "shortconv.l_cache", m->conv_l);
     } else if (!g4) {
-        key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+        m->layer_heads_kv
+            ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count_kv"), m->layer_heads_kv, m->n_layer)
+            : key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
     if (m->mla.kv_lora && m->mla.kv_b) {
         /* MiniCPM3's converter: the heads' key size only */
@@ -1147,7 +1171,8 @@ static void hparams(gw *w, const zoo_model *m)
 static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
 {
     char n[96];
-    int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
+    int64_t q = (int64_t)(m->layer_heads ? m->layer_heads[il] : m->n_head) * m->head_dim;
+    int64_t kv = (int64_t)(m->layer_heads_kv ? m->layer_heads_kv[il] : m->n_head_kv) * m->head_dim;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     if (!b->post_norms && !m->hc.count && !m->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
@@ -1524,7 +1549,7 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         kind = ZOO_FFN_GATED;
     switch (kind) {
     case ZOO_FFN_GATED: {
-        const int64_t ff = b->ffn_half ? m->n_ff / 2 : m->n_ff;
+        const int64_t ff = m->layer_ff ? m->layer_ff[il] : b->ffn_half ? m->n_ff / 2 : m->n_ff;
         weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, ff, m->n_embd, 1);
@@ -1866,6 +1891,7 @@ static bool write_model(const zoo_model *m, const char *dir)
 static zoo_model tiny(const zoo_model *m)
 {
     zoo_model t = *m;
+    t.layer_heads = t.layer_heads_kv = t.layer_ff = NULL;
     t.n_layer = m->n_layer < 8 ? m->n_layer : 8;
     t.n_embd = 128;   /* = heads * head size: some families require it */
     t.n_head = 4;

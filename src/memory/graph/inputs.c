@@ -57,6 +57,10 @@ void gpg_writes_cache(gpg_ctx *c, gpg_graph *g, int id) {
     g->t[id].pdev = c->pl ? c->pl->layer[c->il].kv : 0;
 }
 
+uint32_t gpg_layer_n_head(const gp_compute_model *m, uint32_t il) {
+    return m->layer_n_head && m->layer_n_head[il] ? m->layer_n_head[il] : m->n_head;
+}
+
 uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il) {
     return m->layer_n_head_kv ? m->layer_n_head_kv[il] : m->n_head_kv;
 }
