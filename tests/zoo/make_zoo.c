@@ -207,6 +207,7 @@ typedef struct zoo_model {
     bool embd_ln;          /* a LayerNorm (weight and bias) on the embeddings: token_embd_norm (BLOOM) */
     bool no_norms;         /* no norm weights at all: non-parametric LayerNorms (OLMo) */
     float clamp_kqv;       /* attention.clamp_kqv, written when > 0 */
+    uint32_t chunk_ff;     /* GroveMoE: adjugate experts of this width, one per two routed ones */
     const uint32_t *layer_heads, *layer_heads_kv, *layer_ff; /* per-layer head counts and FFN
                                                                 widths (OpenELM); NULL: uniform */
 } zoo_model;
@@ -768,6 +769,13 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 32000, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-6f, .tied = true,
      .layer_heads = openelm_270m_heads, .layer_heads_kv = openelm_270m_heads_kv, .layer_ff = openelm_270m_ff,
      .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* up-cycled from Qwen3-30B-A3B: its shape, with an adjugate expert of
+     * head_dim's width per two routed ones */
+    {.name = "grovemoe-inst", .arch = "grovemoe", .source = "inclusionAI/GroveMoE-Inst",
+     .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 151936, .n_ctx_train = 40960, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
+     .chunk_ff = 128, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -973,6 +981,11 @@ static void hparams(gw *w, const zoo_model *m)
         key_f32(w, m, "logit_scale", m->logit_scale);
     if (m->clamp_kqv > 0)
         key_f32(w, m, "attention.clamp_kqv", m->clamp_kqv);
+    if (m->chunk_ff) {   /* as GroveMoE's converter writes them */
+        key_u32(w, m, "expert_chunk_feed_forward_length", m->chunk_ff);
+        key_u32(w, m, "experts_per_group", 2);
+        key_f32(w, m, "expert_group_scale", 0.05f);
+    }
     if (m->embd_scale > 0)
         key_f32(w, m, "embedding_scale", m->embd_scale);
     if (m->resid_scale > 0)
@@ -1593,6 +1606,11 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
             weight(w, T("ffn_routed_down.weight"), GP_TYPE_Q8_0, 2, m->n_embd, ex, 1);
             weight(w, T("ffn_routed_up.weight"), GP_TYPE_Q8_0, 2, ex, m->n_embd, 1);
             vec(w, T("ffn_routed_norm.weight"), 1, ex, 1);
+        }
+        if (m->chunk_ff) {
+            weight(w, T("ffn_gate_chexps.weight"), GP_TYPE_Q4_K, 3, m->n_embd, m->chunk_ff, m->n_expert / 2);
+            weight(w, T("ffn_up_chexps.weight"), GP_TYPE_Q4_K, 3, m->n_embd, m->chunk_ff, m->n_expert / 2);
+            weight(w, T("ffn_down_chexps.weight"), GP_TYPE_Q6_K, 3, m->chunk_ff, m->n_embd, m->n_expert / 2);
         }
         if (m->moe.probs_bias)
             vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
