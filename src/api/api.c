@@ -99,7 +99,7 @@ gp_status gp_devices_set_cpu_cores(gp_devices *devices, uint32_t cores, gp_error
 
 gp_status gp_devices_set_cpu_bandwidth(gp_devices *devices, double gb_per_s, gp_error *err)
 {
-    if (!devices || !(gb_per_s > 0) || gb_per_s > 1e5)
+    if (!devices || !(gb_per_s > 0))
         return gp_fail(err, GP_ERR_ARG, NULL, "CPU bandwidth: expected GB/s above 0");
     devices->dev[0].bandwidth_gbs = gb_per_s;
     return GP_OK;
