@@ -272,7 +272,7 @@ GP_API const char *gp_plan_result_why(const gp_plan_result *plan, uint32_t i);
 GP_API const gp_devices *gp_plan_result_devices(const gp_plan_result *plan);
 GP_API const gp_mem *gp_plan_result_mem(const gp_plan_result *plan);
 /* Bytes device i may use (its memory less the margin); UINT64_MAX when its
- * memory is unknown. */
+ * memory is unknown, 0 when i is out of range. */
 GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 
 #ifdef __cplusplus

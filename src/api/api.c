@@ -195,11 +195,11 @@ gp_status gp_command_apply(gp_command *cmd, int argc, const char *const *argv, i
     const int from = *i;
     const uint32_t kept = cmd->p.n_extra;
     gp_status st = gp_llama_args_apply(&cmd->p, argc, (char *const *)argv, i, err);
-    if (st != GP_OK)
-        return st;
-    /* The flags kept as given point into argv: point them at copies. */
+    /* The flags kept as given point into argv (even after a bad value):
+     * point them at copies. */
+    const int to = *i < argc ? *i : argc;
     for (uint32_t k = kept; k < cmd->p.n_extra; k++) {
-        for (int j = from; j < *i; j++) {
+        for (int j = from; j < to; j++) {
             if (cmd->p.extra[k] != argv[j])
                 continue;
             const char *copy = keep_string(cmd, argv[j]);
@@ -211,7 +211,7 @@ gp_status gp_command_apply(gp_command *cmd, int argc, const char *const *argv, i
             break;
         }
     }
-    return GP_OK;
+    return st;
 }
 
 gp_status gp_command_parse(int argc, const char *const *argv, gp_app app, gp_command **out, gp_error *err)
