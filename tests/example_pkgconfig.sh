@@ -63,10 +63,11 @@ ggplace=$prefix/bin/ggplace
 for kind in shared static; do
   exe=$work/plan-$kind
   [ -x "$exe" ] || continue
+  # (Read whole: grep -q leaving a pipe early fails it under pipefail.)
+  deps=$(LD_LIBRARY_PATH=$libdir ldd "$exe")
   if [ "$kind" = shared ]; then
-    LD_LIBRARY_PATH=$libdir ldd "$exe" | grep -q "$libdir/libggplace.so" && ok ||
-      bad "plan-shared does not load the installed libggplace.so"
-  elif ldd "$exe" | grep -q libggplace; then
+    grep -q "$libdir/libggplace.so" <<<"$deps" && ok || bad "plan-shared does not load the installed libggplace.so"
+  elif grep -q libggplace <<<"$deps"; then
     bad "plan-static loads a libggplace"
   else
     ok
