@@ -8,7 +8,13 @@
  * Ownership: objects returned through an out-pointer belong to the caller
  * and are released with the matching *_close(), which also clears the
  * caller's pointer. Strings returned by accessors are owned by the object
- * they came from and live as long as it does.
+ * they came from and live as long as it does. Every handle is opaque.
+ *
+ * Planning a model: open it (gp_model_open), describe or detect the
+ * machine (gp_devices), optionally give the llama.cpp flags to keep
+ * (gp_command), then ask for the memory of that command (gp_mem_estimate_cmd)
+ * or for the fastest flags that fit (gp_plan_create). examples/plan.c does
+ * the latter in about 80 lines.
  */
 #ifndef GGPLACE_H
 #define GGPLACE_H
@@ -95,6 +101,179 @@ GP_API uint64_t gp_model_n_params(const gp_model *model);
  * tensor. Returns a NUL-terminated string the caller frees with free(). */
 GP_API gp_status gp_model_inspect_json(const gp_model *model, bool with_tensors,
                                        char **out, gp_error *err);
+
+/* ---- Devices: the machine to plan for ------------------------------------- */
+
+/* Device 0 is always the CPU (its memory is the RAM); GPUs and llama.cpp RPC
+ * servers follow in llama.cpp's order: RPC servers, then CUDA, ROCm, Vulkan,
+ * Metal. Devices are indexed 0 .. gp_devices_count() - 1. */
+typedef struct gp_devices gp_devices;
+
+/* The CPU alone, its RAM unknown until gp_devices_set_ram(); nothing is
+ * detected, so the result depends only on what the caller adds. */
+GP_API gp_status gp_devices_new(gp_devices **out, gp_error *err);
+/* This machine: the CPU (RAM, cores, caches, bandwidth) and the GPUs that
+ * NVML, Vulkan and sysfs report. What could not be detected is a note
+ * (gp_devices_note_text), never an error. */
+GP_API gp_status gp_devices_new_detected(gp_devices **out, gp_error *err);
+/* A machine as `ggplace devices --json` wrote it. */
+GP_API gp_status gp_devices_new_from_file(const char *path, gp_devices **out, gp_error *err);
+GP_API void gp_devices_close(gp_devices **devices);
+
+/* Adds GPUs described by SPEC: "24GiB" (a CUDA device of that size: CUDA0,
+ * CUDA1... in order), a card from the built-in table ("RTX 4090", "MI300X"),
+ * "RTX 4090:20GiB", a backend first ("ROCm:16GiB", "Vulkan:8GiB"), or N
+ * identical cards ("2x24GiB", "4xRTX 3090"). */
+GP_API gp_status gp_devices_add_gpu(gp_devices *devices, const char *spec, gp_error *err);
+/* Adds a llama.cpp RPC server "HOST:PORT" holding `bytes`, named
+ * RPC0[HOST:PORT], after the RPC servers already listed. */
+GP_API gp_status gp_devices_add_rpc_server(gp_devices *devices, const char *endpoint, uint64_t bytes,
+                                           gp_error *err);
+/* The machine's RAM (all of it available), replacing what was detected. */
+GP_API gp_status gp_devices_set_ram(gp_devices *devices, uint64_t bytes, gp_error *err);
+/* Physical CPU cores (1 to 65536), replacing what was detected. */
+GP_API gp_status gp_devices_set_cpu_cores(gp_devices *devices, uint32_t cores, gp_error *err);
+/* The CPU's memory read bandwidth in GB/s (10^9 bytes/s). */
+GP_API gp_status gp_devices_set_cpu_bandwidth(gp_devices *devices, double gb_per_s, gp_error *err);
+
+GP_API uint32_t gp_devices_count(const gp_devices *devices);
+/* llama.cpp's name of device i ("CPU", "CUDA0", "RPC0[host:port]"), the one
+ * -ot and -dev take; NULL when i is out of range. */
+GP_API const char *gp_devices_name(const gp_devices *devices, uint32_t i);
+/* "cpu", "cuda", "rocm", "vulkan", "metal" or "rpc"; NULL when out of range. */
+GP_API const char *gp_devices_kind(const gp_devices *devices, uint32_t i);
+/* Bytes of memory, and bytes free now (or assumed free); 0 when unknown. */
+GP_API uint64_t gp_devices_memory_total(const gp_devices *devices, uint32_t i);
+GP_API uint64_t gp_devices_memory_free(const gp_devices *devices, uint32_t i);
+/* Memory bandwidth in GB/s; 0 when unknown (the speed model then assumes one). */
+GP_API double gp_devices_bandwidth(const gp_devices *devices, uint32_t i);
+/* What detection could not do or left out, one sentence each. */
+GP_API uint32_t gp_devices_note_count(const gp_devices *devices);
+GP_API const char *gp_devices_note_text(const gp_devices *devices, uint32_t i);
+
+/* ---- Commands: llama.cpp's flags ------------------------------------------ */
+
+/* Which program runs the command: llama-server reserves outputs for its
+ * slots, llama-cli and llama-bench for a whole batch. */
+typedef enum gp_app {
+    GP_APP_SERVER = 0,
+    GP_APP_CLI = 1,
+} gp_app;
+
+/* A llama.cpp command line as llama-server reads it: every flag it knows is
+ * accepted, the ones that change memory are applied, an unknown flag is
+ * GP_ERR_ARG. The command keeps copies of the strings it needs. */
+typedef struct gp_command gp_command;
+
+/* llama.cpp's defaults, no flag given. */
+GP_API gp_status gp_command_new(gp_app app, gp_command **out, gp_error *err);
+/* The flags argv[0] .. argv[argc - 1] (no program name), e.g.
+ * {"-c", "8192", "-ngl", "99", "-ctk", "q8_0"}. */
+GP_API gp_status gp_command_parse(int argc, const char *const *argv, gp_app app, gp_command **out,
+                                  gp_error *err);
+/* Applies the flag at argv[*i] (and its value) and advances *i past them,
+ * for callers that mix llama.cpp's flags with their own. */
+GP_API gp_status gp_command_apply(gp_command *cmd, int argc, const char *const *argv, int *i,
+                                  gp_error *err);
+GP_API void gp_command_close(gp_command **cmd);
+/* The model the command names with -m; NULL when none. */
+GP_API const char *gp_command_model_path(const gp_command *cmd);
+
+/* ---- Memory: what one command allocates on each device -------------------- */
+
+typedef struct gp_mem gp_mem;
+
+/* What llama.cpp allocates for `model` run with `cmd` (NULL: no flags) on
+ * `devices`: weights, KV cache / recurrent state and compute buffer per
+ * device, and what the server grows into after load. What the command loads
+ * besides the model (--mmproj, -md, --lora) is opened and counted. */
+GP_API gp_status gp_mem_estimate_cmd(const gp_model *model, const gp_command *cmd,
+                                     const gp_devices *devices, gp_mem **out, gp_error *err);
+GP_API void gp_mem_close(gp_mem **mem);
+
+/* The devices the figures are for: those given, with llama.cpp's own --rpc
+ * servers added (of unknown size) when the command names any. */
+GP_API uint32_t gp_mem_device_count(const gp_mem *mem);
+GP_API const char *gp_mem_device_name(const gp_mem *mem, uint32_t i);
+/* Bytes on device i by kind, what the command loads besides the model
+ * included; 0 when i is out of range. */
+GP_API uint64_t gp_mem_model_bytes(const gp_mem *mem, uint32_t i);
+GP_API uint64_t gp_mem_context_bytes(const gp_mem *mem, uint32_t i);
+GP_API uint64_t gp_mem_compute_bytes(const gp_mem *mem, uint32_t i);
+/* Everything device i holds once loaded: the sum of the three above. */
+GP_API uint64_t gp_mem_total_at_load(const gp_mem *mem, uint32_t i);
+/* Device i's steady-state peak: at load, and on the CPU the logits buffer and
+ * what llama-server grows into (its own memory, mapped file pages, context
+ * checkpoints, the prompt cache). */
+GP_API uint64_t gp_mem_total_in_use(const gp_mem *mem, uint32_t i);
+/* The context as llama.cpp settles it: cells in all, and sequences (slots). */
+GP_API uint64_t gp_mem_n_ctx(const gp_mem *mem);
+GP_API uint32_t gp_mem_n_seq(const gp_mem *mem);
+/* Predicted tokens per second by the speed model (see README), uncalibrated. */
+GP_API double gp_mem_decode_tps(const gp_mem *mem);
+GP_API double gp_mem_prefill_tps(const gp_mem *mem);
+
+/* ---- Plans: the fastest flags that fit ------------------------------------ */
+
+/* What to plan for. Defaults: the balanced preset and its context, one slot,
+ * KV type and flash attention chosen by the preset, llama-server, 1 GiB kept
+ * free per GPU and 2 GiB of RAM (the preset's margins). */
+typedef struct gp_plan_request gp_plan_request;
+
+#define GP_PLAN_CTX_DEFAULT (-1) /* the preset's context */
+#define GP_PLAN_CTX_MAX 0        /* the largest context that fits */
+
+GP_API gp_status gp_plan_request_new(gp_plan_request **out, gp_error *err);
+GP_API void gp_plan_request_close(gp_plan_request **req);
+/* Tokens of context (1 to 2^32), or GP_PLAN_CTX_DEFAULT / GP_PLAN_CTX_MAX. */
+GP_API gp_status gp_plan_request_set_ctx(gp_plan_request *req, int64_t ctx, gp_error *err);
+/* Tokens each slot holds (the context is this times the slots); 0: not asked. */
+GP_API gp_status gp_plan_request_set_ctx_per_slot(gp_plan_request *req, int64_t tokens, gp_error *err);
+/* Slots, 1 to 256. */
+GP_API gp_status gp_plan_request_set_parallel(gp_plan_request *req, int32_t slots, gp_error *err);
+/* "balanced", "high_speed", "more_context", "system_safe",
+ * "ultra_performance" or "moe_optimized". */
+GP_API gp_status gp_plan_request_set_preset(gp_plan_request *req, const char *name, gp_error *err);
+/* KV cache type: "f16", "q8_0", "q4_0" or "auto" (the preset's choice). */
+GP_API gp_status gp_plan_request_set_kv(gp_plan_request *req, const char *type, gp_error *err);
+/* Flash attention: "on", "off" or "auto". */
+GP_API gp_status gp_plan_request_set_flash_attn(gp_plan_request *req, const char *mode, gp_error *err);
+GP_API gp_status gp_plan_request_set_app(gp_plan_request *req, gp_app app, gp_error *err);
+/* Bytes kept free on each GPU, and in RAM; -1: the preset's. */
+GP_API gp_status gp_plan_request_set_margin(gp_plan_request *req, int64_t bytes, gp_error *err);
+GP_API gp_status gp_plan_request_set_ram_margin(gp_plan_request *req, int64_t bytes, gp_error *err);
+/* At most this fraction (0, 1] of each GPU's memory; 0: no such limit. */
+GP_API gp_status gp_plan_request_set_target_vram(gp_plan_request *req, double fraction, gp_error *err);
+/* Budget RAM for the load alone, not what the server grows into in use. */
+GP_API gp_status gp_plan_request_set_for_load(gp_plan_request *req, bool for_load, gp_error *err);
+
+typedef struct gp_plan_result gp_plan_result;
+
+/* Plans `model` on `devices`: the flags of `cmd` (NULL: none) are kept and
+ * the rest is chosen, fastest first among what fits every device's budget.
+ * GP_ERR_CONFIG when nothing fits. -dev in the command plans on those
+ * devices only; --rpc adds its servers. */
+GP_API gp_status gp_plan_create(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
+                                const gp_plan_request *req, gp_plan_result **out, gp_error *err);
+GP_API void gp_plan_result_close(gp_plan_result **plan);
+
+/* llama-server's arguments without the model (-m is the caller's), as a
+ * NULL-terminated list, e.g. {"-c", "131072", "-np", "1", ..., NULL}. */
+GP_API const char *const *gp_plan_result_args(const gp_plan_result *plan);
+GP_API size_t gp_plan_result_arg_count(const gp_plan_result *plan);
+/* Predicted tokens per second by the speed model, uncalibrated. */
+GP_API double gp_plan_result_decode_tps(const gp_plan_result *plan);
+GP_API double gp_plan_result_prefill_tps(const gp_plan_result *plan);
+/* Why these flags, one sentence each. */
+GP_API uint32_t gp_plan_result_why_count(const gp_plan_result *plan);
+GP_API const char *gp_plan_result_why(const gp_plan_result *plan, uint32_t i);
+/* The devices planned on (after -dev and --rpc), and the memory of exactly
+ * the plan's flags on them; both owned by the plan. */
+GP_API const gp_devices *gp_plan_result_devices(const gp_plan_result *plan);
+GP_API const gp_mem *gp_plan_result_mem(const gp_plan_result *plan);
+/* Bytes device i may use (its memory less the margin); UINT64_MAX when its
+ * memory is unknown, 0 when i is out of range. */
+GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ order=(
   "args"
   "plan"
   "emit swap verify"
+  "api"
   "cli"
 )
 # Includes against the order that are allowed, as "FOLDER TARGET", each

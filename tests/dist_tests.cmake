@@ -33,3 +33,17 @@ set_property(TEST browser_report APPEND PROPERTY ENVIRONMENT_MODIFICATION "GGPLA
 
 # The report's HTML and the plan JSON it is drawn from, without a browser.
 gp_test(test_report)
+
+# examples/plan.c built against the installed ggplace.pc (shared and static)
+# plans what `ggplace plan --args` plans (skipped, exit 77, without pkg-config
+# or a C compiler). A sanitized tree's library needs the sanitizers in the
+# program too.
+set(_gp_example_cflags "")
+if(GGPLACE_SANITIZE)
+  set(_gp_example_cflags "-fsanitize=address,undefined -fno-sanitize-recover=all")
+endif()
+add_test(NAME example_pkgconfig
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/example_pkgconfig.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR}
+          ${CMAKE_C_COMPILER} "${_gp_example_cflags}")
+set_tests_properties(example_pkgconfig PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+gp_test_isolate(example_pkgconfig)

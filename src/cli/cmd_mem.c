@@ -4,7 +4,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "args/llama_args.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
@@ -100,25 +100,25 @@ typedef struct mem_speed {
     bool calibrated;
 } mem_speed;
 
-static void predict(const gp_model *m, const gp_run_params *p, const gp_devices *d, const gp_mem_result *r,
+static void predict(const gp_model *m, const gp_command *cmd, const gp_devices *d, const gp_mem *mem,
                     mem_speed *out)
 {
-    gp_speed_predict(m, p, d, r, &out->speed);
+    out->speed = mem->speed;
     gp_plan_request cal;
     gp_plan_request_default(&cal);
-    cal.app = p->app;
+    cal.app = cmd->p.app;
     gp_plan_cli_calibration(d, &cal);
     out->calibrated = gp_plan_request_calibrate(&cal, m, &out->speed);
 }
 
 /* At load and in use, per device, then what the host grows into. */
-static void print_in_use(FILE *f, const gp_devices *d, const gp_mem_result *r)
+static void print_in_use(FILE *f, const gp_devices *d, const gp_mem *mem)
 {
     static gp_text_table t;
     gp_tt_init(&t, 4, 12);
     gp_tt_row(&t, (const char *[]){"in use", "at load", "in use", "free after"});
-    for (uint32_t i = 0; i < r->n_devices; i++) {
-        uint64_t load = gp_mem_on_device(r, i), use = gp_mem_in_use(r, i);
+    for (uint32_t i = 0; i < gp_mem_device_count(mem); i++) {
+        uint64_t load = gp_mem_total_at_load(mem, i), use = gp_mem_total_in_use(mem, i);
         char a[32], b[32], fr[40];
         gp_format_mib(load, a, sizeof a);
         gp_format_mib(use, b, sizeof b);
@@ -127,12 +127,13 @@ static void print_in_use(FILE *f, const gp_devices *d, const gp_mem_result *r)
     }
     fputc('\n', f);
     gp_tt_print(&t, f);
-    gp_cli_print_runtime(f, d, r);
+    gp_cli_print_runtime(f, d, mem->r);
 }
 
-static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r,
+static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem *mem,
                         const mem_speed *sp)
 {
+    const gp_mem_result *r = mem->r;
     const gp_ctx_shape *c = &r->ctx;
     fprintf(f, "model      %s (%s)\n", m->path, m->arch);
     fprintf(f, "context    n_ctx %llu (%llu per sequence), %u sequence%s%s, batch %u/%u, flash attention %s\n",
@@ -186,7 +187,7 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
         gp_tt_init(&with, 3, 12);
         gp_tt_row(&with, (const char *[]){"with extras", "total", "free after"});
         for (uint32_t i = 0; i < r->n_devices; i++) {
-            uint64_t all = gp_mem_on_device(r, i);
+            uint64_t all = gp_mem_total_at_load(mem, i);
             char tt[32], fr[40];
             gp_format_mib(all, tt, sizeof tt);
             format_free_after(&d->dev[i], all, fr, sizeof fr);
@@ -197,16 +198,17 @@ static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const g
     }
     if (r->extras.note[0])
         fprintf(f, "note: %s\n", r->extras.note);
-    print_in_use(f, d, r);
+    print_in_use(f, d, mem);
 }
 
 /* Warnings go to stderr, in the table's mode and the JSON's alike. */
-static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem_result *r)
+static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem *mem)
 {
+    const gp_mem_result *r = mem->r;
     bool known_arch; /* an unknown one's own warning already says it is a bound */
     gp_arch_lookup(m->arch, &known_arch);
-    for (uint32_t i = 0; i < r->n_devices; i++) {
-        uint64_t need = gp_mem_on_device(r, i);
+    for (uint32_t i = 0; i < gp_mem_device_count(mem); i++) {
+        uint64_t need = gp_mem_total_at_load(mem, i);
         if (!d->dev[i].free || need <= d->dev[i].free)
             continue;
         char over[32], have[32];
@@ -215,7 +217,7 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
         fprintf(f, "warning: %s needs %s more than its %s %s\n", d->dev[i].name, over, have,
                 d->dev[i].kind == GP_DEV_CPU ? "of available RAM" : "free");
     }
-    uint64_t use = gp_mem_in_use(r, 0), load = gp_mem_on_device(r, 0);
+    uint64_t use = gp_mem_total_in_use(mem, 0), load = gp_mem_total_at_load(mem, 0);
     if (d->dev[0].free && load <= d->dev[0].free && use > d->dev[0].free) {
         char over[32], have[32];
         gp_format_mib(use - d->dev[0].free, over, sizeof over);
@@ -232,8 +234,9 @@ static void print_warnings(FILE *f, const gp_model *m, const gp_devices *d, cons
                    "upper bound (the nearest family's graph, raised)\n", m->arch);
 }
 
-static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_speed *sp)
+static char *render_json(const gp_devices *d, const gp_mem *mem, const mem_speed *sp)
 {
+    const gp_mem_result *r = mem->r;
     cJSON *root = cJSON_CreateObject();
     const gp_ctx_shape *c = &r->ctx;
     gp_json_add_u64(root, "n_ctx", c->n_ctx);
@@ -253,7 +256,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
         gp_json_add_u64(o, "context", x->context);
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
-        gp_json_add_u64(o, "in_use", gp_mem_in_use(r, i));
+        gp_json_add_u64(o, "in_use", gp_mem_total_in_use(mem, i));
         gp_cli_json_runtime(o, r, i);
         if (d->dev[i].total)
             gp_json_add_u64(o, "memory", d->dev[i].total);
@@ -270,7 +273,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
     gp_json_add_u64(tot, "compute", sum.compute);
     uint64_t in_use = 0;
     for (uint32_t i = 0; i < r->n_devices; i++)
-        in_use += gp_mem_in_use(r, i);
+        in_use += gp_mem_total_in_use(mem, i);
     gp_json_add_u64(tot, "in_use", in_use);
     gp_cli_json_runtime(tot, r, 0);
     gp_json_add_u64(root, "host_output", r->host_output);
@@ -294,7 +297,7 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
         for (uint32_t i = 0; i < r->n_devices; i++) {
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "name", d->dev[i].name);
-            gp_json_add_u64(x, "total", gp_mem_on_device(r, i));
+            gp_json_add_u64(x, "total", gp_mem_total_at_load(mem, i));
             cJSON_AddItemToArray(all, x);
         }
         if (r->extras.note[0])
@@ -305,16 +308,93 @@ static char *render_json(const gp_devices *d, const gp_mem_result *r, const mem_
     return s;
 }
 
-int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
+/* After --app: the rest of the command line applied to cmd (llama.cpp's
+ * flags through the library), then the estimate and its output. */
+static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
 {
     const char *path = NULL;
     bool json = false;
-    gp_app app = GP_APP_SERVER;
     gp_devices devs;
     gp_hw_options hw;
     gp_hw_options_init(&hw);
     gp_error err = {0};
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+            i++;
+        } else if (strcmp(a, "--app") == 0) {
+            i += 2;
+        } else if (a[0] == '-' && (gp_hw_options_parse(&hw, argc, argv, &i, &err) != 0)) {
+            if (err.status != GP_OK)
+                return gp_cli_usage_error(cli, "mem: %s", err.message);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            if (gp_command_apply(cmd, argc, (const char *const *)argv, &i, &err) != GP_OK)
+                return gp_cli_usage_error(cli, "mem: %s", err.message);
+        } else {
+            if (path)
+                return gp_cli_usage_error(cli, "mem: unexpected argument '%s' (only one MODEL)", a);
+            path = a;
+            i++;
+        }
+    }
+    gp_model_source src;
+    gp_model_source_init(&src, path, &cmd->p);
+    int src_rc = gp_model_source_check(cli, "mem", &src);
+    if (src_rc)
+        return src_rc;
 
+    if (gp_hw_options_resolve(&hw, &devs, &err) != GP_OK) {
+        if (err.status == GP_ERR_ARG)
+            return gp_cli_usage_error(cli, "mem: %s", err.message);
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
+    /* Servers named by llama.cpp's own --rpc that no hardware option
+     * described: devices of unknown size (the estimate adds them too; here
+     * a bad one is a usage error before the model is read). */
+    if (gp_devices_add_llama_rpc(&devs, cmd->p.rpc, &err) != GP_OK)
+        return gp_cli_usage_error(cli, "mem: %s", err.message);
+    gp_model *m = NULL;
+    if (gp_model_source_open(cli, &src, json, &m) != GP_EXIT_OK)
+        return GP_EXIT_FAIL;
+    /* Opened here rather than by the estimate: with progress, and the
+     * projector -hf picked. */
+    gp_extra_files extras;
+    if (gp_model_source_open_extras(cli, &src, &cmd->p, json, &extras) != GP_EXIT_OK) {
+        gp_model_close(&m);
+        return GP_EXIT_FAIL;
+    }
+    gp_mem *mem = NULL;
+    int rc = GP_EXIT_OK;
+    if (gp_mem_estimate_cmd(m, cmd, &devs, &mem, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        rc = err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
+    } else {
+        mem_speed sp;
+        predict(m, cmd, &devs, mem, &sp);
+        if (json) {
+            char *s = render_json(&devs, mem, &sp);
+            if (s) {
+                fprintf(cli->out, "%s\n", s);
+                free(s);
+            } else {
+                rc = GP_EXIT_FAIL;
+            }
+        } else {
+            print_table(cli->out, m, &devs, mem, &sp);
+        }
+        print_warnings(cli->err, m, &devs, mem);
+        gp_mem_close(&mem);
+    }
+    gp_extra_files_close(&extras);
+    gp_model_close(&m);
+    return rc;
+}
+
+int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
+{
+    gp_app app = GP_APP_SERVER;
     /* ggplace's own options first (they may appear anywhere), then the app
      * is known and llama.cpp's flags can be applied with its defaults. */
     for (int i = 1; i < argc; i++) {
@@ -329,75 +409,13 @@ int gp_cmd_mem(gp_cli *cli, int argc, char **argv)
                 return gp_cli_usage_error(cli, "mem: --app '%s': expected server or cli", argv[i + 1]);
         }
     }
-    gp_run_params params;
-    gp_run_params_default(&params, app);
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
-            json = true;
-            i++;
-        } else if (strcmp(a, "--app") == 0) {
-            i += 2;
-        } else if (a[0] == '-' && (gp_hw_options_parse(&hw, argc, argv, &i, &err) != 0)) {
-            if (err.status != GP_OK)
-                return gp_cli_usage_error(cli, "mem: %s", err.message);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            if (gp_llama_args_apply(&params, argc, argv, &i, &err) != GP_OK)
-                return gp_cli_usage_error(cli, "mem: %s", err.message);
-        } else {
-            if (path)
-                return gp_cli_usage_error(cli, "mem: unexpected argument '%s' (only one MODEL)", a);
-            path = a;
-            i++;
-        }
-    }
-    gp_model_source src;
-    gp_model_source_init(&src, path, &params);
-    int src_rc = gp_model_source_check(cli, "mem", &src);
-    if (src_rc)
-        return src_rc;
-
-    if (gp_hw_options_resolve(&hw, &devs, &err) != GP_OK) {
-        if (err.status == GP_ERR_ARG)
-            return gp_cli_usage_error(cli, "mem: %s", err.message);
+    gp_error err = {0};
+    gp_command *cmd = NULL;
+    if (gp_command_new(app, &cmd, &err) != GP_OK) {
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    /* Servers named by llama.cpp's own --rpc that no hardware option
-     * described: devices of unknown size. */
-    if (gp_devices_add_llama_rpc(&devs, params.rpc, &err) != GP_OK)
-        return gp_cli_usage_error(cli, "mem: %s", err.message);
-    gp_model *m = NULL;
-    if (gp_model_source_open(cli, &src, json, &m) != GP_EXIT_OK)
-        return GP_EXIT_FAIL;
-    gp_extra_files extras;
-    if (gp_model_source_open_extras(cli, &src, &params, json, &extras) != GP_EXIT_OK) {
-        gp_model_close(&m);
-        return GP_EXIT_FAIL;
-    }
-    gp_mem_result r;
-    int rc = GP_EXIT_OK;
-    if (gp_mem_estimate(m, &params, &devs, &r, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        rc = err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
-    } else {
-        mem_speed sp;
-        predict(m, &params, &devs, &r, &sp);
-        if (json) {
-            char *s = render_json(&devs, &r, &sp);
-            if (s) {
-                fprintf(cli->out, "%s\n", s);
-                free(s);
-            } else {
-                rc = GP_EXIT_FAIL;
-            }
-        } else {
-            print_table(cli->out, m, &devs, &r, &sp);
-        }
-        print_warnings(cli->err, m, &devs, &r);
-        gp_mem_result_free(&r);
-    }
-    gp_extra_files_close(&extras);
-    gp_model_close(&m);
+    int rc = mem_with(cli, argc, argv, cmd);
+    gp_command_close(&cmd);
     return rc;
 }

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "args/llama_args.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/in_use.h"
@@ -92,7 +92,7 @@ static void shell_quote(gp_strbuf *sb, const char *s)
     gp_sb_append(sb, "'");
 }
 
-static char *render_cmd(const gp_model_source *src, char **args)
+static char *render_cmd(const gp_model_source *src, const char *const *args)
 {
     gp_strbuf sb = {0};
     const char *model[4];
@@ -102,17 +102,17 @@ static char *render_cmd(const gp_model_source *src, char **args)
         gp_sb_append(&sb, " ");
         shell_quote(&sb, model[i]);
     }
-    for (char **a = args; a && *a; a++) {
+    for (const char *const *a = args; a && *a; a++) {
         gp_sb_append(&sb, " ");
         shell_quote(&sb, *a);
     }
     return gp_sb_take(&sb);
 }
 
-static char *render_args(char **args)
+static char *render_args(const char *const *args)
 {
     gp_strbuf sb = {0};
-    for (char **a = args; a && *a; a++) {
+    for (const char *const *a = args; a && *a; a++) {
         if (a != args)
             gp_sb_append(&sb, " ");
         shell_quote(&sb, *a);
@@ -143,12 +143,12 @@ static char *render_analysis(const gp_model *m, const gp_devices *d, const gp_pl
     return gp_sb_take(&sb);
 }
 
-static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *p, char **args,
+static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *p, const char *const *args,
                          const char *cmd)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *a = cJSON_AddArrayToObject(root, "args");
-    for (char **x = args; x && *x; x++)
+    for (const char *const *x = args; x && *x; x++)
         cJSON_AddItemToArray(a, cJSON_CreateString(*x));
     cJSON_AddStringToObject(root, "cmd", cmd);
     gp_json_add_u64(root, "ctx", p->mem.ctx.n_ctx_req);
@@ -467,6 +467,25 @@ static int write_or_show(gp_cli *cli, const char *path, const char *data, bool d
     return GP_EXIT_OK;
 }
 
+/* Opens what else the flags load (with progress, and the projector -hf
+ * picked), then plans through the library. Returns GP_EXIT_OK with *out
+ * set (close extras after it), or an exit code after a one-line error with
+ * nothing left open. */
+static int make_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan_result **out)
+{
+    if (gp_model_source_open_extras(cli, &pc->src, &pc->req.pinned, pc->json, extras) != GP_EXIT_OK)
+        return GP_EXIT_FAIL;
+    /* The flags to keep are the request's own (parsed with the plan options
+     * above), so no command is passed; the devices are the ones before -dev. */
+    gp_error err = {0};
+    if (gp_plan_create(m, NULL, &pc->devs_all, &pc->req, out, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        gp_extra_files_close(extras);
+        return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
+    }
+    return GP_EXIT_OK;
+}
+
 int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
 {
     gp_plan_cli pc;
@@ -477,17 +496,19 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     if (gp_model_source_open(cli, &pc.src, pc.json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
     gp_extra_files extras;
-    gp_plan plan;
-    if ((prc = gp_plan_cli_plan(cli, &pc, m, &extras, &plan)) != GP_EXIT_OK) {
+    gp_plan_result *res = NULL;
+    if ((prc = make_plan(cli, &pc, m, &extras, &res)) != GP_EXIT_OK) {
         gp_model_close(&m);
         return prc;
     }
     /* The plan's flags, then what else the command loads, as given. */
-    char **args = gp_llama_args_append_extras(gp_plan_args(m, &pc.devs, &plan), &pc.req.pinned);
+    const char *const *args = gp_plan_result_args(res);
+    const gp_devices *devs = gp_plan_result_devices(res);
+    const gp_plan *plan = &res->plan;
     char *cmd = render_cmd(&pc.src, args);
     int rc = GP_EXIT_OK;
     if (pc.json) {
-        char *s = render_json(m, &pc.devs, &plan, args, cmd);
+        char *s = render_json(m, devs, plan, args, cmd);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
     } else if (pc.args) {
@@ -497,29 +518,28 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     } else if (pc.cmd) {
         fprintf(cli->out, "%s\n", cmd);
     } else if (pc.emit) {
-        print_llama_cpp_python(cli->out, m, &plan, pc.path);
+        print_llama_cpp_python(cli->out, m, plan, pc.path);
     } else {
-        print_summary(cli->out, m, &pc.devs, &plan, cmd, pc.verbose);
+        print_summary(cli->out, m, devs, plan, cmd, pc.verbose);
     }
     if (pc.ot_file) {
-        char *s = render_ot(&plan);
+        char *s = render_ot(plan);
         rc = write_or_show(cli, pc.ot_file, s ? s : "", pc.dry_run, "-ot rules");
         free(s);
     }
     if (rc == GP_EXIT_OK && pc.analysis_file) {
-        char *s = render_analysis(m, &pc.devs, &plan);
+        char *s = render_analysis(m, devs, plan);
         rc = write_or_show(cli, pc.analysis_file, s ? s : "", pc.dry_run, "tensor placement");
         free(s);
     }
     if (rc == GP_EXIT_OK && pc.report_file) {
         /* The page is drawn from the very JSON --json prints. */
-        char *s = render_json(m, &pc.devs, &plan, args, cmd);
+        char *s = render_json(m, devs, plan, args, cmd);
         rc = s ? gp_cli_write_report(cli, s, strlen(s), pc.path, pc.report_file, pc.dry_run) : GP_EXIT_FAIL;
         free(s);
     }
     free(cmd);
-    gp_plan_args_free(args);
-    gp_plan_free(&plan);
+    gp_plan_result_close(&res);
     gp_extra_files_close(&extras);
     gp_model_close(&m);
     return rc;

@@ -92,7 +92,7 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
         /* Check the spec now, so the error names it before anything is detected. */
         gp_devices scratch;
         gp_devices_init(&scratch);
-        if (gp_devices_add_gpu_spec(&scratch, v, err) != GP_OK)
+        if (gp_devices_add_gpu(&scratch, v, err) != GP_OK)
             return -1;
         o->gpus[o->n_gpus++] = v;
         return 1;
@@ -110,7 +110,7 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
             return -1;
         gp_devices scratch;
         gp_devices_init(&scratch);
-        if (gp_devices_add_rpc(&scratch, ep, size, err) != GP_OK)
+        if (gp_devices_add_rpc_server(&scratch, ep, size, err) != GP_OK)
             return -1;
         for (uint32_t k = 0; k < o->n_rpcs; k++) {
             char other[64];
@@ -185,7 +185,7 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
 
 gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices *d, gp_error *err)
 {
-    gp_status st;
+    gp_status st = GP_OK;
     if (o->hw_file) {
         if ((st = gp_devices_load_file(o->hw_file, d, err)) != GP_OK)
             return st;
@@ -197,36 +197,30 @@ gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices *d, gp_error 
     } else {
         gp_devices_detect(d);
     }
-    gp_device *cpu = &d->dev[0];
-    if (o->ram) {
-        cpu->total = cpu->free = o->ram;
-        cpu->cpu.ram_total = cpu->cpu.ram_available = o->ram;
-        cpu->cpu.cgroup_limit = cpu->cpu.cgroup_usage = 0;
-        cpu->described = true;
-    }
+    /* Parsing checked the values: these cannot fail. */
+    if (o->ram && (st = gp_devices_set_ram(d, o->ram, err)) != GP_OK)
+        return st;
     /* The CPU's bandwidth: --cpu-bandwidth, else GGPLACE_MEMBW wherever
        detection did not read it (--no-detect, a --hw file without it). */
     const char *env = getenv("GGPLACE_MEMBW");
     if (o->cpu_bandwidth > 0)
-        cpu->bandwidth_gbs = o->cpu_bandwidth;
-    else if (cpu->bandwidth_gbs <= 0 && env && strtod(env, NULL) > 0)
-        cpu->bandwidth_gbs = strtod(env, NULL);
-    if (o->cpu_cores) {
-        cpu->cpu.cores = o->cpu_cores;
-        if (cpu->cpu.threads < o->cpu_cores)
-            cpu->cpu.threads = o->cpu_cores;
-        cpu->described = true;
-    }
+        st = gp_devices_set_cpu_bandwidth(d, o->cpu_bandwidth, err);
+    else if (gp_devices_bandwidth(d, 0) <= 0 && env && strtod(env, NULL) > 0)
+        st = gp_devices_set_cpu_bandwidth(d, strtod(env, NULL), err);
+    if (st != GP_OK)
+        return st;
+    if (o->cpu_cores && (st = gp_devices_set_cpu_cores(d, o->cpu_cores, err)) != GP_OK)
+        return st;
     for (uint32_t k = 0; k < o->n_rpcs; k++) {
         char ep[64];
         uint64_t size;
         if (parse_rpc(o->rpcs[k], ep, sizeof ep, &size, err) < 0)
             return GP_ERR_ARG;
-        if ((st = gp_devices_add_rpc(d, ep, size, err)) != GP_OK)
+        if ((st = gp_devices_add_rpc_server(d, ep, size, err)) != GP_OK)
             return st;
     }
     for (uint32_t k = 0; k < o->n_gpus; k++)
-        if ((st = gp_devices_add_gpu_spec(d, o->gpus[k], err)) != GP_OK)
+        if ((st = gp_devices_add_gpu(d, o->gpus[k], err)) != GP_OK)
             return st;
     return GP_OK;
 }

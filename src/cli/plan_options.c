@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 
 #include "args/llama_args.h"
-#include "gguf/types.h"
 #include "util/fileio.h"
 #include "util/units.h"
 #include "verify/tune.h"
@@ -16,48 +15,37 @@ static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char
     gp_plan_request *r = &pc->req;
     if (!strcmp(name, "ctx")) {
         if (!strcmp(v, "max"))
-            r->ctx = GP_PLAN_CTX_MAX;
+            gp_plan_request_set_ctx(r, GP_PLAN_CTX_MAX, NULL);
         else {
             char *end;
             long long n = strtoll(v, &end, 10);
-            if (*end || n < 1 || n > (1ll << 32))
+            if (*end || n < 1 || n > (1ll << 32) || gp_plan_request_set_ctx(r, n, NULL) != GP_OK)
                 return gp_cli_usage_error(cli, "plan: --ctx '%s': expected a number of tokens or max", v);
-            r->ctx = n;
         }
     } else if (!strcmp(name, "ctx-per-slot")) {
         char *end;
         long long n = strtoll(v, &end, 10);
-        if (*end || n < 1 || n > (1ll << 32))
+        if (*end || n < 1 || n > (1ll << 32) || gp_plan_request_set_ctx_per_slot(r, n, NULL) != GP_OK)
             return gp_cli_usage_error(cli, "plan: --ctx-per-slot '%s': expected a number of tokens", v);
-        r->ctx_per_slot = n;
     } else if (!strcmp(name, "parallel")) {
         char *end;
         long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 256)
+        if (*end || n < 1 || n > 256 || gp_plan_request_set_parallel(r, (int32_t)n, NULL) != GP_OK)
             return gp_cli_usage_error(cli, "plan: --parallel '%s': expected 1 to 256", v);
-        r->parallel = (int32_t)n;
     } else if (!strcmp(name, "kv")) {
-        if (!strcmp(v, "auto"))
-            r->kv = -1;
-        else if (!strcmp(v, "f16") || !strcmp(v, "q8_0") || !strcmp(v, "q4_0"))
-            r->kv = gp_type_from_name(v);
-        else
+        if (gp_plan_request_set_kv(r, v, NULL) != GP_OK)
             return gp_cli_usage_error(cli, "plan: --kv '%s': expected f16, q8_0, q4_0 or auto", v);
     } else if (!strcmp(name, "fa")) {
-        if (!strcmp(v, "on")) r->fa = GP_FA_ON;
-        else if (!strcmp(v, "off")) r->fa = GP_FA_OFF;
-        else if (!strcmp(v, "auto")) r->fa = GP_FA_AUTO;
-        else return gp_cli_usage_error(cli, "plan: --fa '%s': expected on, off or auto", v);
+        if (gp_plan_request_set_flash_attn(r, v, NULL) != GP_OK)
+            return gp_cli_usage_error(cli, "plan: --fa '%s': expected on, off or auto", v);
     } else if (!strcmp(name, "app")) {
-        if (!strcmp(v, "server")) r->app = GP_APP_SERVER;
-        else if (!strcmp(v, "cli")) r->app = GP_APP_CLI;
+        if (!strcmp(v, "server")) gp_plan_request_set_app(r, GP_APP_SERVER, NULL);
+        else if (!strcmp(v, "cli")) gp_plan_request_set_app(r, GP_APP_CLI, NULL);
         else return gp_cli_usage_error(cli, "plan: --app '%s': expected server or cli", v);
     } else if (!strcmp(name, "preset")) {
-        int p = gp_preset_from_name(v);
-        if (p < 0)
+        if (gp_plan_request_set_preset(r, v, NULL) != GP_OK)
             return gp_cli_usage_error(cli, "plan: --preset '%s': expected balanced, high_speed, more_context, "
                                            "system_safe, ultra_performance or moe_optimized", v);
-        r->preset = (gp_preset)p;
     } else if (!strcmp(name, "margin") || !strcmp(name, "ram-margin") || !strcmp(name, "ram_margin")) {
         uint64_t b;
         if (!gp_parse_size(v, &b))
@@ -69,9 +57,8 @@ static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char
     } else if (!strcmp(name, "target-vram-usage") || !strcmp(name, "target_vram_usage")) {
         char *end;
         double x = strtod(v, &end);
-        if (*end || !(x > 0 && x <= 1))
+        if (*end || !(x > 0 && x <= 1) || gp_plan_request_set_target_vram(r, x, NULL) != GP_OK)
             return gp_cli_usage_error(cli, "plan: --target-vram-usage '%s': expected a fraction in (0, 1]", v);
-        r->target_vram = x;
     } else if (!strcmp(name, "gpu")) {
         if (pc->hw.n_gpus >= GP_HW_MAX_SPECS)
             return gp_cli_usage_error(cli, "plan: too many --gpu");
@@ -196,7 +183,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         }
         else if (!strcmp(a, "--dry-run")) pc->dry_run = true;
         else if (!strcmp(a, "--verbose")) pc->verbose = true;
-        else if (!strcmp(a, "--for-load")) pc->req.for_load = true;
+        else if (!strcmp(a, "--for-load")) gp_plan_request_set_for_load(&pc->req, true, NULL);
         else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config") ||
                  !strcmp(a, "--report")) {
             if (i + 1 >= argc)
@@ -240,6 +227,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
     }
     if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
+    pc->devs_all = pc->devs;
     /* -dev: the plan uses those devices only. */
     if (pc->req.pinned.devices[0]) {
         gp_devices sub;

@@ -13,7 +13,8 @@
 
 typedef struct gp_plan_cli {
     gp_plan_request req;
-    gp_devices devs;      /* resolved once parsing is done */
+    gp_devices devs;      /* resolved once parsing is done (-dev applied) */
+    gp_devices devs_all;  /* the same before -dev, which gp_plan_create applies itself */
     gp_hw_options hw;
     char gpu_store[GP_HW_MAX_SPECS][128]; /* --gpu values read from --config */
     const char *path;

@@ -14,10 +14,9 @@
 
 #define GP_MAX_OVERRIDES 256
 
-typedef enum gp_app {
-    GP_APP_SERVER = 0,    /* llama-server: n_outputs_max = n_parallel */
-    GP_APP_CLI,           /* llama-cli, llama-bench, the library: n_outputs_max = n_batch */
-} gp_app;
+/* gp_app (include/ggplace.h): GP_APP_SERVER, llama-server, reserves
+ * n_outputs_max = n_parallel; GP_APP_CLI, llama-cli and llama-bench,
+ * n_outputs_max = n_batch. */
 
 typedef enum gp_flash_attn { GP_FA_AUTO = -1, GP_FA_OFF = 0, GP_FA_ON = 1 } gp_flash_attn;
 

@@ -31,8 +31,7 @@ typedef enum gp_preset {
 const char *gp_preset_name(gp_preset p);
 int gp_preset_from_name(const char *name);
 
-#define GP_PLAN_CTX_DEFAULT (-1)
-#define GP_PLAN_CTX_MAX 0
+/* GP_PLAN_CTX_DEFAULT and GP_PLAN_CTX_MAX: include/ggplace.h. */
 
 typedef struct gp_plan_request {
     gp_preset preset;

@@ -1,0 +1,350 @@
+/* The public API of include/ggplace.h: devices, commands, memory estimates
+ * and plans through their handles give what the internals they wrap give,
+ * refuse bad arguments with GP_ERR_ARG, and own the strings they keep. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ggplace.h"
+
+#include "args/llama_args.h"
+#include "memory/mem.h"
+#include "plan/plan.h"
+#include "plan/speed.h"
+
+#define GiB (1024ull * 1024 * 1024)
+#define LLAMA GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf"
+
+/* One 24 GiB GPU (or n of them) and 64 GiB of RAM. */
+static gp_devices *machine(const char *gpus)
+{
+    gp_devices *d = NULL;
+    assert_int_equal(gp_devices_new(&d, NULL), GP_OK);
+    assert_int_equal(gp_devices_set_ram(d, 64 * GiB, NULL), GP_OK);
+    assert_int_equal(gp_devices_add_gpu(d, gpus, NULL), GP_OK);
+    return d;
+}
+
+static gp_command *command(const char *flags)
+{
+    char buf[512], *argv[32];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", flags);
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        argv[argc++] = t;
+    gp_command *c = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_command_parse(argc, (const char *const *)argv, GP_APP_SERVER, &c, &err), GP_OK);
+    return c;
+}
+
+static void test_devices(void **state)
+{
+    (void)state;
+    gp_devices *d = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_devices_new(&d, &err), GP_OK);
+    assert_int_equal(gp_devices_count(d), 1);
+    assert_string_equal(gp_devices_name(d, 0), "CPU");
+    assert_string_equal(gp_devices_kind(d, 0), "cpu");
+    assert_int_equal(gp_devices_memory_total(d, 0), 0);
+    assert_int_equal(gp_devices_set_ram(d, 64 * GiB, &err), GP_OK);
+    assert_int_equal(gp_devices_memory_total(d, 0), 64 * GiB);
+    assert_int_equal(gp_devices_memory_free(d, 0), 64 * GiB);
+    assert_int_equal(gp_devices_add_gpu(d, "2x24GiB", &err), GP_OK);
+    assert_int_equal(gp_devices_add_rpc_server(d, "10.0.0.2:50052", 12 * GiB, &err), GP_OK);
+    /* RPC servers come before local GPUs, as in llama.cpp's device list. */
+    assert_int_equal(gp_devices_count(d), 4);
+    assert_string_equal(gp_devices_name(d, 1), "RPC0[10.0.0.2:50052]");
+    assert_string_equal(gp_devices_kind(d, 1), "rpc");
+    assert_string_equal(gp_devices_name(d, 2), "CUDA0");
+    assert_string_equal(gp_devices_name(d, 3), "CUDA1");
+    assert_string_equal(gp_devices_kind(d, 3), "cuda");
+    assert_int_equal(gp_devices_memory_total(d, 3), 24 * GiB);
+    assert_int_equal(gp_devices_set_cpu_cores(d, 16, &err), GP_OK);
+    assert_int_equal(gp_devices_set_cpu_bandwidth(d, 80, &err), GP_OK);
+    assert_true(gp_devices_bandwidth(d, 0) == 80);
+    /* Out of range: NULL and 0, never a crash. */
+    assert_null(gp_devices_name(d, 4));
+    assert_null(gp_devices_kind(d, 99));
+    assert_int_equal(gp_devices_memory_total(d, 4), 0);
+    assert_null(gp_devices_note_text(d, gp_devices_note_count(d)));
+    /* Bad descriptions are the caller's: GP_ERR_ARG with a reason. */
+    assert_int_equal(gp_devices_add_gpu(d, "lots", &err), GP_ERR_ARG);
+    assert_true(err.message[0]);
+    assert_int_equal(gp_devices_add_rpc_server(d, "no-port", GiB, &err), GP_ERR_ARG);
+    assert_int_equal(gp_devices_set_ram(d, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_devices_set_cpu_cores(d, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_devices_set_cpu_bandwidth(d, -1, &err), GP_ERR_ARG);
+    assert_int_equal(gp_devices_count(d), 4);
+    gp_devices_close(&d);
+    assert_null(d);
+    gp_devices_close(&d);
+    gp_devices_close(NULL);
+    assert_int_equal(gp_devices_new_from_file("/nonexistent/machine.json", &d, &err), GP_ERR_IO);
+    assert_null(d);
+}
+
+static void test_command(void **state)
+{
+    (void)state;
+    gp_error err = {0};
+    gp_command *c = command("-m model.gguf -c 8192 --jinja -ngld 99");
+    assert_string_equal(gp_command_model_path(c), "model.gguf");
+    gp_command_close(&c);
+    assert_null(c);
+    assert_int_equal(gp_command_new(GP_APP_CLI, &c, &err), GP_OK);
+    assert_null(gp_command_model_path(c));
+    gp_command_close(&c);
+
+    const char *unknown[] = {"-c", "8192", "--no-such-flag"};
+    assert_int_equal(gp_command_parse(3, unknown, GP_APP_SERVER, &c, &err), GP_ERR_ARG);
+    assert_null(c);
+    assert_non_null(strstr(err.message, "--no-such-flag"));
+    const char *word[] = {"model.gguf"};
+    assert_int_equal(gp_command_parse(1, word, GP_APP_SERVER, &c, &err), GP_ERR_ARG);
+    assert_null(c);
+    const char *missing[] = {"-c"};
+    assert_int_equal(gp_command_parse(1, missing, GP_APP_SERVER, &c, &err), GP_ERR_ARG);
+    assert_int_equal(gp_command_new((gp_app)7, &c, &err), GP_ERR_ARG);
+
+    /* gp_command_apply mixes with a caller's own options and keeps copies
+     * of what it points at: the flags outlive the caller's strings. */
+    assert_int_equal(gp_command_new(GP_APP_SERVER, &c, &err), GP_OK);
+    char *argv[] = {strdup("--mine"), strdup("-ngld"), strdup("99"), strdup("--jinja")};
+    int i = 1;
+    assert_int_equal(gp_command_apply(c, 4, (const char *const *)argv, &i, &err), GP_OK);
+    assert_int_equal(i, 3);
+    assert_int_equal(gp_command_apply(c, 4, (const char *const *)argv, &i, &err), GP_OK);
+    assert_int_equal(i, 4);
+    assert_int_equal(gp_command_apply(c, 4, (const char *const *)argv, &i, &err), GP_ERR_ARG);
+    for (int k = 0; k < 4; k++) {
+        memset(argv[k], 'x', strlen(argv[k]));
+        free(argv[k]);
+    }
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    gp_plan_request *req = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    gp_plan_result *p = NULL;
+    assert_int_equal(gp_plan_create(m, c, d, req, &p, &err), GP_OK);
+    const char *const *args = gp_plan_result_args(p);
+    size_t n = gp_plan_result_arg_count(p);
+    assert_true(n >= 2);
+    assert_string_equal(args[n - 2], "-ngld");
+    assert_string_equal(args[n - 1], "99");
+    assert_null(args[n]);
+    gp_plan_result_close(&p);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_command_close(&c);
+    gp_model_close(&m);
+}
+
+static void test_mem_matches_internal(void **state)
+{
+    (void)state;
+    gp_error err = {0};
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    gp_command *c = command("-c 8192 -ngl 20 -ctk q8_0 -ctv q8_0");
+    gp_mem *mem = NULL;
+    assert_int_equal(gp_mem_estimate_cmd(m, c, d, &mem, &err), GP_OK);
+
+    gp_run_params p;
+    gp_run_params_default(&p, GP_APP_SERVER);
+    const char *flags[] = {"-c", "8192", "-ngl", "20", "-ctk", "q8_0", "-ctv", "q8_0"};
+    for (int i = 0; i < 8;)
+        assert_int_equal(gp_llama_args_apply(&p, 8, (char *const *)flags, &i, NULL), GP_OK);
+    gp_mem_result r;
+    assert_int_equal(gp_mem_estimate(m, &p, d, &r, NULL), GP_OK);
+    gp_speed sp;
+    gp_speed_predict(m, &p, d, &r, &sp);
+
+    assert_int_equal(gp_mem_device_count(mem), 2);
+    assert_string_equal(gp_mem_device_name(mem, 1), "CUDA0");
+    assert_int_equal(gp_mem_n_ctx(mem), r.ctx.n_ctx);
+    assert_int_equal(gp_mem_n_ctx(mem), 8192);
+    assert_int_equal(gp_mem_n_seq(mem), r.ctx.n_seq);
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(gp_mem_model_bytes(mem, i), r.dev[i].model);
+        assert_int_equal(gp_mem_context_bytes(mem, i), r.dev[i].context);
+        assert_int_equal(gp_mem_compute_bytes(mem, i), r.dev[i].compute);
+        assert_int_equal(gp_mem_total_at_load(mem, i), gp_mem_on_device(&r, i));
+        assert_int_equal(gp_mem_total_at_load(mem, i),
+                         gp_mem_model_bytes(mem, i) + gp_mem_context_bytes(mem, i) + gp_mem_compute_bytes(mem, i));
+        assert_int_equal(gp_mem_total_in_use(mem, i), gp_mem_in_use(&r, i));
+    }
+    assert_true(gp_mem_total_in_use(mem, 0) > gp_mem_total_at_load(mem, 0));
+    assert_true(gp_mem_decode_tps(mem) == sp.decode_tps && sp.decode_tps > 0);
+    assert_true(gp_mem_prefill_tps(mem) == sp.prefill_tps);
+    assert_null(gp_mem_device_name(mem, 2));
+    assert_int_equal(gp_mem_total_at_load(mem, 2), 0);
+    gp_mem_result_free(&r);
+    gp_mem_close(&mem);
+    assert_null(mem);
+    gp_command_close(&c);
+
+    /* No command: llama.cpp's defaults. llama.cpp's own --rpc adds a server
+     * of unknown size; -dev none leaves the GPU empty. */
+    assert_int_equal(gp_mem_estimate_cmd(m, NULL, d, &mem, &err), GP_OK);
+    assert_int_equal(gp_mem_n_ctx(mem), m->hp.n_ctx_train);
+    gp_mem_close(&mem);
+    c = command("-c 4096 --rpc 10.0.0.9:50052 -dev none");
+    assert_int_equal(gp_mem_estimate_cmd(m, c, d, &mem, &err), GP_OK);
+    assert_int_equal(gp_mem_device_count(mem), 3);
+    assert_string_equal(gp_mem_device_name(mem, 1), "RPC0[10.0.0.9:50052]");
+    assert_int_equal(gp_mem_total_at_load(mem, 1), 0);
+    assert_int_equal(gp_mem_total_at_load(mem, 2), 0);
+    gp_mem_close(&mem);
+    gp_command_close(&c);
+    /* A context llama.cpp refuses is the caller's error. */
+    c = command("-ctv q8_0 -fa off");
+    assert_int_equal(gp_mem_estimate_cmd(m, c, d, &mem, &err), GP_ERR_CONFIG);
+    assert_null(mem);
+    gp_command_close(&c);
+    assert_int_equal(gp_mem_estimate_cmd(NULL, NULL, d, &mem, &err), GP_ERR_ARG);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+}
+
+static void test_plan_matches_internal(void **state)
+{
+    (void)state;
+    gp_error err = {0};
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf", &m, &err), GP_OK);
+    gp_devices *d = machine("16GiB");
+    gp_plan_request *req = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_ctx(req, 16384, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_parallel(req, 2, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_preset(req, "moe_optimized", &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_kv(req, "q8_0", &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_flash_attn(req, "on", &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_margin(req, (int64_t)GiB / 2, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_ram_margin(req, 4 * (int64_t)GiB, &err), GP_OK);
+    gp_plan_result *p = NULL;
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &p, &err), GP_OK);
+
+    gp_plan internal;
+    assert_int_equal(gp_plan_make(m, d, req, &internal, NULL), GP_OK);
+    char **args = gp_plan_args(m, d, &internal);
+    size_t n = 0;
+    for (; args[n]; n++)
+        assert_string_equal(gp_plan_result_args(p)[n], args[n]);
+    assert_int_equal(gp_plan_result_arg_count(p), n);
+    assert_true(gp_plan_result_decode_tps(p) == internal.speed.decode_tps);
+    assert_true(gp_plan_result_prefill_tps(p) == internal.speed.prefill_tps);
+    assert_int_equal(gp_plan_result_why_count(p), internal.n_why);
+    assert_true(internal.n_why > 0);
+    assert_string_equal(gp_plan_result_why(p, 0), internal.why[0]);
+    assert_null(gp_plan_result_why(p, internal.n_why));
+    const gp_mem *mem = gp_plan_result_mem(p);
+    assert_int_equal(gp_devices_count(gp_plan_result_devices(p)), 2);
+    assert_int_equal(gp_mem_device_count(mem), 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(gp_plan_result_budget(p, i), internal.budget[i]);
+        assert_int_equal(gp_mem_total_at_load(mem, i), gp_mem_on_device(&internal.mem, i));
+        assert_true(gp_mem_total_at_load(mem, i) <= gp_plan_result_budget(p, i));
+    }
+    assert_int_equal(gp_mem_n_seq(mem), 2);
+    assert_true(gp_mem_decode_tps(mem) == gp_plan_result_decode_tps(p));
+    gp_plan_args_free(args);
+    gp_plan_free(&internal);
+    gp_plan_result_close(&p);
+    assert_null(p);
+
+    /* Setters refuse what the CLI refuses, leaving the request as it was. */
+    assert_int_equal(gp_plan_request_set_parallel(req, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_parallel(req, 257, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_preset(req, "fastest", &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_kv(req, "q5_1", &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_flash_attn(req, "yes", &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_ctx(req, -5, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_target_vram(req, 1.5, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_app(req, (gp_app)3, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_request_set_ctx(req, GP_PLAN_CTX_MAX, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_target_vram(req, 0.8, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_for_load(req, true, &err), GP_OK);
+    assert_int_equal(gp_plan_request_set_app(req, GP_APP_CLI, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &p, &err), GP_OK);
+    assert_true(gp_mem_n_ctx(gp_plan_result_mem(p)) >= 16384);
+    gp_plan_result_close(&p);
+    gp_plan_request_close(&req);
+    assert_null(req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+}
+
+static void test_plan_devices_and_failure(void **state)
+{
+    (void)state;
+    gp_error err = {0};
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("2x24GiB");
+    gp_plan_request *req = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    /* -dev: the plan is on that GPU alone, and says so in its flags. */
+    gp_command *c = command("-dev CUDA1");
+    gp_plan_result *p = NULL;
+    assert_int_equal(gp_plan_create(m, c, d, req, &p, &err), GP_OK);
+    const gp_devices *used = gp_plan_result_devices(p);
+    assert_int_equal(gp_devices_count(used), 2);
+    assert_string_equal(gp_devices_name(used, 1), "CUDA1");
+    bool dev = false;
+    for (const char *const *a = gp_plan_result_args(p); *a; a++)
+        dev |= !strcmp(a[0], "-dev") && a[1] && !strcmp(a[1], "CUDA1");
+    assert_true(dev);
+    gp_plan_result_close(&p);
+    gp_command_close(&c);
+    /* llama.cpp's own --rpc: a server of unknown size, named back in the flags. */
+    c = command("--rpc 10.0.0.9:50052");
+    assert_int_equal(gp_plan_create(m, c, d, req, &p, &err), GP_OK);
+    used = gp_plan_result_devices(p);
+    assert_int_equal(gp_devices_count(used), 4);
+    assert_string_equal(gp_devices_name(used, 1), "RPC0[10.0.0.9:50052]");
+    assert_string_equal(gp_plan_result_args(p)[0], "--rpc");
+    assert_string_equal(gp_plan_result_args(p)[1], "10.0.0.9:50052");
+    gp_plan_result_close(&p);
+    gp_command_close(&c);
+    c = command("-dev CUDA7");
+    assert_int_equal(gp_plan_create(m, c, d, req, &p, &err), GP_ERR_ARG);
+    assert_null(p);
+    assert_non_null(strstr(err.message, "CUDA7"));
+    gp_command_close(&c);
+    gp_model_close(&m);
+
+    /* Nothing fits: GP_ERR_CONFIG, nothing returned. */
+    assert_int_equal(gp_model_open(GP_SOURCE_DIR "/examples/deepseek-v3-671b.gguf", &m, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &p, &err), GP_ERR_CONFIG);
+    assert_null(p);
+    assert_non_null(strstr(err.message, "does not fit"));
+    assert_int_equal(gp_plan_create(m, NULL, NULL, req, &p, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, NULL, &err), GP_ERR_ARG);
+    gp_plan_result_close(&p);
+    gp_plan_result_close(NULL);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_command),
+        cmocka_unit_test(test_mem_matches_internal),
+        cmocka_unit_test(test_plan_matches_internal),
+        cmocka_unit_test(test_plan_devices_and_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
