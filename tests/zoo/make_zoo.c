@@ -198,6 +198,9 @@ typedef struct zoo_model {
                               and gate) on all but every eighth layer, llama.cpp's default */
     zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
     zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
+    const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
+                              n_embd wide, or n_ff wide with a ":f" suffix (Grok's attn_output_norm,
+                              BitNet's sub-norms) */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -666,6 +669,21 @@ static const zoo_model zoo_models[] = {
     {.name = "arwkv-r1-7b", .arch = "arwkv7", .source = "RWKV-Red-Team/ARWKV-R1-7B",
      .n_layer = 28, .n_embd = 3584, .n_ff = 18944, .n_vocab = 152064, .n_ctx_train = 1048576, .rms_eps = 1e-6f,
      .rwkv = {.version = 7, .head_size = 64, .decay = 64, .iclr = 64, .value_mix = 32, .hybrid = true}},
+    {.name = "grok-1", .arch = "grok", .source = "xai-org/grok-1",
+     .n_layer = 64, .n_embd = 6144, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 32768,
+     .n_vocab = 131072, .n_ctx_train = 8192, .n_expert = 8, .n_expert_used = 2, .n_ff_exp = 32768,
+     .rope_base = 10000, .rms_eps = 1e-5f, .extra_vecs = "attn_output_norm",
+     .block = {.post_ffw_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* its converter writes 5 KV heads (n_shared_head) and a 4096 context;
+     * attention and the FFN share one norm */
+    {.name = "plamo-13b", .arch = "plamo", .source = "pfnet/plamo-13b",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 5, .head_dim = 128, .n_ff = 16640,
+     .n_vocab = 50432, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-6f,
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "bitnet-b1.58-2b-4t", .arch = "bitnet", .source = "microsoft/bitnet-b1.58-2B-4T",
+     .n_layer = 30, .n_embd = 2560, .n_head = 20, .n_head_kv = 5, .head_dim = 128, .n_ff = 6912,
+     .n_vocab = 128256, .n_ctx_train = 4096, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true,
+     .extra_vecs = "attn_sub_norm ffn_sub_norm:f", .block = {.ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1600,6 +1618,20 @@ static void hc_block(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* A layer's extra norm weights (zoo_model.extra_vecs). */
+static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
+{
+    for (const char *p = m->extra_vecs; p && *p;) {
+        size_t len = strcspn(p, " ");
+        bool ff = len > 2 && !strncmp(p + len - 2, ":f", 2);
+        char n[96];
+        snprintf(n, sizeof n, "blk.%u.%.*s.weight", il, (int)(ff ? len - 2 : len), p);
+        vec(w, n, 1, ff ? m->n_ff : m->n_embd, 1);
+        p += len;
+        p += strspn(p, " ");
+    }
+}
+
 static bool write_model(const zoo_model *m, const char *dir)
 {
     char name_buf[96];
@@ -1728,6 +1760,7 @@ static bool write_model(const zoo_model *m, const char *dir)
         else
             attention(w, m, &m->block, il);
         feed_forward(w, m, &m->block, il);
+        extra_vecs(w, m, il);
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.gguf", dir, m->name);
