@@ -88,7 +88,7 @@ static const gp_arch_rules archs[] = {
     {.name = "arctic"},
     {.name = "deepseek"},
     {.name = "deepseek2", .graph = "deepseek2", .mla = true, .checked = true},
-    {.name = "deepseek2-ocr", .graph = "deepseek2", .mla = true},
+    {.name = "deepseek2-ocr"},
     {.name = "deepseek32", .graph = "deepseek32", .mla = true, .checked = true},
     {.name = "deepseek4"},
     {.name = "chatglm"},
