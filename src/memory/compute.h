@@ -167,6 +167,7 @@ typedef struct {
     int      parallel_ffn_norm; /* parallel family: the FFN has a norm of its own (GPT-NeoX), else
                                    it reads the attention's (Falcon) */
     int      layer_norm;   /* block norms are LayerNorms: never in place (arch table) */
+    int      logits_copied; /* the logits are copied with a slice overwritten (Chameleon) */
     int      ssm_dt_b_c_norm; /* Mamba-1 mixers RMS-norm dt, B and C (Jamba) */
     int      norm_bias;    /* the block norms have a bias (attn_norm.bias) */
     int      pre_norm;     /* layers norm their input (attn_norm); post-norm families may not */

@@ -119,7 +119,7 @@ static const gp_arch_rules archs[] = {
      .rope_if_finetuned = true, .moe_norm_w = true, .checked = true},
     {.name = "graniteswitch", .embd_scaled = true},
     {.name = "granite_swa"},
-    {.name = "chameleon"},
+    {.name = "chameleon", .logits_copied = true},
     {.name = "wavtokenizer-dec"},
     {.name = "plm"},
     {.name = "bailingmoe", .checked = true},

@@ -64,6 +64,8 @@ typedef struct gp_arch_rules {
                                    type) in a cache of its own (qwen4exp) */
     bool embd_is_output;        /* no output tensor is created: the logits read token_embd on its own
                                    device, with no copy on the output layer's (BitNet) */
+    bool logits_copied;         /* the logits are copied once more, a slice of them overwritten
+                                   (Chameleon masks its image tokens with ggml_set_1d) */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

@@ -55,6 +55,8 @@ typedef struct zoo_block {
     bool parallel_res;   /* use_parallel_residual written true (GPT-NeoX) */
     bool ffn_half;       /* the FFN's tensors are n_ff / 2 wide (Qwen's feed_forward_length
                             counts gate and up together) */
+    bool qk_norm_heads;  /* attn_q_norm / attn_k_norm of one head per head: [head_dim, heads]
+                            (Chameleon) */
 } zoo_block;
 
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
@@ -684,6 +686,16 @@ static const zoo_model zoo_models[] = {
      .n_layer = 30, .n_embd = 2560, .n_head = 20, .n_head_kv = 5, .head_dim = 128, .n_ff = 6912,
      .n_vocab = 128256, .n_ctx_train = 4096, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true,
      .extra_vecs = "attn_sub_norm ffn_sub_norm:f", .block = {.ffn = ZOO_FFN_GATED}},
+    /* the language model of DeepSeek-OCR: DeepSeek-V2 layers without latent attention */
+    {.name = "deepseek-ocr", .arch = "deepseek2-ocr", .source = "deepseek-ai/DeepSeek-OCR",
+     .n_layer = 12, .n_embd = 1280, .n_head = 10, .n_head_kv = 10, .head_dim = 128, .n_ff = 6848,
+     .n_vocab = 129280, .n_ctx_train = 8192, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 896,
+     .rope_base = 10000, .rms_eps = 1e-6f, .moe = {.dense_lead = 1, .shared = 2},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "chameleon-7b", .arch = "chameleon", .source = "facebook/chameleon-7b",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 11008,
+     .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qk_norm_heads = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1130,6 +1142,10 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     if (b->qk_norm_full) {
         vec(w, T("attn_q_norm.weight"), 1, q, 1);
         vec(w, T("attn_k_norm.weight"), 1, kv, 1);
+    }
+    if (b->qk_norm_heads) {
+        vec(w, T("attn_q_norm.weight"), 2, m->head_dim, m->n_head);
+        vec(w, T("attn_k_norm.weight"), 2, m->head_dim, m->n_head_kv);
     }
     weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
     if (b->out_bias)
