@@ -201,8 +201,9 @@ typedef struct zoo_model {
     zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
     zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
     const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
-                              n_embd wide, or n_ff wide with a ":f" suffix (Grok's attn_output_norm,
-                              BitNet's sub-norms) */
+                              n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
+                              ".weight", as PLaMo 3's loader names its post norms) (Grok's
+                              attn_output_norm, BitNet's sub-norms) */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -696,6 +697,26 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 11008,
      .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
      .block = {.qk_norm_heads = true, .ffn = ZOO_FFN_GATED}},
+    /* PLaMo 3, Maincoder, Nanbeige 4 and Jais 2: their config.json was not
+     * at hand; the dimensions are a plausible size of each (assumed), the
+     * tensors and keys those of llama.cpp's loader and converter */
+    {.name = "plamo-3-2b", .arch = "plamo3", .source = "pfnet/plamo-3-nict-2b-base (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 100000, .n_ctx_train = 4096, .n_swa = 2048, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .extra_vecs = "post_attention_norm:b post_ffw_norm:b",
+     .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_FUSED_UP}},
+    {.name = "maincoder-1b", .arch = "maincoder", .source = "Maincode/Maincoder-1B (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 151936, .n_ctx_train = 32768, .rope_base = 1000000, .rms_eps = 1e-6f, .tied = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "nanbeige4-3b", .arch = "nanbeige", .source = "Nanbeige/Nanbeige4-3B-Base (dimensions assumed)",
+     .n_layer = 32, .n_embd = 2560, .n_head = 20, .n_head_kv = 4, .head_dim = 128, .n_ff = 10496,
+     .n_vocab = 166144, .n_ctx_train = 65536, .rope_base = 70000000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "jais-2-8b", .arch = "jais2", .source = "inceptionai/Jais-2-8B-Chat (dimensions assumed)",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 150272, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .ffn_bias = true, .ffn = ZOO_FFN_UP_ONLY}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1639,9 +1660,11 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
 {
     for (const char *p = m->extra_vecs; p && *p;) {
         size_t len = strcspn(p, " ");
-        bool ff = len > 2 && !strncmp(p + len - 2, ":f", 2);
+        size_t base = strcspn(p, ": ");
+        bool ff = memchr(p + base, 'f', len - base) != NULL;
+        bool bare = memchr(p + base, 'b', len - base) != NULL;
         char n[96];
-        snprintf(n, sizeof n, "blk.%u.%.*s.weight", il, (int)(ff ? len - 2 : len), p);
+        snprintf(n, sizeof n, "blk.%u.%.*s%s", il, (int)base, p, bare ? "" : ".weight");
         vec(w, n, 1, ff ? m->n_ff : m->n_embd, 1);
         p += len;
         p += strspn(p, " ");
