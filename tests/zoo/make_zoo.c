@@ -717,6 +717,17 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
      .n_vocab = 150272, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f, .layer_norm = true,
      .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .ffn_bias = true, .ffn = ZOO_FFN_UP_ONLY}},
+    /* the language model of HunyuanOCR (its converter always writes the
+     * XD-RoPE sections); Mellum's MoE: dimensions assumed as above */
+    {.name = "hunyuan-ocr", .arch = "hunyuan_vl", .source = "tencent/HunyuanOCR (dimensions assumed)",
+     .n_layer = 24, .n_embd = 1024, .n_head = 16, .n_head_kv = 8, .head_dim = 128, .n_ff = 3584,
+     .n_vocab = 120818, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true, .mrope = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "mellum-moe", .arch = "mellum", .source = "JetBrains Mellum MoE (dimensions assumed)",
+     .n_layer = 28, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 98304, .n_ctx_train = 65536, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 768,
+     .n_swa = 4096, .rope_base = 500000, .rms_eps = 1e-6f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
