@@ -163,7 +163,7 @@ static const gp_arch_rules archs[] = {
     {.name = "eagle3"},
     {.name = "dflash"},
     {.name = "mistral4", .graph = "deepseek2", .mla = true},
-    {.name = "paddleocr"},
+    {.name = "paddleocr", .pos_per_tok = 4, .checked = true},
     {.name = "mimo2"},
     {.name = "step35"},
     {.name = "spark2_5"},

@@ -203,7 +203,11 @@ typedef struct zoo_model {
     const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
                               n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
                               ".weight", as PLaMo 3's loader names its post norms) (Grok's
-                              attn_output_norm, BitNet's sub-norms) */
+                              attn_output_norm, BitNet's sub-norms); 'h' a weight [n_embd, n_head],
+                              'q' a weight [n_embd, n_head * head_dim] (sigmoid output gates) */
+    const char *swa_layers;/* attention.sliding_window_pattern written per layer: 'S' sliding,
+                              anything else full */
+    float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
 } zoo_model;
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
@@ -728,6 +732,27 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 98304, .n_ctx_train = 65536, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 768,
      .n_swa = 4096, .rope_base = 500000, .rms_eps = 1e-6f,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* the language model of PaddleOCR-VL: ERNIE 4.5 0.3B with multi-section rope */
+    {.name = "paddleocr-vl", .arch = "paddleocr", .source = "PaddlePaddle/PaddleOCR-VL",
+     .n_layer = 18, .n_embd = 1024, .n_head = 16, .n_head_kv = 2, .head_dim = 128, .n_ff = 3072,
+     .n_vocab = 103424, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true, .mrope = true,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    /* Muse Glimmer, Maple and Spark 2.5: dimensions assumed as above; the
+     * sliding layers' pattern as their loaders read it */
+    {.name = "muse-glimmer", .arch = "muse-glimmer", .source = "Muse Glimmer (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 131072, .n_ctx_train = 32768, .n_swa = 1024, .rope_base = 10000, .rms_eps = 1e-6f,
+     .logit_scale = 1.0f, .extra_vecs = "attn_gate:q",
+     .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "maple-moe", .arch = "maple", .source = "Maple MoE (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 64, .n_ff = 6144,
+     .n_vocab = 131072, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 4, .n_ff_exp = 1024,
+     .n_swa = 128, .rope_base = 150000, .rms_eps = 1e-5f, .swa_layers = "SF", .swiglu_clamp = 7.0f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "spark-2.5", .arch = "spark2_5", .source = "Spark 2.5 (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 131072, .n_ctx_train = 32768, .n_swa = 4096, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .swa_layers = "SSSF", .extra_vecs = "attn_gate:h", .block = {.ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -934,6 +959,16 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "attention.sliding_window", m->n_swa);
     if (m->altup)
         gemma3n_hparams(w, m);
+    if (m->swa_layers) {
+        bool swa[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+            swa[il] = m->swa_layers[il % strlen(m->swa_layers)] == 'S';
+        char k[128];
+        snprintf(k, sizeof k, "%s.attention.sliding_window_pattern", m->arch);
+        gw_arr_bool(w, k, swa, m->n_layer);
+    }
+    if (m->swiglu_clamp > 0)
+        key_f32(w, m, "swiglu_clamp_exp", m->swiglu_clamp);
     if (m->n_expert) {
         key_u32(w, m, "expert_count", m->n_expert);
         key_u32(w, m, "expert_used_count", m->n_expert_used);
@@ -1674,9 +1709,16 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
         size_t base = strcspn(p, ": ");
         bool ff = memchr(p + base, 'f', len - base) != NULL;
         bool bare = memchr(p + base, 'b', len - base) != NULL;
+        bool heads = memchr(p + base, 'h', len - base) != NULL;
+        bool full = memchr(p + base, 'q', len - base) != NULL;
         char n[96];
         snprintf(n, sizeof n, "blk.%u.%.*s%s", il, (int)base, p, bare ? "" : ".weight");
-        vec(w, n, 1, ff ? m->n_ff : m->n_embd, 1);
+        if (heads)
+            weight(w, n, GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
+        else if (full)
+            weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)m->n_head * m->head_dim, 1);
+        else
+            vec(w, n, 1, ff ? m->n_ff : m->n_embd, 1);
         p += len;
         p += strspn(p, " ");
     }
