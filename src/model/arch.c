@@ -156,7 +156,7 @@ static const gp_arch_rules archs[] = {
     {.name = "hrm_text"},
     {.name = "minimax-m2", .moe_norm_w = true, .checked = true},
     {.name = "minimax-m3"},
-    {.name = "cogvlm"},
+    {.name = "cogvlm", .logits_all_rows = true},
     {.name = "rnd1"},
     {.name = "pangu-embedded"},
     {.name = "mistral3", .checked = true},

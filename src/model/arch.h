@@ -66,6 +66,8 @@ typedef struct gp_arch_rules {
                                    device, with no copy on the output layer's (BitNet) */
     bool logits_copied;         /* the logits are copied once more, a slice of them overwritten
                                    (Chameleon masks its image tokens with ggml_set_1d) */
+    bool logits_all_rows;       /* the graph never gathers the output rows: the last layer, the
+                                   final norm and the logits run over the whole ubatch (CogVLM) */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

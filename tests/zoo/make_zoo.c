@@ -204,7 +204,9 @@ typedef struct zoo_model {
                               n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
                               ".weight", as PLaMo 3's loader names its post norms) (Grok's
                               attn_output_norm, BitNet's sub-norms); 'h' a weight [n_embd, n_head],
-                              'q' a weight [n_embd, n_head * head_dim] (sigmoid output gates) */
+                              'q' a weight [n_embd, n_head * head_dim] (sigmoid output gates);
+                              CogVLM's visual experts: 'k' [n_embd, 3 * n_head * head_dim],
+                              'o' [n_head * head_dim, n_embd], 'u' [n_embd, n_ff], 'd' [n_ff, n_embd] */
     const char *swa_layers;/* attention.sliding_window_pattern written per layer: 'S' sliding,
                               anything else full */
     float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
@@ -753,6 +755,13 @@ static const zoo_model zoo_models[] = {
      .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
      .n_vocab = 131072, .n_ctx_train = 32768, .n_swa = 4096, .rope_base = 1000000, .rms_eps = 1e-6f,
      .swa_layers = "SSSF", .extra_vecs = "attn_gate:h", .block = {.ffn = ZOO_FFN_GATED}},
+    /* the language model of CogVLM2, with its visual experts beside every
+     * attention and FFN */
+    {.name = "cogvlm2-19b", .arch = "cogvlm", .source = "THUDM/cogvlm2-llama3-chat-19B",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 128256, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f,
+     .extra_vecs = "vis_attn_qkv:k vis_attn_output:o vis_gate:u vis_up:u vis_down:d",
+     .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1713,7 +1722,16 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
         bool full = memchr(p + base, 'q', len - base) != NULL;
         char n[96];
         snprintf(n, sizeof n, "blk.%u.%.*s%s", il, (int)base, p, bare ? "" : ".weight");
-        if (heads)
+        const int64_t q = (int64_t)m->n_head * m->head_dim;
+        if (memchr(p + base, 'k', len - base))
+            weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, 3 * q, 1);
+        else if (memchr(p + base, 'o', len - base))
+            weight(w, n, GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+        else if (memchr(p + base, 'u', len - base))
+            weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        else if (memchr(p + base, 'd', len - base))
+            weight(w, n, GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+        else if (heads)
             weight(w, n, GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
         else if (full)
             weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)m->n_head * m->head_dim, 1);
