@@ -57,6 +57,7 @@ typedef struct zoo_block {
                             counts gate and up together) */
     bool qk_norm_heads;  /* attn_q_norm / attn_k_norm of one head per head: [head_dim, heads]
                             (Chameleon) */
+    bool no_norms;       /* no attn_norm and no output_norm (Talkie; no_ffn_norm drops the FFN's) */
 } zoo_block;
 
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
@@ -206,7 +207,8 @@ typedef struct zoo_model {
                               attn_output_norm, BitNet's sub-norms); 'h' a weight [n_embd, n_head],
                               'q' a weight [n_embd, n_head * head_dim] (sigmoid output gates);
                               CogVLM's visual experts: 'k' [n_embd, 3 * n_head * head_dim],
-                              'o' [n_head * head_dim, n_embd], 'u' [n_embd, n_ff], 'd' [n_ff, n_embd] */
+                              'o' [n_head * head_dim, n_embd], 'u' [n_embd, n_ff], 'd' [n_ff, n_embd];
+                              Talkie's 's' one scalar [1], 'n' one gain a head [1, n_head] */
     const char *swa_layers;/* attention.sliding_window_pattern written per layer: 'S' sliding,
                               anything else full */
     float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
@@ -762,6 +764,13 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 128256, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f,
      .extra_vecs = "vis_attn_qkv:k vis_attn_output:o vis_gate:u vis_up:u vis_down:d",
      .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
+    /* Talkie: no norm weights but a gain a query head and a scale a layer;
+     * dimensions assumed as above */
+    {.name = "talkie", .arch = "talkie", .source = "Talkie (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 65536, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f, .logit_scale = 1.0f,
+     .extra_vecs = "attn_q_norm:n layer_output_scale:s",
+     .block = {.no_norms = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1159,7 +1168,7 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     char n[96];
     int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    if (!b->post_norms && !m->hc.count)
+    if (!b->post_norms && !m->hc.count && !b->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->norm_bias)
         vec(w, T("attn_norm.bias"), 1, m->n_embd, 1);
@@ -1723,7 +1732,11 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
         char n[96];
         snprintf(n, sizeof n, "blk.%u.%.*s%s", il, (int)base, p, bare ? "" : ".weight");
         const int64_t q = (int64_t)m->n_head * m->head_dim;
-        if (memchr(p + base, 'k', len - base))
+        if (memchr(p + base, 's', len - base))
+            vec(w, n, 1, 1, 1);
+        else if (memchr(p + base, 'n', len - base))
+            vec(w, n, 2, 1, m->n_head);
+        else if (memchr(p + base, 'k', len - base))
             weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, 3 * q, 1);
         else if (memchr(p + base, 'o', len - base))
             weight(w, n, GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
@@ -1756,7 +1769,7 @@ static bool write_model(const zoo_model *m, const char *dir)
         weight(w, "output_hc_up.weight", GP_TYPE_F16, 2, m->hc.low_rank, hd, 1);
         if (m->hc.ple_dim)
             weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, m->hc.ple_dim, (int64_t)m->hc.ple_rows, 1);
-    } else {
+    } else if (!m->block.no_norms) {
         vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
     }
     if (m->block.norm_bias)
