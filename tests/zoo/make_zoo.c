@@ -771,6 +771,13 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 65536, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f, .logit_scale = 1.0f,
      .extra_vecs = "attn_q_norm:n layer_output_scale:s",
      .block = {.no_norms = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* Granite with sliding layers and attention sinks: dimensions assumed
+     * (Granite 3.3 8B's), three sliding layers to one full */
+    {.name = "granite-swa-8b", .arch = "granite_swa", .source = "IBM Granite SWA (dimensions assumed)",
+     .n_layer = 40, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12800,
+     .n_vocab = 49159, .n_ctx_train = 131072, .n_swa = 4096, .rope_base = 10000000, .rms_eps = 1e-5f,
+     .logit_scale = 16.0f, .embd_scale = 12.0f, .resid_scale = 0.22f, .attn_scale = 0.0078125f,
+     .swa_layers = "SSSF", .block = {.sinks = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
