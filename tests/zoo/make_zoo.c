@@ -778,6 +778,15 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 49159, .n_ctx_train = 131072, .n_swa = 4096, .rope_base = 10000000, .rms_eps = 1e-5f,
      .logit_scale = 16.0f, .embd_scale = 12.0f, .resid_scale = 0.22f, .attn_scale = 0.0078125f,
      .swa_layers = "SSSF", .block = {.sinks = true, .ffn = ZOO_FFN_GATED}},
+    /* Laguna: a dense lead layer, routed experts beside a shared one, a
+     * sigmoid output gate a head; dimensions assumed as above */
+    {.name = "laguna-xs", .arch = "laguna", .source = "poolside Laguna XS (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 131072, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1024,
+     .n_swa = 4096, .rope_base = 500000, .rms_eps = 1e-6f, .extra_vecs = "attn_gate:h",
+     .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
