@@ -787,6 +787,14 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
              .probs_bias = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* Hy3's trunk (no next-token layers): a dense lead layer, routed experts
+     * beside a shared one; dimensions assumed as above */
+    {.name = "hy3", .arch = "hy_v3", .source = "tencent/Hy3 (dimensions assumed)",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 128167, .n_ctx_train = 262144, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1536,
+     .n_ff_shexp = 1536, .rope_base = 1000000, .rms_eps = 1e-5f,
+     .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 1.0f, .weights_norm = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
