@@ -188,7 +188,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             n_attn = 1;
             if (!fam->mla) {
                 const uint32_t nkv = gpg_layer_n_head_kv(m, il);
-                if (nkv == 0 || nkv > GP_MAX_HEADS || m->n_head % nkv != 0) return 0;
+                if (nkv == 0 || nkv > GP_MAX_HEADS || gpg_layer_n_head(m, il) % nkv != 0) return 0;
                 nkv_max = max_u64(nkv_max, nkv);
             }
         }

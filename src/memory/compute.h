@@ -162,6 +162,10 @@ typedef struct {
     int      ffn_ungated;  /* dense FFN without a gate: up, an activation in place, down */
     int      ffn_fused_up; /* dense FFN whose up projection holds gate and up (twice the
                               width), halved by SwiGLU (phi3, glm4) */
+    int      dense_res;    /* beside the routed experts (on the layer's input, normed by
+                              ffn_norm_exps) a dense FFN of the embedding's width (Arctic) */
+    int      pos_embd;     /* learned absolute positions (position_embd, GPT-2): their rows are
+                              looked up by the positions and added to the token embeddings */
     int      embd_scaled;  /* the token embeddings are scaled (a tensor of their own where the
                               first layer's device is not theirs) */
     int      parallel_ffn_norm; /* parallel family: the FFN has a norm of its own (GPT-NeoX), else
@@ -182,6 +186,7 @@ typedef struct {
     const uint8_t  *layer_no_experts;    /* 1 = the layer has no routed experts in the header
                                             (a dense FFN where the model is MoE); NULL: none */
     const uint32_t *layer_n_head_kv;     /* per-layer head_count_kv */
+    const uint32_t *layer_n_head;        /* per-layer head_count (OpenELM) */
 
     /* sliding window */
     uint32_t n_swa;        /* {arch}.attention.sliding_window */

@@ -56,6 +56,7 @@ typedef struct compute_arrays {
     uint8_t *idx_shared;
     uint32_t *n_ff;
     uint32_t *n_head_kv;
+    uint32_t *n_head;
     int32_t *kv_src;
     uint8_t *v_from_k;
     uint8_t *no_experts;
@@ -70,6 +71,7 @@ static void arrays_free(compute_arrays *a)
     free(a->idx_shared);
     free(a->n_ff);
     free(a->n_head_kv);
+    free(a->n_head);
     free(a->kv_src);
     free(a->v_from_k);
     free(a->no_experts);
@@ -88,12 +90,13 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     a->idx_shared = calloc(n, 1);
     a->n_ff = calloc(n, sizeof *a->n_ff);
     a->n_head_kv = calloc(n, sizeof *a->n_head_kv);
+    a->n_head = calloc(n, sizeof *a->n_head);
     a->kv_src = calloc(n, sizeof *a->kv_src);
     a->v_from_k = calloc(n, 1);
     a->no_experts = calloc(n, 1);
     a->compress = calloc(n, sizeof *a->compress);
     a->swiglu_clamp = calloc(n, 1);
-    if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->kv_src ||
+    if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->n_head || !a->kv_src ||
         !a->v_from_k || !a->no_experts || !a->compress || !a->swiglu_clamp)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
@@ -112,6 +115,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         if (gate && a->n_ff[il] && gate->info->ne[1] > 0 && gate->info->ne[1] < a->n_ff[il])
             a->n_ff[il] = (uint32_t)gate->info->ne[1];
         a->n_head_kv[il] = m->layers[il].n_head_kv;
+        a->n_head[il] = m->layers[il].n_head ? m->layers[il].n_head : hp->n_head;
         a->kv_src[il] = m->layers[il].kv_src;
         a->compress[il] = m->layers[il].compress_ratio;
         a->swiglu_clamp[il] = (m->layers[il].swiglu_clamp_exp ? 1 : 0) | (m->layers[il].swiglu_clamp_shexp ? 2 : 0);
@@ -146,6 +150,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->no_rope_step = rules->rope_if_finetuned && !hp->rope_finetuned ? 1 : rules->no_rope_step;
     cm->rec_attends = rules->recurrent_attends;
     cm->embd_scaled = hp->embd_scaled || rules->embd_scaled;
+    cm->pos_embd = has_tensor_suffix(m, "position_embd.weight");
+    cm->dense_res = has_tensor_suffix(m, ".ffn_norm_exps.weight");
     cm->layer_norm = rules->layer_norm;
     cm->logits_copied = rules->logits_copied;
     cm->logits_all_rows = rules->logits_all_rows;
@@ -164,6 +170,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->layer_n_ff = a->n_ff;
     cm->layer_no_experts = a->no_experts;
     cm->layer_n_head_kv = a->n_head_kv;
+    cm->layer_n_head = a->n_head;
     cm->n_swa = hp->n_swa;
     cm->n_expert = hp->n_expert;
     cm->n_expert_used = hp->n_expert_used;

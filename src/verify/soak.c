@@ -147,17 +147,18 @@ gp_status gp_verify_soak(const char *model, char *const *args, const gp_devices 
     if (!sampling)
         st = gp_fail(err, GP_ERR_NOMEM, NULL, "cannot start the memory sampler");
 
-    /* Every slot filled in turns, each prompt extending the one before by a
-       few tokens from half the context to all of it (each turn leaves a
-       checkpoint near its end, of a window as full as it gets, until the
-       slot holds its limit); then, on slot 0, distinct full prompts, each
-       pushing the one before into the prompt cache, until the cache's bound
-       is passed. */
+    /* First, on slot 0, distinct full prompts, each pushing the one before
+       into the prompt cache, until the cache's bound is passed (each entry
+       carries no more than its prompt's own checkpoints); then every slot
+       filled in turns, each prompt extending the one before by a few tokens
+       from half the context to all of it (each turn leaves a checkpoint
+       near its end, of a window as full as it gets, until the slot holds
+       its limit): the caches are at their bounds together at the end. */
     const uint64_t full = o->ctx_per_slot > 64 ? o->ctx_per_slot - 16 : o->ctx_per_slot / 2;
     const uint32_t turns = o->ctx_checkpoints > 0 ? (uint32_t)o->ctx_checkpoints + 1 : 1;
     const uint64_t entry = o->slot_state_bytes ? o->slot_state_bytes : 1;
     const uint64_t fills = o->cache_bytes ? o->cache_bytes / entry + 2 : 0;
-    const uint64_t total = (uint64_t)o->slots * turns + fills;
+    const uint64_t total = fills + (uint64_t)o->slots * turns;
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/completion", srv.port);
     for (uint64_t k = 0; k < total && st == GP_OK; k++) {
@@ -169,14 +170,15 @@ gp_status gp_verify_soak(const char *model, char *const *args, const gp_devices 
         uint64_t n;
         uint32_t seed;
         int slot;
-        if (k < (uint64_t)o->slots * turns) {
-            slot = (int)(k / turns);
-            seed = (uint32_t)slot;
-            n = turns == 1 ? full : full / 2 + (full - full / 2) * (k % turns) / (turns - 1);
-        } else {
+        if (k < fills) {
             slot = 0;
             seed = (uint32_t)(1000 + k);
             n = full;
+        } else {
+            uint64_t j = k - fills;
+            slot = (int)(j / turns);
+            seed = (uint32_t)slot;
+            n = turns == 1 ? full : full / 2 + (full - full / 2) * (j % turns) / (turns - 1);
         }
         char *req = request(seed, n ? n : 1, slot, o->server.n_vocab);
         long code = gp_verify_http(url, req, o->server.request_timeout_s, NULL);

@@ -57,13 +57,17 @@ typedef struct zoo_block {
                             counts gate and up together) */
     bool qk_norm_heads;  /* attn_q_norm / attn_k_norm of one head per head: [head_dim, heads]
                             (Chameleon) */
-    bool no_norms;       /* no attn_norm and no output_norm (Talkie; no_ffn_norm drops the FFN's) */
+    bool attn_out_norm;  /* attn_output_norm after attention, the FFN's norm (DBRX) */
+    bool dense_res;      /* beside the routed experts (normed by ffn_norm_exps), a dense FFN of
+                            the embedding's width on the ffn_norm (Arctic) */
 } zoo_block;
 
 /* Multi-head latent attention (deepseek2): the dimensions beyond the heads. */
 typedef struct zoo_mla {
     uint32_t q_lora, kv_lora, nope, rope, v_head; /* q_lora 0: one attn_q (lite) */
     uint32_t idx_heads, idx_dim, idx_top_k;      /* the sparse-attention indexer (deepseek32) */
+    bool kv_b;                                   /* one attn_kv_b instead of attn_k_b and attn_v_b
+                                                    (MiniCPM3) */
 } zoo_mla;
 
 /* Routed experts beyond their count: the DeepSeek-V3 kind. */
@@ -201,6 +205,13 @@ typedef struct zoo_model {
                               and gate) on all but every eighth layer, llama.cpp's default */
     zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
     zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
+    bool pos_embd;         /* learned absolute positions: position_embd of n_ctx_train rows (GPT-2) */
+    bool embd_ln;          /* a LayerNorm (weight and bias) on the embeddings: token_embd_norm (BLOOM) */
+    bool no_norms;         /* no norm weights at all: non-parametric LayerNorms (OLMo) */
+    float clamp_kqv;       /* attention.clamp_kqv, written when > 0 */
+    uint32_t chunk_ff;     /* GroveMoE: adjugate experts of this width, one per two routed ones */
+    const uint32_t *layer_heads, *layer_heads_kv, *layer_ff; /* per-layer head counts and FFN
+                                                                widths (OpenELM); NULL: uniform */
     const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
                               n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
                               ".weight", as PLaMo 3's loader names its post norms) (Grok's
@@ -213,6 +224,11 @@ typedef struct zoo_model {
                               anything else full */
     float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
 } zoo_model;
+
+static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
+static const uint32_t openelm_270m_heads_kv[16] = {3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5};
+static const uint32_t openelm_270m_ff[16] = {768,  1024, 1280, 1536, 1792, 2048, 2560, 2816,
+                                             3072, 3328, 3584, 3840, 4352, 4608, 4864, 5120};
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
  * Laurel branch's rank, the per-layer input width, the layers owning a cache */
@@ -680,6 +696,99 @@ static const zoo_model zoo_models[] = {
     {.name = "arwkv-r1-7b", .arch = "arwkv7", .source = "RWKV-Red-Team/ARWKV-R1-7B",
      .n_layer = 28, .n_embd = 3584, .n_ff = 18944, .n_vocab = 152064, .n_ctx_train = 1048576, .rms_eps = 1e-6f,
      .rwkv = {.version = 7, .head_size = 64, .decay = 64, .iclr = 64, .value_mix = 32, .hybrid = true}},
+    /* the converter ties GPT-2's output to the embeddings (no output.weight) */
+    {.name = "gpt2-124m", .arch = "gpt2", .source = "openai-community/gpt2",
+     .n_layer = 12, .n_embd = 768, .n_head = 12, .n_head_kv = 12, .head_dim = 64, .n_ff = 3072,
+     .n_vocab = 50257, .n_ctx_train = 1024, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .pos_embd = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "starcoderbase-1b", .arch = "starcoder", .source = "bigcode/starcoderbase-1b",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 1, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 49152, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .pos_embd = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    /* its config.json has no seq_length: the converter writes n_embed as the context */
+    {.name = "bloom-560m", .arch = "bloom", .source = "bigscience/bloom-560m",
+     .n_layer = 24, .n_embd = 1024, .n_head = 16, .n_head_kv = 16, .head_dim = 64, .n_ff = 4096,
+     .n_vocab = 250880, .n_ctx_train = 1024, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .embd_ln = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    /* Phi-1.5 is built as phi2; Phi-2's heads of 80 refuse a quantized cache */
+    {.name = "phi-1.5", .arch = "phi2", .source = "microsoft/phi-1_5",
+     .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 32, .head_dim = 64, .n_ff = 8192,
+     .n_vocab = 51200, .n_ctx_train = 2048, .n_rot = 32, .rope_base = 10000, .rms_eps = 1e-5f,
+     .layer_norm = true,
+     .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .no_ffn_norm = true, .output_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "dbrx", .arch = "dbrx", .source = "databricks/dbrx-instruct",
+     .n_layer = 40, .n_embd = 6144, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 10752,
+     .n_vocab = 100352, .n_ctx_train = 32768, .n_expert = 16, .n_expert_used = 4, .n_ff_exp = 10752,
+     .rope_base = 500000, .rms_eps = 1e-5f, .layer_norm = true, .clamp_kqv = 8.0f,
+     .block = {.qkv_fused = true, .no_ffn_norm = true, .attn_out_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "olmo-1b", .arch = "olmo", .source = "allenai/OLMo-1B-hf",
+     .n_layer = 16, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 50304, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true,
+     .layer_norm = true, .no_norms = true, .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "deepseek-moe-16b", .arch = "deepseek", .source = "deepseek-ai/deepseek-moe-16b-chat",
+     .n_layer = 28, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 10944,
+     .n_vocab = 102400, .n_ctx_train = 4096, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 1408,
+     .rope_base = 10000, .rms_eps = 1e-6f, .moe = {.dense_lead = 1, .shared = 2},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "chatglm3-6b", .arch = "chatglm", .source = "THUDM/chatglm3-6b",
+     .n_layer = 28, .n_embd = 4096, .n_head = 32, .n_head_kv = 2, .head_dim = 128, .n_ff = 13696,
+     .n_vocab = 65024, .n_ctx_train = 8192, .n_rot = 64, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qkv_fused = true, .qkv_bias = true, .ffn = ZOO_FFN_FUSED_UP}},
+    {.name = "codeshell-7b", .arch = "codeshell", .source = "WisdomShell/CodeShell-7B",
+     .n_layer = 42, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 70144, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_UP_ONLY, .ffn_bias = true}},
+    {.name = "jais-13b", .arch = "jais", .source = "inceptionai/jais-13b-chat",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 40, .head_dim = 128, .n_ff = 13653,
+     .n_vocab = 84992, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_fused = true, .qkv_bias = true, .out_bias = true, .norm_bias = true,
+               .ffn = ZOO_FFN_GATED, .ffn_bias = true}},
+    /* the converter splits c_attn into Q, K and V and the MLP into gate and up */
+    {.name = "refact-1.6b", .arch = "refact", .source = "smallcloudai/Refact-1_6B-fim",
+     .n_layer = 32, .n_embd = 2048, .n_head = 32, .n_head_kv = 1, .head_dim = 64, .n_ff = 5632,
+     .n_vocab = 49216, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "hunyuan-7b", .arch = "hunyuan-dense", .source = "tencent/Hunyuan-7B-Instruct",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 128167, .n_ctx_train = 262144, .rope_base = 11158840, .rms_eps = 1e-5f, .tied = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* values of n_embd / n_head (64): the converter writes no value_length */
+    {.name = "minicpm3-4b", .arch = "minicpm3", .source = "openbmb/MiniCPM3-4B",
+     .n_layer = 62, .n_embd = 2560, .n_head = 40, .n_head_kv = 40, .head_dim = 96, .n_ff = 6400,
+     .n_vocab = 73448, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f,
+     .mla = {.q_lora = 768, .kv_lora = 256, .nope = 64, .rope = 32, .v_head = 64, .kv_b = true},
+     .block = {.ffn = ZOO_FFN_GATED, .rope_factors = true}},
+    /* the converter writes the experts' width as feed_forward_length too */
+    {.name = "smallthinker-4b-a0.6b", .arch = "smallthinker", .source = "PowerInfer/SmallThinker-4BA0.6B-Instruct",
+     .n_layer = 32, .n_embd = 1536, .n_head = 12, .n_head_kv = 2, .head_dim = 128, .n_ff = 768,
+     .n_vocab = 151936, .n_ctx_train = 32768, .n_expert = 32, .n_expert_used = 4, .n_ff_exp = 768,
+     .n_swa = 4096, .rope_base = 1500000, .rms_eps = 1e-6f, .moe = {.gating = 1},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "snowflake-arctic", .arch = "arctic", .source = "Snowflake/snowflake-arctic-instruct",
+     .n_layer = 35, .n_embd = 7168, .n_head = 56, .n_head_kv = 8, .head_dim = 128, .n_ff = 4864,
+     .n_vocab = 32000, .n_ctx_train = 4096, .n_expert = 128, .n_expert_used = 2, .n_ff_exp = 4864,
+     .rope_base = 10000, .rms_eps = 1e-5f, .block = {.ffn = ZOO_FFN_MOE, .dense_res = true}},
+    /* per-layer heads and FFN widths as its configuration derives them */
+    {.name = "openelm-270m", .arch = "openelm", .source = "apple/OpenELM-270M",
+     .n_layer = 16, .n_embd = 1280, .n_head = 20, .n_head_kv = 5, .head_dim = 64, .n_ff = 5120,
+     .n_vocab = 32000, .n_ctx_train = 2048, .rope_base = 10000, .rms_eps = 1e-6f, .tied = true,
+     .layer_heads = openelm_270m_heads, .layer_heads_kv = openelm_270m_heads_kv, .layer_ff = openelm_270m_ff,
+     .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* up-cycled from Qwen3-30B-A3B: its shape, with an adjugate expert of
+     * head_dim's width per two routed ones */
+    {.name = "grovemoe-inst", .arch = "grovemoe", .source = "inclusionAI/GroveMoE-Inst",
+     .n_layer = 48, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 151936, .n_ctx_train = 40960, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
+     .chunk_ff = 128, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
     {.name = "grok-1", .arch = "grok", .source = "xai-org/grok-1",
      .n_layer = 64, .n_embd = 6144, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 32768,
      .n_vocab = 131072, .n_ctx_train = 8192, .n_expert = 8, .n_expert_used = 2, .n_ff_exp = 32768,
@@ -769,8 +878,8 @@ static const zoo_model zoo_models[] = {
     {.name = "talkie", .arch = "talkie", .source = "Talkie (dimensions assumed)",
      .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
      .n_vocab = 65536, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f, .logit_scale = 1.0f,
-     .extra_vecs = "attn_q_norm:n layer_output_scale:s",
-     .block = {.no_norms = true, .no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+     .extra_vecs = "attn_q_norm:n layer_output_scale:s", .no_norms = true,
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
     /* Granite with sliding layers and attention sinks: dimensions assumed
      * (Granite 3.3 8B's), three sliding layers to one full */
     {.name = "granite-swa-8b", .arch = "granite_swa", .source = "IBM Granite SWA (dimensions assumed)",
@@ -823,6 +932,12 @@ static void vec(gw *w, const char *name, int n_dims, int64_t ne0, int64_t ne1)
 }
 
 /* ---- the writer ------------------------------------------------------------------- */
+
+static const char *arch_key(char *k, size_t n, const zoo_model *m, const char *suffix)
+{
+    snprintf(k, n, "%s.%s", m->arch, suffix);
+    return k;
+}
 
 static void key_u32(gw *w, const zoo_model *m, const char *suffix, uint32_t v)
 {
@@ -912,6 +1027,7 @@ static void gemma3n_hparams(gw *w, const zoo_model *m)
 
 static void hparams(gw *w, const zoo_model *m)
 {
+    char ak[128];
     gw_str(w, "general.architecture", m->arch);
     gw_str(w, "general.name", m->name);
     gw_u32(w, "general.file_type", 15); /* Q4_K_M */
@@ -923,7 +1039,8 @@ static void hparams(gw *w, const zoo_model *m)
                           !m->mamba.plamo;
     const bool g4 = m->g4.head_dim_global > 0;
     if (!nemotron && !g4)
-        key_u32(w, m, "feed_forward_length", m->n_ff);
+        m->layer_ff ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "feed_forward_length"), m->layer_ff, m->n_layer)
+                    : key_u32(w, m, "feed_forward_length", m->n_ff);
     if (m->mamba.plamo) {
         /* PLaMo 2's converter writes the query heads per layer too, zero on mixers */
         uint32_t h[512];
@@ -933,7 +1050,8 @@ static void hparams(gw *w, const zoo_model *m)
         snprintf(k, sizeof k, "%s.attention.head_count", m->arch);
         gw_arr_u32(w, k, h, m->n_layer);
     } else {
-        key_u32(w, m, "attention.head_count", m->n_head);
+        m->layer_heads ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count"), m->layer_heads, m->n_layer)
+                       : key_u32(w, m, "attention.head_count", m->n_head);
     }
     if (nemotron) {
         /* Nemotron-H: the kind of a layer is in its head_count_kv and
@@ -959,9 +1077,16 @@ static void hparams(gw *w, const zoo_model *m)
         if (m->conv_l)
             key_u32(w, m, "shortconv.l_cache", m->conv_l);
     } else if (!g4) {
-        key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+        m->layer_heads_kv
+            ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count_kv"), m->layer_heads_kv, m->n_layer)
+            : key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
-    if (m->mla.kv_lora) {
+    if (m->mla.kv_lora && m->mla.kv_b) {
+        /* MiniCPM3's converter: the heads' key size only */
+        key_u32(w, m, "attention.key_length", m->mla.nope + m->mla.rope);
+        key_u32(w, m, "attention.q_lora_rank", m->mla.q_lora);
+        key_u32(w, m, "attention.kv_lora_rank", m->mla.kv_lora);
+    } else if (m->mla.kv_lora) {
         /* the cache row (latent + rope) and the latent, as converted */
         key_u32(w, m, "attention.key_length", m->mla.kv_lora + m->mla.rope);
         key_u32(w, m, "attention.value_length", m->mla.kv_lora);
@@ -982,6 +1107,13 @@ static void hparams(gw *w, const zoo_model *m)
     key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
     if (m->logit_scale > 0)
         key_f32(w, m, "logit_scale", m->logit_scale);
+    if (m->clamp_kqv > 0)
+        key_f32(w, m, "attention.clamp_kqv", m->clamp_kqv);
+    if (m->chunk_ff) {   /* as GroveMoE's converter writes them */
+        key_u32(w, m, "expert_chunk_feed_forward_length", m->chunk_ff);
+        key_u32(w, m, "experts_per_group", 2);
+        key_f32(w, m, "expert_group_scale", 0.05f);
+    }
     if (m->embd_scale > 0)
         key_f32(w, m, "embedding_scale", m->embd_scale);
     if (m->resid_scale > 0)
@@ -1190,9 +1322,10 @@ static void hparams(gw *w, const zoo_model *m)
 static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
 {
     char n[96];
-    int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
+    int64_t q = (int64_t)(m->layer_heads ? m->layer_heads[il] : m->n_head) * m->head_dim;
+    int64_t kv = (int64_t)(m->layer_heads_kv ? m->layer_heads_kv[il] : m->n_head_kv) * m->head_dim;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
-    if (!b->post_norms && !m->hc.count && !b->no_norms)
+    if (!b->post_norms && !m->hc.count && !m->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->norm_bias)
         vec(w, T("attn_norm.bias"), 1, m->n_embd, 1);
@@ -1214,8 +1347,12 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         }
         weight(w, T("attn_kv_a_mqa.weight"), GP_TYPE_Q4_K, 2, m->n_embd, a->kv_lora + a->rope, 1);
         vec(w, T("attn_kv_a_norm.weight"), 1, a->kv_lora, 1);
-        weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
-        weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
+        if (a->kv_b) {
+            weight(w, T("attn_kv_b.weight"), GP_TYPE_Q4_K, 2, a->kv_lora, (int64_t)(a->nope + a->v_head) * m->n_head, 1);
+        } else {
+            weight(w, T("attn_k_b.weight"), GP_TYPE_Q8_0, 3, a->nope, a->kv_lora, m->n_head);
+            weight(w, T("attn_v_b.weight"), GP_TYPE_Q8_0, 3, a->kv_lora, a->v_head, m->n_head);
+        }
         weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, (int64_t)a->v_head * m->n_head, m->n_embd, 1);
         if (m->kda.mla_gate)
             weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
@@ -1227,6 +1364,10 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
             vec(w, T("indexer.proj.weight"), 2, m->n_embd, a->idx_heads);
             weight(w, T("indexer.attn_k.weight"), GP_TYPE_Q8_0, 2, m->n_embd, a->idx_dim, 1);
             weight(w, T("indexer.attn_q_b.weight"), GP_TYPE_Q8_0, 2, a->q_lora, (int64_t)a->idx_heads * a->idx_dim, 1);
+        }
+        if (b->rope_factors && il == 0) {   /* LongRoPE on the rope part (MiniCPM3) */
+            vec(w, "rope_factors_long.weight", 1, a->rope / 2, 1);
+            vec(w, "rope_factors_short.weight", 1, a->rope / 2, 1);
         }
         return;
     }
@@ -1261,6 +1402,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, T("attn_output.bias"), 1, m->n_embd, 1);
     if (b->sinks)
         vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
+    if (b->attn_out_norm)
+        vec(w, T("attn_output_norm.weight"), 1, m->n_embd, 1);
     if (b->post_attn_norm || b->post_norms)
         vec(w, T("post_attention_norm.weight"), 1, m->n_embd, 1);
     if (b->rope_freqs && il == 0)
@@ -1561,10 +1704,15 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         kind = ZOO_FFN_GATED;
     switch (kind) {
     case ZOO_FFN_GATED: {
-        const int64_t ff = b->ffn_half ? m->n_ff / 2 : m->n_ff;
+        const int64_t ff = m->layer_ff ? m->layer_ff[il] : b->ffn_half ? m->n_ff / 2 : m->n_ff;
         weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
         weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, ff, 1);
         weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, ff, m->n_embd, 1);
+        if (b->ffn_bias) {
+            vec(w, T("ffn_gate.bias"), 1, ff, 1);
+            vec(w, T("ffn_up.bias"), 1, ff, 1);
+            vec(w, T("ffn_down.bias"), 1, m->n_embd, 1);
+        }
         break;
     }
     case ZOO_FFN_UP_ONLY:
@@ -1583,6 +1731,12 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
         /* the experts' width: Kimi K3's run on a latent one, projected down and back up */
         const int64_t ex = m->kda.latent ? m->kda.latent : m->n_embd;
         vec(w, T("ffn_gate_inp.weight"), 2, m->n_embd, m->n_expert);
+        if (b->dense_res) {
+            weight(w, T("ffn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_embd, 1);
+            weight(w, T("ffn_up.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->n_embd, 1);
+            weight(w, T("ffn_down.weight"), GP_TYPE_Q6_K, 2, m->n_embd, m->n_embd, 1);
+            vec(w, T("ffn_norm_exps.weight"), 1, m->n_embd, 1);
+        }
         /* As released, some families' experts have a type of their own. */
         weight(w, T("ffn_gate_exps.weight"), m->expert_type ? m->expert_type : GP_TYPE_Q4_K, 3, ex,
                m->n_ff_exp, m->n_expert);
@@ -1594,6 +1748,11 @@ static void feed_forward(gw *w, const zoo_model *m, const zoo_block *b, uint32_t
             weight(w, T("ffn_routed_down.weight"), GP_TYPE_Q8_0, 2, m->n_embd, ex, 1);
             weight(w, T("ffn_routed_up.weight"), GP_TYPE_Q8_0, 2, ex, m->n_embd, 1);
             vec(w, T("ffn_routed_norm.weight"), 1, ex, 1);
+        }
+        if (m->chunk_ff) {
+            weight(w, T("ffn_gate_chexps.weight"), GP_TYPE_Q4_K, 3, m->n_embd, m->chunk_ff, m->n_expert / 2);
+            weight(w, T("ffn_up_chexps.weight"), GP_TYPE_Q4_K, 3, m->n_embd, m->chunk_ff, m->n_expert / 2);
+            weight(w, T("ffn_down_chexps.weight"), GP_TYPE_Q6_K, 3, m->chunk_ff, m->n_embd, m->n_expert / 2);
         }
         if (m->moe.probs_bias)
             vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
@@ -1785,6 +1944,12 @@ static bool write_model(const zoo_model *m, const char *dir)
     gw *w = gw_new(3);
     hparams(w, m);
     weight(w, "token_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_vocab, 1);
+    if (m->pos_embd)
+        weight(w, "position_embd.weight", GP_TYPE_Q4_K, 2, m->n_embd, m->n_ctx_train, 1);
+    if (m->embd_ln) {
+        vec(w, "token_embd_norm.weight", 1, m->n_embd, 1);
+        vec(w, "token_embd_norm.bias", 1, m->n_embd, 1);
+    }
     if (m->hc.count) {
         /* the last hyper-connection mixer is the output norm */
         const int64_t hd = (int64_t)m->hc.count * m->n_embd;
@@ -1793,7 +1958,7 @@ static bool write_model(const zoo_model *m, const char *dir)
         weight(w, "output_hc_up.weight", GP_TYPE_F16, 2, m->hc.low_rank, hd, 1);
         if (m->hc.ple_dim)
             weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, m->hc.ple_dim, (int64_t)m->hc.ple_rows, 1);
-    } else if (!m->block.no_norms) {
+    } else if (!m->no_norms) {
         vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
     }
     if (m->block.norm_bias)
@@ -1923,6 +2088,7 @@ static bool write_model(const zoo_model *m, const char *dir)
 static zoo_model tiny(const zoo_model *m)
 {
     zoo_model t = *m;
+    t.layer_heads = t.layer_heads_kv = t.layer_ff = NULL;
     t.n_layer = m->n_layer < 8 ? m->n_layer : 8;
     t.n_embd = 128;   /* = heads * head size: some families require it */
     t.n_head = 4;

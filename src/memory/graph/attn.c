@@ -45,7 +45,7 @@ int gpg_attn(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *
 int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_opts *o) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, hk = m->head_dim_k, hv = m->head_dim_v;
-    const int64_t nh = m->n_head, nkv = gpg_layer_n_head_kv(m, il);
+    const int64_t nh = gpg_layer_n_head(m, il), nkv = gpg_layer_n_head_kv(m, il);
     const int swa = gpg_layer_swa(m, il);
     const int k_rot_t = swa ? c->k_rot_swa : c->k_rot_t;
     const int v_rot_t = swa ? c->v_rot_swa : c->v_rot_t;
@@ -132,7 +132,7 @@ int gpg_attn_core(gpg_ctx *c, gpg_graph *g, int q, uint32_t il, const gpg_attn_o
     if (g->err || q < 0) return GPG_NONE;
     const gp_compute_model *m = c->m;
     const int64_t hk = m->head_dim_k, hv = m->head_dim_v;
-    const int64_t nh = m->n_head, nkv = gpg_layer_n_head_kv(m, il);
+    const int64_t nh = gpg_layer_n_head(m, il), nkv = gpg_layer_n_head_kv(m, il);
     const int swa = gpg_layer_swa(m, il);
     const int64_t n_kv = swa ? c->n_kv_swa : c->n_kv;
     const int64_t ns = c->n_stream;

@@ -52,6 +52,7 @@ typedef struct {
 
 /* Layer shape */
 uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il);
+uint32_t gpg_layer_n_head(const gp_compute_model *m, uint32_t il);
 uint32_t gpg_layer_n_ff(const gp_compute_model *m, uint32_t il);
 int gpg_layer_swa(const gp_compute_model *m, uint32_t il);
 /* per-head K and V sizes of layer il (sliding layers may differ) */

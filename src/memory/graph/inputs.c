@@ -57,6 +57,10 @@ void gpg_writes_cache(gpg_ctx *c, gpg_graph *g, int id) {
     g->t[id].pdev = c->pl ? c->pl->layer[c->il].kv : 0;
 }
 
+uint32_t gpg_layer_n_head(const gp_compute_model *m, uint32_t il) {
+    return m->layer_n_head && m->layer_n_head[il] ? m->layer_n_head[il] : m->n_head;
+}
+
 uint32_t gpg_layer_n_head_kv(const gp_compute_model *m, uint32_t il) {
     return m->layer_n_head_kv ? m->layer_n_head_kv[il] : m->n_head_kv;
 }
@@ -176,7 +180,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
             const int64_t n = swa ? gpg_k_rot_n(c, 1) : c->k_rot;
             *kr = gpg_input(g, GPG_F32, n, n, 1, 1);
         }
-        if (pass == 0 && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
+        if (pass == 0 && (m->no_rope_step != 1 || m->pos_embd)) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
         if (c->v_rot) *vr = gpg_input(g, GPG_F32, c->v_rot, c->v_rot, 1, 1);
         int64_t nkv = swa ? c->n_kv_swa : c->n_kv;
         int *ki = swa ? &c->k_idxs_swa : &c->k_idxs;
@@ -191,7 +195,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
            sliding ones of the first period */
         if (pass == 0 && c->attn_temp) c->inp_attn_scale = gpg_input(g, GPG_F32, 1, 1, T, 1);
     }
-    if (!has_full && !has_swa && m->no_rope_step != 1) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
+    if (!has_full && !has_swa && (m->no_rope_step != 1 || m->pos_embd)) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
     if (c->conv_state && m->rec_attends) c->rs_copy = gpg_input(g, GPG_I32, c->n_seq, 1, 1, 1);
     c->out_ids = gpg_input(g, GPG_I32, c->n_out, 1, 1, 1);
 }
@@ -201,6 +205,12 @@ int gpg_token_embd(gpg_ctx *c, gpg_graph *g) {
     c->il = 0;
     int x = gpg_op(g, 0, GPG_F32, m->n_embd, c->T, 1, 1, c->inp_tokens, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, x, GPG_W_TOK, GPG_OP_GETROWS);
+    if (m->pos_embd) {
+        /* the positions' rows of position_embd, added to the embeddings */
+        int pos = gpg_op(g, 0, GPG_F32, m->n_embd, c->T, 1, 1, c->inp_pos, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, pos, GPG_W_TOK, GPG_OP_GETROWS);
+        x = gpg_op_like(g, 1, x, x, pos, GPG_NONE);
+    }
     if (m->embd_scaled) x = gpg_op_like(g, 1, x, x, GPG_NONE, GPG_NONE);   /* scale */
     c->embd_wide = GPG_NONE;
     if (m->n_deepstack) {
