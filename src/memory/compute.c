@@ -430,6 +430,7 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     c.T = T;
     c.n_out = T0 < (int64_t)omax ? T0 : (int64_t)omax;
     if (c.n_out < 1) c.n_out = 1;
+    if (m->logits_all_rows) c.n_out = T;   /* gathering them all: the bound's copies */
     c.n_seq = ns;
     c.n_stream = r->kv_unified ? 1 : ns;
     c.n_kv = gp_compute_kv_cells_full(r);

@@ -171,6 +171,8 @@ typedef struct {
     int      parallel_ffn_norm; /* parallel family: the FFN has a norm of its own (GPT-NeoX), else
                                    it reads the attention's (Falcon) */
     int      layer_norm;   /* block norms are LayerNorms: never in place (arch table) */
+    int      logits_copied; /* the logits are copied with a slice overwritten (Chameleon) */
+    int      logits_all_rows; /* no output rows gathered: logits over the whole ubatch (CogVLM) */
     int      ssm_dt_b_c_norm; /* Mamba-1 mixers RMS-norm dt, B and C (Jamba) */
     int      norm_bias;    /* the block norms have a bias (attn_norm.bias) */
     int      pre_norm;     /* layers norm their input (attn_norm); post-norm families may not */

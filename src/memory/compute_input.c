@@ -153,6 +153,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->pos_embd = has_tensor_suffix(m, "position_embd.weight");
     cm->dense_res = has_tensor_suffix(m, ".ffn_norm_exps.weight");
     cm->layer_norm = rules->layer_norm;
+    cm->logits_copied = rules->logits_copied;
+    cm->logits_all_rows = rules->logits_all_rows;
     cm->ssm_dt_b_c_norm = has_tensor_suffix(m, ".ssm_dt_norm.weight");
     cm->parallel_ffn_norm = has_tensor_suffix(m, ".ffn_norm.weight");
     cm->norm_bias = has_tensor_suffix(m, ".attn_norm.bias");

@@ -163,16 +163,17 @@ gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape
     }
 
     /* Flash attention "auto" resolves on for the CPU and for every GPU
-     * backend of llama.cpp v0.5.0. */
-    c->flash_attn = p->flash_attn != GP_FA_OFF;
+     * backend of llama.cpp v0.5.0; Grok's soft-capped attention forces it
+     * off whatever was asked (llama_init_from_model). */
+    c->flash_attn = p->flash_attn != GP_FA_OFF && strcmp(m->arch, "grok") != 0;
 
     bool mla = false;
     for (uint32_t il = 0; il < m->hp.n_layer; il++)
         mla = mla || m->layers[il].kind == GP_LAYER_MLA;
     if (is_quantized(p->type_v) && !c->flash_attn && !mla)
         return gp_fail(err, GP_ERR_CONFIG, m->path,
-                       "a quantized V cache (-ctv %s) needs flash attention (-fa on); llama.cpp refuses it",
-                       gp_type_get(p->type_v)->name);
+                       "a quantized V cache (-ctv %s) needs flash attention (-fa on%s); llama.cpp refuses it",
+                       gp_type_get(p->type_v)->name, p->flash_attn != GP_FA_OFF ? ", which Grok never runs" : "");
     if (mla && p->type_k != p->type_v)
         return gp_fail(err, GP_ERR_CONFIG, m->path,
                        "latent attention (MLA) needs -ctk and -ctv to be the same type");

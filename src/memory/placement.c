@@ -216,7 +216,7 @@ gp_status gp_place(const gp_model *m, const gp_run_params *p, const gp_devices *
     pl->tied_output_dev = -1;
     /* Where the tied output is created before token_embd, the CPU's copy is
      * a second tensor beside it as well. */
-    if (st == GP_OK && !has_output && (pl->output_dev != 0 || m->tied_output_first)) {
+    if (st == GP_OK && !has_output && !m->embd_is_output && (pl->output_dev != 0 || m->tied_output_first)) {
         pl->tied_output_dev = pl->output_dev;
         pl->tied_output_bytes = embd_bytes;
     }

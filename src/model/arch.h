@@ -62,6 +62,12 @@ typedef struct gp_arch_rules {
     bool indexer_attn;          /* every full-attention layer keeps its sparse-attention indexer's
                                    keys (one head of attention.indexer.key_length, in the K cache's
                                    type) in a cache of its own (qwen4exp) */
+    bool embd_is_output;        /* no output tensor is created: the logits read token_embd on its own
+                                   device, with no copy on the output layer's (BitNet) */
+    bool logits_copied;         /* the logits are copied once more, a slice of them overwritten
+                                   (Chameleon masks its image tokens with ggml_set_1d) */
+    bool logits_all_rows;       /* the graph never gathers the output rows: the last layer, the
+                                   final norm and the logits run over the whole ubatch (CogVLM) */
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

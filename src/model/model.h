@@ -167,6 +167,7 @@ struct gp_model {
     bool arch_known;      /* the architecture is in ggplace's table */
     bool embd_norm_is_output; /* token_embd_norm belongs to the output layer */
     bool tied_output_first;   /* a tied output is a copy of token_embd even on the CPU */
+    bool embd_is_output;      /* the logits read token_embd itself: no copy on the output device */
     bool rope_freqs_full;     /* only full-attention layers hold rope_freqs */
     gp_hparams hp;
     gp_layer *layers;     /* n_layer_all entries */

@@ -55,6 +55,8 @@ typedef struct zoo_block {
     bool parallel_res;   /* use_parallel_residual written true (GPT-NeoX) */
     bool ffn_half;       /* the FFN's tensors are n_ff / 2 wide (Qwen's feed_forward_length
                             counts gate and up together) */
+    bool qk_norm_heads;  /* attn_q_norm / attn_k_norm of one head per head: [head_dim, heads]
+                            (Chameleon) */
     bool attn_out_norm;  /* attn_output_norm after attention, the FFN's norm (DBRX) */
     bool dense_res;      /* beside the routed experts (normed by ffn_norm_exps), a dense FFN of
                             the embedding's width on the ffn_norm (Arctic) */
@@ -210,6 +212,17 @@ typedef struct zoo_model {
     uint32_t chunk_ff;     /* GroveMoE: adjugate experts of this width, one per two routed ones */
     const uint32_t *layer_heads, *layer_heads_kv, *layer_ff; /* per-layer head counts and FFN
                                                                 widths (OpenELM); NULL: uniform */
+    const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
+                              n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
+                              ".weight", as PLaMo 3's loader names its post norms) (Grok's
+                              attn_output_norm, BitNet's sub-norms); 'h' a weight [n_embd, n_head],
+                              'q' a weight [n_embd, n_head * head_dim] (sigmoid output gates);
+                              CogVLM's visual experts: 'k' [n_embd, 3 * n_head * head_dim],
+                              'o' [n_head * head_dim, n_embd], 'u' [n_embd, n_ff], 'd' [n_ff, n_embd];
+                              Talkie's 's' one scalar [1], 'n' one gain a head [1, n_head] */
+    const char *swa_layers;/* attention.sliding_window_pattern written per layer: 'S' sliding,
+                              anything else full */
+    float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
@@ -776,6 +789,121 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 151936, .n_ctx_train = 40960, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
      .chunk_ff = 128, .rope_base = 1000000, .rms_eps = 1e-6f,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "grok-1", .arch = "grok", .source = "xai-org/grok-1",
+     .n_layer = 64, .n_embd = 6144, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 32768,
+     .n_vocab = 131072, .n_ctx_train = 8192, .n_expert = 8, .n_expert_used = 2, .n_ff_exp = 32768,
+     .rope_base = 10000, .rms_eps = 1e-5f, .extra_vecs = "attn_output_norm",
+     .block = {.post_ffw_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* its converter writes 5 KV heads (n_shared_head) and a 4096 context;
+     * attention and the FFN share one norm */
+    {.name = "plamo-13b", .arch = "plamo", .source = "pfnet/plamo-13b",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 5, .head_dim = 128, .n_ff = 16640,
+     .n_vocab = 50432, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-6f,
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "bitnet-b1.58-2b-4t", .arch = "bitnet", .source = "microsoft/bitnet-b1.58-2B-4T",
+     .n_layer = 30, .n_embd = 2560, .n_head = 20, .n_head_kv = 5, .head_dim = 128, .n_ff = 6912,
+     .n_vocab = 128256, .n_ctx_train = 4096, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true,
+     .extra_vecs = "attn_sub_norm ffn_sub_norm:f", .block = {.ffn = ZOO_FFN_GATED}},
+    /* the language model of DeepSeek-OCR: DeepSeek-V2 layers without latent attention */
+    {.name = "deepseek-ocr", .arch = "deepseek2-ocr", .source = "deepseek-ai/DeepSeek-OCR",
+     .n_layer = 12, .n_embd = 1280, .n_head = 10, .n_head_kv = 10, .head_dim = 128, .n_ff = 6848,
+     .n_vocab = 129280, .n_ctx_train = 8192, .n_expert = 64, .n_expert_used = 6, .n_ff_exp = 896,
+     .rope_base = 10000, .rms_eps = 1e-6f, .moe = {.dense_lead = 1, .shared = 2},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    {.name = "chameleon-7b", .arch = "chameleon", .source = "facebook/chameleon-7b",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 11008,
+     .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
+     .block = {.qk_norm_heads = true, .ffn = ZOO_FFN_GATED}},
+    /* PLaMo 3, Maincoder, Nanbeige 4 and Jais 2: their config.json was not
+     * at hand; the dimensions are a plausible size of each (assumed), the
+     * tensors and keys those of llama.cpp's loader and converter */
+    {.name = "plamo-3-2b", .arch = "plamo3", .source = "pfnet/plamo-3-nict-2b-base (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 100000, .n_ctx_train = 4096, .n_swa = 2048, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .extra_vecs = "post_attention_norm:b post_ffw_norm:b",
+     .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_FUSED_UP}},
+    {.name = "maincoder-1b", .arch = "maincoder", .source = "Maincode/Maincoder-1B (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 151936, .n_ctx_train = 32768, .rope_base = 1000000, .rms_eps = 1e-6f, .tied = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "nanbeige4-3b", .arch = "nanbeige", .source = "Nanbeige/Nanbeige4-3B-Base (dimensions assumed)",
+     .n_layer = 32, .n_embd = 2560, .n_head = 20, .n_head_kv = 4, .head_dim = 128, .n_ff = 10496,
+     .n_vocab = 166144, .n_ctx_train = 65536, .rope_base = 70000000, .rms_eps = 1e-5f,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    {.name = "jais-2-8b", .arch = "jais2", .source = "inceptionai/Jais-2-8B-Chat (dimensions assumed)",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
+     .n_vocab = 150272, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f, .layer_norm = true,
+     .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .ffn_bias = true, .ffn = ZOO_FFN_UP_ONLY}},
+    /* the language model of HunyuanOCR (its converter always writes the
+     * XD-RoPE sections); Mellum's MoE: dimensions assumed as above */
+    {.name = "hunyuan-ocr", .arch = "hunyuan_vl", .source = "tencent/HunyuanOCR (dimensions assumed)",
+     .n_layer = 24, .n_embd = 1024, .n_head = 16, .n_head_kv = 8, .head_dim = 128, .n_ff = 3584,
+     .n_vocab = 120818, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true, .mrope = true,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "mellum-moe", .arch = "mellum", .source = "JetBrains Mellum MoE (dimensions assumed)",
+     .n_layer = 28, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 98304, .n_ctx_train = 65536, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 768,
+     .n_swa = 4096, .rope_base = 500000, .rms_eps = 1e-6f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* the language model of PaddleOCR-VL: ERNIE 4.5 0.3B with multi-section rope */
+    {.name = "paddleocr-vl", .arch = "paddleocr", .source = "PaddlePaddle/PaddleOCR-VL",
+     .n_layer = 18, .n_embd = 1024, .n_head = 16, .n_head_kv = 2, .head_dim = 128, .n_ff = 3072,
+     .n_vocab = 103424, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true, .mrope = true,
+     .block = {.ffn = ZOO_FFN_GATED}},
+    /* Muse Glimmer, Maple and Spark 2.5: dimensions assumed as above; the
+     * sliding layers' pattern as their loaders read it */
+    {.name = "muse-glimmer", .arch = "muse-glimmer", .source = "Muse Glimmer (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 131072, .n_ctx_train = 32768, .n_swa = 1024, .rope_base = 10000, .rms_eps = 1e-6f,
+     .logit_scale = 1.0f, .extra_vecs = "attn_gate:q",
+     .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_GATED}},
+    {.name = "maple-moe", .arch = "maple", .source = "Maple MoE (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 64, .n_ff = 6144,
+     .n_vocab = 131072, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 4, .n_ff_exp = 1024,
+     .n_swa = 128, .rope_base = 150000, .rms_eps = 1e-5f, .swa_layers = "SF", .swiglu_clamp = 7.0f,
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    {.name = "spark-2.5", .arch = "spark2_5", .source = "Spark 2.5 (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 131072, .n_ctx_train = 32768, .n_swa = 4096, .rope_base = 1000000, .rms_eps = 1e-6f,
+     .swa_layers = "SSSF", .extra_vecs = "attn_gate:h", .block = {.ffn = ZOO_FFN_GATED}},
+    /* the language model of CogVLM2, with its visual experts beside every
+     * attention and FFN */
+    {.name = "cogvlm2-19b", .arch = "cogvlm", .source = "THUDM/cogvlm2-llama3-chat-19B",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 14336,
+     .n_vocab = 128256, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f,
+     .extra_vecs = "vis_attn_qkv:k vis_attn_output:o vis_gate:u vis_up:u vis_down:d",
+     .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
+    /* Talkie: no norm weights but a gain a query head and a scale a layer;
+     * dimensions assumed as above */
+    {.name = "talkie", .arch = "talkie", .source = "Talkie (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
+     .n_vocab = 65536, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f, .logit_scale = 1.0f,
+     .extra_vecs = "attn_q_norm:n layer_output_scale:s", .no_norms = true,
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* Granite with sliding layers and attention sinks: dimensions assumed
+     * (Granite 3.3 8B's), three sliding layers to one full */
+    {.name = "granite-swa-8b", .arch = "granite_swa", .source = "IBM Granite SWA (dimensions assumed)",
+     .n_layer = 40, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12800,
+     .n_vocab = 49159, .n_ctx_train = 131072, .n_swa = 4096, .rope_base = 10000000, .rms_eps = 1e-5f,
+     .logit_scale = 16.0f, .embd_scale = 12.0f, .resid_scale = 0.22f, .attn_scale = 0.0078125f,
+     .swa_layers = "SSSF", .block = {.sinks = true, .ffn = ZOO_FFN_GATED}},
+    /* Laguna: a dense lead layer, routed experts beside a shared one, a
+     * sigmoid output gate a head; dimensions assumed as above */
+    {.name = "laguna-xs", .arch = "laguna", .source = "poolside Laguna XS (dimensions assumed)",
+     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 131072, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1024,
+     .n_swa = 4096, .rope_base = 500000, .rms_eps = 1e-6f, .extra_vecs = "attn_gate:h",
+     .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* Hy3's trunk (no next-token layers): a dense lead layer, routed experts
+     * beside a shared one; dimensions assumed as above */
+    {.name = "hy3", .arch = "hy_v3", .source = "tencent/Hy3 (dimensions assumed)",
+     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 128167, .n_ctx_train = 262144, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1536,
+     .n_ff_shexp = 1536, .rope_base = 1000000, .rms_eps = 1e-5f,
+     .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 1.0f, .weights_norm = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1005,6 +1133,16 @@ static void hparams(gw *w, const zoo_model *m)
         key_u32(w, m, "attention.sliding_window", m->n_swa);
     if (m->altup)
         gemma3n_hparams(w, m);
+    if (m->swa_layers) {
+        bool swa[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+            swa[il] = m->swa_layers[il % strlen(m->swa_layers)] == 'S';
+        char k[128];
+        snprintf(k, sizeof k, "%s.attention.sliding_window_pattern", m->arch);
+        gw_arr_bool(w, k, swa, m->n_layer);
+    }
+    if (m->swiglu_clamp > 0)
+        key_f32(w, m, "swiglu_clamp_exp", m->swiglu_clamp);
     if (m->n_expert) {
         key_u32(w, m, "expert_count", m->n_expert);
         key_u32(w, m, "expert_used_count", m->n_expert_used);
@@ -1254,6 +1392,10 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     if (b->qk_norm_full) {
         vec(w, T("attn_q_norm.weight"), 1, q, 1);
         vec(w, T("attn_k_norm.weight"), 1, kv, 1);
+    }
+    if (b->qk_norm_heads) {
+        vec(w, T("attn_q_norm.weight"), 2, m->head_dim, m->n_head);
+        vec(w, T("attn_k_norm.weight"), 2, m->head_dim, m->n_head_kv);
     }
     weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
     if (b->out_bias)
@@ -1760,6 +1902,42 @@ static void hc_block(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* A layer's extra norm weights (zoo_model.extra_vecs). */
+static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
+{
+    for (const char *p = m->extra_vecs; p && *p;) {
+        size_t len = strcspn(p, " ");
+        size_t base = strcspn(p, ": ");
+        bool ff = memchr(p + base, 'f', len - base) != NULL;
+        bool bare = memchr(p + base, 'b', len - base) != NULL;
+        bool heads = memchr(p + base, 'h', len - base) != NULL;
+        bool full = memchr(p + base, 'q', len - base) != NULL;
+        char n[96];
+        snprintf(n, sizeof n, "blk.%u.%.*s%s", il, (int)base, p, bare ? "" : ".weight");
+        const int64_t q = (int64_t)m->n_head * m->head_dim;
+        if (memchr(p + base, 's', len - base))
+            vec(w, n, 1, 1, 1);
+        else if (memchr(p + base, 'n', len - base))
+            vec(w, n, 2, 1, m->n_head);
+        else if (memchr(p + base, 'k', len - base))
+            weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, 3 * q, 1);
+        else if (memchr(p + base, 'o', len - base))
+            weight(w, n, GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+        else if (memchr(p + base, 'u', len - base))
+            weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, m->n_ff, 1);
+        else if (memchr(p + base, 'd', len - base))
+            weight(w, n, GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
+        else if (heads)
+            weight(w, n, GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
+        else if (full)
+            weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)m->n_head * m->head_dim, 1);
+        else
+            vec(w, n, 1, ff ? m->n_ff : m->n_embd, 1);
+        p += len;
+        p += strspn(p, " ");
+    }
+}
+
 static bool write_model(const zoo_model *m, const char *dir)
 {
     char name_buf[96];
@@ -1894,6 +2072,7 @@ static bool write_model(const zoo_model *m, const char *dir)
         else
             attention(w, m, &m->block, il);
         feed_forward(w, m, &m->block, il);
+        extra_vecs(w, m, il);
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.gguf", dir, m->name);

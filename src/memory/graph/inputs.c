@@ -260,5 +260,12 @@ void gpg_head(gpg_ctx *c, gpg_graph *g, int rn) {
     if (!g->err) g->t[rn].is_output = 1;
     int lo = gpg_op(g, 0, GPG_F32, c->m->n_vocab, c->T, 1, 1, rn, GPG_NONE, GPG_NONE);
     gpg_weight(c, g, lo, GPG_W_OUTPUT, GPG_OP_MM);
+    if (c->m->logits_copied) {
+        /* Chameleon: the image tokens' logits (8192 of them) clamped to
+           -FLT_MAX and set into a copy of the logits, the graph's output */
+        int img = gpg_op(g, 0, GPG_F32, 8192, 1, 1, 1, GPG_NONE, GPG_NONE, GPG_NONE);
+        int clamp = gpg_op_like(g, 0, img, img, GPG_NONE, GPG_NONE);
+        lo = gpg_op_like(g, 0, lo, lo, clamp, GPG_NONE);
+    }
     if (!g->err) g->t[lo].is_output = 1;
 }
