@@ -14,7 +14,7 @@ static const gp_arch_rules archs[] = {
      .no_rope_step = 4, .checked = true},
     {.name = "deci"},
     {.name = "falcon", .graph = "parallel", .layer_norm = true, .checked = true},
-    {.name = "grok", .checked = true},
+    {.name = "grok"},
     {.name = "gpt2", .layer_norm = true, .no_rope_step = 1, .checked = true},
     {.name = "gptj"},
     {.name = "gptneox", .layer_norm = true, .checked = true},

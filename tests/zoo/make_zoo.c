@@ -789,11 +789,6 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 151936, .n_ctx_train = 40960, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
      .chunk_ff = 128, .rope_base = 1000000, .rms_eps = 1e-6f,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
-    {.name = "grok-1", .arch = "grok", .source = "xai-org/grok-1",
-     .n_layer = 64, .n_embd = 6144, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 32768,
-     .n_vocab = 131072, .n_ctx_train = 8192, .n_expert = 8, .n_expert_used = 2, .n_ff_exp = 32768,
-     .rope_base = 10000, .rms_eps = 1e-5f, .extra_vecs = "attn_output_norm",
-     .block = {.post_ffw_norm = true, .ffn = ZOO_FFN_MOE}},
     /* its converter writes 5 KV heads (n_shared_head) and a 4096 context;
      * attention and the FFN share one norm */
     {.name = "plamo-13b", .arch = "plamo", .source = "pfnet/plamo-13b",
