@@ -29,9 +29,15 @@ int gpg_new_tensor(gpg_graph *g) {
     if (g->n >= GPG_MAX_TENSORS) { g->err = 1; return 0; }
     if (g->n >= g->cap) {
         int nc = g->cap ? g->cap * 2 : 4096;
-        gpg_tensor *nt = (gpg_tensor *)realloc(g->t, (size_t)nc * sizeof(gpg_tensor));
+        gpg_tensor *nt = (gpg_tensor *)realloc(g->t_base, ((size_t)nc + 1) * sizeof(gpg_tensor));
         if (!nt) { g->err = 1; return 0; }
-        g->t = nt;
+        if (!g->t_base) {
+            memset(&nt[0], 0, sizeof nt[0]);
+            nt[0].view_src = GPG_NONE;
+            for (int i = 0; i < GPG_MAX_SRC; i++) nt[0].src[i] = GPG_NONE;
+        }
+        g->t_base = nt;
+        g->t = nt + 1;
         g->cap = nc;
     }
     gpg_tensor *t = &g->t[g->n];
@@ -165,7 +171,7 @@ int gpg_ext(gpg_graph *g, int s0, int s1, int s2) {
 }
 
 void gpg_free(gpg_graph *g) {
-    free(g->t);
+    free(g->t_base);
     free(g->leafs);
     free(g->nodes);
     memset(g, 0, sizeof(*g));

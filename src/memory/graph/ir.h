@@ -66,7 +66,9 @@ typedef struct {
 } gpg_tensor;
 
 typedef struct {
-    gpg_tensor *t;
+    gpg_tensor *t;     /* t[-1] is a zeroed sentinel: a builder may read the result of an op
+                          that failed (GPG_NONE) before the whole build is refused */
+    gpg_tensor *t_base;/* the allocation: the sentinel, then t[0..cap) */
     int n, cap;
     int *leafs;
     int nleaf, leafcap;
