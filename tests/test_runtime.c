@@ -251,6 +251,23 @@ static void test_plan_sizes_caches(void **state)
     gp_model_close(&m);
 }
 
+/* Values llama-server would refuse are refused, one flag at a time. */
+static void test_bad_values(void **state)
+{
+    (void)state;
+    const char *bad[][2] = {{"--cache-ram", "lots"}, {"--cache-ram", "-2"}, {"-ctxcp", "-1"},
+                            {"--checkpoint-min-step", "x"}, {"--ctx-checkpoints", ""}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        gp_run_params p;
+        gp_run_params_default(&p, GP_APP_SERVER);
+        char *argv[] = {(char *)bad[k][0], (char *)bad[k][1]};
+        int i = 0;
+        gp_error err = {0};
+        assert_int_not_equal(gp_llama_args_apply(&p, 2, argv, &i, &err), GP_OK);
+        assert_non_null(strstr(err.message, bad[k][0]));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_recurrent_checkpoints),
         cmocka_unit_test(test_mapped_file),
         cmocka_unit_test(test_plan_sizes_caches),
+        cmocka_unit_test(test_bad_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,10 +9,9 @@
 #define MIB (1024ull * 1024ull)
 
 /* llama-server's own anonymous memory beside its buffers: the heap, the
-   vocabulary and its merges, the graph metadata. Measured on llama-server
-   v0.5.0 (sparse stand-ins, CPU only, --no-repack): 5 to 61 MiB over
-   vocabularies of 8000 to 262144 tokens; the formula is within 21 MiB of
-   each. */
+   vocabulary and its merges, the graph metadata. An estimate; bench/soak.sh
+   checks the in-use sum it is part of against llama-server's resident
+   memory. */
 #define PROCESS_BASE (16 * MIB)
 #define PROCESS_PER_TOKEN 200u
 #define PROCESS_PER_MERGE 72u
