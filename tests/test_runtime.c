@@ -107,7 +107,18 @@ static void test_sliding_window_checkpoints(void **state)
     uint64_t one = kv_state(128, 5, 2 * 64 * 2, r.ctx.n_stream);
     assert_int_equal(rt->checkpoint_bytes, one);
     assert_string_equal(rt->checkpoint_of, "sliding-window cache");
-    assert_int_equal(rt->item[GP_RUNTIME_CHECKPOINTS], one * 4 * 2);
+    /* of the 4 allowed, the slot holds 3 at its peak: a fourth would fill
+       the list, and the earlier ones, closer than 8192 tokens, are thinned */
+    assert_int_equal(rt->checkpoints_per_slot, 3);
+    assert_int_equal(rt->item[GP_RUNTIME_CHECKPOINTS], one * 3 * 2);
+    gp_mem_result_free(&r);
+    /* spaced further apart than the step, all 4 stay */
+    estimate(m, "-c 4096 -np 2 -fa on --ctx-checkpoints 4 --checkpoint-min-step 512", &d, &r);
+    assert_int_equal(r.runtime.checkpoints_per_slot, 4);
+    gp_mem_result_free(&r);
+    /* with 2 allowed, thinning never leaves room: both stay */
+    estimate(m, "-c 4096 -np 2 -fa on --ctx-checkpoints 2", &d, &r);
+    assert_int_equal(r.runtime.checkpoints_per_slot, 2);
     gp_mem_result_free(&r);
     /* a transposed V (flash attention off) is written element by element */
     estimate(m, "-c 4096 -np 1 -fa off -ctxcp 1", &d, &r);
@@ -143,9 +154,9 @@ static void test_recurrent_checkpoints(void **state)
     uint64_t one = 24 + 4 * (24 + 2 * 256 * 4);
     assert_int_equal(rt->checkpoint_bytes, one);
     assert_string_equal(rt->checkpoint_of, "recurrent state");
-    /* every slot may fill its 32 before any is dropped */
-    assert_int_equal(rt->checkpoints_per_slot, 32);
-    assert_int_equal(rt->item[GP_RUNTIME_CHECKPOINTS], one * 32 * 3);
+    /* every slot holds 31 of its 32 before the closer ones are thinned */
+    assert_int_equal(rt->checkpoints_per_slot, 31);
+    assert_int_equal(rt->item[GP_RUNTIME_CHECKPOINTS], one * 31 * 3);
     gp_mem_result_free(&r);
     gp_model_close(&m);
 }

@@ -157,6 +157,24 @@ uint64_t gp_runtime_slot_state_bytes(const gp_model *m, const gp_run_params *p, 
     return bytes;
 }
 
+/* How many checkpoints a slot holds at its peak. A slot keeps at most
+   --ctx-checkpoints. When a new one would fill the list, llama-server first
+   erases earlier tasks' checkpoints lying within --checkpoint-min-step tokens
+   of the one kept before them (the first always stays), and drops the oldest
+   only if that freed nothing. Until then they all stay. With three or more
+   allowed, the list fills only when the slot's context can space them further
+   apart than the step; otherwise the thinning keeps it one short. */
+static uint64_t checkpoints_at_peak(const gp_run_params *p, const gp_ctx_shape *c)
+{
+    uint64_t limit = (uint64_t)p->ctx_checkpoints;
+    if (limit < 3)
+        return limit;
+    uint64_t step = p->checkpoint_min_step > 0 ? (uint64_t)p->checkpoint_min_step : 0;
+    if ((limit - 2) * (step + 1) < c->n_ctx_seq)
+        return limit;
+    return limit - 1;
+}
+
 static bool simd_has(const char *simd, const char *flag)
 {
     size_t n = strlen(flag);
@@ -265,11 +283,7 @@ gp_status gp_runtime_estimate(const gp_model *m, const gp_run_params *p, const g
     const char *what = NULL;
     uint64_t ckpt = p->ctx_checkpoints > 0 ? gp_runtime_checkpoint_bytes(m, p, c, &what) : 0;
     if (ckpt) {
-        /* A slot keeps at most --ctx-checkpoints. When a new one would
-           reach that, llama-server first drops earlier tasks' checkpoints
-           within --checkpoint-min-step tokens of the one before; until then
-           they all stay, so the peak is the limit. */
-        uint64_t per_slot = (uint64_t)p->ctx_checkpoints;
+        uint64_t per_slot = checkpoints_at_peak(p, c);
         out->checkpoint_bytes = ckpt;
         out->checkpoints_per_slot = (uint32_t)per_slot;
         out->checkpoint_of = what;

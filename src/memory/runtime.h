@@ -32,7 +32,8 @@ typedef enum gp_runtime_item {
 typedef struct gp_runtime_mem {
     uint64_t item[GP_RUNTIME_COUNT];  /* bytes, all in host RAM */
     uint64_t checkpoint_bytes;        /* one slot's checkpoint; 0 when none are made */
-    uint32_t checkpoints_per_slot;    /* how many a slot keeps at most (--ctx-checkpoints) */
+    uint32_t checkpoints_per_slot;    /* how many a slot holds at its peak (--ctx-checkpoints, less
+                                         the one that --checkpoint-min-step thins away) */
     const char *checkpoint_of;        /* what a checkpoint copies ("sliding-window cache",
                                          "recurrent state"), NULL when none are made */
     uint64_t slot_state_bytes;        /* one slot's whole state at a full context: the

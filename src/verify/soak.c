@@ -150,11 +150,12 @@ gp_status gp_verify_soak(const char *model, char *const *args, const gp_devices 
     /* First, on slot 0, distinct full prompts, each pushing the one before
        into the prompt cache, until the cache's bound is passed (each entry
        carries no more than its prompt's own checkpoints); then every slot
-       filled in turns, each prompt extending the one before by a few tokens
-       from half the context to all of it (each turn leaves a checkpoint
-       near its end, of a window as full as it gets, until the slot holds
-       its limit): the caches are at their bounds together at the end. */
-    const uint64_t full = o->ctx_per_slot > 64 ? o->ctx_per_slot - 16 : o->ctx_per_slot / 2;
+       filled in turns, each prompt one token longer than the one before and
+       the last as long as the slot takes. llama-server checkpoints each turn
+       4 tokens before its prompt's end, so the slot gathers its limit of
+       checkpoints, each of a window as full as it gets: the caches are at
+       their bounds together at the end. */
+    const uint64_t full = o->ctx_per_slot > 64 ? o->ctx_per_slot - 8 : o->ctx_per_slot / 2;
     const uint32_t turns = o->ctx_checkpoints > 0 ? (uint32_t)o->ctx_checkpoints + 1 : 1;
     const uint64_t entry = o->slot_state_bytes ? o->slot_state_bytes : 1;
     const uint64_t fills = o->cache_bytes ? o->cache_bytes / entry + 2 : 0;
@@ -178,7 +179,8 @@ gp_status gp_verify_soak(const char *model, char *const *args, const gp_devices 
             uint64_t j = k - fills;
             slot = (int)(j / turns);
             seed = (uint32_t)slot;
-            n = turns == 1 ? full : full / 2 + (full - full / 2) * (j % turns) / (turns - 1);
+            uint64_t back = turns - 1 - j % turns;
+            n = full > back ? full - back : 1;
         }
         char *req = request(seed, n ? n : 1, slot, o->server.n_vocab);
         long code = gp_verify_http(url, req, o->server.request_timeout_s, NULL);
