@@ -24,7 +24,8 @@
 #include "memory/extras.h"
 #include "memory/mem.h"
 #include "plan/plan.h"
-#include "source/extras.h"
+#include "memory/extras.h"
+#include "model/extras.h"
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "verify/llama_log.h"
@@ -285,7 +286,9 @@ static void test_extras_over_rpc(void **state)
     for (int i = 0; flags[i];)
         assert_int_equal(gp_llama_args_apply(&p, argc, flags, &i, &err), GP_OK);
     gp_extra_files files;
-    assert_int_equal(gp_extra_files_open(&p.extras, NULL, NULL, &files, &err), GP_OK);
+    gp_extra_names names;
+    gp_load_extras_names(&p.extras, NULL, &names);
+    assert_int_equal(gp_extra_files_open(&names, NULL, &files, &err), GP_OK);
     p.extras.files = &files;
     gp_mem_result r;
     assert_int_equal(gp_mem_estimate(m, &p, &d, &r, &err), GP_OK);

@@ -8,7 +8,8 @@
 #include "gguf/types.h"
 #include "hw/detect.h"
 #include "hw/hw_json.h"
-#include "source/extras.h"
+#include "memory/extras.h"
+#include "model/extras.h"
 #include "source/remote.h"
 #include "util/error.h"
 
@@ -266,7 +267,9 @@ static gp_status open_extras(gp_run_params *p, gp_extra_files *files, gp_error *
     if (p->extras.files || !names_extras(&p->extras))
         return GP_OK;
     gp_remote_opts o = {.offline = p->offline, .token = p->hf_token[0] ? p->hf_token : NULL};
-    gp_status st = gp_extra_files_open(&p->extras, NULL, &o, files, err);
+    gp_extra_names names;
+    gp_load_extras_names(&p->extras, NULL, &names);
+    gp_status st = gp_extra_files_open(&names, &o, files, err);
     if (st == GP_OK)
         p->extras.files = gp_extra_files_any(files) ? files : NULL;
     return st;

@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "cli/progress.h"
-#include "source/extras.h"
+#include "memory/extras.h"
+#include "model/extras.h"
+#include "model/open.h"
 #include "source/hf.h"
-#include "source/open.h"
 #include "source/remote.h"
 #include "util/error.h"
 
@@ -163,7 +164,9 @@ int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_run_pa
         if (gp_is_url(urls[i]) && strncmp(urls[i], endpoint, strlen(endpoint)) != 0)
             from_hf = false; /* never send the stored token elsewhere */
     o.token = from_hf ? token_for(s, endpoint, token, sizeof token) : s->hf_token;
-    gp_status st = gp_extra_files_open(&p->extras, s->hf_mmproj_url, &o, out, &err);
+    gp_extra_names names;
+    gp_load_extras_names(&p->extras, s->hf_mmproj_url, &names);
+    gp_status st = gp_extra_files_open(&names, &o, out, &err);
     if (pc.begun)
         gp_progress_end(&pc.p);
     if (st != GP_OK) {

@@ -21,18 +21,17 @@ const char *gp_extra_kind_name(gp_extra_kind k)
     }
 }
 
-bool gp_extra_files_any(const gp_extra_files *f)
+void gp_load_extras_names(const gp_load_extras *x, const char *mmproj_fallback, gp_extra_names *names)
 {
-    return f && (f->mmproj || f->draft || f->n_lora);
-}
-
-void gp_extra_files_close(gp_extra_files *f)
-{
-    gp_gguf_close(&f->mmproj);
-    gp_model_close(&f->draft);
-    for (uint32_t i = 0; i < f->n_lora; i++)
-        gp_gguf_close(&f->lora[i]);
-    memset(f, 0, sizeof *f);
+    memset(names, 0, sizeof *names);
+    names->mmproj = x->mmproj[0] ? x->mmproj : x->mmproj_url[0] ? x->mmproj_url : NULL;
+    if (!names->mmproj && !x->no_mmproj && mmproj_fallback && *mmproj_fallback)
+        names->mmproj = mmproj_fallback;
+    names->draft = x->draft;
+    names->draft_hf = x->draft_hf;
+    for (uint32_t i = 0; i < x->n_lora && i < GP_MAX_LORA; i++)
+        names->lora[i] = x->lora[i];
+    names->n_lora = x->n_lora < GP_MAX_LORA ? x->n_lora : GP_MAX_LORA;
 }
 
 /* ---- pricing ------------------------------------------------------------------ */

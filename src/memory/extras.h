@@ -2,8 +2,8 @@
  * What llama-server loads besides the main model, and what each costs per
  * device: the multimodal projector (--mmproj), the draft model of
  * speculative decoding (-md) with its own context, and LoRA adapters
- * (--lora). The files are opened once (headers only, by source/) and then
- * priced for every placement the planner tries.
+ * (--lora). The files are opened once (headers only, model/extras.h) and
+ * then priced for every placement the planner tries.
  */
 #ifndef GP_MEMORY_EXTRAS_H
 #define GP_MEMORY_EXTRAS_H
@@ -14,23 +14,15 @@
 #include "ggplace.h"
 #include "hw/device.h"
 #include "memory/params.h"
+#include "model/extras.h"
 
 struct gp_mem_result;
 struct gp_mem_device;
 
-/* The extra files a command names, opened by the caller (source/extras.h);
- * memory/ only prices them. */
-typedef struct gp_extra_files {
-    gp_gguf *mmproj;          /* NULL when none */
-    char mmproj_name[2048];   /* path or URL, for messages */
-    gp_model *draft;          /* NULL when none */
-    char draft_name[1024];
-    gp_gguf *lora[GP_MAX_LORA];
-    uint32_t n_lora;
-} gp_extra_files;
-
-void gp_extra_files_close(gp_extra_files *f);
-bool gp_extra_files_any(const gp_extra_files *f);
+/* The files x names, for gp_extra_files_open (model/extras.h): -mm, else
+ * -mmu, else mmproj_fallback (the projector -hf picked; NULL: none) unless
+ * --no-mmproj. names points into x. */
+void gp_load_extras_names(const gp_load_extras *x, const char *mmproj_fallback, gp_extra_names *names);
 
 typedef enum gp_extra_kind { GP_EXTRA_MMPROJ = 0, GP_EXTRA_DRAFT, GP_EXTRA_MTP, GP_EXTRA_LORA } gp_extra_kind;
 

@@ -10,6 +10,7 @@
 
 #include "ggplace.h"
 #include "hw/device.h"
+#include "model/extras.h"
 #include "model/model.h"
 
 #define GP_MAX_OVERRIDES 256
@@ -34,7 +35,6 @@ typedef struct gp_override {
 #define GP_NGL_AUTO (-1)
 #define GP_NGL_ALL (-2)
 
-#define GP_MAX_LORA 16
 #define GP_MAX_DRAFT_OVERRIDES 16
 
 /* What llama-server loads besides the main model: a vision/audio projector,
@@ -63,8 +63,9 @@ typedef struct gp_load_extras {
     char lora[GP_MAX_LORA][1024]; /* --lora / --lora-scaled files, in order */
     uint32_t n_lora;
 
-    /* The files above, opened by the caller (gp_extra_files_open); NULL:
-     * their memory is not counted. */
+    /* The files above, opened by the caller (gp_load_extras_names, then
+     * model/extras.h's gp_extra_files_open); NULL: their memory is not
+     * counted. */
     const struct gp_extra_files *files;
 } gp_load_extras;
 

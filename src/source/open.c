@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "gguf/gguf.h"
-#include "model/model.h"
 #include "util/error.h"
 
 #define MAX_SHARDS 1000
@@ -33,7 +32,7 @@ bool gp_shard_name(const char *name, size_t len, size_t *prefix_len, unsigned *c
     return true;
 }
 
-static gp_status open_shards(const char *path, gp_gguf ***out, uint32_t *n_out, gp_error *err)
+gp_status gp_source_read_shards(const char *path, gp_gguf ***out, uint32_t *n_out, gp_error *err)
 {
     size_t prefix_len;
     unsigned count;
@@ -71,23 +70,6 @@ static gp_status open_shards(const char *path, gp_gguf ***out, uint32_t *n_out, 
     return GP_OK;
 }
 
-/* ---- opening ------------------------------------------------------------- */
-
-gp_status gp_model_open(const char *path, gp_model **out, gp_error *err)
-{
-    if (!path || !out)
-        return gp_fail(err, GP_ERR_ARG, path, "invalid argument");
-    /* An http(s) address: its header (every shard's) over HTTP ranges. */
-    if (gp_is_url(path))
-        return gp_remote_open_model(path, NULL, out, err);
-    gp_gguf **shards;
-    uint32_t n;
-    gp_status st = open_shards(path, &shards, &n, err);
-    if (st != GP_OK)
-        return st;
-    return gp_model_from_shards(path, shards, n, out, err);
-}
-
 /* ---- by URL -------------------------------------------------------------- */
 
 /* Finds "-NNNNN-of-MMMMM.gguf" at the end of the URL's path (before any
@@ -98,8 +80,8 @@ static bool url_shard(const char *url, size_t *at, size_t *path_end, unsigned *c
     return gp_shard_name(url, *path_end, at, count);
 }
 
-gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, uint32_t n,
-                                    const gp_remote_opts *o, gp_model **out, gp_error *err)
+gp_status gp_source_fetch_shards(const char *label, const char *const *urls, uint32_t n, const gp_remote_opts *o,
+                                 gp_gguf ***out, gp_error *err)
 {
     *out = NULL;
     if (!n)
@@ -116,19 +98,25 @@ gp_status gp_remote_open_model_urls(const char *label, const char *const *urls, 
             return s;
         }
     }
-    return gp_model_from_shards(label, shards, n, out, err);
+    *out = shards;
+    return GP_OK;
 }
 
-gp_status gp_remote_open_model(const char *url, const gp_remote_opts *o, gp_model **out,
-                               gp_error *err)
+gp_status gp_source_fetch_url_shards(const char *url, const gp_remote_opts *o, gp_gguf ***out, uint32_t *n_out,
+                                     gp_error *err)
 {
-    if (!url || !out)
-        return gp_fail(err, GP_ERR_ARG, url, "invalid argument");
     *out = NULL;
+    *n_out = 0;
+    if (!url)
+        return gp_fail(err, GP_ERR_ARG, url, "invalid argument");
     size_t at, path_end;
     unsigned count;
-    if (!url_shard(url, &at, &path_end, &count))
-        return gp_remote_open_model_urls(url, &url, 1, o, out, err);
+    if (!url_shard(url, &at, &path_end, &count)) {
+        gp_status s = gp_source_fetch_shards(url, &url, 1, o, out, err);
+        if (s == GP_OK)
+            *n_out = 1;
+        return s;
+    }
     size_t ul = strlen(url);
     char **urls = calloc(count, sizeof *urls);
     if (!urls)
@@ -145,7 +133,9 @@ gp_status gp_remote_open_model(const char *url, const gp_remote_opts *o, gp_mode
                  (int)(path_end - (at + 15)), url + at + 15, url + path_end);
     }
     if (s == GP_OK)
-        s = gp_remote_open_model_urls(url, (const char *const *)urls, count, o, out, err);
+        s = gp_source_fetch_shards(url, (const char *const *)urls, count, o, out, err);
+    if (s == GP_OK)
+        *n_out = count;
     for (unsigned i = 0; i < count; i++)
         free(urls[i]);
     free(urls);

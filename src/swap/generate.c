@@ -14,7 +14,8 @@
 
 #include "gguf/gguf.h"
 #include "plan/corun.h"
-#include "source/extras.h"
+#include "memory/extras.h"
+#include "model/extras.h"
 #include "swap/swap_internal.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -199,7 +200,9 @@ gp_status gp_swap_generate(const char *const *paths, size_t n, const gp_swap_gen
             snprintf(xp.extras.mmproj, sizeof xp.extras.mmproj, "%.*s", (int)sizeof xp.extras.mmproj - 1,
                      absolute[mmproj_of[i]]);
             gp_error xe = {0};
-            if (gp_extra_files_open(&xp.extras, NULL, NULL, &xf, &xe) != GP_OK) {
+            gp_extra_names names;
+            gp_load_extras_names(&xp.extras, NULL, &names);
+            if (gp_extra_files_open(&names, NULL, &xf, &xe) != GP_OK) {
                 gp_swap_warn(out, 0, 0, "%s: %s; planned without it", paths[mmproj_of[i]], xe.message);
                 xp.extras.mmproj[0] = 0;
                 mmproj_of[i] = -1;

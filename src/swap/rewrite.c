@@ -12,9 +12,10 @@
 #include <sys/stat.h>
 
 #include "args/llama_args.h"
-#include "source/extras.h"
+#include "memory/extras.h"
+#include "model/extras.h"
+#include "model/open.h"
 #include "source/hf.h"
-#include "source/open.h"
 #include "source/remote.h"
 #include "swap/swap_internal.h"
 #include "util/error.h"
@@ -249,7 +250,9 @@ static void prepare_job(const gp_yaml *y, const gp_swap_options *o, job *j, cons
     }
     gp_extra_files xf;
     gp_error xe = {0};
-    if (gp_extra_files_open(&xp.extras, hf_mmproj, hf_mmproj[0] ? &hub : o->remote, &xf, &xe) != GP_OK) {
+    gp_extra_names names;
+    gp_load_extras_names(&xp.extras, hf_mmproj, &names);
+    if (gp_extra_files_open(&names, hf_mmproj[0] ? &hub : o->remote, &xf, &xe) != GP_OK) {
         gp_model_close(&remote_model);
         gp_swap_warn(r, line, col, "model '%s': %s", id, xe.message);
         gp_swap_skip(rep, "%s", xe.message);
