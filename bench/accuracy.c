@@ -27,7 +27,7 @@
 
 #include "args/llama_args.h"
 #include "gguf/types.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/mem.h"
 #include "model/arch.h"
 #include "model/model.h"

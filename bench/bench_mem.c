@@ -16,7 +16,8 @@
 
 #include "bench_timer.h"
 
-#include "hw/device.h"
+#include "hw/gpu_spec.h"
+#include "memory/device.h"
 #include "memory/mem.h"
 #include "model/model.h"
 #include "model_builder.h"

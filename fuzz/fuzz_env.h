@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw/device.h"
+#include "hw/gpu_spec.h"
+#include "memory/device.h"
 
 static inline void fuzz_env_once(void)
 {

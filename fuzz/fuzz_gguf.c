@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "gguf/gguf.h"
+#include "hw/gpu_spec.h"
 #include "memory/extras.h"
 #include "memory/mem.h"
 #include "memory/mmproj.h"

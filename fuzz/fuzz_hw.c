@@ -16,6 +16,7 @@
 
 #include "fuzz_env.h"
 #include "hw/detect.h"
+#include "hw/gpu_spec.h"
 #include "hw/hw_json.h"
 #include "util/units.h"
 

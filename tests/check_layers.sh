@@ -25,9 +25,6 @@ order=(
 # Includes against the order that are allowed, as "FOLDER TARGET", each
 # with its reason.
 allowed=(
-  # memory/ prices allocations on the device list (names, kinds, buffer
-  # types, alignment); hw/ itself calls only util/.
-  "memory hw/device.h"
 )
 
 declare -A rank

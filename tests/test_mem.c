@@ -14,6 +14,7 @@
 #include "args/llama_args.h"
 #include "cli/cli.h"
 #include "gguf/types.h"
+#include "hw/gpu_spec.h"
 #include "memory/compute.h"
 #include "memory/kv.h"
 #include "memory/mem.h"

@@ -20,6 +20,7 @@
 #include "args/llama_args.h"
 #include "cli/cli.h"
 #include "gguf/types.h"
+#include "hw/gpu_spec.h"
 #include "memory/mem.h"
 #include "memory/placement.h"
 #include "plan/ot_regex.h"

@@ -22,6 +22,7 @@
 
 #include "calib.h"
 #include "gguf/types.h"
+#include "hw/gpu_spec.h"
 #include "hw/gpu_table.h"
 #include "memory/mem.h"
 #include "plan/plan.h"

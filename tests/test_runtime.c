@@ -12,6 +12,7 @@
 
 #include "args/llama_args.h"
 #include "gguf/types.h"
+#include "hw/gpu_spec.h"
 #include "memory/kv.h"
 #include "memory/mem.h"
 #include "memory/runtime.h"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "hw/gpu_spec.h"
 #include "util/fileio.h"
 
 #include "calib.h"

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "util/proc.h"
 #include "verify/verify.h"
 

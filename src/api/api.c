@@ -7,6 +7,7 @@
 #include "args/llama_args.h"
 #include "gguf/types.h"
 #include "hw/detect.h"
+#include "hw/gpu_spec.h"
 #include "hw/hw_json.h"
 #include "memory/extras.h"
 #include "model/extras.h"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "ggplace.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/extras.h"
 #include "memory/mem.h"
 #include "memory/params.h"

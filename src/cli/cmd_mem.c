@@ -15,7 +15,7 @@
 #include "model/arch.h"
 #include "plan/speed.h"
 #include "gguf/types.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/mem.h"
 #include "util/json.h"
 #include "util/units.h"

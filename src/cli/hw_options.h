@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "ggplace.h"
-#include "hw/device.h"
+#include "memory/device.h"
 
 #define GP_HW_MAX_SPECS 32
 

@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/mem.h"
 
 /* The host's runtime items, one line each with why it is that size and the

@@ -8,7 +8,7 @@
 #include "memory/extras.h"
 #include "cli/hw_options.h"
 #include "cli/model_source.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "plan/plan.h"
 
 typedef struct gp_plan_cli {

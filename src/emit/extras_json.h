@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/extras.h"
 
 cJSON *gp_extras_json(const gp_extras_mem *x, const gp_devices *d);

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "model/model.h"
 #include "plan/plan.h"
 

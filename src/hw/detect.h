@@ -15,7 +15,7 @@
 #ifndef GP_HW_DETECT_H
 #define GP_HW_DETECT_H
 
-#include "hw/device.h"
+#include "memory/device.h"
 
 /* Replaces *d with this machine's devices: the CPU (with RAM, cores, NUMA,
  * caches, SIMD, cgroup limit) then GPUs in llama.cpp's order. */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "hw/detect.h"
-#include "hw/device.h"
+#include "memory/device.h"
 
 /* The directory standing in for "/" ("" for the real one). */
 const char *gp_hw_sysroot(void);

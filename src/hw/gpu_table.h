@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 
 typedef struct gp_gpu_model {
     const char *name;      /* as printed: "RTX 4090" */

@@ -6,7 +6,7 @@
 #ifndef GP_HW_JSON_H
 #define GP_HW_JSON_H
 
-#include "hw/device.h"
+#include "memory/device.h"
 
 /* The devices and notes as pretty-printed JSON. Returns a NUL-terminated
  * string the caller frees with free(). */

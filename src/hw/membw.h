@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 
 /* Streams 256 MiB with `threads` threads a few times; the best pass in GB/s
  * (10^9 bytes/s), 0 when it could not run. About a tenth of a second. */

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/params.h"
 #include "memory/placement.h"
 #include "model/model.h"

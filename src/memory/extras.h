@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "ggplace.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/params.h"
 #include "model/extras.h"
 

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/extras.h"
 #include "memory/params.h"
 #include "memory/placement.h"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "ggplace.h"
-#include "hw/device.h"
+#include "memory/device.h"
 #include "model/extras.h"
 #include "model/model.h"
 

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/params.h"
 #include "model/model.h"
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/params.h"
 #include "memory/placement.h"
 #include "model/model.h"

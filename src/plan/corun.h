@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "ggplace.h"
-#include "hw/device.h"
+#include "memory/device.h"
 
 #define GP_CORUN_MAX_MODELS 64
 

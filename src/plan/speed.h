@@ -26,7 +26,7 @@
 #ifndef GP_PLAN_SPEED_H
 #define GP_PLAN_SPEED_H
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/mem.h"
 #include "model/model.h"
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "plan/plan.h"
 #include "swap/swap_cmd.h"
 

@@ -11,7 +11,7 @@
 
 #include <yaml.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "memory/mem.h"
 #include "model/model.h"
 #include "plan/plan.h"

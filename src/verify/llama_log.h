@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 
 typedef struct gp_llama_buffers {
     /* Per device index of a gp_devices: bytes (from MiB with 2 decimals). */

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "verify/verify.h"
 
 typedef struct gp_soak_opts {

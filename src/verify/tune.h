@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "model/model.h"
 #include "plan/plan.h"
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/device.h"
+#include "memory/device.h"
 #include "util/proc.h"
 #include "verify/llama_log.h"
 

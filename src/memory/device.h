@@ -6,9 +6,12 @@
  * Order follows llama.cpp's device list: after the CPU, RPC servers first
  * (llama.cpp puts them at the front), then local GPUs in backend order
  * (CUDA, ROCm, Vulkan, Metal), each backend in its own enumeration order.
+ *
+ * The memory model places allocations on this list; hw/ fills it, by
+ * detection or from descriptions (hw/gpu_spec.h: --gpu NAME).
  */
-#ifndef GP_HW_DEVICE_H
-#define GP_HW_DEVICE_H
+#ifndef GP_MEMORY_DEVICE_H
+#define GP_MEMORY_DEVICE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -78,15 +81,6 @@ typedef struct gp_devices {
 
 /* A device list holding only the CPU (RAM size unknown). */
 void gp_devices_init(gp_devices *d);
-
-/* Adds a GPU described by SPEC:
- *   24GiB                 a CUDA device of that size (CUDA0, CUDA1... in order)
- *   NAME                  a card from the built-in table ("RTX 4090", "MI300X")
- *   NAME:24GiB            that card with this memory (unknown names allowed)
- *   BACKEND:...           CUDA, ROCm, Vulkan or Metal first: "ROCm:16GiB"
- *   Nx...                 N identical cards: "2x24GiB", "4xRTX 3090"
- * Marks the devices described. */
-gp_status gp_devices_add_gpu_spec(gp_devices *d, const char *spec, gp_error *err);
 
 /* Adds a llama.cpp RPC server "HOST:PORT" with SIZE bytes, named
  * RPC0[HOST:PORT], after the RPC devices already listed and before local GPUs. */
