@@ -1,7 +1,7 @@
 /*
  * The handles of the public API (include/ggplace.h) that wrap internal
  * results. gp_devices and gp_plan_request are the internal structs
- * themselves (hw/device.h, plan/plan.h); the CLI, which also reads details
+ * themselves (memory/device.h, plan/plan.h); the CLI, which also reads details
  * the public accessors leave out, sees inside these through this header.
  */
 #ifndef GP_API_API_H
