@@ -43,4 +43,8 @@ struct gp_plan_result {
     gp_extra_files files;   /* what the command loads, when opened here */
 };
 
+/* Opens the projector, draft and adapters p names into files, unless the
+ * caller opened them already, and points p at them. */
+gp_status gp_api_open_extras(gp_run_params *p, gp_extra_files *files, gp_error *err);
+
 #endif
