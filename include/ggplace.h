@@ -150,6 +150,54 @@ GP_API double gp_devices_bandwidth(const gp_devices *devices, uint32_t i);
 /* What detection could not do or left out, one sentence each. */
 GP_API uint32_t gp_devices_note_count(const gp_devices *devices);
 GP_API const char *gp_devices_note_text(const gp_devices *devices, uint32_t i);
+/* Adds such a sentence (what the caller knows is missing, e.g. "RAM size
+ * unknown: give --ram"); the list keeps 16 notes of up to 239 bytes and
+ * drops the rest. */
+GP_API gp_status gp_devices_add_note(gp_devices *devices, const char *text, gp_error *err);
+
+/* The card's marketing name ("NVIDIA GeForce RTX 4090"); "" when unknown,
+ * NULL when i is out of range. */
+GP_API const char *gp_devices_model(const gp_devices *devices, uint32_t i);
+/* The GPU's architecture: CUDA compute capability ("8.9") or AMD's "gfx1100";
+ * "" when unknown and for the CPU, NULL when i is out of range. */
+GP_API const char *gp_devices_arch(const gp_devices *devices, uint32_t i);
+/* The PCIe link: its generation (1 to 6) and lanes; 0 when unknown, not
+ * PCIe, or i is out of range. */
+GP_API uint32_t gp_devices_pcie_gen(const gp_devices *devices, uint32_t i);
+GP_API uint32_t gp_devices_pcie_width(const gp_devices *devices, uint32_t i);
+/* True when device i was described (by the caller or a file) rather than
+ * detected on this machine. */
+GP_API bool gp_devices_described(const gp_devices *devices, uint32_t i);
+
+/* The CPU (device 0) beyond its memory; 0 or "" when unknown. Packages
+ * (sockets), the physical cores and hardware threads this process may use,
+ * and NUMA nodes. */
+GP_API uint32_t gp_devices_cpu_packages(const gp_devices *devices);
+GP_API uint32_t gp_devices_cpu_cores(const gp_devices *devices);
+GP_API uint32_t gp_devices_cpu_threads(const gp_devices *devices);
+GP_API uint32_t gp_devices_cpu_numa_nodes(const gp_devices *devices);
+/* Cache levels, as hwloc reports them. */
+enum { GP_CACHE_L1D = 0, GP_CACHE_L2, GP_CACHE_L3, GP_CACHE_LEVELS };
+/* The bytes of one instance of a cache level (GP_CACHE_L1D ...), and how many
+ * instances the machine has (an L3 per package or per CCD, an L2 per core). */
+GP_API uint64_t gp_devices_cpu_cache_size(const gp_devices *devices, uint32_t level);
+GP_API uint32_t gp_devices_cpu_cache_count(const gp_devices *devices, uint32_t level);
+/* The ISA extensions llama.cpp's CPU backend uses, space-separated
+ * ("avx2 fma f16c ..."); "" when unknown. */
+GP_API const char *gp_devices_cpu_simd(const gp_devices *devices);
+/* The machine's RAM (MemTotal) and what is available (MemAvailable); the
+ * memory limit of this process's cgroup (0: none) and what the cgroup
+ * already uses. The CPU's gp_devices_memory_total() is the RAM within that
+ * limit. */
+GP_API uint64_t gp_devices_ram_total(const gp_devices *devices);
+GP_API uint64_t gp_devices_ram_available(const gp_devices *devices);
+GP_API uint64_t gp_devices_cgroup_limit(const gp_devices *devices);
+GP_API uint64_t gp_devices_cgroup_usage(const gp_devices *devices);
+
+/* The devices and notes as `ggplace devices --json` prints them, the text
+ * gp_devices_new_from_file() reads back (schema: docs/devices.md). Returns a
+ * NUL-terminated string the caller frees with free(). */
+GP_API gp_status gp_devices_json(const gp_devices *devices, char **out, gp_error *err);
 
 /* ---- Commands: llama.cpp's flags ------------------------------------------ */
 

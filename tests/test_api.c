@@ -12,6 +12,7 @@
 
 #include "ggplace.h"
 
+#include "cli_run.h"
 #include "args/llama_args.h"
 #include "memory/mem.h"
 #include "plan/plan.h"
@@ -88,6 +89,71 @@ static void test_devices(void **state)
     gp_devices_close(NULL);
     assert_int_equal(gp_devices_new_from_file("/nonexistent/machine.json", &d, &err), GP_ERR_IO);
     assert_null(d);
+}
+
+/* A machine detected under a fake root (tests/data/hw/amd): what
+ * `ggplace devices` prints comes from these accessors, and the JSON is the
+ * command's, byte for byte. */
+static void test_devices_details(void **state)
+{
+    (void)state;
+    setenv("GGPLACE_SYSROOT", GP_SOURCE_DIR "/tests/data/hw/amd", 1);
+    setenv("GGPLACE_MEMBW", "55", 1);
+    gp_devices *d = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_devices_new_detected(&d, &err), GP_OK);
+    assert_int_equal(gp_devices_count(d), 2);
+    assert_string_equal(gp_devices_name(d, 1), "ROCm0");
+    assert_string_equal(gp_devices_model(d, 1), "AMD Radeon RX 7900 XTX");
+    assert_string_equal(gp_devices_arch(d, 1), "gfx1100");
+    assert_string_equal(gp_devices_arch(d, 0), "");
+    assert_int_equal(gp_devices_pcie_gen(d, 1), 4);
+    assert_int_equal(gp_devices_pcie_width(d, 1), 16);
+    assert_false(gp_devices_described(d, 1));
+    assert_int_equal(gp_devices_cpu_packages(d), 2);
+    assert_int_equal(gp_devices_cpu_cores(d), 8);
+    assert_int_equal(gp_devices_cpu_threads(d), 16);
+    assert_int_equal(gp_devices_cpu_numa_nodes(d), 2);
+    assert_int_equal(gp_devices_cpu_cache_size(d, GP_CACHE_L3), 16ull << 20);
+    assert_int_equal(gp_devices_cpu_cache_count(d, GP_CACHE_L3), 2);
+    assert_int_equal(gp_devices_cpu_cache_size(d, GP_CACHE_LEVELS), 0);
+    assert_non_null(strstr(gp_devices_cpu_simd(d), "avx2"));
+    assert_int_equal(gp_devices_cgroup_limit(d), 16 * GiB);
+    assert_int_equal(gp_devices_cgroup_usage(d), 2 * GiB);
+    assert_true(gp_devices_ram_total(d) > gp_devices_cgroup_limit(d));
+    /* The CPU's memory is the RAM within the cgroup's limit. */
+    assert_int_equal(gp_devices_memory_total(d, 0), 16 * GiB);
+
+    /* The command takes the CPU's bandwidth from GGPLACE_MEMBW where
+     * detection leaves it unknown. */
+    assert_true(gp_devices_bandwidth(d, 0) == 0);
+    assert_int_equal(gp_devices_set_cpu_bandwidth(d, 55, &err), GP_OK);
+    char *json = NULL;
+    assert_int_equal(gp_devices_json(d, &json, &err), GP_OK);
+    const char *argv[] = {"ggplace", "devices", "--json"};
+    cli_result *r = cli_run(NULL, 3, argv);
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(strlen(r->out), strlen(json) + 1);
+    assert_memory_equal(r->out, json, strlen(json));
+    free(json);
+
+    /* A note of the caller's travels with the list. */
+    const uint32_t notes = gp_devices_note_count(d);
+    assert_int_equal(gp_devices_add_note(d, "RAM size unknown: give --ram", &err), GP_OK);
+    assert_int_equal(gp_devices_note_count(d), notes + 1);
+    assert_string_equal(gp_devices_note_text(d, notes), "RAM size unknown: give --ram");
+    assert_int_equal(gp_devices_add_note(d, NULL, &err), GP_ERR_ARG);
+    assert_int_equal(gp_devices_json(NULL, &json, &err), GP_ERR_ARG);
+    assert_null(json);
+    gp_devices_close(&d);
+    unsetenv("GGPLACE_SYSROOT");
+    unsetenv("GGPLACE_MEMBW");
+
+    /* Without a list: 0 and "", never a crash. */
+    assert_int_equal(gp_devices_cpu_cores(NULL), 0);
+    assert_string_equal(gp_devices_cpu_simd(NULL), "");
+    assert_null(gp_devices_model(NULL, 0));
+    assert_false(gp_devices_described(NULL, 0));
 }
 
 static void test_command(void **state)
@@ -341,6 +407,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_devices_details),
         cmocka_unit_test(test_command),
         cmocka_unit_test(test_mem_matches_internal),
         cmocka_unit_test(test_plan_matches_internal),

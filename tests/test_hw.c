@@ -764,8 +764,11 @@ static void test_options_feed_mem(void **state)
     gp_error err = {0};
     for (int i = 1; i < argc;)
         assert_int_equal(gp_hw_options_parse(&o, argc, (char **)argv, &i, &err), 1);
-    gp_devices d;
-    assert_int_equal(gp_hw_options_resolve(&o, &d, &err), GP_OK);
+    gp_devices *resolved = NULL;
+    assert_int_equal(gp_hw_options_resolve(&o, &resolved, &err), GP_OK);
+    gp_devices d = *resolved;
+    gp_devices_close(&resolved);
+    assert_null(resolved);
     assert_int_equal(d.n, 3);
     assert_int_equal(d.dev[0].total, 64ULL << 30);
     gp_model *m = NULL;

@@ -3,7 +3,6 @@
 #include "api/api.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "hw/detect.h"
 #include "hw/gpu_spec.h"
@@ -149,4 +148,118 @@ uint32_t gp_devices_note_count(const gp_devices *devices)
 const char *gp_devices_note_text(const gp_devices *devices, uint32_t i)
 {
     return devices && i < devices->n_notes ? devices->notes[i] : NULL;
+}
+
+gp_status gp_devices_add_note(gp_devices *devices, const char *text, gp_error *err)
+{
+    if (!devices || !text)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no device list or note");
+    gp_devices_note(devices, "%s", text);
+    return GP_OK;
+}
+
+const char *gp_devices_model(const gp_devices *devices, uint32_t i)
+{
+    const gp_device *dev = device_at(devices, i);
+    return dev ? dev->model : NULL;
+}
+
+const char *gp_devices_arch(const gp_devices *devices, uint32_t i)
+{
+    const gp_device *dev = device_at(devices, i);
+    return dev ? dev->arch : NULL;
+}
+
+uint32_t gp_devices_pcie_gen(const gp_devices *devices, uint32_t i)
+{
+    const gp_device *dev = device_at(devices, i);
+    return dev ? dev->pcie_gen : 0;
+}
+
+uint32_t gp_devices_pcie_width(const gp_devices *devices, uint32_t i)
+{
+    const gp_device *dev = device_at(devices, i);
+    return dev ? dev->pcie_width : 0;
+}
+
+bool gp_devices_described(const gp_devices *devices, uint32_t i)
+{
+    const gp_device *dev = device_at(devices, i);
+    return dev && dev->described;
+}
+
+/* ---- the CPU ------------------------------------------------------------------- */
+
+/* What the CPU entry knows beyond its memory; all zero without a list. */
+static const gp_cpu_info *cpu_of(const gp_devices *devices)
+{
+    static const gp_cpu_info unknown;
+    return devices && devices->n ? &devices->dev[0].cpu : &unknown;
+}
+
+uint32_t gp_devices_cpu_packages(const gp_devices *devices)
+{
+    return cpu_of(devices)->packages;
+}
+
+uint32_t gp_devices_cpu_cores(const gp_devices *devices)
+{
+    return cpu_of(devices)->cores;
+}
+
+uint32_t gp_devices_cpu_threads(const gp_devices *devices)
+{
+    return cpu_of(devices)->threads;
+}
+
+uint32_t gp_devices_cpu_numa_nodes(const gp_devices *devices)
+{
+    return cpu_of(devices)->numa_nodes;
+}
+
+uint64_t gp_devices_cpu_cache_size(const gp_devices *devices, uint32_t level)
+{
+    return level < GP_CACHE_LEVELS ? cpu_of(devices)->cache[level].size : 0;
+}
+
+uint32_t gp_devices_cpu_cache_count(const gp_devices *devices, uint32_t level)
+{
+    return level < GP_CACHE_LEVELS ? cpu_of(devices)->cache[level].count : 0;
+}
+
+const char *gp_devices_cpu_simd(const gp_devices *devices)
+{
+    return cpu_of(devices)->simd;
+}
+
+uint64_t gp_devices_ram_total(const gp_devices *devices)
+{
+    return cpu_of(devices)->ram_total;
+}
+
+uint64_t gp_devices_ram_available(const gp_devices *devices)
+{
+    return cpu_of(devices)->ram_available;
+}
+
+uint64_t gp_devices_cgroup_limit(const gp_devices *devices)
+{
+    return cpu_of(devices)->cgroup_limit;
+}
+
+uint64_t gp_devices_cgroup_usage(const gp_devices *devices)
+{
+    return cpu_of(devices)->cgroup_usage;
+}
+
+/* ---- as JSON -------------------------------------------------------------------- */
+
+gp_status gp_devices_json(const gp_devices *devices, char **out, gp_error *err)
+{
+    if (!out)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the JSON");
+    *out = NULL;
+    if (!devices)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no device list");
+    return gp_devices_to_json(devices, out, err);
 }

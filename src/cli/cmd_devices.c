@@ -4,7 +4,6 @@
 
 #include "cli/cli.h"
 #include "cli/hw_options.h"
-#include "hw/hw_json.h"
 #include "util/units.h"
 
 void gp_help_devices(FILE *f)
@@ -41,56 +40,57 @@ static void print_table(FILE *f, const gp_devices *d)
 {
     fprintf(f, "%-22s %-7s %-30s %11s %11s %10s %-8s %-8s %s\n", "device", "kind", "model", "memory", "free",
             "bandwidth", "PCIe", "arch", "source");
-    for (uint32_t i = 0; i < d->n; i++) {
-        const gp_device *x = &d->dev[i];
+    for (uint32_t i = 0; i < gp_devices_count(d); i++) {
+        const char *model = gp_devices_model(d, i), *arch = gp_devices_arch(d, i);
+        const uint32_t gen = gp_devices_pcie_gen(d, i), width = gp_devices_pcie_width(d, i);
         char mem[32], fr[32], bw[32] = "-", link[32] = "-";
-        size_text(x->total, mem, sizeof mem);
-        size_text(x->free, fr, sizeof fr);
-        if (x->bandwidth_gbs > 0)
-            snprintf(bw, sizeof bw, "%.0f GB/s", x->bandwidth_gbs);
-        if (x->pcie_gen && x->pcie_width)
-            snprintf(link, sizeof link, "%u x%u", x->pcie_gen, x->pcie_width);
-        else if (x->pcie_gen)
-            snprintf(link, sizeof link, "%u", x->pcie_gen);
-        fprintf(f, "%-22s %-7s %-30.30s %11s %11s %10s %-8s %-8s %s\n", x->name, gp_device_kind_name(x->kind),
-                x->model[0] ? x->model : "-", mem, fr, bw, link, x->arch[0] ? x->arch : "-",
-                x->described ? "described" : "detected");
+        size_text(gp_devices_memory_total(d, i), mem, sizeof mem);
+        size_text(gp_devices_memory_free(d, i), fr, sizeof fr);
+        if (gp_devices_bandwidth(d, i) > 0)
+            snprintf(bw, sizeof bw, "%.0f GB/s", gp_devices_bandwidth(d, i));
+        if (gen && width)
+            snprintf(link, sizeof link, "%u x%u", gen, width);
+        else if (gen)
+            snprintf(link, sizeof link, "%u", gen);
+        fprintf(f, "%-22s %-7s %-30.30s %11s %11s %10s %-8s %-8s %s\n", gp_devices_name(d, i),
+                gp_devices_kind(d, i), model[0] ? model : "-", mem, fr, bw, link, arch[0] ? arch : "-",
+                gp_devices_described(d, i) ? "described" : "detected");
     }
-    const gp_cpu_info *c = &d->dev[0].cpu;
+    const uint32_t packages = gp_devices_cpu_packages(d), numa = gp_devices_cpu_numa_nodes(d);
     fprintf(f, "\nCPU       ");
-    if (c->packages)
-        fprintf(f, "%u package%s, ", c->packages, c->packages == 1 ? "" : "s");
-    fprintf(f, "%u physical cores, %u threads", c->cores, c->threads);
-    if (c->numa_nodes)
-        fprintf(f, ", %u NUMA node%s", c->numa_nodes, c->numa_nodes == 1 ? "" : "s");
+    if (packages)
+        fprintf(f, "%u package%s, ", packages, packages == 1 ? "" : "s");
+    fprintf(f, "%u physical cores, %u threads", gp_devices_cpu_cores(d), gp_devices_cpu_threads(d));
+    if (numa)
+        fprintf(f, ", %u NUMA node%s", numa, numa == 1 ? "" : "s");
     fprintf(f, "\n");
     static const char *levels[GP_CACHE_LEVELS] = {"L1d", "L2", "L3"};
     bool any = false;
-    for (int l = 0; l < GP_CACHE_LEVELS; l++) {
-        if (!c->cache[l].size)
+    for (uint32_t l = 0; l < GP_CACHE_LEVELS; l++) {
+        if (!gp_devices_cpu_cache_size(d, l))
             continue;
         char s[32];
-        gp_format_bytes(c->cache[l].size, s, sizeof s);
-        fprintf(f, "%s%s %s x%u", any ? ", " : "caches    ", levels[l], s, c->cache[l].count);
+        gp_format_bytes(gp_devices_cpu_cache_size(d, l), s, sizeof s);
+        fprintf(f, "%s%s %s x%u", any ? ", " : "caches    ", levels[l], s, gp_devices_cpu_cache_count(d, l));
         any = true;
     }
     if (any)
         fprintf(f, "\n");
-    if (c->simd[0])
-        fprintf(f, "SIMD      %s\n", c->simd);
+    if (gp_devices_cpu_simd(d)[0])
+        fprintf(f, "SIMD      %s\n", gp_devices_cpu_simd(d));
     char t[32], a[32];
-    size_text(c->ram_total, t, sizeof t);
-    size_text(c->ram_available, a, sizeof a);
+    size_text(gp_devices_ram_total(d), t, sizeof t);
+    size_text(gp_devices_ram_available(d), a, sizeof a);
     fprintf(f, "RAM       %s total, %s available", t, a);
-    if (c->cgroup_limit) {
+    if (gp_devices_cgroup_limit(d)) {
         char l[32], u[32];
-        gp_format_bytes(c->cgroup_limit, l, sizeof l);
-        gp_format_bytes(c->cgroup_usage, u, sizeof u);
+        gp_format_bytes(gp_devices_cgroup_limit(d), l, sizeof l);
+        gp_format_bytes(gp_devices_cgroup_usage(d), u, sizeof u);
         fprintf(f, "; cgroup limit %s (%s used)", l, u);
     }
     fprintf(f, "\n");
-    for (uint32_t i = 0; i < d->n_notes; i++)
-        fprintf(f, "note: %s\n", d->notes[i]);
+    for (uint32_t i = 0; i < gp_devices_note_count(d); i++)
+        fprintf(f, "note: %s\n", gp_devices_note_text(d, i));
 }
 
 int gp_cmd_devices(gp_cli *cli, int argc, char **argv)
@@ -111,7 +111,7 @@ int gp_cmd_devices(gp_cli *cli, int argc, char **argv)
         if (r == 0)
             return gp_cli_usage_error(cli, "devices: unknown option '%s' (see ggplace help devices)", argv[i]);
     }
-    gp_devices devs;
+    gp_devices *devs = NULL;
     gp_status st = gp_hw_options_resolve(&hw, &devs, &err);
     if (st != GP_OK) {
         if (st == GP_ERR_ARG)
@@ -119,16 +119,17 @@ int gp_cmd_devices(gp_cli *cli, int argc, char **argv)
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    if (!json) {
-        print_table(cli->out, &devs);
-        return GP_EXIT_OK;
-    }
+    int rc = GP_EXIT_OK;
     char *s = NULL;
-    if (gp_devices_to_json(&devs, &s, &err) != GP_OK) {
+    if (!json) {
+        print_table(cli->out, devs);
+    } else if (gp_devices_json(devs, &s, &err) != GP_OK) {
         gp_cli_error(cli, &err);
-        return GP_EXIT_FAIL;
+        rc = GP_EXIT_FAIL;
+    } else {
+        fprintf(cli->out, "%s\n", s);
     }
-    fprintf(cli->out, "%s\n", s);
     free(s);
-    return GP_EXIT_OK;
+    gp_devices_close(&devs);
+    return rc;
 }

@@ -344,12 +344,15 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
     if (src_rc)
         return src_rc;
 
-    if (gp_hw_options_resolve(&hw, &devs, &err) != GP_OK) {
+    gp_devices *resolved = NULL;
+    if (gp_hw_options_resolve(&hw, &resolved, &err) != GP_OK) {
         if (err.status == GP_ERR_ARG)
             return gp_cli_usage_error(cli, "mem: %s", err.message);
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
+    devs = *resolved;
+    gp_devices_close(&resolved);
     /* Servers named by llama.cpp's own --rpc that no hardware option
      * described: devices of unknown size (the estimate adds them too; here
      * a bad one is a usage error before the model is read). */

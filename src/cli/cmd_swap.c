@@ -308,7 +308,7 @@ int gp_cmd_swap(gp_cli *cli, int argc, char **argv)
     gp_plan_request_default(&s.req);
     int rc = parse(cli, &s, argc, argv);
     if (rc == 0) {
-        gp_devices devs;
+        gp_devices *devs = NULL;
         gp_error err = {0};
         gp_status st = gp_hw_options_resolve(&s.hw, &devs, &err);
         if (st != GP_OK) {
@@ -319,8 +319,9 @@ int gp_cmd_swap(gp_cli *cli, int argc, char **argv)
                 rc = GP_EXIT_FAIL;
             }
         } else {
-            rc = s.generate ? run_generate(cli, &s, &devs) : run_rewrite(cli, &s, &devs);
+            rc = s.generate ? run_generate(cli, &s, devs) : run_rewrite(cli, &s, devs);
         }
+        gp_devices_close(&devs);
     }
     free(s.files);
     free(s.only);

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw/detect.h"
-#include "hw/hw_json.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -73,6 +71,18 @@ static int parse_rpc(const char *v, char *endpoint, size_t cap, uint64_t *size, 
     return 1;
 }
 
+/* Whether a --gpu SPEC, or an RPC server ENDPOINT of SIZE bytes, can be
+ * added to a device list: tried on an empty one. */
+static gp_status check_on_scratch(const char *spec, const char *endpoint, uint64_t size, gp_error *err)
+{
+    gp_devices *scratch = NULL;
+    gp_status st = gp_devices_new(&scratch, err);
+    if (st == GP_OK)
+        st = spec ? gp_devices_add_gpu(scratch, spec, err) : gp_devices_add_rpc_server(scratch, endpoint, size, err);
+    gp_devices_close(&scratch);
+    return st;
+}
+
 int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_error *err)
 {
     const char *v = NULL;
@@ -90,9 +100,7 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
             return -1;
         }
         /* Check the spec now, so the error names it before anything is detected. */
-        gp_devices scratch;
-        gp_devices_init(&scratch);
-        if (gp_devices_add_gpu(&scratch, v, err) != GP_OK)
+        if (check_on_scratch(v, NULL, 0, err) != GP_OK)
             return -1;
         o->gpus[o->n_gpus++] = v;
         return 1;
@@ -108,9 +116,7 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
         uint64_t size;
         if (parse_rpc(v, ep, sizeof ep, &size, err) < 0)
             return -1;
-        gp_devices scratch;
-        gp_devices_init(&scratch);
-        if (gp_devices_add_rpc_server(&scratch, ep, size, err) != GP_OK)
+        if (check_on_scratch(NULL, ep, size, err) != GP_OK)
             return -1;
         for (uint32_t k = 0; k < o->n_rpcs; k++) {
             char other[64];
@@ -183,21 +189,12 @@ int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_erro
     return 0;
 }
 
-gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices *d, gp_error *err)
+/* What the options say over the machine read or detected: --ram, the CPU's
+ * bandwidth and cores, then the --rpc servers and --gpu cards. Parsing
+ * checked the values, so only a full device list fails here. */
+static gp_status apply_options(const gp_hw_options *o, gp_devices *d, gp_error *err)
 {
     gp_status st = GP_OK;
-    if (o->hw_file) {
-        if ((st = gp_devices_load_file(o->hw_file, d, err)) != GP_OK)
-            return st;
-    } else if (o->no_detect) {
-        gp_devices_init(d);
-        d->dev[0].described = true;
-        if (!o->ram)
-            gp_devices_note(d, "RAM size unknown: give --ram");
-    } else {
-        gp_devices_detect(d);
-    }
-    /* Parsing checked the values: these cannot fail. */
     if (o->ram && (st = gp_devices_set_ram(d, o->ram, err)) != GP_OK)
         return st;
     /* The CPU's bandwidth: --cpu-bandwidth, else GGPLACE_MEMBW wherever
@@ -223,4 +220,25 @@ gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices *d, gp_error 
         if ((st = gp_devices_add_gpu(d, o->gpus[k], err)) != GP_OK)
             return st;
     return GP_OK;
+}
+
+gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices **out, gp_error *err)
+{
+    gp_devices *d = NULL;
+    gp_status st;
+    *out = NULL;
+    if (o->hw_file) {
+        st = gp_devices_new_from_file(o->hw_file, &d, err);
+    } else if (o->no_detect) {
+        st = gp_devices_new(&d, err);
+        if (st == GP_OK && !o->ram)
+            st = gp_devices_add_note(d, "RAM size unknown: give --ram", err);
+    } else {
+        st = gp_devices_new_detected(&d, err);
+    }
+    if (st == GP_OK && (st = apply_options(o, d, err)) == GP_OK)
+        *out = d;
+    else
+        gp_devices_close(&d);
+    return st;
 }

@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "ggplace.h"
-#include "memory/device.h"
 
 #define GP_HW_MAX_SPECS 32
 
@@ -36,11 +35,12 @@ void gp_hw_options_init(gp_hw_options *o);
  * different values, one RPC server twice). */
 int gp_hw_options_parse(gp_hw_options *o, int argc, char **argv, int *i, gp_error *err);
 
-/* Builds the device list: the --hw file, or this machine's devices unless
- * --no-detect; then --ram and --cpu-cores replace the CPU's numbers, --rpc
- * servers go in front of the GPUs, --gpu cards after them. Errors: GP_ERR_ARG
- * for bad specs and too many devices, the file's own status for --hw. */
-gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices *d, gp_error *err);
+/* Builds the device list, the caller's to close: the --hw file, or this
+ * machine's devices unless --no-detect; then --ram and --cpu-cores replace
+ * the CPU's numbers, --rpc servers go in front of the GPUs, --gpu cards after
+ * them. Errors: GP_ERR_ARG for bad specs and too many devices, the file's own
+ * status for --hw. */
+gp_status gp_hw_options_resolve(const gp_hw_options *o, gp_devices **out, gp_error *err);
 
 /* One line per option, for the commands' --help. */
 extern const char gp_hw_options_help[];

@@ -219,12 +219,15 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         return src_rc;
     pc->path = gp_model_source_name(&pc->src);
     gp_error err = {0};
-    if (gp_hw_options_resolve(&pc->hw, &pc->devs, &err) != GP_OK) {
+    gp_devices *resolved = NULL;
+    if (gp_hw_options_resolve(&pc->hw, &resolved, &err) != GP_OK) {
         if (err.status == GP_ERR_ARG)
             return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
+    pc->devs = *resolved;
+    gp_devices_close(&resolved);
     if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
     pc->devs_all = pc->devs;

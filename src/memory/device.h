@@ -38,7 +38,7 @@ typedef struct gp_cache_level {
     uint32_t count;
 } gp_cache_level;
 
-enum { GP_CACHE_L1D = 0, GP_CACHE_L2, GP_CACHE_L3, GP_CACHE_LEVELS };
+/* The levels, GP_CACHE_L1D .. GP_CACHE_L3, are the public header's. */
 
 /* What the CPU entry knows beyond its memory; zero means unknown. */
 typedef struct gp_cpu_info {
