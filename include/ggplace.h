@@ -102,6 +102,93 @@ GP_API uint64_t gp_model_n_params(const gp_model *model);
 GP_API gp_status gp_model_inspect_json(const gp_model *model, bool with_tensors,
                                        char **out, gp_error *err);
 
+/* The path or URL the model was opened from (the first shard's). */
+GP_API const char *gp_model_path(const gp_model *model);
+/* True when llama.cpp knows the architecture (ggplace's table has it). */
+GP_API bool gp_model_architecture_known(const gp_model *model);
+/* general.name; "" when absent. */
+GP_API const char *gp_model_name(const gp_model *model);
+/* general.file_type by llama.cpp's name ("Q4_K_M"); NULL when absent or
+ * unknown. */
+GP_API const char *gp_model_file_type(const gp_model *model);
+GP_API uint64_t gp_model_tensor_count(const gp_model *model);
+GP_API uint32_t gp_model_shard_count(const gp_model *model);
+/* True when every shard holds its data section, false for headers only. */
+GP_API bool gp_model_data_present(const gp_model *model);
+/* What the header left unclear or ggplace assumed, one sentence each. */
+GP_API uint32_t gp_model_warning_count(const gp_model *model);
+GP_API const char *gp_model_warning_text(const gp_model *model, uint32_t i);
+
+/* Hyper-parameters, as llama.cpp reads them (layer 0's where they vary by
+ * layer). Values are stable and never reused. */
+typedef enum gp_hparam {
+    GP_HP_N_LAYER = 0,      /* blocks, NextN layers included */
+    GP_HP_N_NEXTN = 1,      /* multi-token-prediction layers, not loaded by default */
+    GP_HP_N_EMBD = 2,
+    GP_HP_N_HEAD = 3,
+    GP_HP_N_HEAD_KV = 4,
+    GP_HP_HEAD_DIM_K = 5,   /* per head, as the KV cache stores it */
+    GP_HP_HEAD_DIM_V = 6,
+    GP_HP_N_SWA = 7,        /* the sliding window in tokens; 0: none */
+    GP_HP_SWA_CHUNKED = 8,  /* 1 when the window is llama4-style chunks */
+    GP_HP_N_FF = 9,
+    GP_HP_N_EXPERT = 10,    /* routed experts; 0: a dense model */
+    GP_HP_N_EXPERT_USED = 11,
+    GP_HP_N_EXPERT_SHARED = 12,
+    GP_HP_N_FF_EXP = 13,
+    GP_HP_N_VOCAB = 14,
+    GP_HP_N_CTX_TRAIN = 15,
+} gp_hparam;
+
+/* The hyper-parameter's value; 0 when the model has none or `which` is
+ * unknown. */
+GP_API uint64_t gp_model_hparam(const gp_model *model, gp_hparam which);
+
+/* How layer il attends, which decides its cache. */
+typedef enum gp_attention {
+    GP_ATTENTION_FULL = 0,      /* KV for the whole context */
+    GP_ATTENTION_SLIDING = 1,   /* KV for the window only */
+    GP_ATTENTION_LATENT = 2,    /* multi-head latent: compressed K, no V */
+    GP_ATTENTION_RECURRENT = 3, /* a fixed-size state per sequence */
+    GP_ATTENTION_NEXTN = 4,     /* a NextN layer, not loaded by default */
+} gp_attention;
+
+/* Layers are indexed 0 .. gp_model_hparam(model, GP_HP_N_LAYER) - 1; out of
+ * range, GP_ATTENTION_FULL and 0 bytes. */
+GP_API gp_attention gp_model_layer_attention(const gp_model *model, uint32_t il);
+/* Bytes of layer il's weights, and of those its routed experts. */
+GP_API uint64_t gp_model_layer_bytes(const gp_model *model, uint32_t il);
+GP_API uint64_t gp_model_layer_expert_bytes(const gp_model *model, uint32_t il);
+
+/* Bytes of KV cache one token takes over all layers, K and V stored as
+ * `type` ("f16", "q8_0", "q4_0", ... ggml's names). GP_ERR_ARG for an
+ * unknown type, GP_ERR_UNSUPPORTED when a layer's rows are not whole blocks
+ * of that type (llama.cpp cannot store them so). */
+GP_API gp_status gp_model_kv_bytes_per_token(const gp_model *model, const char *type, uint64_t *out,
+                                             gp_error *err);
+/* Bytes of recurrent state one sequence takes over all layers (F32); 0
+ * without recurrent layers. */
+GP_API uint64_t gp_model_recurrent_bytes_per_seq(const gp_model *model);
+
+/* The ggml types the weights are stored in, largest share first (equal
+ * shares in ggml's type order): type k's name ("q4_K") and its bytes; NULL
+ * and 0 when k is out of range. */
+GP_API uint32_t gp_model_quant_count(const gp_model *model);
+GP_API const char *gp_model_quant_type(const gp_model *model, uint32_t k);
+GP_API uint64_t gp_model_quant_bytes(const gp_model *model, uint32_t k);
+
+/* Tensor i, 0 .. gp_model_tensor_count() - 1, in shard order: its name, its
+ * ggml type's name, its dimensions (gp_model_tensor_dim: 0 past the last),
+ * its bytes, its block (-1 for tensors outside the blocks) and its role
+ * ("attn_q", "experts_up", ...). Out of range: NULL, 0 and -1. */
+GP_API const char *gp_model_tensor_name(const gp_model *model, uint64_t i);
+GP_API const char *gp_model_tensor_type(const gp_model *model, uint64_t i);
+GP_API uint32_t gp_model_tensor_n_dims(const gp_model *model, uint64_t i);
+GP_API int64_t gp_model_tensor_dim(const gp_model *model, uint64_t i, uint32_t d);
+GP_API uint64_t gp_model_tensor_size(const gp_model *model, uint64_t i);
+GP_API int32_t gp_model_tensor_layer(const gp_model *model, uint64_t i);
+GP_API const char *gp_model_tensor_role(const gp_model *model, uint64_t i);
+
 /* ---- Devices: the machine to plan for ------------------------------------- */
 
 /* Device 0 is always the CPU (its memory is the RAM); GPUs and llama.cpp RPC

@@ -73,6 +73,7 @@ done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]+<curl/' --inclu
 # headers they include. Grows as commands move onto include/ggplace.h.
 api_clients=(
   "cli/cmd_devices.c"
+  "cli/cmd_inspect.c"
   "cli/hw_options.c"
 )
 declare -A seen

@@ -14,6 +14,8 @@
 
 #include "cli_run.h"
 #include "args/llama_args.h"
+#include "gguf/types.h"
+#include "memory/kv.h"
 #include "memory/mem.h"
 #include "plan/plan.h"
 #include "plan/speed.h"
@@ -154,6 +156,72 @@ static void test_devices_details(void **state)
     assert_string_equal(gp_devices_cpu_simd(NULL), "");
     assert_null(gp_devices_model(NULL, 0));
     assert_false(gp_devices_described(NULL, 0));
+}
+
+/* What `ggplace inspect` shows, through the model's accessors: the same as
+ * the model's own fields, and sums that add up. */
+static void test_model_details(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {LLAMA, GP_SOURCE_DIR "/examples/gemma-3-4b.gguf",
+                                        GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf"};
+    for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++) {
+        gp_model *m = NULL;
+        gp_error err = {0};
+        assert_int_equal(gp_model_open(paths[k], &m, &err), GP_OK);
+        assert_string_equal(gp_model_path(m), paths[k]);
+        assert_true(gp_model_architecture_known(m));
+        assert_int_equal(gp_model_hparam(m, GP_HP_N_LAYER), m->hp.n_layer_all);
+        assert_int_equal(gp_model_hparam(m, GP_HP_N_HEAD_KV), m->hp.n_head_kv);
+        assert_int_equal(gp_model_hparam(m, GP_HP_N_EXPERT), m->hp.n_expert);
+        assert_int_equal(gp_model_hparam(m, GP_HP_N_CTX_TRAIN), m->hp.n_ctx_train);
+        assert_int_equal(gp_model_hparam(m, (gp_hparam)99), 0);
+        assert_int_equal(gp_model_tensor_count(m), m->n_tensors);
+        assert_int_equal(gp_model_shard_count(m), 1);
+
+        /* The mix covers every byte, largest share first. */
+        uint64_t sum = 0;
+        for (uint32_t q = 0; q < gp_model_quant_count(m); q++) {
+            assert_non_null(gp_model_quant_type(m, q));
+            assert_true(q == 0 || gp_model_quant_bytes(m, q) <= gp_model_quant_bytes(m, q - 1));
+            sum += gp_model_quant_bytes(m, q);
+        }
+        assert_int_equal(sum, gp_model_tensor_bytes(m));
+        assert_null(gp_model_quant_type(m, gp_model_quant_count(m)));
+
+        uint64_t layers = 0, sliding = 0;
+        for (uint32_t il = 0; il < gp_model_hparam(m, GP_HP_N_LAYER); il++) {
+            layers += gp_model_layer_bytes(m, il);
+            sliding += gp_model_layer_attention(m, il) == GP_ATTENTION_SLIDING;
+            assert_int_equal(gp_model_layer_expert_bytes(m, il), m->layers[il].expert_bytes);
+        }
+        assert_true(layers < gp_model_tensor_bytes(m));
+        assert_int_equal(sliding > 0, m->hp.n_swa > 0);
+
+        uint64_t api = 0, internal = 0;
+        assert_int_equal(gp_model_kv_bytes_per_token(m, "q8_0", &api, &err), GP_OK);
+        assert_true(gp_kv_bytes_per_token(m, -1, GP_TYPE_Q8_0, GP_TYPE_Q8_0, &internal));
+        assert_int_equal(api, internal);
+        assert_int_equal(gp_model_kv_bytes_per_token(m, "q9_9", &api, &err), GP_ERR_ARG);
+        assert_int_equal(gp_model_recurrent_bytes_per_seq(m), 0);
+
+        uint64_t tensors = 0;
+        for (uint64_t i = 0; i < gp_model_tensor_count(m); i++) {
+            tensors += gp_model_tensor_size(m, i);
+            assert_string_equal(gp_model_tensor_name(m, i), m->tensors[i].info->name);
+            assert_int_equal(gp_model_tensor_layer(m, i), m->tensors[i].layer);
+        }
+        assert_int_equal(tensors, gp_model_tensor_bytes(m));
+        const uint64_t last = gp_model_tensor_count(m);
+        assert_null(gp_model_tensor_name(m, last));
+        assert_int_equal(gp_model_tensor_layer(m, last), -1);
+        assert_int_equal(gp_model_tensor_dim(m, 0, gp_model_tensor_n_dims(m, 0)), 0);
+        assert_string_equal(gp_model_tensor_type(m, 0), gp_type_get(m->tensors[0].info->type)->name);
+        gp_model_close(&m);
+    }
+    assert_null(gp_model_path(NULL));
+    assert_int_equal(gp_model_quant_count(NULL), 0);
+    assert_int_equal(gp_model_layer_attention(NULL, 0), GP_ATTENTION_FULL);
 }
 
 static void test_command(void **state)
@@ -408,6 +476,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_devices_details),
+        cmocka_unit_test(test_model_details),
         cmocka_unit_test(test_command),
         cmocka_unit_test(test_mem_matches_internal),
         cmocka_unit_test(test_plan_matches_internal),

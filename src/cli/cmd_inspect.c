@@ -4,9 +4,6 @@
 
 #include "cli/cli.h"
 #include "cli/model_source.h"
-#include "gguf/types.h"
-#include "memory/kv.h"
-#include "model/model.h"
 #include "util/units.h"
 
 void gp_help_inspect(FILE *f)
@@ -36,103 +33,90 @@ static void print_bytes_line(FILE *f, const char *label, uint64_t bytes)
 /* "q4_K 73.6%, q6_K 26.3%, f32 0.1%" by bytes, largest first. */
 static void print_quant_mix(FILE *f, const gp_model *m)
 {
-    uint64_t by[GP_TYPE_COUNT] = {0};
-    for (uint64_t i = 0; i < m->n_tensors; i++)
-        by[m->tensors[i].info->type] += m->tensors[i].info->bytes;
+    const uint64_t total = gp_model_tensor_bytes(m);
     fprintf(f, "%-22s ", "quantization mix");
-    bool first = true;
-    for (;;) {
-        int best = -1;
-        for (int t = 0; t < GP_TYPE_COUNT; t++)
-            if (by[t] && (best < 0 || by[t] > by[best]))
-                best = t;
-        if (best < 0)
-            break;
-        double pct = m->tensor_bytes ? 100.0 * (double)by[best] / (double)m->tensor_bytes : 0;
-        fprintf(f, "%s%s %.1f%%", first ? "" : ", ", gp_type_get((uint32_t)best)->name, pct);
-        by[best] = 0;
-        first = false;
+    for (uint32_t k = 0; k < gp_model_quant_count(m); k++) {
+        double pct = total ? 100.0 * (double)gp_model_quant_bytes(m, k) / (double)total : 0;
+        fprintf(f, "%s%s %.1f%%", k ? ", " : "", gp_model_quant_type(m, k), pct);
     }
     fprintf(f, "\n");
 }
 
 static void print_layer_kinds(FILE *f, const gp_model *m)
 {
-    /* One letter per layer: F full, S sliding window, M latent, R recurrent, N NextN. */
+    /* One letter per layer, in gp_attention's order. */
+    static const char letters[] = {'F', 'S', 'M', 'R', 'N'};
     fprintf(f, "%-22s ", "attention per layer");
-    for (uint32_t i = 0; i < m->hp.n_layer_all; i++) {
-        const gp_layer *l = &m->layers[i];
-        static const char letters[] = {'F', 'S', 'M', 'R'};
-        fputc(l->nextn ? 'N' : letters[l->kind], f);
-    }
+    for (uint32_t i = 0; i < gp_model_hparam(m, GP_HP_N_LAYER); i++)
+        fputc(letters[gp_model_layer_attention(m, i)], f);
     fprintf(f, "  (F full, S sliding window, M latent, R recurrent, N NextN)\n");
 }
 
 static void print_human(FILE *f, const gp_model *m)
 {
-    const gp_hparams *hp = &m->hp;
-    fprintf(f, "%-22s %s\n", "model", m->path);
-    fprintf(f, "%-22s %s%s\n", "architecture", m->arch, m->arch_known ? "" : " (unknown to llama.cpp)");
-    if (m->name[0])
-        fprintf(f, "%-22s %s\n", "name", m->name);
-    const char *ftn = m->file_type != UINT32_MAX ? gp_file_type_name(m->file_type) : NULL;
+#define HP(which) gp_model_hparam(m, GP_HP_##which)
+    const uint32_t n_layer = (uint32_t)HP(N_LAYER);
+    fprintf(f, "%-22s %s\n", "model", gp_model_path(m));
+    fprintf(f, "%-22s %s%s\n", "architecture", gp_model_architecture(m),
+            gp_model_architecture_known(m) ? "" : " (unknown to llama.cpp)");
+    if (gp_model_name(m)[0])
+        fprintf(f, "%-22s %s\n", "name", gp_model_name(m));
+    const char *ftn = gp_model_file_type(m);
     if (ftn)
         fprintf(f, "%-22s %s\n", "file type", ftn);
     print_quant_mix(f, m);
-    fprintf(f, "%-22s %.3f B (%llu)\n", "parameters", (double)m->n_params / 1e9,
-            (unsigned long long)m->n_params);
-    print_bytes_line(f, "weights", m->tensor_bytes);
+    fprintf(f, "%-22s %.3f B (%llu)\n", "parameters", (double)gp_model_n_params(m) / 1e9,
+            (unsigned long long)gp_model_n_params(m));
+    print_bytes_line(f, "weights", gp_model_tensor_bytes(m));
+    const uint32_t shards = gp_model_shard_count(m);
     fprintf(f, "%-22s %llu in %u shard%s, data %s\n", "tensors",
-            (unsigned long long)m->n_tensors, m->n_shards, m->n_shards == 1 ? "" : "s",
-            m->data_present ? "present" : "absent (header only)");
-    fprintf(f, "%-22s %u", "layers", hp->n_layer_all);
-    if (hp->n_nextn)
-        fprintf(f, " (%u NextN, not loaded by default)", hp->n_nextn);
+            (unsigned long long)gp_model_tensor_count(m), shards, shards == 1 ? "" : "s",
+            gp_model_data_present(m) ? "present" : "absent (header only)");
+    fprintf(f, "%-22s %u", "layers", n_layer);
+    if (HP(N_NEXTN))
+        fprintf(f, " (%u NextN, not loaded by default)", (unsigned)HP(N_NEXTN));
     fprintf(f, "\n");
-    fprintf(f, "%-22s %llu\n", "embedding", (unsigned long long)hp->n_embd);
-    fprintf(f, "%-22s %u heads, %u KV heads, head dim %u/%u\n", "attention",
-            hp->n_head, hp->n_head_kv, hp->head_dim_k, hp->head_dim_v);
-    if (hp->n_swa)
-        fprintf(f, "%-22s %u tokens%s\n", "sliding window", hp->n_swa,
-                hp->swa_chunked ? " (chunked)" : "");
+    fprintf(f, "%-22s %llu\n", "embedding", (unsigned long long)HP(N_EMBD));
+    fprintf(f, "%-22s %u heads, %u KV heads, head dim %u/%u\n", "attention", (unsigned)HP(N_HEAD),
+            (unsigned)HP(N_HEAD_KV), (unsigned)HP(HEAD_DIM_K), (unsigned)HP(HEAD_DIM_V));
+    if (HP(N_SWA))
+        fprintf(f, "%-22s %u tokens%s\n", "sliding window", (unsigned)HP(N_SWA),
+                HP(SWA_CHUNKED) ? " (chunked)" : "");
     print_layer_kinds(f, m);
-    if (hp->n_expert)
-        fprintf(f, "%-22s %u routed (%u used per token), %u shared, FF %u\n", "experts",
-                hp->n_expert, hp->n_expert_used, hp->n_expert_shared, hp->n_ff_exp);
+    if (HP(N_EXPERT))
+        fprintf(f, "%-22s %u routed (%u used per token), %u shared, FF %u\n", "experts", (unsigned)HP(N_EXPERT),
+                (unsigned)HP(N_EXPERT_USED), (unsigned)HP(N_EXPERT_SHARED), (unsigned)HP(N_FF_EXP));
     else
-        fprintf(f, "%-22s dense, FF %u\n", "feed-forward", hp->n_ff);
-    fprintf(f, "%-22s %llu\n", "vocabulary", (unsigned long long)hp->n_vocab);
-    fprintf(f, "%-22s %llu\n", "training context", (unsigned long long)hp->n_ctx_train);
+        fprintf(f, "%-22s dense, FF %u\n", "feed-forward", (unsigned)HP(N_FF));
+    fprintf(f, "%-22s %llu\n", "vocabulary", (unsigned long long)HP(N_VOCAB));
+    fprintf(f, "%-22s %llu\n", "training context", (unsigned long long)HP(N_CTX_TRAIN));
+#undef HP
 
-    static const struct { const char *name; uint32_t type; } kv_types[] = {
-        {"f16", GP_TYPE_F16}, {"q8_0", GP_TYPE_Q8_0}, {"q4_0", GP_TYPE_Q4_0},
-    };
+    static const char *const kv_types[] = {"f16", "q8_0", "q4_0"};
     fprintf(f, "%-22s", "KV bytes per token");
     for (size_t i = 0; i < 3; i++) {
         uint64_t b;
-        if (gp_kv_bytes_per_token(m, -1, kv_types[i].type, kv_types[i].type, &b))
-            fprintf(f, " %s %llu%s", kv_types[i].name, (unsigned long long)b, i < 2 ? "," : "");
+        if (gp_model_kv_bytes_per_token(m, kv_types[i], &b, NULL) == GP_OK)
+            fprintf(f, " %s %llu%s", kv_types[i], (unsigned long long)b, i < 2 ? "," : "");
         else
-            fprintf(f, " %s n/a%s", kv_types[i].name, i < 2 ? "," : "");
+            fprintf(f, " %s n/a%s", kv_types[i], i < 2 ? "," : "");
     }
     fprintf(f, "\n");
-    uint64_t rs = 0;
-    for (uint32_t il = 0; il < hp->n_layer_all; il++)
-        rs += gp_recurrent_seq_bytes(m, il);
+    uint64_t rs = gp_model_recurrent_bytes_per_seq(m);
     if (rs)
         fprintf(f, "%-22s %llu bytes per sequence (f32)\n", "recurrent state", (unsigned long long)rs);
 
     /* Per-layer bytes, summarised: min / max and the non-layer tensors. */
     uint64_t lmin = UINT64_MAX, lmax = 0, lsum = 0, emax = 0;
-    for (uint32_t i = 0; i < hp->n_layer_all; i++) {
-        uint64_t b = m->layers[i].bytes;
+    for (uint32_t i = 0; i < n_layer; i++) {
+        uint64_t b = gp_model_layer_bytes(m, i), e = gp_model_layer_expert_bytes(m, i);
         lmin = b < lmin ? b : lmin;
         lmax = b > lmax ? b : lmax;
         lsum += b;
-        emax = m->layers[i].expert_bytes > emax ? m->layers[i].expert_bytes : emax;
+        emax = e > emax ? e : emax;
     }
     char a[32], b[32];
-    if (hp->n_layer_all) {
+    if (n_layer) {
         gp_format_bytes(lmin, a, sizeof a);
         gp_format_bytes(lmax, b, sizeof b);
         fprintf(f, "%-22s %s .. %s", "bytes per layer", a, b);
@@ -142,28 +126,26 @@ static void print_human(FILE *f, const gp_model *m)
         }
         fprintf(f, "\n");
     }
-    gp_format_bytes(m->tensor_bytes - lsum, a, sizeof a);
+    gp_format_bytes(gp_model_tensor_bytes(m) - lsum, a, sizeof a);
     fprintf(f, "%-22s %s (embeddings, output, norms)\n", "outside layers", a);
-    for (uint32_t i = 0; i < m->n_warnings; i++)
-        fprintf(f, "warning: %s\n", m->warnings[i]);
+    for (uint32_t i = 0; i < gp_model_warning_count(m); i++)
+        fprintf(f, "warning: %s\n", gp_model_warning_text(m, i));
 }
 
 static void print_tensors(FILE *f, const gp_model *m)
 {
     fprintf(f, "\n%-40s %-8s %-28s %14s %6s %s\n", "tensor", "type", "shape", "bytes", "layer", "role");
-    for (uint64_t i = 0; i < m->n_tensors; i++) {
-        const gp_tensor *t = &m->tensors[i];
+    for (uint64_t i = 0; i < gp_model_tensor_count(m); i++) {
         char shape[64] = "";
         size_t pos = 0;
-        for (uint32_t d = 0; d < t->info->n_dims && pos < sizeof shape; d++)
+        for (uint32_t d = 0; d < gp_model_tensor_n_dims(m, i) && pos < sizeof shape; d++)
             pos += (size_t)snprintf(shape + pos, sizeof shape - pos, "%s%lld", d ? "x" : "",
-                                    (long long)t->info->ne[d]);
+                                    (long long)gp_model_tensor_dim(m, i, d));
         char layer[16] = "-";
-        if (t->layer >= 0)
-            snprintf(layer, sizeof layer, "%d", t->layer);
-        fprintf(f, "%-40s %-8s %-28s %14llu %6s %s\n", t->info->name,
-                gp_type_get(t->info->type)->name, shape,
-                (unsigned long long)t->info->bytes, layer, gp_role_name(t->role));
+        if (gp_model_tensor_layer(m, i) >= 0)
+            snprintf(layer, sizeof layer, "%d", (int)gp_model_tensor_layer(m, i));
+        fprintf(f, "%-40s %-8s %-28s %14llu %6s %s\n", gp_model_tensor_name(m, i), gp_model_tensor_type(m, i),
+                shape, (unsigned long long)gp_model_tensor_size(m, i), layer, gp_model_tensor_role(m, i));
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/progress.h"
 #include "memory/extras.h"
+#include "memory/params.h"
 #include "model/extras.h"
 #include "model/open.h"
 #include "source/hf.h"

@@ -11,8 +11,12 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "memory/extras.h"
-#include "memory/params.h"
+
+/* The llama.cpp flags a source comes from, and the files they load besides
+ * the model (memory/params.h, model/extras.h): named here, not opened up,
+ * so a command that reads neither needs the public API alone. */
+typedef struct gp_run_params gp_run_params;
+typedef struct gp_extra_files gp_extra_files;
 
 typedef struct gp_model_source {
     const char *path;      /* MODEL or -m: a file, or an http(s) URL */
