@@ -410,6 +410,18 @@ GP_API const gp_mem *gp_plan_result_mem(const gp_plan_result *plan);
  * memory is unknown, 0 when i is out of range. */
 GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 
+/* ---- Reports: a plan as one HTML page ------------------------------------- */
+
+/* Renders a plan as `ggplace plan --json` prints it (plan_json, len bytes;
+ * no NUL needed) into one self-contained HTML page: memory per device, which
+ * device holds each layer, memory against context per KV type, the
+ * alternatives weighed, the command. The page loads nothing from anywhere.
+ * `source` names the text in errors (NULL: none). GP_ERR_FORMAT when the
+ * text is not such a plan. Returns a NUL-terminated string the caller frees
+ * with free(). */
+GP_API gp_status gp_plan_report_html(const char *plan_json, size_t len, const char *source, char **out,
+                                     gp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,7 @@ done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]+<curl/' --inclu
 api_clients=(
   "cli/cmd_devices.c"
   "cli/cmd_inspect.c"
+  "cli/cmd_report.c"
   "cli/hw_options.c"
 )
 declare -A seen

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ggplace.h"
@@ -19,6 +20,7 @@
 #include "memory/mem.h"
 #include "plan/plan.h"
 #include "plan/speed.h"
+#include "util/fileio.h"
 
 #define GiB (1024ull * 1024 * 1024)
 #define LLAMA GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf"
@@ -222,6 +224,45 @@ static void test_model_details(void **state)
     assert_null(gp_model_path(NULL));
     assert_int_equal(gp_model_quant_count(NULL), 0);
     assert_int_equal(gp_model_layer_attention(NULL, 0), GP_ATTENTION_FULL);
+}
+
+/* A saved plan's page through the API is what `ggplace report` writes;
+ * text that is not a plan is refused with its source named. */
+static void test_plan_report(void **state)
+{
+    (void)state;
+    const char *plan[] = {"ggplace", "plan", LLAMA, "--gpu", "24GiB", "--ram", "64GiB", "--no-detect", "--json"};
+    cli_result *r = cli_run(NULL, 9, plan);
+    assert_int_equal(r->rc, 0);
+    char *json = strdup(r->out);
+    char dir[] = "/tmp/gp_api_report_XXXXXX", in[64], out[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(in, sizeof in, "%s/plan.json", dir);
+    snprintf(out, sizeof out, "%s/plan.html", dir);
+    gp_error err = {0};
+    assert_int_equal(gp_write_file_atomic(in, json, strlen(json), false, &err), GP_OK);
+    const char *report[] = {"ggplace", "report", in, "-o", out};
+    assert_int_equal(cli_run(NULL, 5, report)->rc, 0);
+    char *written = NULL;
+    size_t len = 0;
+    assert_int_equal(gp_read_file(out, 64 << 20, &written, &len, &err), GP_OK);
+
+    char *html = NULL;
+    assert_int_equal(gp_plan_report_html(json, strlen(json), "plan.json", &html, &err), GP_OK);
+    assert_int_equal(strlen(html), len);
+    assert_memory_equal(html, written, len);
+    free(html);
+
+    assert_int_equal(gp_plan_report_html("{}", 2, "x.json", &html, &err), GP_ERR_FORMAT);
+    assert_null(html);
+    assert_string_equal(err.file, "x.json");
+    assert_int_equal(gp_plan_report_html(NULL, 0, NULL, &html, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_report_html(json, strlen(json), NULL, NULL, &err), GP_ERR_ARG);
+    free(written);
+    free(json);
+    remove(in);
+    remove(out);
+    rmdir(dir);
 }
 
 static void test_command(void **state)
@@ -477,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_devices_details),
         cmocka_unit_test(test_model_details),
+        cmocka_unit_test(test_plan_report),
         cmocka_unit_test(test_command),
         cmocka_unit_test(test_mem_matches_internal),
         cmocka_unit_test(test_plan_matches_internal),

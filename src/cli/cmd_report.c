@@ -4,8 +4,6 @@
 
 #include "cli/cli.h"
 #include "cli/report_cli.h"
-#include "emit/report_html.h"
-#include "util/error.h"
 #include "util/fileio.h"
 
 /* A saved plan is a few hundred kilobytes; this bounds a wrong file. */
@@ -34,7 +32,7 @@ int gp_cli_write_report(gp_cli *cli, const char *json, size_t len, const char *s
 {
     gp_error err = {0};
     char *html = NULL;
-    if (gp_report_html(json, len, source, &html, &err) != GP_OK) {
+    if (gp_plan_report_html(json, len, source, &html, &err) != GP_OK) {
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
