@@ -1082,14 +1082,6 @@ static bool better_plan(const gp_plan *a, const gp_plan *b)
     return a->speed.decode_tps > b->speed.decode_tps * GP_PLAN_SUBSET_GAIN;
 }
 
-static int cmp_bw_desc(const void *x, const void *y)
-{
-    const double *a = x, *b = y;   /* {bandwidth, free bytes, index} */
-    if (a[0] != b[0]) return a[0] < b[0] ? 1 : -1;
-    if (a[1] != b[1]) return a[1] < b[1] ? 1 : -1;
-    return a[2] < b[2] ? -1 : a[2] > b[2];
-}
-
 /* sub's plan, re-expressed on the full device list d: -dev names the GPUs
  * used, the memory is estimated again over d (the others hold nothing). */
 static gp_status widen(const gp_model *m, const gp_devices *d, const gp_plan_request *req, const uint32_t *map,
@@ -1118,10 +1110,28 @@ static gp_status widen(const gp_model *m, const gp_devices *d, const gp_plan_req
 static gp_status gp_plan_subsets(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
                                  gp_plan *out, gp_error *err);
 
+/* q's memory and predicted speed when it fits the plan's budgets (r is
+   then the caller's); false when it does not. */
+static bool fitting_speed(const gp_model *m, const gp_devices *d, const gp_plan_request *req, const gp_plan *plan,
+                          const gp_run_params *q, gp_mem_result *r, gp_speed *sp)
+{
+    if (gp_mem_estimate(m, q, d, r, NULL) != GP_OK)
+        return false;
+    for (uint32_t k = 0; k < d->n; k++)
+        if (gp_plan_need(req, r, k) > plan->budget[k]) {
+            gp_mem_result_free(r);
+            return false;
+        }
+    gp_speed_predict(m, q, d, r, sp);
+    gp_plan_request_calibrate(req, m, sp);
+    return true;
+}
+
 /* The split the search builds gives each GPU bytes in proportion to its
- * memory; a faster card may decode more of the layers. Moving one -ts count
- * between two GPUs at a time, the best move that fits and decodes faster is
- * taken until none is left (hill climbing on the plan's own flags). */
+ * memory; a faster card may decode more of the layers. Moving 1, 2, 4 or 8
+ * -ts counts between two GPUs at a time, the best move that fits and
+ * decodes faster is taken until none is left (hill climbing on the plan's
+ * own flags). */
 static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_request *req, gp_plan *out)
 {
     gp_run_params *p = &out->params;
@@ -1142,6 +1152,9 @@ static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_r
     }
     if (!mixed)
         return;
+    /* Several layers at once, too: a layer's worth of speed can be below
+       the step taken, while a few of them together are worth it. */
+    static const float steps[] = {1, 2, 4, 8};
     uint32_t moved = 0;
     const double start_tps = out->speed.decode_tps;
     for (int round = 0; round < 64; round++) {
@@ -1149,42 +1162,38 @@ static void polish_split(const gp_model *m, const gp_devices *d, const gp_plan_r
         gp_mem_result best_r;
         gp_speed best_s = out->speed;
         bool found = false;
-        for (uint32_t i = 0; i < n; i++)
-            for (uint32_t j = 0; j < n; j++) {
-                if (i == j || p->tensor_split[i] < 1)
-                    continue;
-                gp_run_params q = *p;
-                q.tensor_split[i] -= 1;
-                q.tensor_split[j] += 1;
-                gp_mem_result r;
-                if (gp_mem_estimate(m, &q, d, &r, NULL) != GP_OK)
-                    continue;
-                bool fits = true;
-                for (uint32_t k = 0; k < d->n; k++)
-                    fits = fits && gp_plan_need(req, &r, k) <= out->budget[k];
-                gp_speed sp;
-                if (fits) {
-                    gp_speed_predict(m, &q, d, &r, &sp);
-                    gp_plan_request_calibrate(req, m, &sp);
+        float best_step = 0;
+        for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++)
+            for (uint32_t i = 0; i < n; i++)
+                for (uint32_t j = 0; j < n; j++) {
+                    if (i == j || p->tensor_split[i] < steps[st])
+                        continue;
+                    gp_run_params q = *p;
+                    q.tensor_split[i] -= steps[st];
+                    q.tensor_split[j] += steps[st];
+                    gp_mem_result r;
+                    gp_speed sp;
+                    if (!fitting_speed(m, d, req, out, &q, &r, &sp))
+                        continue;
+                    if (sp.decode_tps > best_s.decode_tps * 1.005) {
+                        if (found)
+                            gp_mem_result_free(&best_r);
+                        best_p = q;
+                        best_r = r;
+                        best_s = sp;
+                        best_step = steps[st];
+                        found = true;
+                    } else {
+                        gp_mem_result_free(&r);
+                    }
                 }
-                if (fits && sp.decode_tps > best_s.decode_tps * 1.005) {
-                    if (found)
-                        gp_mem_result_free(&best_r);
-                    best_p = q;
-                    best_r = r;
-                    best_s = sp;
-                    found = true;
-                } else {
-                    gp_mem_result_free(&r);
-                }
-            }
         if (!found)
             break;
         *p = best_p;
         gp_mem_result_free(&out->mem);
         out->mem = best_r;
         out->speed = best_s;
-        moved++;
+        moved += (uint32_t)best_step;
     }
     if (!moved)
         return;
@@ -1270,6 +1279,41 @@ gp_status gp_plan_make(const gp_model *m, const gp_devices *d, const gp_plan_req
     return st;
 }
 
+/* GPUs that plan alike: the same kind, card, memory and speeds. A subset
+   takes the first j of a class, since which j of them makes no difference. */
+typedef struct gpu_class {
+    uint32_t dev[GP_MAX_DEVICES];   /* device indexes, in list order */
+    uint32_t n;
+} gpu_class;
+
+static bool same_card(const gp_device *a, const gp_device *b)
+{
+    return a->kind == b->kind && a->free == b->free && a->total == b->total && a->bandwidth_gbs == b->bandwidth_gbs &&
+           a->tflops == b->tflops && a->pcie_gen == b->pcie_gen && a->pcie_width == b->pcie_width &&
+           !strcmp(a->model, b->model);
+}
+
+static uint32_t gpu_classes(const gp_devices *d, gpu_class *cls)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->n; i++) {
+        if (d->dev[i].kind == GP_DEV_CPU)
+            continue;
+        uint32_t c = 0;
+        while (c < n && !same_card(&d->dev[cls[c].dev[0]], &d->dev[i]))
+            c++;
+        if (c == n)
+            cls[n++].n = 0;
+        cls[c].dev[cls[c].n++] = i;
+    }
+    return n;
+}
+
+/* Every subset of the GPUs (up to identical cards) that could hold what
+ * the plan on all of them keeps on GPUs is planned too; the fastest wins
+ * when it keeps the context and beats the margin. When nothing fits on all
+ * of them, one card may be what stops it (too small for its share of the
+ * compute buffers): then each GPU left out in turn is tried. */
 static gp_status gp_plan_subsets(const gp_model *m, const gp_devices *d, const gp_plan_request *req,
                                  gp_plan *out, gp_error *err)
 {
@@ -1277,44 +1321,52 @@ static gp_status gp_plan_subsets(const gp_model *m, const gp_devices *d, const g
     if (st != GP_OK && st != GP_ERR_CONFIG)
         return st;
     const gp_run_params *pin = &req->pinned;
-    double gpu[GP_MAX_DEVICES][3];
+    gpu_class cls[GP_MAX_DEVICES];
+    const uint32_t n_cls = gpu_classes(d, cls);
     uint32_t n_gpu = 0;
-    for (uint32_t i = 0; i < d->n; i++) {
-        if (d->dev[i].kind == GP_DEV_CPU)
-            continue;
-        gp_speed_device sd;
-        gp_speed_device_defaults(&d->dev[i], &sd);
-        gpu[n_gpu][0] = sd.mem_bw;
-        gpu[n_gpu][1] = (double)d->dev[i].free;
-        gpu[n_gpu][2] = i;
-        n_gpu++;
-    }
+    for (uint32_t c = 0; c < n_cls; c++)
+        n_gpu += cls[c].n;
     /* Pinned devices, splits or overrides are the user's; one GPU has no
        subset to try. */
     if (n_gpu < 2 || pin->devices[0] || pin->user_set_ts || pin->user_set_ot || pin->user_set_ngl)
         return st;
-    /* The fastest k GPUs, for each k below all of them. */
-    qsort(gpu, n_gpu, sizeof gpu[0], cmp_bw_desc);
     const bool all_fit = st == GP_OK;
     const double all_tps = all_fit ? out->speed.decode_tps : 0;
     /* What the plan on every GPU keeps on GPUs: fewer GPUs that cannot
        hold it all would move part of it to the CPU, slower than any GPU. */
     uint64_t on_gpus = 0;
-    for (uint32_t g = 0; all_fit && g < n_gpu; g++)
-        on_gpus += gp_mem_on_device(&out->mem, (uint32_t)gpu[g][2]);
+    for (uint32_t i = 0; all_fit && i < d->n; i++)
+        if (d->dev[i].kind != GP_DEV_CPU)
+            on_gpus += gp_mem_on_device(&out->mem, i);
     bool have = all_fit;
     char chosen[256] = "";
-    uint64_t room = 0;
-    for (uint32_t k = 1; k < n_gpu; k++) {
-        const uint32_t gi = (uint32_t)gpu[k - 1][2];
-        room += all_fit ? out->budget[gi] : d->dev[gi].free;
-        if (all_fit && room < on_gpus)
-            continue;
+    /* take[c]: how many of class c the subset uses; counted like an
+       odometer, skipping none and all */
+    uint32_t take[GP_MAX_DEVICES] = {0};
+    for (;;) {
+        uint32_t c = 0;
+        while (c < n_cls && take[c] == cls[c].n)
+            take[c++] = 0;
+        if (c == n_cls)
+            break;
+        take[c]++;
+        uint32_t used = 0;
+        uint64_t room = 0;
         gp_plan_request r2 = *req;
         size_t len = 0;
-        for (uint32_t j = 0; j < k && len < sizeof r2.pinned.devices; j++)
-            len += (size_t)snprintf(r2.pinned.devices + len, sizeof r2.pinned.devices - len, "%s%s",
-                                    j ? "," : "", d->dev[(uint32_t)gpu[j][2]].name);
+        for (uint32_t i = 1; i < d->n; i++)
+            for (uint32_t k = 0; k < n_cls; k++)
+                for (uint32_t j = 0; j < take[k]; j++) {
+                    if (cls[k].dev[j] != i)
+                        continue;
+                    used++;
+                    room += all_fit ? out->budget[i] : d->dev[i].free;
+                    if (len < sizeof r2.pinned.devices)
+                        len += (size_t)snprintf(r2.pinned.devices + len, sizeof r2.pinned.devices - len, "%s%s",
+                                                len ? "," : "", d->dev[i].name);
+                }
+        if (used == n_gpu || (all_fit && room < on_gpus) || (!all_fit && used + 1 < n_gpu))
+            continue;
         gp_devices sub;
         uint32_t map[GP_MAX_DEVICES];
         if (len >= sizeof r2.pinned.devices || gp_devices_select(d, r2.pinned.devices, &sub, map, NULL) != GP_OK)
