@@ -118,7 +118,10 @@ typedef enum {
        delta net layers beside gated attention over the blocks of cached
        tokens an indexer picks, one layer's hashed n-gram embedding, routed
        experts beside a gated shared expert */
-    GP_COMPUTE_FAMILY_QWEN4EXP = 28
+    GP_COMPUTE_FAMILY_QWEN4EXP = 28,
+    /* smallthinker: the llama-style layer with routed experts only, whose
+       router reads the layer's input before its norm */
+    GP_COMPUTE_FAMILY_SMALLTHINKER = 29
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

@@ -178,11 +178,22 @@ typedef struct {
     int latent;         /* the experts run on x projected down to n_embd_latent
                            (ffn_routed_down; the router reads x itself); they
                            return that width (Kimi K3) */
+    const int *logits;  /* the router's logits, built by the family from another
+                           input (SmallThinker: the layer's input, before its
+                           norm); NULL: the router reads x */
 } gpg_moe_opts;
+
+/* The chosen experts of each token and their weights. */
+typedef struct { int topk, weights; } gpg_moe_choice;
 
 /* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted
    sum; o NULL: the defaults */
 int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o);
+/* the same in llama.cpp's two expansions: the router's choice and weights
+   (which ggml reaches first, before the experts' input may be), then the
+   experts on x */
+void gpg_moe_route(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, gpg_moe_choice *r);
+int gpg_moe_experts(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, const gpg_moe_choice *r);
 int gpg_ffn_layer_opts(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T, const gpg_moe_opts *o);
 
 /* whether layer il routes experts (past the dense lead, every moe_every-th) */

@@ -105,14 +105,18 @@ static int expert_groups(gpg_ctx *c, gpg_graph *g, int sel, int64_t T) {
     return gpg_reshape(g, set, nper * ng, T, 1, 1);
 }
 
-int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o) {
+void gpg_moe_route(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, gpg_moe_choice *r) {
     static const gpg_moe_opts defaults = {0};
     if (!o) o = &defaults;
     const gp_compute_model *m = c->m;
-    const int64_t ne = m->n_expert, nu = m->n_expert_used, nf = m->n_ff_exp;
-    const int64_t nd = o->latent && m->n_embd_latent ? m->n_embd_latent : m->n_embd;
-    int logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
+    const int64_t ne = m->n_expert, nu = m->n_expert_used;
+    int logits;
+    if (o->logits) {
+        logits = *o->logits;
+    } else {
+        logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
+    }
     if (m->router_bias) logits = gpg_add_bias(c, g, logits, GP_COMPUTE_W_FFN_ROUTER);
     int probs = o->softmax_chosen ? logits
                                   : gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE); /* soft_max / sigmoid */
@@ -141,6 +145,17 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
         w = gpg_reshape(g, dv, 1, nu, T, 1);
     }
     if (m->expert_weights_scaled) w = gpg_op_like(g, 1, w, w, GPG_NONE, GPG_NONE);
+    r->topk = topk;
+    r->weights = w;
+}
+
+int gpg_moe_experts(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, const gpg_moe_choice *r) {
+    static const gpg_moe_opts defaults = {0};
+    if (!o) o = &defaults;
+    const gp_compute_model *m = c->m;
+    const int64_t nu = m->n_expert_used, nf = m->n_ff_exp;
+    const int64_t nd = o->latent && m->n_embd_latent ? m->n_embd_latent : m->n_embd;
+    const int topk = r->topk, w = r->weights;
     if (nd != m->n_embd) {
         /* the experts' input projected to their latent width (the router
            reads x itself) */
@@ -191,6 +206,12 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     }
     if (nu == 1) acc = gpg_op(g, 0, GPG_F32, nd, T, 1, 1, first, GPG_NONE, GPG_NONE);
     return acc;
+}
+
+int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o) {
+    gpg_moe_choice r;
+    gpg_moe_route(c, g, x, T, o, &r);
+    return gpg_moe_experts(c, g, x, T, o, &r);
 }
 
 int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int up_kind, int down_kind) {
