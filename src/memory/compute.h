@@ -121,7 +121,11 @@ typedef enum {
     GP_COMPUTE_FAMILY_QWEN4EXP = 28,
     /* smallthinker: the llama-style layer with routed experts only, whose
        router reads the layer's input before its norm */
-    GP_COMPUTE_FAMILY_SMALLTHINKER = 29
+    GP_COMPUTE_FAMILY_SMALLTHINKER = 29,
+    /* grovemoe: qwen3moe's layer whose experts are picked by a sigmoid of
+       the router's logits, then adjugate experts (one per group of routed
+       ones) run on the routed experts' output, scaled and added to it */
+    GP_COMPUTE_FAMILY_GROVEMOE = 30
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -211,6 +215,9 @@ typedef struct {
     uint32_t expert_groups_used; /* {arch}.expert_group_used_count groups (> 1 groups only) */
     int      router_bias;        /* ffn_gate_inp bias */
     int      expert_bias;        /* ffn_{gate,up,down}_exps biases (added per chosen expert) */
+    uint32_t n_chexp;            /* GroveMoE's adjugate experts (ffn_*_chexps), one per group of
+                                    routed ones; 0: none */
+    uint32_t n_ff_chexp;         /* their width */
 
     /* MLA (deepseek2 family) */
     uint32_t q_lora_rank;   /* {arch}.attention.q_lora_rank (0 = lite, plain wq) */
@@ -448,6 +455,9 @@ typedef enum {
     GP_COMPUTE_W_PLE_NORM_QUERY,        /* blk.N.ple_norm_query */
     GP_COMPUTE_W_PLE_NORM_CONV,         /* blk.N.ple_norm_conv */
     GP_COMPUTE_W_PLE_CONV,              /* blk.N.ple_conv1d */
+    GP_COMPUTE_W_FFN_GATE_CHEXPS,       /* blk.N.ffn_gate_chexps (GroveMoE's adjugate experts) */
+    GP_COMPUTE_W_FFN_UP_CHEXPS,         /* blk.N.ffn_up_chexps */
+    GP_COMPUTE_W_FFN_DOWN_CHEXPS,       /* blk.N.ffn_down_chexps */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -150,7 +150,7 @@ static const gp_arch_rules archs[] = {
     {.name = "llada"},
     {.name = "llada-moe"},
     {.name = "seed_oss", .checked = true},
-    {.name = "grovemoe"},
+    {.name = "grovemoe", .graph = "grovemoe", .moe_norm_w = true, .checked = true},
     {.name = "apertus", .checked = true},
     {.name = "minimax-01", .graph = "minimax-01", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 8,
      .moe_norm_w = true, .lightning = true, .checked = true},

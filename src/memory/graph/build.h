@@ -181,6 +181,12 @@ typedef struct {
     const int *logits;  /* the router's logits, built by the family from another
                            input (SmallThinker: the layer's input, before its
                            norm); NULL: the router reads x */
+    int sigmoid_select; /* a sigmoid of the logits picks the experts, the soft-max
+                           still weights them (GroveMoE) */
+    int adjugate;       /* GroveMoE's adjugate experts (n_chexp of n_ff_chexp): a
+                           token's routed choice (as many as there are adjugate
+                           experts at most) divided down to their groups, through
+                           a float cast, a scale and a cast back */
 } gpg_moe_opts;
 
 /* The chosen experts of each token and their weights. */
