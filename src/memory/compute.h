@@ -125,7 +125,10 @@ typedef enum {
     /* grovemoe: qwen3moe's layer whose experts are picked by a sigmoid of
        the router's logits, then adjugate experts (one per group of routed
        ones) run on the routed experts' output, scaled and added to it */
-    GP_COMPUTE_FAMILY_GROVEMOE = 30
+    GP_COMPUTE_FAMILY_GROVEMOE = 30,
+    /* bitnet: the llama layer with an RMS norm before each branch's last
+       projection (attention's output, the FFN's down) */
+    GP_COMPUTE_FAMILY_BITNET = 31
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -458,6 +461,8 @@ typedef enum {
     GP_COMPUTE_W_FFN_GATE_CHEXPS,       /* blk.N.ffn_gate_chexps (GroveMoE's adjugate experts) */
     GP_COMPUTE_W_FFN_UP_CHEXPS,         /* blk.N.ffn_up_chexps */
     GP_COMPUTE_W_FFN_DOWN_CHEXPS,       /* blk.N.ffn_down_chexps */
+    GP_COMPUTE_W_ATTN_SUB_NORM,         /* blk.N.attn_sub_norm (BitNet: before the output projection) */
+    GP_COMPUTE_W_FFN_SUB_NORM,          /* blk.N.ffn_sub_norm (BitNet: before the down projection) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -312,7 +312,10 @@ static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_d
         if (dev < 0)
             continue;
         const char *name = ten->info->name;
-        if (strcmp(name, "output.weight") == 0) {
+        /* the logits' weight: output, or token_embd itself where no output
+           is created (BitNet), read where it lives */
+        if (strcmp(name, "output.weight") == 0 ||
+            (m->embd_is_output && strcmp(name, "token_embd.weight") == 0)) {
             cp->output_dev = (uint8_t)dev;
             cp->output_bytes = ten->info->bytes;
             continue;

@@ -95,7 +95,7 @@ static const gp_arch_rules archs[] = {
     {.name = "glm4", .graph = "postnorm", .checked = true},
     {.name = "glm4moe", .checked = true},
     {.name = "glm-dsa", .graph = "deepseek32", .mla = true, .indexer_types = true, .checked = true},
-    {.name = "bitnet", .embd_is_output = true},
+    {.name = "bitnet", .graph = "bitnet", .embd_is_output = true, .checked = true},
     {.name = "t5"},
     {.name = "t5encoder"},
     {.name = "jais", .layer_norm = true, .no_rope_step = 1, .checked = true},

@@ -47,6 +47,7 @@ static const gpg_family families[] = {
      .inputs = gpg_inputs_qwen4exp, .build = gpg_build_qwen4exp},
     {.id = GP_COMPUTE_FAMILY_SMALLTHINKER, .name = "smallthinker", .build = gpg_build_smallthinker},
     {.id = GP_COMPUTE_FAMILY_GROVEMOE, .name = "grovemoe", .build = gpg_build_grovemoe},
+    {.id = GP_COMPUTE_FAMILY_BITNET, .name = "bitnet", .build = gpg_build_bitnet},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)
