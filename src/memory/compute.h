@@ -128,7 +128,11 @@ typedef enum {
     GP_COMPUTE_FAMILY_GROVEMOE = 30,
     /* bitnet: the llama layer with an RMS norm before each branch's last
        projection (attention's output, the FFN's down) */
-    GP_COMPUTE_FAMILY_BITNET = 31
+    GP_COMPUTE_FAMILY_BITNET = 31,
+    /* muse-glimmer: RMS-normed token embeddings; norms before and after
+       attention and after the FFN, the attention's output gated by a
+       sigmoid before its projection; rope on the sliding layers only */
+    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

@@ -83,7 +83,7 @@ static const gp_arch_rules archs[] = {
     {.name = "olmo"},
     {.name = "olmo2", .graph = "postnorm", .swa_period = 4, .swa_needs_window = true, .checked = true},
     {.name = "olmoe", .checked = true},
-    {.name = "muse-glimmer", .swa_period = 4},
+    {.name = "muse-glimmer", .graph = "muse-glimmer", .swa_period = 4, .no_rope_full = true, .checked = true},
     {.name = "openelm"},
     {.name = "arctic", .moe_norm_w = true, .checked = true},
     {.name = "deepseek", .checked = true},
