@@ -72,7 +72,7 @@ static const gp_arch_rules archs[] = {
     {.name = "starcoder2", .layer_norm = true, .checked = true},
     {.name = "mamba", .graph = "mamba1", .recurrent = GP_RECR_ALL, .ssm_v1 = true, .checked = true},
     {.name = "mamba2", .graph = "mamba2", .recurrent = GP_RECR_ALL, .checked = true},
-    {.name = "maple"},
+    {.name = "maple", .no_rope_full = true, .moe_norm_w = true, .checked = true},
     {.name = "jamba", .graph = "jamba", .recurrent = GP_RECR_KV_ZERO, .ssm_v1 = true, .no_rope_step = 1},
     {.name = "falcon-h1", .graph = "falcon-h1", .recurrent = GP_RECR_ALL, .recurrent_attends = true, .checked = true},
     {.name = "xverse", .checked = true},
