@@ -66,6 +66,9 @@ int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il);
 /* the layer has attention (not recurrent, or recurrent beside attention) */
 int gpg_layer_attends(const gp_compute_model *m, uint32_t il);
 int gpg_any_swa(const gp_compute_model *m);
+/* layer il's attention applies rope (not every no_rope_step-th layer, nor
+   full-attention layers beside sliding ones with no_rope_full) */
+int gpg_layer_rope(const gp_compute_model *m, uint32_t il);
 int gpg_any_full(const gp_compute_model *m);
 
 /* Tags: op `id` reads weight `kind` of the current layer (GPG_W_* for the
