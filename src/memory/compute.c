@@ -310,6 +310,8 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->n_expert_used == 0 || m->n_expert_used > m->n_expert) return 0;
         if (m->n_ff_exp == 0 || m->n_ff_exp > GP_MAX_WIDTH) return 0;
         if (m->n_ff_shexp > GP_MAX_WIDTH) return 0;
+        if (m->n_chexp > m->n_expert || m->n_ff_chexp > GP_MAX_WIDTH) return 0;
+        if (m->family == GP_COMPUTE_FAMILY_GROVEMOE && (m->n_chexp == 0 || m->n_ff_chexp == 0)) return 0;
         /* groups as llama.cpp asserts them: dividing the experts, each
            group's two best scoring it, at least as many experts in the kept
            groups as are used */
@@ -321,7 +323,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
     }
 
     /* graph size: tensors per layer plus one view and one add per used expert */
-    const uint64_t per_layer = GP_LAYER_TENSORS + (n_moe ? 2ull * m->n_expert_used : 0);
+    const uint64_t per_layer = GP_LAYER_TENSORS + (n_moe ? 2ull * m->n_expert_used : 0) * (m->n_chexp ? 2 : 1);
     if ((uint64_t)m->n_layer * per_layer > GP_MAX_GRAPH) return 0;
 
     /* The widest row of any tensor (every factor is below 2^31 by now, so
@@ -364,6 +366,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         w = max_u64(w, m->n_expert);
         w = max_u64(w, m->n_ff_shexp);
         w = max_u64(w, (uint64_t)m->n_ff_exp * m->n_expert_used);
+        w = max_u64(w, (uint64_t)m->n_ff_chexp * m->n_expert_used);
         w = max_u64(w, nd * m->n_expert_used);
     }
     if (n_attn) {
@@ -538,7 +541,8 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     /* qwen4exp */
     "hc_attn_norm", "hc_attn_down", "hc_attn_up", "hc_attn_inject", "hc_ffn_norm", "hc_ffn_down",
     "hc_ffn_up", "hc_ffn_inject", "indexer.q_proj", "indexer.k_proj", "indexer.q_norm",
-    "ple_key", "ple_value", "ple_norm_key", "ple_norm_query", "ple_norm_conv", "ple_conv1d"
+    "ple_key", "ple_value", "ple_norm_key", "ple_norm_query", "ple_norm_conv", "ple_conv1d",
+    "ffn_gate_chexps", "ffn_up_chexps", "ffn_down_chexps", "attn_sub_norm", "ffn_sub_norm"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -118,7 +118,21 @@ typedef enum {
        delta net layers beside gated attention over the blocks of cached
        tokens an indexer picks, one layer's hashed n-gram embedding, routed
        experts beside a gated shared expert */
-    GP_COMPUTE_FAMILY_QWEN4EXP = 28
+    GP_COMPUTE_FAMILY_QWEN4EXP = 28,
+    /* smallthinker: the llama-style layer with routed experts only, whose
+       router reads the layer's input before its norm */
+    GP_COMPUTE_FAMILY_SMALLTHINKER = 29,
+    /* grovemoe: qwen3moe's layer whose experts are picked by a sigmoid of
+       the router's logits, then adjugate experts (one per group of routed
+       ones) run on the routed experts' output, scaled and added to it */
+    GP_COMPUTE_FAMILY_GROVEMOE = 30,
+    /* bitnet: the llama layer with an RMS norm before each branch's last
+       projection (attention's output, the FFN's down) */
+    GP_COMPUTE_FAMILY_BITNET = 31,
+    /* muse-glimmer: RMS-normed token embeddings; norms before and after
+       attention and after the FFN, the attention's output gated by a
+       sigmoid before its projection; rope on the sliding layers only */
+    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -208,6 +222,9 @@ typedef struct {
     uint32_t expert_groups_used; /* {arch}.expert_group_used_count groups (> 1 groups only) */
     int      router_bias;        /* ffn_gate_inp bias */
     int      expert_bias;        /* ffn_{gate,up,down}_exps biases (added per chosen expert) */
+    uint32_t n_chexp;            /* GroveMoE's adjugate experts (ffn_*_chexps), one per group of
+                                    routed ones; 0: none */
+    uint32_t n_ff_chexp;         /* their width */
 
     /* MLA (deepseek2 family) */
     uint32_t q_lora_rank;   /* {arch}.attention.q_lora_rank (0 = lite, plain wq) */
@@ -445,6 +462,11 @@ typedef enum {
     GP_COMPUTE_W_PLE_NORM_QUERY,        /* blk.N.ple_norm_query */
     GP_COMPUTE_W_PLE_NORM_CONV,         /* blk.N.ple_norm_conv */
     GP_COMPUTE_W_PLE_CONV,              /* blk.N.ple_conv1d */
+    GP_COMPUTE_W_FFN_GATE_CHEXPS,       /* blk.N.ffn_gate_chexps (GroveMoE's adjugate experts) */
+    GP_COMPUTE_W_FFN_UP_CHEXPS,         /* blk.N.ffn_up_chexps */
+    GP_COMPUTE_W_FFN_DOWN_CHEXPS,       /* blk.N.ffn_down_chexps */
+    GP_COMPUTE_W_ATTN_SUB_NORM,         /* blk.N.attn_sub_norm (BitNet: before the output projection) */
+    GP_COMPUTE_W_FFN_SUB_NORM,          /* blk.N.ffn_sub_norm (BitNet: before the down projection) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

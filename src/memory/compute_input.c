@@ -164,6 +164,9 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->expert_groups = hp->n_expert_groups;
     cm->expert_groups_used = hp->n_expert_groups_used;
     cm->expert_bias = has_tensor_suffix(m, ".ffn_up_exps.bias");
+    uint64_t chexp = tensor_dim(m, ".ffn_up_chexps.weight", 2), ff_chexp = tensor_dim(m, ".ffn_up_chexps.weight", 1);
+    cm->n_chexp = chexp > UINT32_MAX ? UINT32_MAX : (uint32_t)chexp;
+    cm->n_ff_chexp = ff_chexp > UINT32_MAX ? UINT32_MAX : (uint32_t)ff_chexp;
     cm->layer_is_swa = a->is_swa;
     cm->layer_is_recurrent = a->is_recurrent;
     cm->layer_idx_shared = a->idx_shared;
@@ -309,7 +312,10 @@ static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_d
         if (dev < 0)
             continue;
         const char *name = ten->info->name;
-        if (strcmp(name, "output.weight") == 0) {
+        /* the logits' weight: output, or token_embd itself where no output
+           is created (BitNet), read where it lives */
+        if (strcmp(name, "output.weight") == 0 ||
+            (m->embd_is_output && strcmp(name, "token_embd.weight") == 0)) {
             cp->output_dev = (uint8_t)dev;
             cp->output_bytes = ten->info->bytes;
             continue;

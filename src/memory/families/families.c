@@ -45,6 +45,10 @@ static const gpg_family families[] = {
      .build = gpg_build_bailingmoe3},
     {.id = GP_COMPUTE_FAMILY_QWEN4EXP, .name = "qwen4exp", .recurrent = 1, .ssm = 2, .hc = 1,
      .inputs = gpg_inputs_qwen4exp, .build = gpg_build_qwen4exp},
+    {.id = GP_COMPUTE_FAMILY_SMALLTHINKER, .name = "smallthinker", .build = gpg_build_smallthinker},
+    {.id = GP_COMPUTE_FAMILY_GROVEMOE, .name = "grovemoe", .build = gpg_build_grovemoe},
+    {.id = GP_COMPUTE_FAMILY_BITNET, .name = "bitnet", .build = gpg_build_bitnet},
+    {.id = GP_COMPUTE_FAMILY_MUSE_GLIMMER, .name = "muse-glimmer", .build = gpg_build_muse_glimmer},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

@@ -51,8 +51,7 @@ int gpg_attn_qkv(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, const gpg_attn_op
     const int v_rot_t = swa ? c->v_rot_swa : c->v_rot_t;
     const int k_idxs = swa ? c->k_idxs_swa : c->k_idxs;
     const int v_idxs = swa ? c->v_idxs_swa : c->v_idxs;
-    const int rope = !(m->no_rope_step && (il + 1) % m->no_rope_step == 0) &&
-                     !(m->no_rope_full && !swa && gpg_any_swa(m));
+    const int rope = gpg_layer_rope(m, il);
 
     /* Q; with a fused QKV weight, Q, K and V are strided views of one
        product (build_qkv) */

@@ -66,6 +66,9 @@ int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il);
 /* the layer has attention (not recurrent, or recurrent beside attention) */
 int gpg_layer_attends(const gp_compute_model *m, uint32_t il);
 int gpg_any_swa(const gp_compute_model *m);
+/* layer il's attention applies rope (not every no_rope_step-th layer, nor
+   full-attention layers beside sliding ones with no_rope_full) */
+int gpg_layer_rope(const gp_compute_model *m, uint32_t il);
 int gpg_any_full(const gp_compute_model *m);
 
 /* Tags: op `id` reads weight `kind` of the current layer (GPG_W_* for the
@@ -178,11 +181,28 @@ typedef struct {
     int latent;         /* the experts run on x projected down to n_embd_latent
                            (ffn_routed_down; the router reads x itself); they
                            return that width (Kimi K3) */
+    const int *logits;  /* the router's logits, built by the family from another
+                           input (SmallThinker: the layer's input, before its
+                           norm); NULL: the router reads x */
+    int sigmoid_select; /* a sigmoid of the logits picks the experts, the soft-max
+                           still weights them (GroveMoE) */
+    int adjugate;       /* GroveMoE's adjugate experts (n_chexp of n_ff_chexp): a
+                           token's routed choice (as many as there are adjugate
+                           experts at most) divided down to their groups, through
+                           a float cast, a scale and a cast back */
 } gpg_moe_opts;
+
+/* The chosen experts of each token and their weights. */
+typedef struct { int topk, weights; } gpg_moe_choice;
 
 /* routed experts: router, top-k, gate/up/down through mul_mat_id, weighted
    sum; o NULL: the defaults */
 int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o);
+/* the same in llama.cpp's two expansions: the router's choice and weights
+   (which ggml reaches first, before the experts' input may be), then the
+   experts on x */
+void gpg_moe_route(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, gpg_moe_choice *r);
+int gpg_moe_experts(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, const gpg_moe_choice *r);
 int gpg_ffn_layer_opts(gpg_ctx *c, gpg_graph *g, int x, uint32_t il, int64_t T, const gpg_moe_opts *o);
 
 /* whether layer il routes experts (past the dense lead, every moe_every-th) */

@@ -105,20 +105,27 @@ static int expert_groups(gpg_ctx *c, gpg_graph *g, int sel, int64_t T) {
     return gpg_reshape(g, set, nper * ng, T, 1, 1);
 }
 
-int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o) {
+void gpg_moe_route(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, gpg_moe_choice *r) {
     static const gpg_moe_opts defaults = {0};
     if (!o) o = &defaults;
     const gp_compute_model *m = c->m;
-    const int64_t ne = m->n_expert, nu = m->n_expert_used, nf = m->n_ff_exp;
-    const int64_t nd = o->latent && m->n_embd_latent ? m->n_embd_latent : m->n_embd;
-    int logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
-    gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
+    const int64_t ne = m->n_expert;
+    const int64_t nu = o->adjugate && m->n_chexp < m->n_expert_used ? m->n_chexp : m->n_expert_used;
+    int logits;
+    if (o->logits) {
+        logits = *o->logits;
+    } else {
+        logits = gpg_op(g, 0, GPG_F32, ne, T, 1, 1, x, GPG_NONE, GPG_NONE);
+        gpg_weight(c, g, logits, GP_COMPUTE_W_FFN_ROUTER, GPG_OP_MM);
+    }
     if (m->router_bias) logits = gpg_add_bias(c, g, logits, GP_COMPUTE_W_FFN_ROUTER);
     int probs = o->softmax_chosen ? logits
                                   : gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE); /* soft_max / sigmoid */
     /* the weights' rows: ggml reaches them before the selection */
     int probs3 = gpg_reshape(g, probs, 1, ne, T, 1);
     int sel = o->weight_first ? logits : probs;
+    if (o->sigmoid_select)
+        sel = gpg_op_like(g, 1, logits, logits, GPG_NONE, GPG_NONE);     /* sigmoid */
     if (m->expert_probs_bias) {
         sel = gpg_op_like(g, 1, probs, probs, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, sel, GP_COMPUTE_W_FFN_PROBS_B, GPG_OP_OTHER);
@@ -127,6 +134,11 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     int as = gpg_op(g, 0, GPG_I32, ne, T, 1, 1, sel, GPG_NONE, GPG_NONE);   /* argsort */
     gpg_tensor ass = g->t[as];
     int topk = gpg_view(g, as, nu, T, 1, 1, ass.nb[1], ass.nb[2], ass.nb[3], 1);
+    if (o->adjugate) {
+        int f = gpg_op(g, 0, GPG_F32, nu, T, 1, 1, topk, GPG_NONE, GPG_NONE);   /* cast */
+        f = gpg_op_like(g, 1, f, f, GPG_NONE, GPG_NONE);                       /* scale */
+        topk = gpg_op(g, 0, GPG_I32, nu, T, 1, 1, f, GPG_NONE, GPG_NONE);      /* cast */
+    }
     int w = gpg_op(g, 0, GPG_F32, 1, nu, T, 1, probs3, topk, GPG_NONE); /* get_rows */
     if (o->softmax_chosen) {
         int w2 = gpg_reshape(g, w, nu, T, 1, 1);
@@ -141,6 +153,22 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
         w = gpg_reshape(g, dv, 1, nu, T, 1);
     }
     if (m->expert_weights_scaled) w = gpg_op_like(g, 1, w, w, GPG_NONE, GPG_NONE);
+    r->topk = topk;
+    r->weights = w;
+}
+
+int gpg_moe_experts(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o, const gpg_moe_choice *r) {
+    static const gpg_moe_opts defaults = {0};
+    if (!o) o = &defaults;
+    const gp_compute_model *m = c->m;
+    const int64_t nu = o->adjugate && m->n_chexp < m->n_expert_used ? m->n_chexp : m->n_expert_used;
+    const int64_t nf = o->adjugate ? m->n_ff_chexp : m->n_ff_exp;
+    const int64_t nd = o->latent && m->n_embd_latent ? m->n_embd_latent : m->n_embd;
+    const int topk = r->topk, w = r->weights;
+    /* the weight kinds of gate, up and down */
+    const int k_gate = o->adjugate ? GP_COMPUTE_W_FFN_GATE_CHEXPS : GP_COMPUTE_W_FFN_GATE_EXPS;
+    const int k_up = o->adjugate ? GP_COMPUTE_W_FFN_UP_CHEXPS : GP_COMPUTE_W_FFN_UP_EXPS;
+    const int k_down = o->adjugate ? GP_COMPUTE_W_FFN_DOWN_CHEXPS : GP_COMPUTE_W_FFN_DOWN_EXPS;
     if (nd != m->n_embd) {
         /* the experts' input projected to their latent width (the router
            reads x itself) */
@@ -155,30 +183,30 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     int act;
     if (o->relu2) {
         int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+        gpg_weight(c, g, up, k_up, GPG_OP_MMID);
         act = gpg_op_like(g, 1, up, up, GPG_NONE, GPG_NONE);              /* relu */
         act = gpg_op_like(g, 1, act, act, GPG_NONE, GPG_NONE);            /* sqr */
     } else if (o->situ) {
         int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-        gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
+        gpg_weight(c, g, gate, k_gate, GPG_OP_MMID);
         act = situ_gate(g, gate);
         int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
+        gpg_weight(c, g, up, k_up, GPG_OP_MMID);
         act = situ_up(m, g, act, up);
     } else {
         int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-        gpg_weight(c, g, gate, GP_COMPUTE_W_FFN_GATE_EXPS, GPG_OP_MMID);
-        if (m->expert_bias) gate = expert_bias(c, g, gate, topk, GP_COMPUTE_W_FFN_GATE_EXPS);
+        gpg_weight(c, g, gate, k_gate, GPG_OP_MMID);
+        if (m->expert_bias) gate = expert_bias(c, g, gate, topk, k_gate);
         const int clamp = swiglu_clamped(c, 1);
         if (clamp) gate = clamped_gate(g, gate);
         int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
-        gpg_weight(c, g, up, GP_COMPUTE_W_FFN_UP_EXPS, GPG_OP_MMID);
-        if (m->expert_bias) up = expert_bias(c, g, up, topk, GP_COMPUTE_W_FFN_UP_EXPS);
+        gpg_weight(c, g, up, k_up, GPG_OP_MMID);
+        if (m->expert_bias) up = expert_bias(c, g, up, topk, k_up);
         act = clamp ? clamped_up(g, gate, up) : gpg_op(g, 0, GPG_F32, nf, nu, T, 1, gate, up, GPG_NONE);
     }
     int down = gpg_op(g, 0, GPG_F32, nd, nu, T, 1, act, topk, GPG_NONE);
-    gpg_weight(c, g, down, GP_COMPUTE_W_FFN_DOWN_EXPS, GPG_OP_MMID);
-    if (m->expert_bias) down = expert_bias(c, g, down, topk, GP_COMPUTE_W_FFN_DOWN_EXPS);
+    gpg_weight(c, g, down, k_down, GPG_OP_MMID);
+    if (m->expert_bias) down = expert_bias(c, g, down, topk, k_down);
     int wd = o->weight_first ? down : gpg_op_like(g, 1, down, down, w, GPG_NONE);   /* mul */
     gpg_tensor ws = g->t[wd];
     /* one strided view per used expert, summed by a chain of adds */
@@ -191,6 +219,12 @@ int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *
     }
     if (nu == 1) acc = gpg_op(g, 0, GPG_F32, nd, T, 1, 1, first, GPG_NONE, GPG_NONE);
     return acc;
+}
+
+int gpg_ffn_moe(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_opts *o) {
+    gpg_moe_choice r;
+    gpg_moe_route(c, g, x, T, o, &r);
+    return gpg_moe_experts(c, g, x, T, o, &r);
 }
 
 int gpg_ffn_relu2(gpg_ctx *c, gpg_graph *g, int x, int64_t n_ff, int64_t T, int up_kind, int down_kind) {

@@ -92,6 +92,10 @@ int gpg_layer_rec(const gp_compute_model *m, uint32_t il) {
 int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il) {
     return m->layer_idx_shared ? m->layer_idx_shared[il] != 0 : 0;
 }
+int gpg_layer_rope(const gp_compute_model *m, uint32_t il) {
+    return !(m->no_rope_step && (il + 1) % m->no_rope_step == 0) &&
+           !(m->no_rope_full && !gpg_layer_swa(m, il) && gpg_any_swa(m));
+}
 int gpg_any_swa(const gp_compute_model *m) {
     if (!m->layer_is_swa) return 0;
     for (uint32_t i = 0; i < m->n_layer; i++) if (m->layer_is_swa[i]) return 1;
@@ -157,6 +161,11 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
     int first_swa = gpg_layer_swa(m, 0);
     int mask_type = c->fa ? GPG_F16 : GPG_F32;
     const int64_t hv_all = gpg_v_gqa_max(m);
+    /* the positions are first reached by the first layer with rope, after
+       its K rotation: the first layer, or where that is a full-attention
+       layer without rope beside sliding ones (SmallThinker), the first
+       layer of the other kind */
+    const int pos_pass = !gpg_layer_rope(m, 0) && has_full && has_swa ? 1 : 0;
 
     c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->inp_embd = gpg_input(g, GPG_F32, (int64_t)m->n_embd * (1 + m->n_deepstack), T, 1, 1);
@@ -180,7 +189,7 @@ void gpg_inputs(gpg_ctx *c, gpg_graph *g) {
             const int64_t n = swa ? gpg_k_rot_n(c, 1) : c->k_rot;
             *kr = gpg_input(g, GPG_F32, n, n, 1, 1);
         }
-        if (pass == 0 && (m->no_rope_step != 1 || m->pos_embd)) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
+        if (pass == pos_pass && (m->no_rope_step != 1 || m->pos_embd)) c->inp_pos = gpg_input(g, GPG_I32, T * (m->pos_per_tok ? m->pos_per_tok : 1), 1, 1, 1);
         if (c->v_rot) *vr = gpg_input(g, GPG_F32, c->v_rot, c->v_rot, 1, 1);
         int64_t nkv = swa ? c->n_kv_swa : c->n_kv;
         int *ki = swa ? &c->k_idxs_swa : &c->k_idxs;
