@@ -70,7 +70,7 @@ static uint64_t load_le(const unsigned char *b, size_t n)
 
 static gp_status read_u32(cursor *c, uint32_t *out, const char *what)
 {
-    unsigned char b[4];
+    unsigned char b[4] = {0};
     gp_status st = read_bytes(c, b, 4, what);
     if (st == GP_OK)
         *out = (uint32_t)load_le(b, 4);
@@ -79,7 +79,7 @@ static gp_status read_u32(cursor *c, uint32_t *out, const char *what)
 
 static gp_status read_u64(cursor *c, uint64_t *out, const char *what)
 {
-    unsigned char b[8];
+    unsigned char b[8] = {0};
     gp_status st = read_bytes(c, b, 8, what);
     if (st == GP_OK)
         *out = load_le(b, 8);

@@ -147,7 +147,7 @@ static gp_status get_u64(reader *r, const cJSON *v, const char *where, uint64_t 
 
 static gp_status get_u32(reader *r, const cJSON *v, const char *where, uint32_t *out)
 {
-    uint64_t x;
+    uint64_t x = 0;
     gp_status st = get_u64(r, v, where, 1u << 20, &x);
     if (st == GP_OK)
         *out = (uint32_t)x;

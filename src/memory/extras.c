@@ -36,10 +36,16 @@ void gp_load_extras_names(const gp_load_extras *x, const char *mmproj_fallback, 
 
 /* ---- pricing ------------------------------------------------------------------ */
 
+/* The file's name without its folders, cut to size (a display name). */
 static void base_name(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
+    const char *name = slash ? slash + 1 : path;
+    size_t n = strlen(name);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, name, n);
+    out[n] = 0;
 }
 
 static gp_extra_mem *add_item(gp_mem_result *r, gp_extra_kind kind, const char *path)
