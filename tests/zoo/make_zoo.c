@@ -809,29 +809,30 @@ static const zoo_model zoo_models[] = {
      .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 32, .head_dim = 128, .n_ff = 11008,
      .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f,
      .block = {.qk_norm_heads = true, .ffn = ZOO_FFN_GATED}},
-    /* PLaMo 3, Maincoder, Nanbeige 4 and Jais 2: their config.json was not
-     * at hand; the dimensions are a plausible size of each (assumed), the
-     * tensors and keys those of llama.cpp's loader and converter */
+    /* PLaMo 3 and Nanbeige 4: their config.json was not found; the
+     * dimensions are a plausible size of each (assumed), the tensors and
+     * keys those of llama.cpp's loader and converter. Jais 2's are the
+     * defaults of its transformers configuration class. */
     {.name = "plamo-3-2b", .arch = "plamo3", .source = "pfnet/plamo-3-nict-2b-base (dimensions assumed)",
      .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
      .n_vocab = 100000, .n_ctx_train = 4096, .n_swa = 2048, .rope_base = 1000000, .rms_eps = 1e-6f,
      .extra_vecs = "post_attention_norm:b post_ffw_norm:b",
      .block = {.qkv_fused = true, .qk_norm = true, .ffn = ZOO_FFN_FUSED_UP}},
-    {.name = "maincoder-1b", .arch = "maincoder", .source = "Maincode/Maincoder-1B (dimensions assumed)",
-     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
-     .n_vocab = 151936, .n_ctx_train = 32768, .rope_base = 1000000, .rms_eps = 1e-6f, .tied = true,
+    {.name = "maincoder-1b", .arch = "maincoder", .source = "Maincode/Maincoder-1B",
+     .n_layer = 32, .n_embd = 1536, .n_head = 16, .n_head_kv = 4, .head_dim = 96, .n_ff = 4096,
+     .n_vocab = 151936, .n_ctx_train = 2048, .rope_base = 1000000, .rms_eps = 1e-5f, .tied = true,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
     {.name = "nanbeige4-3b", .arch = "nanbeige", .source = "Nanbeige/Nanbeige4-3B-Base (dimensions assumed)",
      .n_layer = 32, .n_embd = 2560, .n_head = 20, .n_head_kv = 4, .head_dim = 128, .n_ff = 10496,
      .n_vocab = 166144, .n_ctx_train = 65536, .rope_base = 70000000, .rms_eps = 1e-5f,
      .block = {.ffn = ZOO_FFN_GATED}},
-    {.name = "jais-2-8b", .arch = "jais2", .source = "inceptionai/Jais-2-8B-Chat (dimensions assumed)",
-     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 16384,
+    {.name = "jais-2-8b", .arch = "jais2", .source = "inception42/Jais-2-8B-Chat (transformers' Jais2Config)",
+     .n_layer = 32, .n_embd = 3328, .n_head = 26, .n_head_kv = 26, .head_dim = 128, .n_ff = 26624,
      .n_vocab = 150272, .n_ctx_train = 8192, .rope_base = 500000, .rms_eps = 1e-5f, .layer_norm = true,
      .block = {.qkv_bias = true, .out_bias = true, .norm_bias = true, .ffn_bias = true, .ffn = ZOO_FFN_UP_ONLY}},
     /* the language model of HunyuanOCR (its converter always writes the
      * XD-RoPE sections); Mellum's MoE: dimensions assumed as above */
-    {.name = "hunyuan-ocr", .arch = "hunyuan_vl", .source = "tencent/HunyuanOCR (dimensions assumed)",
+    {.name = "hunyuan-ocr", .arch = "hunyuan_vl", .source = "tencent/HunyuanOCR",
      .n_layer = 24, .n_embd = 1024, .n_head = 16, .n_head_kv = 8, .head_dim = 128, .n_ff = 3584,
      .n_vocab = 120818, .n_ctx_train = 32768, .rope_base = 10000, .rms_eps = 1e-5f, .tied = true, .mrope = true,
      .block = {.qk_norm = true, .ffn = ZOO_FFN_GATED}},
@@ -845,12 +846,13 @@ static const zoo_model zoo_models[] = {
      .n_layer = 18, .n_embd = 1024, .n_head = 16, .n_head_kv = 2, .head_dim = 128, .n_ff = 3072,
      .n_vocab = 103424, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f, .tied = true, .mrope = true,
      .block = {.ffn = ZOO_FFN_GATED}},
-    /* Muse Glimmer, Maple and Spark 2.5: dimensions assumed as above; the
-     * sliding layers' pattern as their loaders read it */
-    {.name = "muse-glimmer", .arch = "muse-glimmer", .source = "Muse Glimmer (dimensions assumed)",
-     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
-     .n_vocab = 131072, .n_ctx_train = 32768, .n_swa = 1024, .rope_base = 10000, .rms_eps = 1e-6f,
-     .logit_scale = 1.0f, .extra_vecs = "attn_gate:q",
+    /* Maple and Spark 2.5: dimensions assumed as above; the sliding layers'
+     * pattern as their loaders read it. Muse Glimmer: its output multiplier
+     * is the logit scale, and its logits are soft-capped. */
+    {.name = "muse-glimmer", .arch = "muse-glimmer", .source = "meta-models/Muse-Glimmer-30B (NeMo's configuration)",
+     .n_layer = 52, .n_embd = 6656, .n_head = 32, .n_head_kv = 2, .head_dim = 128, .n_ff = 19968,
+     .n_vocab = 202048, .n_ctx_train = 16384, .n_swa = 2048, .rope_base = 500000, .rms_eps = 1e-5f,
+     .logit_scale = 0.19611613513818404f, .final_softcap = 20.0f, .extra_vecs = "attn_gate:q",
      .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_GATED}},
     {.name = "maple-moe", .arch = "maple", .source = "Maple MoE (dimensions assumed)",
      .n_layer = 24, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 64, .n_ff = 6144,
@@ -869,35 +871,37 @@ static const zoo_model zoo_models[] = {
      .extra_vecs = "vis_attn_qkv:k vis_attn_output:o vis_gate:u vis_up:u vis_down:d",
      .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
     /* Talkie: no norm weights but a gain a query head and a scale a layer;
-     * dimensions assumed as above */
-    {.name = "talkie", .arch = "talkie", .source = "Talkie (dimensions assumed)",
-     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 5632,
-     .n_vocab = 65536, .n_ctx_train = 8192, .rope_base = 10000, .rms_eps = 1e-6f, .logit_scale = 1.0f,
+     * its converter writes float32's epsilon; the output gain is a tensor
+     * of the checkpoint (1 here) */
+    {.name = "talkie", .arch = "talkie", .source = "talkie-1930-13b",
+     .n_layer = 40, .n_embd = 5120, .n_head = 40, .n_head_kv = 40, .head_dim = 128, .n_ff = 13696,
+     .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 1000000, .rms_eps = 1.1920929e-7f, .logit_scale = 1.0f,
      .extra_vecs = "attn_q_norm:n layer_output_scale:s", .no_norms = true,
      .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
     /* Granite with sliding layers and attention sinks: dimensions assumed
-     * (Granite 3.3 8B's), three sliding layers to one full */
+     * (Granite 3.3 8B's), one full layer then three sliding, as its
+     * converter lays them out when the configuration does not */
     {.name = "granite-swa-8b", .arch = "granite_swa", .source = "IBM Granite SWA (dimensions assumed)",
      .n_layer = 40, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12800,
      .n_vocab = 49159, .n_ctx_train = 131072, .n_swa = 4096, .rope_base = 10000000, .rms_eps = 1e-5f,
      .logit_scale = 16.0f, .embd_scale = 12.0f, .resid_scale = 0.22f, .attn_scale = 0.0078125f,
-     .swa_layers = "SSSF", .block = {.sinks = true, .ffn = ZOO_FFN_GATED}},
+     .swa_layers = "FSSS", .block = {.sinks = true, .ffn = ZOO_FFN_GATED}},
     /* Laguna: a dense lead layer, routed experts beside a shared one, a
-     * sigmoid output gate a head; dimensions assumed as above */
-    {.name = "laguna-xs", .arch = "laguna", .source = "poolside Laguna XS (dimensions assumed)",
-     .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 4, .head_dim = 128, .n_ff = 8192,
-     .n_vocab = 131072, .n_ctx_train = 131072, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1024,
-     .n_swa = 4096, .rope_base = 500000, .rms_eps = 1e-6f, .extra_vecs = "attn_gate:h",
+     * sigmoid output gate a head, three sliding layers to one full */
+    {.name = "laguna-xs", .arch = "laguna", .source = "poolside/Laguna-XS.2",
+     .n_layer = 40, .n_embd = 2048, .n_head = 48, .n_head_kv = 8, .head_dim = 128, .n_ff = 8192,
+     .n_vocab = 100352, .n_ctx_train = 131072, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 512,
+     .n_swa = 512, .rope_base = 500000, .rms_eps = 1e-6f, .extra_vecs = "attn_gate:h",
      .moe = {.dense_lead = 1, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
              .probs_bias = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
     /* Hy3's trunk (no next-token layers): a dense lead layer, routed experts
-     * beside a shared one; dimensions assumed as above */
-    {.name = "hy3", .arch = "hy_v3", .source = "tencent/Hy3 (dimensions assumed)",
-     .n_layer = 32, .n_embd = 4096, .n_head = 32, .n_head_kv = 8, .head_dim = 128, .n_ff = 12288,
-     .n_vocab = 128167, .n_ctx_train = 262144, .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 1536,
-     .n_ff_shexp = 1536, .rope_base = 1000000, .rms_eps = 1e-5f,
-     .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 1.0f, .weights_norm = true},
+     * beside a shared one */
+    {.name = "hy3", .arch = "hy_v3", .source = "tencent/Hy3-preview-Base",
+     .n_layer = 80, .n_embd = 4096, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 13312,
+     .n_vocab = 120832, .n_ctx_train = 262144, .n_expert = 192, .n_expert_used = 8, .n_ff_exp = 1536,
+     .n_ff_shexp = 1536, .rope_base = 11158840, .rms_eps = 1e-5f,
+     .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 2.826f, .weights_norm = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
