@@ -5,7 +5,7 @@
 static bool has_cache(const gp_model *m, uint32_t il)
 {
     const gp_layer *l = &m->layers[il];
-    return !l->nextn && (l->kind != GP_LAYER_RECURRENT || l->attends) && l->kv_src == (int32_t)il;
+    return (!l->nextn || l->router) && (l->kind != GP_LAYER_RECURRENT || l->attends) && l->kv_src == (int32_t)il;
 }
 
 uint64_t gp_kv_k_elems(const gp_model *m, uint32_t il)

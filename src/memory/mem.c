@@ -45,7 +45,7 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
 {
     const gp_layer *l = &m->layers[il];
     *bytes = 0;
-    if (l->nextn)
+    if (l->nextn && !l->router)
         return GP_OK;
     uint64_t state = 0;
     if (l->kind == GP_LAYER_RECURRENT) {

@@ -55,7 +55,7 @@ static bool passed(const gp_run_params *p, const char *a, const char *b, const c
 static bool own_cache(const gp_model *m, uint32_t il)
 {
     const gp_layer *l = &m->layers[il];
-    return !l->nextn && (l->kind != GP_LAYER_RECURRENT || l->attends) && l->kv_src == (int32_t)il;
+    return (!l->nextn || l->router) && (l->kind != GP_LAYER_RECURRENT || l->attends) && l->kv_src == (int32_t)il;
 }
 
 /* llama_kv_cache::state_write for one sequence holding `cells` cells in

@@ -117,7 +117,7 @@ static const gp_arch_rules archs[] = {
     {.name = "granitemoe", .checked = true},
     {.name = "granitehybrid", .graph = "granitehybrid", .recurrent = GP_RECR_KV_ZERO,
      .rope_if_finetuned = true, .moe_norm_w = true, .checked = true},
-    {.name = "graniteswitch", .embd_scaled = true},
+    {.name = "graniteswitch", .embd_scaled = true, .router_layer = true},
     {.name = "granite_swa", .checked = true},
     {.name = "chameleon", .logits_copied = true},
     {.name = "wavtokenizer-dec"},

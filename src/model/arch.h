@@ -66,6 +66,9 @@ typedef struct gp_arch_rules {
                                    device, with no copy on the output layer's (BitNet) */
     bool logits_copied;         /* the logits are copied once more, a slice of them overwritten
                                    (Chameleon masks its image tokens with ggml_set_1d) */
+    bool router_layer;          /* llama.cpp adds one weightless layer past the last block: a single
+                                   head attention with a cache of its own, counted as a layer when
+                                   layers are split (Granite Switch's adapter router) */
     bool logits_all_rows;       /* the graph never gathers the output rows: the last layer, the
                                    final norm and the logits run over the whole ubatch (CogVLM) */
 } gp_arch_rules;

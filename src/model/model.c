@@ -208,6 +208,12 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
                        (unsigned long long)v, GP_MAX_LAYERS);
     hp->n_layer_all = (uint32_t)v;
     hp->n_nextn = arch_u32(g, a, "nextn_predict_layers", 0);
+    /* The router layer is llama.cpp's own: counted where NextN layers are. */
+    const uint32_t n_router = rules->router_layer && v < GP_MAX_LAYERS ? 1 : 0;
+    if (n_router) {
+        hp->n_layer_all += n_router;
+        hp->n_nextn = n_router;
+    }
     if (hp->n_nextn > hp->n_layer_all)
         return gp_fail(err, GP_ERR_FORMAT, m->path, "%s.nextn_predict_layers exceeds block_count", a);
     hp->n_layer = hp->n_layer_all - hp->n_nextn;
@@ -237,31 +243,38 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         free(tmp);
         return gp_fail(err, GP_ERR_NOMEM, m->path, "out of memory");
     }
+    const uint32_t n_blocks = n - n_router;   /* the per-layer arrays' length */
     bool bad = false;
-    if (per_layer(g, a, "attention.head_count", tmp, n, &bad))
-        for (uint32_t i = 0; i < n; i++)
+    if (per_layer(g, a, "attention.head_count", tmp, n_blocks, &bad))
+        for (uint32_t i = 0; i < n_blocks; i++)
             m->layers[i].n_head = tmp[i];
     if (bad)
         goto bad_array;
     /* n_head_kv defaults to n_head, as in llama.cpp. */
     for (uint32_t i = 0; i < n; i++)
         m->layers[i].n_head_kv = m->layers[i].n_head;
-    if (per_layer(g, a, "attention.head_count_kv", tmp, n, &bad))
-        for (uint32_t i = 0; i < n; i++)
+    if (per_layer(g, a, "attention.head_count_kv", tmp, n_blocks, &bad))
+        for (uint32_t i = 0; i < n_blocks; i++)
             m->layers[i].n_head_kv = tmp[i];
     if (bad)
         goto bad_array;
-    if (per_layer(g, a, "feed_forward_length", tmp, n, &bad))
-        for (uint32_t i = 0; i < n; i++)
+    if (per_layer(g, a, "feed_forward_length", tmp, n_blocks, &bad))
+        for (uint32_t i = 0; i < n_blocks; i++)
             m->layers[i].n_ff = tmp[i];
     if (bad)
         goto bad_array;
-    if (per_layer(g, a, "expert_feed_forward_length", tmp, n, &bad))
-        for (uint32_t i = 0; i < n; i++)
+    if (per_layer(g, a, "expert_feed_forward_length", tmp, n_blocks, &bad))
+        for (uint32_t i = 0; i < n_blocks; i++)
             m->layers[i].n_ff_exp = tmp[i];
     if (bad)
         goto bad_array;
 
+    if (n_router) {
+        gp_layer *r = &m->layers[n - 1];
+        r->n_head = r->n_head_kv = 1;
+        r->n_ff = r->n_ff_exp = 0;
+        r->router = true;
+    }
     for (uint32_t i = 0; i < n; i++) {
         if (m->layers[i].n_head && !hp->n_head) {
             hp->n_head = m->layers[i].n_head;

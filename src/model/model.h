@@ -61,6 +61,8 @@ typedef struct gp_tensor {
 typedef struct gp_layer {
     gp_layer_kind kind;
     bool nextn;           /* a multi-token-prediction layer, not loaded by default */
+    bool router;          /* the weightless router layer past the blocks: never run as a block, but
+                             it keeps a cache (Granite Switch) */
     bool attends;         /* a recurrent layer that also has attention and a KV cache */
     bool indexer_shared;  /* sparse attention reusing an earlier layer's top-k: no indexer of its own */
     uint32_t n_head;

@@ -223,6 +223,9 @@ typedef struct zoo_model {
     const char *swa_layers;/* attention.sliding_window_pattern written per layer: 'S' sliding,
                               anything else full */
     float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
+    uint32_t adapters, adapter_rank; /* Granite Switch: this many LoRA adapters of this rank stacked
+                                        beside every projection (a zero one first), chosen per token
+                                        by control tokens at the top of the vocabulary; 0: none */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
@@ -903,6 +906,14 @@ static const zoo_model zoo_models[] = {
      .n_ff_shexp = 1536, .rope_base = 11158840, .rms_eps = 1e-5f,
      .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 2.826f, .weights_norm = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* Granite Switch: Granite 4.1 3B with 12 rank-32 adapters beside every
+     * projection and one single-head router attention layer past the last
+     * block (dimensions as its published GGUF's header) */
+    {.name = "granite-switch-4.1-3b", .arch = "graniteswitch", .source = "ibm-granite/granite-switch-4.1-3b-preview",
+     .n_layer = 40, .n_embd = 2560, .n_head = 40, .n_head_kv = 8, .head_dim = 64, .n_ff = 8192,
+     .n_vocab = 100364, .n_ctx_train = 131072, .rope_base = 10000000, .rms_eps = 1e-5f, .tied = true,
+     .logit_scale = 10.0f, .embd_scale = 12.0f, .resid_scale = 0.22f, .attn_scale = 0.015625f,
+     .adapters = 12, .adapter_rank = 32, .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -931,6 +942,27 @@ static void vec(gw *w, const char *name, int n_dims, int64_t ne0, int64_t ne1)
 }
 
 /* ---- the writer ------------------------------------------------------------------- */
+
+/* Granite Switch: the stacked adapters of every projection, slot 0 the zero
+ * one. Their names do not end in "weight", so a quantizer leaves them in the
+ * source's 16-bit type. */
+static void switch_adapters(gw *w, const zoo_model *m, uint32_t il)
+{
+    static const char *const proj[] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up",
+                                       "ffn_down"};
+    const int64_t q = (int64_t)m->n_head * m->head_dim, kv = (int64_t)m->n_head_kv * m->head_dim;
+    const int64_t in[] = {m->n_embd, m->n_embd, m->n_embd, q, m->n_embd, m->n_embd, m->n_ff};
+    const int64_t out[] = {q, kv, kv, m->n_embd, m->n_ff, m->n_ff, m->n_embd};
+    const int64_t slots = (int64_t)m->adapters + 1, r = m->adapter_rank;
+    char n[96];
+    for (size_t i = 0; i < sizeof proj / sizeof proj[0]; i++) {
+        int64_t a[3] = {in[i], r, slots}, b[3] = {r, out[i], slots};
+        snprintf(n, sizeof n, "blk.%u.%s.lora_a", il, proj[i]);
+        gw_tensor(w, n, GP_TYPE_F16, 3, a);
+        snprintf(n, sizeof n, "blk.%u.%s.lora_b", il, proj[i]);
+        gw_tensor(w, n, GP_TYPE_F16, 3, b);
+    }
+}
 
 static const char *arch_key(char *k, size_t n, const zoo_model *m, const char *suffix)
 {
@@ -1123,6 +1155,20 @@ static void hparams(gw *w, const zoo_model *m)
         key_f32(w, m, "attn_logit_softcapping", m->attn_softcap);
     if (m->final_softcap > 0)
         key_f32(w, m, "final_logit_softcapping", m->final_softcap);
+    if (m->adapters) {
+        /* the last adapters tokens switch to an adapter, each read as one substitute token */
+        uint32_t act[256], sub[256];
+        for (uint32_t i = 0; i < m->adapters && i < 256; i++) {
+            act[i] = m->n_vocab - m->adapters + i;
+            sub[i] = m->n_vocab - m->adapters - 1;
+        }
+        key_u32(w, m, "adapters.count", m->adapters);
+        key_u32(w, m, "adapters.lora_rank", m->adapter_rank);
+        key_f32(w, m, "adapters.router_gain", 15.0f);
+        char k[128];
+        gw_arr_u32(w, arch_key(k, sizeof k, m, "adapters.token_ids_activate"), act, m->adapters);
+        gw_arr_u32(w, arch_key(k, sizeof k, m, "adapters.token_ids_substitute"), sub, m->adapters);
+    }
     key_f32(w, m, "rope.freq_base", m->rope_base);
     if (!g4)
         key_u32(w, m, "rope.dimension_count", m->mla.kv_lora ? m->mla.rope : m->n_rot ? m->n_rot : m->head_dim);
@@ -2072,6 +2118,8 @@ static bool write_model(const zoo_model *m, const char *dir)
             attention(w, m, &m->block, il);
         feed_forward(w, m, &m->block, il);
         extra_vecs(w, m, il);
+        if (m->adapters)
+            switch_adapters(w, m, il);
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.gguf", dir, m->name);
@@ -2171,6 +2219,8 @@ static zoo_model tiny(const zoo_model *m)
                         .ple_heads_per_ngram = 2, .ple_kernel = 4, .ple_dim = m->hc.ple_dim ? 32 : 0,
                         .ple_rows = 256};
     }
+    if (m->adapters)
+        t.adapters = 2, t.adapter_rank = 8;
     return t;
 }
 
