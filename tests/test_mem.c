@@ -20,6 +20,7 @@
 #include "memory/mem.h"
 #include "model/arch.h"
 #include "model_builder.h"
+#include "plan/plan.h"
 #include "test_helpers.h"
 
 #define build tb_build
@@ -543,6 +544,52 @@ static void test_mem_warnings_and_alignment(void **state)
     cJSON_Delete(j);
 }
 
+/* Architectures llama.cpp v0.5.0 runs without flash attention whatever is
+   asked (Grok), or aborts with it on (PLM): mem says so, the plan turns it
+   off. */
+static void test_flash_attn_rules(void **state)
+{
+    (void)state;
+    gp_devices d;
+    gpus(&d, 1);
+    mb_spec spec = dense4;
+    spec.arch = "grok";
+    gp_model *grok = build(&spec);
+    gp_mem_result r;
+    estimate(grok, "-c 1024 -fa on", &d, &r);
+    assert_false(r.ctx.flash_attn);
+    gp_mem_result_free(&r);
+    gp_model_close(&grok);
+
+    spec.arch = "plm";
+    gp_model *plm = build(&spec);
+    gp_run_params p;
+    gp_error err;
+    static const char *const aborting[] = {"-c 1024", "-c 1024 -fa on", "-c 1024 -fa auto"};
+    for (size_t i = 0; i < sizeof aborting / sizeof aborting[0]; i++) {
+        flags(&p, aborting[i]);
+        assert_int_equal(gp_mem_estimate(plm, &p, &d, &r, &err), GP_ERR_CONFIG);
+        assert_non_null(strstr(err.message, "give -fa off"));
+    }
+    estimate(plm, "-c 1024 -fa off", &d, &r);
+    assert_false(r.ctx.flash_attn);
+    gp_mem_result_free(&r);
+
+    gp_plan_request req;
+    gp_plan_request_default(&req);
+    gp_plan plan;
+    assert_int_equal(gp_plan_make(plm, &d, &req, &plan, &err), GP_OK);
+    assert_int_equal(plan.params.flash_attn, GP_FA_OFF);
+    char **args = gp_plan_args(plm, &d, &plan);
+    bool off = false;
+    for (size_t i = 0; args[i] && args[i + 1]; i++)
+        off = off || (!strcmp(args[i], "-fa") && !strcmp(args[i + 1], "off"));
+    assert_true(off);
+    gp_plan_args_free(args);
+    gp_plan_free(&plan);
+    gp_model_close(&plm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_mamba2_bad_shape),
         cmocka_unit_test(test_mem_cli_contract),
         cmocka_unit_test(test_mem_warnings_and_alignment),
+        cmocka_unit_test(test_flash_attn_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

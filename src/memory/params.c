@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gguf/types.h"
+#include "model/arch.h"
 #include "util/error.h"
 
 static uint64_t pad256(uint64_t x)
@@ -163,9 +164,15 @@ gp_status gp_ctx_resolve(const gp_model *m, const gp_run_params *p, gp_ctx_shape
     }
 
     /* Flash attention "auto" resolves on for the CPU and for every GPU
-     * backend of llama.cpp v0.5.0; Grok's soft-capped attention forces it
-     * off whatever was asked (llama_init_from_model). */
-    c->flash_attn = p->flash_attn != GP_FA_OFF && strcmp(m->arch, "grok") != 0;
+     * backend of llama.cpp v0.5.0; some architectures turn it off or
+     * cannot run with it (model/arch.h). */
+    bool known;
+    const gp_arch_flash_attn fa_rule = gp_arch_lookup(m->arch, &known)->flash_attn;
+    c->flash_attn = p->flash_attn != GP_FA_OFF && fa_rule != GP_ARCH_FA_FORCED_OFF;
+    if (c->flash_attn && fa_rule == GP_ARCH_FA_ABORTS)
+        return gp_fail(err, GP_ERR_CONFIG, m->path,
+                       "llama.cpp v0.5.0 aborts on a %s model with flash attention on (-fa %s): give -fa off",
+                       m->arch, p->flash_attn == GP_FA_ON ? "on" : "auto, which resolves on");
 
     bool mla = false;
     for (uint32_t il = 0; il < m->hp.n_layer; il++)

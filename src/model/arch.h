@@ -14,6 +14,15 @@ typedef enum gp_recurrent_rule {
     GP_RECR_INTERVAL,     /* all but every full_attention_interval-th layer (Qwen3-Next) */
 } gp_recurrent_rule;
 
+/* What llama.cpp v0.5.0 does with flash attention for an architecture. */
+typedef enum gp_arch_flash_attn {
+    GP_ARCH_FA_ANY = 0,        /* as asked ("auto" resolves on) */
+    GP_ARCH_FA_FORCED_OFF,     /* llama_init_from_model turns it off whatever was asked (Grok's
+                                  soft-capped attention) */
+    GP_ARCH_FA_ABORTS,         /* the graph aborts with it on: a 2-D value handed to the cache's
+                                  untransposed store (PLM); only -fa off runs */
+} gp_arch_flash_attn;
+
 typedef struct gp_arch_rules {
     const char *name;
     const char *graph;          /* the compute-graph family that builds it; NULL: the llama-style
@@ -71,6 +80,7 @@ typedef struct gp_arch_rules {
                                    layers are split (Granite Switch's adapter router) */
     bool logits_all_rows;       /* the graph never gathers the output rows: the last layer, the
                                    final norm and the logits run over the whole ubatch (CogVLM) */
+    gp_arch_flash_attn flash_attn;
 } gp_arch_rules;
 
 /* The row of an architecture; a neutral one for names llama.cpp v0.5.0 does

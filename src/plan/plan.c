@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gguf/types.h"
+#include "model/arch.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -728,6 +729,12 @@ static gp_status plan_at(search *s, uint64_t ctx, uint32_t kv_k, uint32_t kv_v, 
         base.flash_attn = req->fa == GP_FA_AUTO ? GP_FA_ON : req->fa;
     if (is_quantized(kv_v) && base.flash_attn == GP_FA_OFF && !base.user_set_fa)
         base.flash_attn = GP_FA_ON;
+    /* an architecture llama.cpp cannot run with flash attention gets it off
+       (unless the user pinned it: then mem says why it fails); a quantized V
+       cache then does not fit */
+    bool known;
+    if (!base.user_set_fa && gp_arch_lookup(s->m->arch, &known)->flash_attn != GP_ARCH_FA_ANY)
+        base.flash_attn = GP_FA_OFF;
     if (!base.user_set_ub) {
         base.n_ubatch = ubatch;
         if (!base.user_set_b && base.n_batch < ubatch)
