@@ -163,7 +163,7 @@ static const gp_arch_rules archs[] = {
     {.name = "mistral3", .checked = true},
     {.name = "eagle3"},
     {.name = "dflash"},
-    {.name = "mistral4", .graph = "deepseek2", .mla = true},
+    {.name = "mistral4", .graph = "deepseek2", .mla = true, .checked = true},
     {.name = "paddleocr", .pos_per_tok = 4, .checked = true},
     {.name = "mimo2"},
     {.name = "step35"},

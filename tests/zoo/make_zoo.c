@@ -899,6 +899,17 @@ static const zoo_model zoo_models[] = {
      .n_ff_shexp = 1536, .rope_base = 1000000, .rms_eps = 1e-5f,
      .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 1.0f, .weights_norm = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* the language model of Mistral Small 4 (text_config, the Mistral4Config
+     * it ships with): DeepSeek-V3's latent attention and routed experts with
+     * one shared expert, no dense lead layer, softmax routing (its converter
+     * writes no gating function or groups) */
+    {.name = "mistral-small-4-119b", .arch = "mistral4", .source = "mistralai/Mistral-Small-4-119B-2603",
+     .n_layer = 36, .n_embd = 4096, .n_head = 32, .n_head_kv = 1, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 131072, .n_ctx_train = 1048576, .n_expert = 128, .n_expert_used = 4, .n_ff_exp = 2048,
+     .rope_base = 10000, .rms_eps = 1e-6f,
+     .mla = {.q_lora = 1024, .kv_lora = 256, .nope = 64, .rope = 64, .v_head = 128},
+     .moe = {.shared = 1, .weights_scale = 1.0f, .weights_norm = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
