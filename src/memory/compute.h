@@ -132,7 +132,11 @@ typedef enum {
     /* muse-glimmer: RMS-normed token embeddings; norms before and after
        attention and after the FFN, the attention's output gated by a
        sigmoid before its projection; rope on the sliding layers only */
-    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32
+    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32,
+    /* cohere2moe: Cohere2's parallel layer (attention and the FFN on one
+       norm) with routed experts, the shared expert averaged in; the last
+       layer runs on every token and the final norm stays an output */
+    GP_COMPUTE_FAMILY_COHERE2MOE = 33
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -169,6 +173,7 @@ typedef struct {
     int      attn_sinks;   /* attn_sinks: one learned logit per head (gpt-oss) */
     uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
     int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
+    int      rope_dense_lead; /* ... except the dense lead layers, which keep it */
     int      qk_norm_full; /* the Q/K norms span every head (one weight of n_head * head_dim) */
     int      qk_norm_after_rope; /* per-head Q/K norms after rope, not before (hunyuan-moe) */
     int      rows_after_norm;    /* the output rows gathered after the final norm, which stays

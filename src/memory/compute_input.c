@@ -159,6 +159,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->parallel_ffn_norm = has_tensor_suffix(m, ".ffn_norm.weight");
     cm->norm_bias = has_tensor_suffix(m, ".attn_norm.bias");
     cm->no_rope_full = rules->no_rope_full;
+    cm->rope_dense_lead = rules->rope_dense_lead;
     cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
     cm->expert_groups = hp->n_expert_groups;

@@ -31,6 +31,8 @@ typedef struct gp_arch_rules {
     bool embd_norm_is_output;   /* "token_embd_norm" is the output norm (LFM2) */
     uint32_t no_rope_step;      /* every no_rope_step-th layer has no rotary embedding (SmolLM3) */
     bool no_rope_full;          /* full-attention layers have none when others slide (EXAONE 4) */
+    bool rope_dense_lead;       /* with no_rope_full, the dense lead layers keep rope all the same
+                                   (Cohere2 MoE) */
     uint32_t pos_per_tok;       /* positions per token of multi-section rope (4); 0 = 1 */
     bool moe_norm_w;            /* the graph renormalises the chosen experts' weights itself */
     bool qk_norm_after_rope;    /* Q/K norms come after rope (Hunyuan) */

@@ -910,6 +910,17 @@ static const zoo_model zoo_models[] = {
      .mla = {.q_lora = 1024, .kv_lora = 256, .nope = 64, .rope = 64, .v_head = 128},
      .moe = {.shared = 1, .weights_scale = 1.0f, .weights_norm = true},
      .block = {.ffn = ZOO_FFN_MOE}},
+    /* North Mini Code, as its model card lists the config: attention and the
+     * FFN side by side on one RMS norm, 13 full-attention layers (without
+     * rope) opening each group of four among 36 sliding ones, 128 experts of
+     * which 8 are used; the dense prefix (3072 wide) is taken as one layer
+     * and the logit scale as 1 (neither is listed), no shared expert */
+    {.name = "north-mini-code-1.0", .arch = "cohere2moe", .source = "CohereLabs/North-Mini-Code-1.0",
+     .n_layer = 49, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 3072,
+     .n_vocab = 262144, .n_ctx_train = 500000, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
+     .n_swa = 4096, .rope_base = 50000, .rms_eps = 1e-5f, .tied = true, .logit_scale = 1.0f,
+     .swa_layers = "FSSS", .moe = {.dense_lead = 1, .weights_norm = true},
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
