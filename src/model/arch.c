@@ -109,7 +109,7 @@ static const gp_arch_rules archs[] = {
     {.name = "exaone", .checked = true},
     {.name = "exaone4", .graph = "postnorm", .swa_period = 4, .swa_default_window = 4096,
      .swa_only_n_layer = 64, .no_rope_full = true, .checked = true},
-    {.name = "exaone-moe", .swa_period = 4, .swa_default_window = 128},
+    {.name = "exaone-moe", .swa_period = 4, .swa_default_window = 128, .no_rope_full = true, .checked = true},
     {.name = "rwkv6", .graph = "rwkv6", .recurrent = GP_RECR_ALL, .layer_norm = true, .no_rope_step = 1, .checked = true},
     {.name = "rwkv6qwen2", .graph = "rwkv6qwen2", .recurrent = GP_RECR_ALL, .no_rope_step = 1, .checked = true},
     {.name = "rwkv7", .graph = "rwkv7", .recurrent = GP_RECR_ALL, .layer_norm = true, .no_rope_step = 1, .checked = true},

@@ -921,6 +921,18 @@ static const zoo_model zoo_models[] = {
      .n_swa = 4096, .rope_base = 50000, .rms_eps = 1e-5f, .tied = true, .logit_scale = 1.0f,
      .swa_layers = "FSSS", .moe = {.dense_lead = 1, .weights_norm = true},
      .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* K-EXAONE: its model card gives 48 layers, three 128-token sliding
+     * layers to one global (rope on the sliding ones only), a 256K context
+     * and a 150K vocabulary; the widths and the routing are assumed
+     * (a dense lead layer, sigmoid-routed experts with a selection bias
+     * beside one shared expert) */
+    {.name = "k-exaone-236b-a23b", .arch = "exaone-moe",
+     .source = "LGAI-EXAONE/K-EXAONE-236B-A23B (dimensions assumed)",
+     .n_layer = 48, .n_embd = 6144, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 18432,
+     .n_vocab = 153600, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 2048,
+     .n_ff_shexp = 2048, .n_swa = 128, .rope_base = 1000000, .rms_eps = 1e-5f, .swa_layers = "SSSF",
+     .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true, .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
