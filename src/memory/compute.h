@@ -136,7 +136,12 @@ typedef enum {
     /* cohere2moe: Cohere2's parallel layer (attention and the FFN on one
        norm) with routed experts, the shared expert averaged in; the last
        layer runs on every token and the final norm stays an output */
-    GP_COMPUTE_FAMILY_COHERE2MOE = 33
+    GP_COMPUTE_FAMILY_COHERE2MOE = 33,
+    /* afmoe (Trinity): scaled token embeddings; norms before and after
+       attention and the FFN, the attention's output gated by a sigmoid
+       before its projection; dense lead layers, then routed experts beside
+       a shared one */
+    GP_COMPUTE_FAMILY_AFMOE = 34
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

@@ -933,6 +933,18 @@ static const zoo_model zoo_models[] = {
      .n_ff_shexp = 2048, .n_swa = 128, .rope_base = 1000000, .rms_eps = 1e-5f, .swa_layers = "SSSF",
      .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true, .probs_bias = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* Trinity Mini: its model card gives 128 experts of which 8 are used
+     * beside one shared, a 128K context and (its tokenizer) the vocabulary;
+     * llama.cpp names its 32 layers 26B. The widths, the two dense lead
+     * layers, the window and the routing scale are assumed. Norms before
+     * and after attention and the FFN, a sigmoid gate on the attention
+     * output, three sliding layers to one global without rope */
+    {.name = "trinity-mini", .arch = "afmoe", .source = "arcee-ai/Trinity-Mini (dimensions assumed)",
+     .n_layer = 32, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 200192, .n_ctx_train = 131072, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 1024,
+     .n_swa = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .extra_vecs = "attn_gate:q",
+     .moe = {.dense_lead = 2, .shared = 1, .weights_scale = 2.826f, .weights_norm = true, .probs_bias = true},
+     .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 

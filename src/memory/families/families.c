@@ -50,6 +50,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_BITNET, .name = "bitnet", .build = gpg_build_bitnet},
     {.id = GP_COMPUTE_FAMILY_MUSE_GLIMMER, .name = "muse-glimmer", .build = gpg_build_muse_glimmer},
     {.id = GP_COMPUTE_FAMILY_COHERE2MOE, .name = "cohere2moe", .build = gpg_build_cohere2moe},
+    {.id = GP_COMPUTE_FAMILY_AFMOE, .name = "afmoe", .build = gpg_build_afmoe},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)
