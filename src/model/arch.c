@@ -167,7 +167,7 @@ static const gp_arch_rules archs[] = {
     {.name = "dflash"},
     {.name = "mistral4", .graph = "deepseek2", .mla = true, .checked = true},
     {.name = "paddleocr", .pos_per_tok = 4, .checked = true},
-    {.name = "mimo2"},
+    {.name = "mimo2", .moe_norm_w = true, .checked = true},
     {.name = "step35"},
     {.name = "spark2_5"},
     {.name = "llama-embed"},

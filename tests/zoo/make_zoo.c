@@ -79,6 +79,8 @@ typedef struct zoo_moe {
     float weights_scale;     /* written when > 0 */
     bool weights_norm;
     bool probs_bias;         /* exp_probs_b.bias */
+    bool lead_by_tensors;    /* leading_dense_block_count not written: the dense lead layers are
+                                told by their tensors alone, as MiMo-V2's converter leaves them */
 } zoo_moe;
 
 /* Mamba-2 mixers (mamba2, nemotron_h, granitehybrid, falcon-h1): ssm.* keys. */
@@ -223,6 +225,11 @@ typedef struct zoo_model {
     const char *swa_layers;/* attention.sliding_window_pattern written per layer: 'S' sliding,
                               anything else full */
     float swiglu_clamp;    /* swiglu_clamp_exp, written when > 0 */
+    uint32_t n_head_swa, n_head_kv_swa; /* the sliding layers' ('S' in swa_layers) head counts where
+                                           they differ (0: n_head, n_head_kv): per-layer arrays */
+    uint32_t head_dim_v;   /* value_length where it differs from head_dim (0: head_dim) */
+    bool sinks_swa;        /* with block.sinks, attn_sinks on the sliding layers only */
+    float value_scale;     /* attention.value_scale, written when > 0 */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
@@ -945,6 +952,19 @@ static const zoo_model zoo_models[] = {
      .n_swa = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .extra_vecs = "attn_gate:q",
      .moe = {.dense_lead = 2, .shared = 1, .weights_scale = 2.826f, .weights_norm = true, .probs_bias = true},
      .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* MiMo-V2-Flash (its MiMoV2FlashConfig): keys of 192, values of 128, rope
+     * on a third of the key; 4 KV heads on the full-attention layers, 8 and
+     * sinks on the 128-token sliding ones, five to each full one (the full
+     * layer taken first, as the dense first layer is); the attention output
+     * scaled; 256 sigmoid-routed experts of which 8 are used. Its converter
+     * writes no dense lead count: the first layer's tensors tell it */
+    {.name = "mimo-v2-flash", .arch = "mimo2", .source = "XiaomiMiMo/MiMo-V2-Flash",
+     .n_layer = 48, .n_embd = 4096, .n_head = 64, .n_head_kv = 4, .head_dim = 192, .n_ff = 16384,
+     .n_vocab = 152576, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 256, .n_expert_used = 8,
+     .n_ff_exp = 2048, .n_swa = 128, .rope_base = 5000000, .rms_eps = 1e-5f, .swa_layers = "FSSSSS",
+     .n_head_kv_swa = 8, .head_dim_v = 128, .sinks_swa = true, .value_scale = 0.707f,
+     .moe = {.dense_lead = 1, .lead_by_tensors = true, .probs_bias = true},
+     .block = {.sinks = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -978,6 +998,37 @@ static const char *arch_key(char *k, size_t n, const zoo_model *m, const char *s
 {
     snprintf(k, n, "%s.%s", m->arch, suffix);
     return k;
+}
+
+/* whether layer il slides (swa_layers) */
+static bool zoo_swa(const zoo_model *m, uint32_t il)
+{
+    return m->swa_layers && m->swa_layers[il % strlen(m->swa_layers)] == 'S';
+}
+
+static uint32_t layer_n_head(const zoo_model *m, uint32_t il)
+{
+    if (m->layer_heads)
+        return m->layer_heads[il];
+    return m->n_head_swa && zoo_swa(m, il) ? m->n_head_swa : m->n_head;
+}
+
+static uint32_t layer_n_head_kv(const zoo_model *m, uint32_t il)
+{
+    if (m->layer_heads_kv)
+        return m->layer_heads_kv[il];
+    return m->n_head_kv_swa && zoo_swa(m, il) ? m->n_head_kv_swa : m->n_head_kv;
+}
+
+/* a per-layer head count array (head_count or head_count_kv) */
+static void layer_heads_arr(gw *w, const zoo_model *m, const char *suffix, bool kv)
+{
+    uint32_t h[512];
+    for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+        h[il] = kv ? layer_n_head_kv(m, il) : layer_n_head(m, il);
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", m->arch, suffix);
+    gw_arr_u32(w, k, h, m->n_layer);
 }
 
 static void key_u32(gw *w, const zoo_model *m, const char *suffix, uint32_t v)
@@ -1091,8 +1142,8 @@ static void hparams(gw *w, const zoo_model *m)
         snprintf(k, sizeof k, "%s.attention.head_count", m->arch);
         gw_arr_u32(w, k, h, m->n_layer);
     } else {
-        m->layer_heads ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count"), m->layer_heads, m->n_layer)
-                       : key_u32(w, m, "attention.head_count", m->n_head);
+        m->layer_heads || m->n_head_swa ? layer_heads_arr(w, m, "attention.head_count", false)
+                                        : key_u32(w, m, "attention.head_count", m->n_head);
     }
     if (nemotron) {
         /* Nemotron-H: the kind of a layer is in its head_count_kv and
@@ -1118,9 +1169,8 @@ static void hparams(gw *w, const zoo_model *m)
         if (m->conv_l)
             key_u32(w, m, "shortconv.l_cache", m->conv_l);
     } else if (!g4) {
-        m->layer_heads_kv
-            ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count_kv"), m->layer_heads_kv, m->n_layer)
-            : key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+        m->layer_heads_kv || m->n_head_kv_swa ? layer_heads_arr(w, m, "attention.head_count_kv", true)
+                                              : key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
     if (m->mla.kv_lora && m->mla.kv_b) {
         /* MiniCPM3's converter: the heads' key size only */
@@ -1143,13 +1193,15 @@ static void hparams(gw *w, const zoo_model *m)
         }
     } else if (!g4) {
         key_u32(w, m, "attention.key_length", m->head_dim);
-        key_u32(w, m, "attention.value_length", m->head_dim);
+        key_u32(w, m, "attention.value_length", m->head_dim_v ? m->head_dim_v : m->head_dim);
     }
     key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
     if (m->logit_scale > 0)
         key_f32(w, m, "logit_scale", m->logit_scale);
     if (m->clamp_kqv > 0)
         key_f32(w, m, "attention.clamp_kqv", m->clamp_kqv);
+    if (m->value_scale > 0)
+        key_f32(w, m, "attention.value_scale", m->value_scale);
     if (m->chunk_ff) {   /* as GroveMoE's converter writes them */
         key_u32(w, m, "expert_chunk_feed_forward_length", m->chunk_ff);
         key_u32(w, m, "experts_per_group", 2);
@@ -1192,7 +1244,7 @@ static void hparams(gw *w, const zoo_model *m)
             key_u32(w, m, "interleave_moe_layer_step", m->moe_step);
         if (m->n_ff_shexp)
             key_u32(w, m, "expert_shared_feed_forward_length", m->n_ff_shexp);
-        if (m->moe.dense_lead)
+        if (m->moe.dense_lead && !m->moe.lead_by_tensors)
             key_u32(w, m, "leading_dense_block_count", m->moe.dense_lead);
         if (m->moe.shared)
             key_u32(w, m, "expert_shared_count", m->moe.shared);
@@ -1363,8 +1415,10 @@ static void hparams(gw *w, const zoo_model *m)
 static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
 {
     char n[96];
-    int64_t q = (int64_t)(m->layer_heads ? m->layer_heads[il] : m->n_head) * m->head_dim;
-    int64_t kv = (int64_t)(m->layer_heads_kv ? m->layer_heads_kv[il] : m->n_head_kv) * m->head_dim;
+    const int64_t hv = m->head_dim_v ? m->head_dim_v : m->head_dim;
+    int64_t q = (int64_t)layer_n_head(m, il) * m->head_dim;
+    int64_t kv = (int64_t)layer_n_head_kv(m, il) * m->head_dim;
+    int64_t v = (int64_t)layer_n_head_kv(m, il) * hv, o = (int64_t)layer_n_head(m, il) * hv;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
     if (!b->post_norms && !m->hc.count && !m->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
@@ -1419,7 +1473,7 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     } else {
         weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->q_gate ? 2 * q : q, 1);
         weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, m->n_embd, kv, 1);
-        weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, kv, 1);
+        weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, v, 1);
         if (b->qkv_bias) {
             vec(w, T("attn_q.bias"), 1, q, 1);
             vec(w, T("attn_k.bias"), 1, kv, 1);
@@ -1438,11 +1492,11 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, T("attn_q_norm.weight"), 2, m->head_dim, m->n_head);
         vec(w, T("attn_k_norm.weight"), 2, m->head_dim, m->n_head_kv);
     }
-    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, o, m->n_embd, 1);
     if (b->out_bias)
         vec(w, T("attn_output.bias"), 1, m->n_embd, 1);
-    if (b->sinks)
-        vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
+    if (b->sinks && (!m->sinks_swa || zoo_swa(m, il)))
+        vec(w, T("attn_sinks.weight"), 1, layer_n_head(m, il), 1);
     if (b->attn_out_norm)
         vec(w, T("attn_output_norm.weight"), 1, m->n_embd, 1);
     if (b->post_attn_norm || b->post_norms)
@@ -1969,7 +2023,7 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
         else if (memchr(p + base, 'd', len - base))
             weight(w, n, GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
         else if (heads)
-            weight(w, n, GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
+            weight(w, n, GP_TYPE_F16, 2, m->n_embd, layer_n_head(m, il), 1);
         else if (full)
             weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)m->n_head * m->head_dim, 1);
         else
@@ -2149,6 +2203,10 @@ static zoo_model tiny(const zoo_model *m)
     }
     if (m->n_ff_shexp)
         t.n_ff_shexp = m->n_ff_shexp == m->n_ff ? t.n_ff : 32;
+    /* sliding layers with more heads (or KV heads) keep more; V heads narrower than K's stay so */
+    t.n_head_swa = m->n_head_swa ? 8 : 0;
+    t.n_head_kv_swa = m->n_head_kv_swa ? 4 : 0;
+    t.head_dim_v = m->head_dim_v ? 16 : 0;
     if (m->moe.groups) {
         t.moe.groups = 4;
         t.moe.groups_used = 2;
