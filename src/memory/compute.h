@@ -141,7 +141,12 @@ typedef enum {
        attention and the FFN, the attention's output gated by a sigmoid
        before its projection; dense lead layers, then routed experts beside
        a shared one */
-    GP_COMPUTE_FAMILY_AFMOE = 34
+    GP_COMPUTE_FAMILY_AFMOE = 34,
+    /* step35 (Step-3.5-Flash): the llama layer with a sigmoid gate a head
+       on the attention output before its projection; no layer gathers the
+       output rows: the last layer's output stays a graph output, and the
+       rows are gathered before the final norm */
+    GP_COMPUTE_FAMILY_STEP35 = 35
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -176,6 +181,8 @@ typedef struct {
     int      attn_bias;    /* attn_q/k/v biases (added after each projection) */
     int      attn_out_bias;/* attn_output bias */
     int      attn_sinks;   /* attn_sinks: one learned logit per head (gpt-oss) */
+    int      attn_gate;    /* attn_gate: the attention output has a gate of its own (Step 3.5's is
+                              optional) */
     uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
     int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
     int      rope_dense_lead; /* ... except the dense lead layers, which keep it */

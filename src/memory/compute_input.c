@@ -142,6 +142,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->attn_bias = has_tensor_suffix(m, ".attn_q.bias");
     cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
     cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");
+    cm->attn_gate = has_tensor_suffix(m, ".attn_gate.weight");
     cm->ffn_fused_up = !has_tensor_suffix(m, ".ffn_gate.weight") && hp->n_ff &&
                        tensor_dim(m, ".ffn_up.weight", 1) == 2ull * hp->n_ff;
     cm->ffn_ungated = has_tensor_suffix(m, ".ffn_up.weight") && !has_tensor_suffix(m, ".ffn_gate.weight") &&

@@ -168,7 +168,7 @@ static const gp_arch_rules archs[] = {
     {.name = "mistral4", .graph = "deepseek2", .mla = true, .checked = true},
     {.name = "paddleocr", .pos_per_tok = 4, .checked = true},
     {.name = "mimo2", .moe_norm_w = true, .checked = true},
-    {.name = "step35"},
+    {.name = "step35", .graph = "step35", .checked = true},
     {.name = "spark2_5"},
     {.name = "llama-embed"},
     {.name = "maincoder", .checked = true},

@@ -965,6 +965,19 @@ static const zoo_model zoo_models[] = {
      .n_head_kv_swa = 8, .head_dim_v = 128, .sinks_swa = true, .value_scale = 0.707f,
      .moe = {.dense_lead = 1, .lead_by_tensors = true, .probs_bias = true},
      .block = {.sinks = true, .ffn = ZOO_FFN_MOE}},
+    /* Step-3.5-Flash (its Step35Config): 64 heads on the full-attention
+     * layers, 96 on the 512-token sliding ones (three to each full one, the
+     * full one taken first), 8 KV heads on both; per-head Q/K norms and a
+     * sigmoid gate a head; three dense lead layers, then 288 experts of
+     * which 8 are used beside a shared one. Its SwiGLU limits and the
+     * next-token layers are left out */
+    {.name = "step-3.5-flash", .arch = "step35", .source = "stepfun-ai/Step-3.5-Flash",
+     .n_layer = 45, .n_embd = 4096, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 11264,
+     .n_vocab = 128815, .n_ctx_train = 128000, .n_expert = 288, .n_expert_used = 8, .n_ff_exp = 1280,
+     .n_ff_shexp = 1280, .n_swa = 512, .rope_base = 10000, .rms_eps = 1e-5f, .swa_layers = "FSSS",
+     .n_head_swa = 96, .extra_vecs = "attn_gate:h",
+     .moe = {.dense_lead = 3, .weights_scale = 3.0f, .weights_norm = true, .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
