@@ -146,7 +146,12 @@ typedef enum {
        on the attention output before its projection; no layer gathers the
        output rows: the last layer's output stays a graph output, and the
        rows are gathered before the final norm */
-    GP_COMPUTE_FAMILY_STEP35 = 35
+    GP_COMPUTE_FAMILY_STEP35 = 35,
+    /* deci (Nemotron NAS): the llama layer with heads, KV heads and FFN
+       width of its own: no attention (nor residual add before the FFN) on
+       a layer without heads, one projection on a layer without KV heads,
+       no FFN on a layer without a width */
+    GP_COMPUTE_FAMILY_DECI = 36
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -214,6 +219,8 @@ typedef struct {
     const uint8_t  *layer_idx_shared;    /* 1 = sparse attention on the last full indexer's top-k
                                             (no indexer, no indexer cache); NULL: none */
     const uint32_t *layer_n_ff;          /* per-layer feed_forward_length */
+    const uint8_t  *layer_no_heads;      /* 1 = the header gives the layer no heads (a DeciLM layer
+                                            without attention); layer_n_head reads the model's */
     const uint8_t  *layer_no_experts;    /* 1 = the layer has no routed experts in the header
                                             (a dense FFN where the model is MoE); NULL: none */
     const uint32_t *layer_n_head_kv;     /* per-layer head_count_kv */

@@ -12,7 +12,7 @@ static const gp_arch_rules archs[] = {
     {.name = "llama", .checked = true},
     {.name = "llama4", .graph = "llama4", .swa_period = 4, .swa_default_window = 8192, .swa_chunked = true,
      .no_rope_step = 4, .checked = true},
-    {.name = "deci"},
+    {.name = "deci", .graph = "deci", .v_pad_every_layer = true, .checked = true},
     {.name = "falcon", .graph = "parallel", .layer_norm = true, .checked = true},
     {.name = "grok"},
     {.name = "gpt2", .layer_norm = true, .no_rope_step = 1, .checked = true},

@@ -52,6 +52,9 @@ typedef struct gp_arch_rules {
                                    layer's cache instead of keeping one (Gemma 4) */
     uint32_t kv_from_start;     /* only the first kv_from_start layers keep a cache, the later ones
                                    read the last earlier layer's of their kind (Gemma 3n: 20) */
+    bool v_pad_every_layer;     /* every layer keeps a cache (one plain KV cache, no layer filter):
+                                   with V stored transposed, a layer without KV heads still has a
+                                   V cache as wide as the widest (DeciLM) */
     bool tied_output_first;     /* a tied output is created before token_embd: on the CPU too it
                                    is a second copy of the embeddings (Gemma 4) */
     bool rope_freqs_full;       /* rope_freqs belongs to the full-attention layers only (Gemma 4) */

@@ -213,7 +213,8 @@ typedef struct zoo_model {
     float clamp_kqv;       /* attention.clamp_kqv, written when > 0 */
     uint32_t chunk_ff;     /* GroveMoE: adjugate experts of this width, one per two routed ones */
     const uint32_t *layer_heads, *layer_heads_kv, *layer_ff; /* per-layer head counts and FFN
-                                                                widths (OpenELM); NULL: uniform */
+                                                                widths (OpenELM); NULL: uniform; no
+                                                                heads: no attention (DeciLM) */
     const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
                               n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
                               ".weight", as PLaMo 3's loader names its post norms) (Grok's
@@ -236,6 +237,34 @@ static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 
 static const uint32_t openelm_270m_heads_kv[16] = {3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5};
 static const uint32_t openelm_270m_ff[16] = {768,  1024, 1280, 1536, 1792, 2048, 2560, 2816,
                                              3072, 3328, 3584, 3840, 4352, 4608, 4864, 5120};
+
+/* Llama-3.3-Nemotron-Super-49B: its block_configs as its converter turns them
+ * into per-layer arrays (no attention on 31 layers; FFN widths from each
+ * block's multiplier of the embedding) */
+static const uint32_t nemotron_super_49b_heads[80] = {
+    64, 64, 64, 64, 64, 64, 0, 0, 64, 64, 64, 0, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 64, 64, 64, 64, 64, 64, 64, 64, 64
+};
+static const uint32_t nemotron_super_49b_heads_kv[80] = {
+    8, 8, 8, 8, 8, 8, 0, 0, 8, 8, 8, 0, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8, 8
+};
+static const uint32_t nemotron_super_49b_ff[80] = {
+    14336, 28672, 28672, 28672, 28672, 28672, 14336, 14336, 28672, 28672,
+    28672, 17920, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672,
+    28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672,
+    28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672,
+    28672, 28672, 7168, 14336, 14336, 7168, 28672, 7168, 14336, 7168,
+    7168, 7168, 28672, 7168, 5632, 5632, 7168, 5632, 5632, 5632,
+    7168, 7168, 2816, 2816, 5632, 5632, 2816, 2816, 5632, 2816,
+    2816, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672
+};
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
  * Laurel branch's rank, the per-layer input width, the layers owning a cache */
@@ -978,6 +1007,15 @@ static const zoo_model zoo_models[] = {
      .n_head_swa = 96, .extra_vecs = "attn_gate:h",
      .moe = {.dense_lead = 3, .weights_scale = 3.0f, .weights_norm = true, .probs_bias = true},
      .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* DeciLM as Llama-3.3-Nemotron-Super-49B has it (Llama-3.1-Nemotron-51B's
+     * config was not at hand; its loader and graph are the same): the heads,
+     * KV heads and FFN width of each layer from its block_configs, llama3
+     * rope factors */
+    {.name = "llama-3.3-nemotron-super-49b", .arch = "deci", .source = "nvidia/Llama-3_3-Nemotron-Super-49B-v1",
+     .n_layer = 80, .n_embd = 8192, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 28672,
+     .n_vocab = 128256, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f,
+     .layer_heads = nemotron_super_49b_heads, .layer_heads_kv = nemotron_super_49b_heads_kv,
+     .layer_ff = nemotron_super_49b_ff, .block = {.ffn = ZOO_FFN_GATED, .rope_freqs = true}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1433,6 +1471,8 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     int64_t kv = (int64_t)layer_n_head_kv(m, il) * m->head_dim;
     int64_t v = (int64_t)layer_n_head_kv(m, il) * hv, o = (int64_t)layer_n_head(m, il) * hv;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    if (q == 0)   /* an attention-free layer: not even its norm */
+        return;
     if (!b->post_norms && !m->hc.count && !m->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->norm_bias)
@@ -2191,12 +2231,26 @@ static bool write_model(const zoo_model *m, const char *dir)
     return ok;
 }
 
+/* DeciLM's kinds of layer at toy sizes: attention-free ones among
+ * attention ones, FFN widths of their own */
+static const uint32_t tiny_nas_heads[8] = {4, 4, 0, 4, 0, 0, 4, 4};
+static const uint32_t tiny_nas_heads_kv[8] = {2, 2, 0, 2, 0, 0, 2, 2};
+static const uint32_t tiny_nas_ff[8] = {96, 192, 64, 96, 32, 64, 96, 96};
+
 /* The same family at toy sizes: every pattern kept (sliding, recurrent and
  * MoE layers, latent attention, the indexer), every width small. */
 static zoo_model tiny(const zoo_model *m)
 {
     zoo_model t = *m;
     t.layer_heads = t.layer_heads_kv = t.layer_ff = NULL;
+    bool no_attn = false;
+    for (uint32_t il = 0; m->layer_heads && il < m->n_layer; il++)
+        no_attn |= m->layer_heads[il] == 0;
+    if (no_attn) {
+        t.layer_heads = tiny_nas_heads;
+        t.layer_heads_kv = tiny_nas_heads_kv;
+        t.layer_ff = tiny_nas_ff;
+    }
     t.n_layer = m->n_layer < 8 ? m->n_layer : 8;
     t.n_embd = 128;   /* = heads * head size: some families require it */
     t.n_head = 4;
