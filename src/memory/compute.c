@@ -177,8 +177,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
     uint64_t nkv_max = 0, ff_max = 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         /* families that tell layers apart by FFN width: a layer with one
-           is an MLP (or MoE) layer alone, one without is attention alone */
-        const int ffn_only = fam->ffn_by_width && gpg_layer_n_ff(m, il) > 0;
+           is an MLP (or MoE) layer alone, one without is attention alone;
+           DeciLM's by KV heads: a layer without them does not attend, and
+           one without an FFN width has none */
+        const int ffn_only = (fam->ffn_by_width && gpg_layer_n_ff(m, il) > 0) ||
+                             (fam->attn_by_heads && gpg_layer_n_head_kv(m, il) == 0);
         if (gpg_layer_rec(m, il)) {
             if (!fam->recurrent) return 0;
             n_rec = 1;
@@ -196,7 +199,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             n_moe = 1;
         } else {
             const uint32_t ff = gpg_layer_n_ff(m, il);
-            if (ff == 0 && fam->ffn_by_width) continue;
+            if (ff == 0 && (fam->ffn_by_width || fam->attn_by_heads)) continue;
             if (ff == 0 || ff > GP_MAX_WIDTH) return 0;
             ff_max = max_u64(ff_max, ff);
         }

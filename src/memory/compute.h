@@ -132,7 +132,26 @@ typedef enum {
     /* muse-glimmer: RMS-normed token embeddings; norms before and after
        attention and after the FFN, the attention's output gated by a
        sigmoid before its projection; rope on the sliding layers only */
-    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32
+    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32,
+    /* cohere2moe: Cohere2's parallel layer (attention and the FFN on one
+       norm) with routed experts, the shared expert averaged in; the last
+       layer runs on every token and the final norm stays an output */
+    GP_COMPUTE_FAMILY_COHERE2MOE = 33,
+    /* afmoe (Trinity): scaled token embeddings; norms before and after
+       attention and the FFN, the attention's output gated by a sigmoid
+       before its projection; dense lead layers, then routed experts beside
+       a shared one */
+    GP_COMPUTE_FAMILY_AFMOE = 34,
+    /* step35 (Step-3.5-Flash): the llama layer with a sigmoid gate a head
+       on the attention output before its projection; no layer gathers the
+       output rows: the last layer's output stays a graph output, and the
+       rows are gathered before the final norm */
+    GP_COMPUTE_FAMILY_STEP35 = 35,
+    /* deci (Nemotron NAS): the llama layer with heads, KV heads and FFN
+       width of its own: no attention (nor residual add before the FFN) on
+       a layer without heads, one projection on a layer without KV heads,
+       no FFN on a layer without a width */
+    GP_COMPUTE_FAMILY_DECI = 36
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -167,8 +186,11 @@ typedef struct {
     int      attn_bias;    /* attn_q/k/v biases (added after each projection) */
     int      attn_out_bias;/* attn_output bias */
     int      attn_sinks;   /* attn_sinks: one learned logit per head (gpt-oss) */
+    int      attn_gate;    /* attn_gate: the attention output has a gate of its own (Step 3.5's is
+                              optional) */
     uint32_t no_rope_step; /* layers il with (il + 1) % no_rope_step == 0 skip rope (0: none) */
     int      no_rope_full; /* with sliding-window layers present, full-attention layers skip rope */
+    int      rope_dense_lead; /* ... except the dense lead layers, which keep it */
     int      qk_norm_full; /* the Q/K norms span every head (one weight of n_head * head_dim) */
     int      qk_norm_after_rope; /* per-head Q/K norms after rope, not before (hunyuan-moe) */
     int      rows_after_norm;    /* the output rows gathered after the final norm, which stays
@@ -197,6 +219,8 @@ typedef struct {
     const uint8_t  *layer_idx_shared;    /* 1 = sparse attention on the last full indexer's top-k
                                             (no indexer, no indexer cache); NULL: none */
     const uint32_t *layer_n_ff;          /* per-layer feed_forward_length */
+    const uint8_t  *layer_no_heads;      /* 1 = the header gives the layer no heads (a DeciLM layer
+                                            without attention); layer_n_head reads the model's */
     const uint8_t  *layer_no_experts;    /* 1 = the layer has no routed experts in the header
                                             (a dense FFN where the model is MoE); NULL: none */
     const uint32_t *layer_n_head_kv;     /* per-layer head_count_kv */

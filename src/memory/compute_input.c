@@ -60,6 +60,7 @@ typedef struct compute_arrays {
     int32_t *kv_src;
     uint8_t *v_from_k;
     uint8_t *no_experts;
+    uint8_t *no_heads;
     uint32_t *compress;
     uint8_t *swiglu_clamp;
 } compute_arrays;
@@ -75,6 +76,7 @@ static void arrays_free(compute_arrays *a)
     free(a->kv_src);
     free(a->v_from_k);
     free(a->no_experts);
+    free(a->no_heads);
     free(a->compress);
     free(a->swiglu_clamp);
 }
@@ -94,10 +96,11 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     a->kv_src = calloc(n, sizeof *a->kv_src);
     a->v_from_k = calloc(n, 1);
     a->no_experts = calloc(n, 1);
+    a->no_heads = calloc(n, 1);
     a->compress = calloc(n, sizeof *a->compress);
     a->swiglu_clamp = calloc(n, 1);
     if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->n_head || !a->kv_src ||
-        !a->v_from_k || !a->no_experts || !a->compress || !a->swiglu_clamp)
+        !a->v_from_k || !a->no_experts || !a->no_heads || !a->compress || !a->swiglu_clamp)
         return false;
     for (uint32_t il = 0; il < hp->n_layer; il++) {
         char name[64];
@@ -116,6 +119,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
             a->n_ff[il] = (uint32_t)gate->info->ne[1];
         a->n_head_kv[il] = m->layers[il].n_head_kv;
         a->n_head[il] = m->layers[il].n_head ? m->layers[il].n_head : hp->n_head;
+        a->no_heads[il] = m->layers[il].n_head == 0 && hp->n_head > 0;
         a->kv_src[il] = m->layers[il].kv_src;
         a->compress[il] = m->layers[il].compress_ratio;
         a->swiglu_clamp[il] = (m->layers[il].swiglu_clamp_exp ? 1 : 0) | (m->layers[il].swiglu_clamp_shexp ? 2 : 0);
@@ -142,6 +146,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->attn_bias = has_tensor_suffix(m, ".attn_q.bias");
     cm->attn_out_bias = has_tensor_suffix(m, ".attn_output.bias");
     cm->attn_sinks = has_tensor_suffix(m, ".attn_sinks.weight");
+    cm->attn_gate = has_tensor_suffix(m, ".attn_gate.weight");
     cm->ffn_fused_up = !has_tensor_suffix(m, ".ffn_gate.weight") && hp->n_ff &&
                        tensor_dim(m, ".ffn_up.weight", 1) == 2ull * hp->n_ff;
     cm->ffn_ungated = has_tensor_suffix(m, ".ffn_up.weight") && !has_tensor_suffix(m, ".ffn_gate.weight") &&
@@ -159,6 +164,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->parallel_ffn_norm = has_tensor_suffix(m, ".ffn_norm.weight");
     cm->norm_bias = has_tensor_suffix(m, ".attn_norm.bias");
     cm->no_rope_full = rules->no_rope_full;
+    cm->rope_dense_lead = rules->rope_dense_lead;
     cm->qk_norm_full = cm->qk_norm && hp->n_head > 1 && tensor_dim(m, ".attn_q_norm.weight", 0) > hp->head_dim_k;
     cm->router_bias = has_tensor_suffix(m, ".ffn_gate_inp.bias");
     cm->expert_groups = hp->n_expert_groups;
@@ -172,6 +178,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->layer_idx_shared = a->idx_shared;
     cm->layer_n_ff = a->n_ff;
     cm->layer_no_experts = a->no_experts;
+    cm->layer_no_heads = a->no_heads;
     cm->layer_n_head_kv = a->n_head_kv;
     cm->layer_n_head = a->n_head;
     cm->n_swa = hp->n_swa;

@@ -49,7 +49,7 @@ bool gp_kv_cell_bytes_vt(const gp_model *m, uint32_t il, uint32_t type_k, uint32
         return true;
     uint64_t k, v, idx = 0;
     uint64_t v_elems = gp_kv_v_elems(m, il);
-    if (v_trans && v_elems)
+    if (v_trans && (v_elems || (m->v_pad_every_layer && m->layers[il].kind != GP_LAYER_MLA)))
         v_elems = gp_kv_v_elems_max(m);
     if (!gp_type_row_bytes(type_k, gp_kv_k_elems(m, il), &k) ||
         !gp_type_row_bytes(type_v, v_elems, &v))

@@ -40,6 +40,8 @@ typedef struct gp_arch_rules {
     bool embd_norm_is_output;   /* "token_embd_norm" is the output norm (LFM2) */
     uint32_t no_rope_step;      /* every no_rope_step-th layer has no rotary embedding (SmolLM3) */
     bool no_rope_full;          /* full-attention layers have none when others slide (EXAONE 4) */
+    bool rope_dense_lead;       /* with no_rope_full, the dense lead layers keep rope all the same
+                                   (Cohere2 MoE) */
     uint32_t pos_per_tok;       /* positions per token of multi-section rope (4); 0 = 1 */
     bool moe_norm_w;            /* the graph renormalises the chosen experts' weights itself */
     bool qk_norm_after_rope;    /* Q/K norms come after rope (Hunyuan) */
@@ -59,6 +61,9 @@ typedef struct gp_arch_rules {
                                    layer's cache instead of keeping one (Gemma 4) */
     uint32_t kv_from_start;     /* only the first kv_from_start layers keep a cache, the later ones
                                    read the last earlier layer's of their kind (Gemma 3n: 20) */
+    bool v_pad_every_layer;     /* every layer keeps a cache (one plain KV cache, no layer filter):
+                                   with V stored transposed, a layer without KV heads still has a
+                                   V cache as wide as the widest (DeciLM) */
     bool tied_output_first;     /* a tied output is created before token_embd: on the CPU too it
                                    is a second copy of the embeddings (Gemma 4) */
     bool rope_freqs_full;       /* rope_freqs belongs to the full-attention layers only (Gemma 4) */

@@ -171,6 +171,7 @@ struct gp_model {
     bool tied_output_first;   /* a tied output is a copy of token_embd even on the CPU */
     bool embd_is_output;      /* the logits read token_embd itself: no copy on the output device */
     bool rope_freqs_full;     /* only full-attention layers hold rope_freqs */
+    bool v_pad_every_layer;   /* a transposed V cache on every layer, KV heads or not */
     gp_hparams hp;
     gp_layer *layers;     /* n_layer_all entries */
     gp_tensor *tensors;

@@ -79,6 +79,8 @@ typedef struct zoo_moe {
     float weights_scale;     /* written when > 0 */
     bool weights_norm;
     bool probs_bias;         /* exp_probs_b.bias */
+    bool lead_by_tensors;    /* leading_dense_block_count not written: the dense lead layers are
+                                told by their tensors alone, as MiMo-V2's converter leaves them */
 } zoo_moe;
 
 /* Mamba-2 mixers (mamba2, nemotron_h, granitehybrid, falcon-h1): ssm.* keys. */
@@ -211,7 +213,8 @@ typedef struct zoo_model {
     float clamp_kqv;       /* attention.clamp_kqv, written when > 0 */
     uint32_t chunk_ff;     /* GroveMoE: adjugate experts of this width, one per two routed ones */
     const uint32_t *layer_heads, *layer_heads_kv, *layer_ff; /* per-layer head counts and FFN
-                                                                widths (OpenELM); NULL: uniform */
+                                                                widths (OpenELM); NULL: uniform; no
+                                                                heads: no attention (DeciLM) */
     const char *extra_vecs;/* more per-layer norm weights, blank-separated names without ".weight",
                               n_embd wide; flags after a colon: 'f' n_ff wide, 'b' bare (no
                               ".weight", as PLaMo 3's loader names its post norms) (Grok's
@@ -226,12 +229,45 @@ typedef struct zoo_model {
     uint32_t adapters, adapter_rank; /* Granite Switch: this many LoRA adapters of this rank stacked
                                         beside every projection (a zero one first), chosen per token
                                         by control tokens at the top of the vocabulary; 0: none */
+    uint32_t n_head_swa, n_head_kv_swa; /* the sliding layers' ('S' in swa_layers) head counts where
+                                           they differ (0: n_head, n_head_kv): per-layer arrays */
+    uint32_t head_dim_v;   /* value_length where it differs from head_dim (0: head_dim) */
+    bool sinks_swa;        /* with block.sinks, attn_sinks on the sliding layers only */
+    float value_scale;     /* attention.value_scale, written when > 0 */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
 static const uint32_t openelm_270m_heads_kv[16] = {3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5};
 static const uint32_t openelm_270m_ff[16] = {768,  1024, 1280, 1536, 1792, 2048, 2560, 2816,
                                              3072, 3328, 3584, 3840, 4352, 4608, 4864, 5120};
+
+/* Llama-3.3-Nemotron-Super-49B: its block_configs as its converter turns them
+ * into per-layer arrays (no attention on 31 layers; FFN widths from each
+ * block's multiplier of the embedding) */
+static const uint32_t nemotron_super_49b_heads[80] = {
+    64, 64, 64, 64, 64, 64, 0, 0, 64, 64, 64, 0, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 64, 64, 64, 64, 64, 64, 64, 64, 64
+};
+static const uint32_t nemotron_super_49b_heads_kv[80] = {
+    8, 8, 8, 8, 8, 8, 0, 0, 8, 8, 8, 0, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8, 8
+};
+static const uint32_t nemotron_super_49b_ff[80] = {
+    14336, 28672, 28672, 28672, 28672, 28672, 14336, 14336, 28672, 28672,
+    28672, 17920, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672,
+    28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672,
+    28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672,
+    28672, 28672, 7168, 14336, 14336, 7168, 28672, 7168, 14336, 7168,
+    7168, 7168, 28672, 7168, 5632, 5632, 7168, 5632, 5632, 5632,
+    7168, 7168, 2816, 2816, 5632, 5632, 2816, 2816, 5632, 2816,
+    2816, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672, 28672
+};
 
 /* Gemma 3n's widths that llama.cpp v0.5.0 fixes rather than reads: the
  * Laurel branch's rank, the per-layer input width, the layers owning a cache */
@@ -914,6 +950,87 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 100364, .n_ctx_train = 131072, .rope_base = 10000000, .rms_eps = 1e-5f, .tied = true,
      .logit_scale = 10.0f, .embd_scale = 12.0f, .resid_scale = 0.22f, .attn_scale = 0.015625f,
      .adapters = 12, .adapter_rank = 32, .block = {.qkv_fused = true, .ffn = ZOO_FFN_GATED}},
+    /* the language model of Mistral Small 4 (text_config, the Mistral4Config
+     * it ships with): DeepSeek-V3's latent attention and routed experts with
+     * one shared expert, no dense lead layer, softmax routing (its converter
+     * writes no gating function or groups) */
+    {.name = "mistral-small-4-119b", .arch = "mistral4", .source = "mistralai/Mistral-Small-4-119B-2603",
+     .n_layer = 36, .n_embd = 4096, .n_head = 32, .n_head_kv = 1, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 131072, .n_ctx_train = 1048576, .n_expert = 128, .n_expert_used = 4, .n_ff_exp = 2048,
+     .rope_base = 10000, .rms_eps = 1e-6f,
+     .mla = {.q_lora = 1024, .kv_lora = 256, .nope = 64, .rope = 64, .v_head = 128},
+     .moe = {.shared = 1, .weights_scale = 1.0f, .weights_norm = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
+    /* North Mini Code, as its model card lists the config: attention and the
+     * FFN side by side on one RMS norm, 13 full-attention layers (without
+     * rope) opening each group of four among 36 sliding ones, 128 experts of
+     * which 8 are used; the dense prefix (3072 wide) is taken as one layer
+     * and the logit scale as 1 (neither is listed), no shared expert */
+    {.name = "north-mini-code-1.0", .arch = "cohere2moe", .source = "CohereLabs/North-Mini-Code-1.0",
+     .n_layer = 49, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 3072,
+     .n_vocab = 262144, .n_ctx_train = 500000, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 768,
+     .n_swa = 4096, .rope_base = 50000, .rms_eps = 1e-5f, .tied = true, .logit_scale = 1.0f,
+     .swa_layers = "FSSS", .moe = {.dense_lead = 1, .weights_norm = true},
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* K-EXAONE: its model card gives 48 layers, three 128-token sliding
+     * layers to one global (rope on the sliding ones only), a 256K context
+     * and a 150K vocabulary; the widths and the routing are assumed
+     * (a dense lead layer, sigmoid-routed experts with a selection bias
+     * beside one shared expert) */
+    {.name = "k-exaone-236b-a23b", .arch = "exaone-moe",
+     .source = "LGAI-EXAONE/K-EXAONE-236B-A23B (dimensions assumed)",
+     .n_layer = 48, .n_embd = 6144, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 18432,
+     .n_vocab = 153600, .n_ctx_train = 262144, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 2048,
+     .n_ff_shexp = 2048, .n_swa = 128, .rope_base = 1000000, .rms_eps = 1e-5f, .swa_layers = "SSSF",
+     .moe = {.dense_lead = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true, .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* Trinity Mini: its model card gives 128 experts of which 8 are used
+     * beside one shared, a 128K context and (its tokenizer) the vocabulary;
+     * llama.cpp names its 32 layers 26B. The widths, the two dense lead
+     * layers, the window and the routing scale are assumed. Norms before
+     * and after attention and the FFN, a sigmoid gate on the attention
+     * output, three sliding layers to one global without rope */
+    {.name = "trinity-mini", .arch = "afmoe", .source = "arcee-ai/Trinity-Mini (dimensions assumed)",
+     .n_layer = 32, .n_embd = 2048, .n_head = 32, .n_head_kv = 4, .head_dim = 128, .n_ff = 6144,
+     .n_vocab = 200192, .n_ctx_train = 131072, .n_expert = 128, .n_expert_used = 8, .n_ff_exp = 1024,
+     .n_swa = 2048, .rope_base = 10000, .rms_eps = 1e-5f, .extra_vecs = "attn_gate:q",
+     .moe = {.dense_lead = 2, .shared = 1, .weights_scale = 2.826f, .weights_norm = true, .probs_bias = true},
+     .block = {.qk_norm = true, .post_attn_norm = true, .post_ffw_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* MiMo-V2-Flash (its MiMoV2FlashConfig): keys of 192, values of 128, rope
+     * on a third of the key; 4 KV heads on the full-attention layers, 8 and
+     * sinks on the 128-token sliding ones, five to each full one (the full
+     * layer taken first, as the dense first layer is); the attention output
+     * scaled; 256 sigmoid-routed experts of which 8 are used. Its converter
+     * writes no dense lead count: the first layer's tensors tell it */
+    {.name = "mimo-v2-flash", .arch = "mimo2", .source = "XiaomiMiMo/MiMo-V2-Flash",
+     .n_layer = 48, .n_embd = 4096, .n_head = 64, .n_head_kv = 4, .head_dim = 192, .n_ff = 16384,
+     .n_vocab = 152576, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 256, .n_expert_used = 8,
+     .n_ff_exp = 2048, .n_swa = 128, .rope_base = 5000000, .rms_eps = 1e-5f, .swa_layers = "FSSSSS",
+     .n_head_kv_swa = 8, .head_dim_v = 128, .sinks_swa = true, .value_scale = 0.707f,
+     .moe = {.dense_lead = 1, .lead_by_tensors = true, .probs_bias = true},
+     .block = {.sinks = true, .ffn = ZOO_FFN_MOE}},
+    /* Step-3.5-Flash (its Step35Config): 64 heads on the full-attention
+     * layers, 96 on the 512-token sliding ones (three to each full one, the
+     * full one taken first), 8 KV heads on both; per-head Q/K norms and a
+     * sigmoid gate a head; three dense lead layers, then 288 experts of
+     * which 8 are used beside a shared one. Its SwiGLU limits and the
+     * next-token layers are left out */
+    {.name = "step-3.5-flash", .arch = "step35", .source = "stepfun-ai/Step-3.5-Flash",
+     .n_layer = 45, .n_embd = 4096, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 11264,
+     .n_vocab = 128815, .n_ctx_train = 128000, .n_expert = 288, .n_expert_used = 8, .n_ff_exp = 1280,
+     .n_ff_shexp = 1280, .n_swa = 512, .rope_base = 10000, .rms_eps = 1e-5f, .swa_layers = "FSSS",
+     .n_head_swa = 96, .extra_vecs = "attn_gate:h",
+     .moe = {.dense_lead = 3, .weights_scale = 3.0f, .weights_norm = true, .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* DeciLM as Llama-3.3-Nemotron-Super-49B has it (Llama-3.1-Nemotron-51B's
+     * config was not at hand; its loader and graph are the same): the heads,
+     * KV heads and FFN width of each layer from its block_configs, llama3
+     * rope factors */
+    {.name = "llama-3.3-nemotron-super-49b", .arch = "deci", .source = "nvidia/Llama-3_3-Nemotron-Super-49B-v1",
+     .n_layer = 80, .n_embd = 8192, .n_head = 64, .n_head_kv = 8, .head_dim = 128, .n_ff = 28672,
+     .n_vocab = 128256, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f,
+     .layer_heads = nemotron_super_49b_heads, .layer_heads_kv = nemotron_super_49b_heads_kv,
+     .layer_ff = nemotron_super_49b_ff, .block = {.ffn = ZOO_FFN_GATED, .rope_freqs = true}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -968,6 +1085,37 @@ static const char *arch_key(char *k, size_t n, const zoo_model *m, const char *s
 {
     snprintf(k, n, "%s.%s", m->arch, suffix);
     return k;
+}
+
+/* whether layer il slides (swa_layers) */
+static bool zoo_swa(const zoo_model *m, uint32_t il)
+{
+    return m->swa_layers && m->swa_layers[il % strlen(m->swa_layers)] == 'S';
+}
+
+static uint32_t layer_n_head(const zoo_model *m, uint32_t il)
+{
+    if (m->layer_heads)
+        return m->layer_heads[il];
+    return m->n_head_swa && zoo_swa(m, il) ? m->n_head_swa : m->n_head;
+}
+
+static uint32_t layer_n_head_kv(const zoo_model *m, uint32_t il)
+{
+    if (m->layer_heads_kv)
+        return m->layer_heads_kv[il];
+    return m->n_head_kv_swa && zoo_swa(m, il) ? m->n_head_kv_swa : m->n_head_kv;
+}
+
+/* a per-layer head count array (head_count or head_count_kv) */
+static void layer_heads_arr(gw *w, const zoo_model *m, const char *suffix, bool kv)
+{
+    uint32_t h[512];
+    for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+        h[il] = kv ? layer_n_head_kv(m, il) : layer_n_head(m, il);
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", m->arch, suffix);
+    gw_arr_u32(w, k, h, m->n_layer);
 }
 
 static void key_u32(gw *w, const zoo_model *m, const char *suffix, uint32_t v)
@@ -1081,8 +1229,8 @@ static void hparams(gw *w, const zoo_model *m)
         snprintf(k, sizeof k, "%s.attention.head_count", m->arch);
         gw_arr_u32(w, k, h, m->n_layer);
     } else {
-        m->layer_heads ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count"), m->layer_heads, m->n_layer)
-                       : key_u32(w, m, "attention.head_count", m->n_head);
+        m->layer_heads || m->n_head_swa ? layer_heads_arr(w, m, "attention.head_count", false)
+                                        : key_u32(w, m, "attention.head_count", m->n_head);
     }
     if (nemotron) {
         /* Nemotron-H: the kind of a layer is in its head_count_kv and
@@ -1108,9 +1256,8 @@ static void hparams(gw *w, const zoo_model *m)
         if (m->conv_l)
             key_u32(w, m, "shortconv.l_cache", m->conv_l);
     } else if (!g4) {
-        m->layer_heads_kv
-            ? gw_arr_u32(w, arch_key(ak, sizeof ak, m, "attention.head_count_kv"), m->layer_heads_kv, m->n_layer)
-            : key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
+        m->layer_heads_kv || m->n_head_kv_swa ? layer_heads_arr(w, m, "attention.head_count_kv", true)
+                                              : key_u32(w, m, "attention.head_count_kv", m->n_head_kv);
     }
     if (m->mla.kv_lora && m->mla.kv_b) {
         /* MiniCPM3's converter: the heads' key size only */
@@ -1133,13 +1280,15 @@ static void hparams(gw *w, const zoo_model *m)
         }
     } else if (!g4) {
         key_u32(w, m, "attention.key_length", m->head_dim);
-        key_u32(w, m, "attention.value_length", m->head_dim);
+        key_u32(w, m, "attention.value_length", m->head_dim_v ? m->head_dim_v : m->head_dim);
     }
     key_f32(w, m, m->layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", m->rms_eps);
     if (m->logit_scale > 0)
         key_f32(w, m, "logit_scale", m->logit_scale);
     if (m->clamp_kqv > 0)
         key_f32(w, m, "attention.clamp_kqv", m->clamp_kqv);
+    if (m->value_scale > 0)
+        key_f32(w, m, "attention.value_scale", m->value_scale);
     if (m->chunk_ff) {   /* as GroveMoE's converter writes them */
         key_u32(w, m, "expert_chunk_feed_forward_length", m->chunk_ff);
         key_u32(w, m, "experts_per_group", 2);
@@ -1196,7 +1345,7 @@ static void hparams(gw *w, const zoo_model *m)
             key_u32(w, m, "interleave_moe_layer_step", m->moe_step);
         if (m->n_ff_shexp)
             key_u32(w, m, "expert_shared_feed_forward_length", m->n_ff_shexp);
-        if (m->moe.dense_lead)
+        if (m->moe.dense_lead && !m->moe.lead_by_tensors)
             key_u32(w, m, "leading_dense_block_count", m->moe.dense_lead);
         if (m->moe.shared)
             key_u32(w, m, "expert_shared_count", m->moe.shared);
@@ -1367,9 +1516,13 @@ static void hparams(gw *w, const zoo_model *m)
 static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il)
 {
     char n[96];
-    int64_t q = (int64_t)(m->layer_heads ? m->layer_heads[il] : m->n_head) * m->head_dim;
-    int64_t kv = (int64_t)(m->layer_heads_kv ? m->layer_heads_kv[il] : m->n_head_kv) * m->head_dim;
+    const int64_t hv = m->head_dim_v ? m->head_dim_v : m->head_dim;
+    int64_t q = (int64_t)layer_n_head(m, il) * m->head_dim;
+    int64_t kv = (int64_t)layer_n_head_kv(m, il) * m->head_dim;
+    int64_t v = (int64_t)layer_n_head_kv(m, il) * hv, o = (int64_t)layer_n_head(m, il) * hv;
 #define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    if (q == 0)   /* an attention-free layer: not even its norm */
+        return;
     if (!b->post_norms && !m->hc.count && !m->no_norms)
         vec(w, T("attn_norm.weight"), 1, m->n_embd, 1);
     if (b->norm_bias)
@@ -1423,7 +1576,7 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
     } else {
         weight(w, T("attn_q.weight"), GP_TYPE_Q4_K, 2, m->n_embd, m->q_gate ? 2 * q : q, 1);
         weight(w, T("attn_k.weight"), GP_TYPE_Q4_K, 2, m->n_embd, kv, 1);
-        weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, kv, 1);
+        weight(w, T("attn_v.weight"), GP_TYPE_Q6_K, 2, m->n_embd, v, 1);
         if (b->qkv_bias) {
             vec(w, T("attn_q.bias"), 1, q, 1);
             vec(w, T("attn_k.bias"), 1, kv, 1);
@@ -1442,11 +1595,11 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         vec(w, T("attn_q_norm.weight"), 2, m->head_dim, m->n_head);
         vec(w, T("attn_k_norm.weight"), 2, m->head_dim, m->n_head_kv);
     }
-    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, q, m->n_embd, 1);
+    weight(w, T("attn_output.weight"), GP_TYPE_Q4_K, 2, o, m->n_embd, 1);
     if (b->out_bias)
         vec(w, T("attn_output.bias"), 1, m->n_embd, 1);
-    if (b->sinks)
-        vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
+    if (b->sinks && (!m->sinks_swa || zoo_swa(m, il)))
+        vec(w, T("attn_sinks.weight"), 1, layer_n_head(m, il), 1);
     if (b->attn_out_norm)
         vec(w, T("attn_output_norm.weight"), 1, m->n_embd, 1);
     if (b->post_attn_norm || b->post_norms)
@@ -1973,7 +2126,7 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
         else if (memchr(p + base, 'd', len - base))
             weight(w, n, GP_TYPE_Q6_K, 2, m->n_ff, m->n_embd, 1);
         else if (heads)
-            weight(w, n, GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
+            weight(w, n, GP_TYPE_F16, 2, m->n_embd, layer_n_head(m, il), 1);
         else if (full)
             weight(w, n, GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)m->n_head * m->head_dim, 1);
         else
@@ -2130,12 +2283,26 @@ static bool write_model(const zoo_model *m, const char *dir)
     return ok;
 }
 
+/* DeciLM's kinds of layer at toy sizes: attention-free ones among
+ * attention ones, FFN widths of their own */
+static const uint32_t tiny_nas_heads[8] = {4, 4, 0, 4, 0, 0, 4, 4};
+static const uint32_t tiny_nas_heads_kv[8] = {2, 2, 0, 2, 0, 0, 2, 2};
+static const uint32_t tiny_nas_ff[8] = {96, 192, 64, 96, 32, 64, 96, 96};
+
 /* The same family at toy sizes: every pattern kept (sliding, recurrent and
  * MoE layers, latent attention, the indexer), every width small. */
 static zoo_model tiny(const zoo_model *m)
 {
     zoo_model t = *m;
     t.layer_heads = t.layer_heads_kv = t.layer_ff = NULL;
+    bool no_attn = false;
+    for (uint32_t il = 0; m->layer_heads && il < m->n_layer; il++)
+        no_attn |= m->layer_heads[il] == 0;
+    if (no_attn) {
+        t.layer_heads = tiny_nas_heads;
+        t.layer_heads_kv = tiny_nas_heads_kv;
+        t.layer_ff = tiny_nas_ff;
+    }
     t.n_layer = m->n_layer < 8 ? m->n_layer : 8;
     t.n_embd = 128;   /* = heads * head size: some families require it */
     t.n_head = 4;
@@ -2155,6 +2322,10 @@ static zoo_model tiny(const zoo_model *m)
     }
     if (m->n_ff_shexp)
         t.n_ff_shexp = m->n_ff_shexp == m->n_ff ? t.n_ff : 32;
+    /* sliding layers with more heads (or KV heads) keep more; V heads narrower than K's stay so */
+    t.n_head_swa = m->n_head_swa ? 8 : 0;
+    t.n_head_kv_swa = m->n_head_kv_swa ? 4 : 0;
+    t.head_dim_v = m->head_dim_v ? 16 : 0;
     if (m->moe.groups) {
         t.moe.groups = 4;
         t.moe.groups_used = 2;

@@ -49,6 +49,10 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_GROVEMOE, .name = "grovemoe", .build = gpg_build_grovemoe},
     {.id = GP_COMPUTE_FAMILY_BITNET, .name = "bitnet", .build = gpg_build_bitnet},
     {.id = GP_COMPUTE_FAMILY_MUSE_GLIMMER, .name = "muse-glimmer", .build = gpg_build_muse_glimmer},
+    {.id = GP_COMPUTE_FAMILY_COHERE2MOE, .name = "cohere2moe", .build = gpg_build_cohere2moe},
+    {.id = GP_COMPUTE_FAMILY_AFMOE, .name = "afmoe", .build = gpg_build_afmoe},
+    {.id = GP_COMPUTE_FAMILY_STEP35, .name = "step35", .build = gpg_build_step35},
+    {.id = GP_COMPUTE_FAMILY_DECI, .name = "deci", .attn_by_heads = 1, .build = gpg_build_deci},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

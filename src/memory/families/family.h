@@ -25,6 +25,8 @@ typedef struct gpg_family {
     int rwkv_shifts;/* the tokens saved per layer (2: time and channel mix; 1: the
                        hybrids' time mix, beside a gated FFN) */
     int ffn_by_width; /* a layer has an FFN only where its feed_forward_length is set */
+    int attn_by_heads;/* a layer attends only where it has KV heads (DeciLM: a layer without
+                         them has no attention, or one projection in its place) */
     int lightning;  /* recurrent layers are lightning attention: a head_dim x head_dim state per head */
     int kda;        /* recurrent layers are Kimi Delta Attention: kda.head_dim needed */
     int hc;         /* hyper-connections, indexed sparse attention and the hashed n-gram
@@ -72,6 +74,10 @@ int gpg_build_smallthinker(gpg_ctx *c, gpg_graph *g);
 int gpg_build_grovemoe(gpg_ctx *c, gpg_graph *g);
 int gpg_build_bitnet(gpg_ctx *c, gpg_graph *g);
 int gpg_build_muse_glimmer(gpg_ctx *c, gpg_graph *g);
+int gpg_build_cohere2moe(gpg_ctx *c, gpg_graph *g);
+int gpg_build_afmoe(gpg_ctx *c, gpg_graph *g);
+int gpg_build_step35(gpg_ctx *c, gpg_graph *g);
+int gpg_build_deci(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_qwen4exp(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without

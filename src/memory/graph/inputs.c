@@ -94,7 +94,8 @@ int gpg_layer_idx_shared(const gp_compute_model *m, uint32_t il) {
 }
 int gpg_layer_rope(const gp_compute_model *m, uint32_t il) {
     return !(m->no_rope_step && (il + 1) % m->no_rope_step == 0) &&
-           !(m->no_rope_full && !gpg_layer_swa(m, il) && gpg_any_swa(m));
+           !(m->no_rope_full && !gpg_layer_swa(m, il) && gpg_any_swa(m) &&
+             !(m->rope_dense_lead && il < m->n_layer_dense_lead));
 }
 int gpg_any_swa(const gp_compute_model *m) {
     if (!m->layer_is_swa) return 0;
