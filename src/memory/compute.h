@@ -132,7 +132,11 @@ typedef enum {
     /* muse-glimmer: RMS-normed token embeddings; norms before and after
        attention and after the FFN, the attention's output gated by a
        sigmoid before its projection; rope on the sliding layers only */
-    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32
+    GP_COMPUTE_FAMILY_MUSE_GLIMMER = 32,
+    /* laguna: the llama-style layer (routed experts beside a shared one)
+       whose attention output is gated by a softplus of its own projection
+       of the attention's input, one value a head or a value */
+    GP_COMPUTE_FAMILY_LAGUNA = 33
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -281,6 +285,8 @@ typedef struct {
     int      kda_full_gate;     /* one full-rank output gate (ssm_g), not g_b(g_a(x)) */
     int      kda_gate_lb;       /* the decay gate is a scaled sigmoid (kda.gate_lower_bound) */
     int      mla_out_gate;      /* the MLA output times a sigmoid gate before wo (attn_gate) */
+    int      attn_gate_per_head;/* the attention output gate (attn_gate) has one value a head,
+                                   broadcast over the head (Laguna XS.2); else one a value */
     uint32_t attn_res_block;    /* attn_res.block_size: the residual banked every this many
                                    layers (0: never) */
     uint32_t n_embd_latent;     /* expert_latent_length: the routed experts' width (0: n_embd) */
