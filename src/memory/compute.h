@@ -136,7 +136,10 @@ typedef enum {
     /* laguna: the llama-style layer (routed experts beside a shared one)
        whose attention output is gated by a softplus of its own projection
        of the attention's input, one value a head or a value */
-    GP_COMPUTE_FAMILY_LAGUNA = 33
+    GP_COMPUTE_FAMILY_LAGUNA = 33,
+    /* talkie: the llama-style layer without norm weights, rope before the
+       Q/K norms, the RMS-normed embeddings scaled into every layer's output */
+    GP_COMPUTE_FAMILY_TALKIE = 34
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -473,6 +476,8 @@ typedef enum {
     GP_COMPUTE_W_FFN_DOWN_CHEXPS,       /* blk.N.ffn_down_chexps */
     GP_COMPUTE_W_ATTN_SUB_NORM,         /* blk.N.attn_sub_norm (BitNet: before the output projection) */
     GP_COMPUTE_W_FFN_SUB_NORM,          /* blk.N.ffn_sub_norm (BitNet: before the down projection) */
+    GP_COMPUTE_W_LAYER_OUT_SCALE,       /* blk.N.layer_output_scale (Talkie: the embeddings' weight in
+                                           the layer's output) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

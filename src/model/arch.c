@@ -175,7 +175,7 @@ static const gp_arch_rules archs[] = {
      .moe_norm_w = true, .checked = true},
     {.name = "kimi-k3", .graph = "kimi-k3", .recurrent = GP_RECR_KV_ZERO, .mla = true, .no_rope_step = 1,
      .checked = true},
-    {.name = "talkie"},
+    {.name = "talkie", .graph = "talkie", .qk_norm_after_rope = true, .checked = true},
     {.name = "mellum", .swa_period = 4, .swa_needs_window = true, .moe_norm_w = true, .checked = true},
     {.name = "nanbeige", .checked = true},
     {.name = "qwen3tts"},
