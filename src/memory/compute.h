@@ -139,7 +139,11 @@ typedef enum {
     GP_COMPUTE_FAMILY_LAGUNA = 33,
     /* talkie: the llama-style layer without norm weights, rope before the
        Q/K norms, the RMS-normed embeddings scaled into every layer's output */
-    GP_COMPUTE_FAMILY_TALKIE = 34
+    GP_COMPUTE_FAMILY_TALKIE = 34,
+    /* hy-v3: the llama-style layer (routed experts beside a shared one)
+       whose output rows are gathered only after the final norm, which stays
+       a graph output */
+    GP_COMPUTE_FAMILY_HY_V3 = 35
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

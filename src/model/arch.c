@@ -136,7 +136,7 @@ static const gp_arch_rules archs[] = {
     {.name = "hunyuan-moe", .moe_norm_w = true, .qk_norm_after_rope = true, .checked = true},
     {.name = "hunyuan-dense", .qk_norm_after_rope = true, .checked = true},
     {.name = "hunyuan_vl", .pos_per_tok = 4, .checked = true},
-    {.name = "hy_v3"},
+    {.name = "hy_v3", .graph = "hy-v3", .checked = true},
     {.name = "hy_v4"},
     {.name = "smollm3", .no_rope_step = 4, .checked = true},
     {.name = "gpt-oss", .graph = "gpt-oss", .swa_period = 2, .checked = true},

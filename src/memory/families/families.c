@@ -51,6 +51,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_MUSE_GLIMMER, .name = "muse-glimmer", .build = gpg_build_muse_glimmer},
     {.id = GP_COMPUTE_FAMILY_LAGUNA, .name = "laguna", .build = gpg_build_laguna},
     {.id = GP_COMPUTE_FAMILY_TALKIE, .name = "talkie", .build = gpg_build_talkie},
+    {.id = GP_COMPUTE_FAMILY_HY_V3, .name = "hy-v3", .build = gpg_build_hy_v3},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)
