@@ -545,7 +545,8 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "hc_attn_norm", "hc_attn_down", "hc_attn_up", "hc_attn_inject", "hc_ffn_norm", "hc_ffn_down",
     "hc_ffn_up", "hc_ffn_inject", "indexer.q_proj", "indexer.k_proj", "indexer.q_norm",
     "ple_key", "ple_value", "ple_norm_key", "ple_norm_query", "ple_norm_conv", "ple_conv1d",
-    "ffn_gate_chexps", "ffn_up_chexps", "ffn_down_chexps", "attn_sub_norm", "ffn_sub_norm"
+    "ffn_gate_chexps", "ffn_up_chexps", "ffn_down_chexps", "attn_sub_norm", "ffn_sub_norm",
+    "layer_output_scale"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -151,7 +151,18 @@ typedef enum {
        width of its own: no attention (nor residual add before the FFN) on
        a layer without heads, one projection on a layer without KV heads,
        no FFN on a layer without a width */
-    GP_COMPUTE_FAMILY_DECI = 36
+    GP_COMPUTE_FAMILY_DECI = 36,
+    /* laguna: the llama-style layer (routed experts beside a shared one)
+       whose attention output is gated by a softplus of its own projection
+       of the attention's input, one value a head or a value */
+    GP_COMPUTE_FAMILY_LAGUNA = 37,
+    /* talkie: the llama-style layer without norm weights, rope before the
+       Q/K norms, the RMS-normed embeddings scaled into every layer's output */
+    GP_COMPUTE_FAMILY_TALKIE = 38,
+    /* hy-v3: the llama-style layer (routed experts beside a shared one)
+       whose output rows are gathered only after the final norm, which stays
+       a graph output */
+    GP_COMPUTE_FAMILY_HY_V3 = 39
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -305,6 +316,8 @@ typedef struct {
     int      kda_full_gate;     /* one full-rank output gate (ssm_g), not g_b(g_a(x)) */
     int      kda_gate_lb;       /* the decay gate is a scaled sigmoid (kda.gate_lower_bound) */
     int      mla_out_gate;      /* the MLA output times a sigmoid gate before wo (attn_gate) */
+    int      attn_gate_per_head;/* the attention output gate (attn_gate) has one value a head,
+                                   broadcast over the head (Laguna XS.2); else one a value */
     uint32_t attn_res_block;    /* attn_res.block_size: the residual banked every this many
                                    layers (0: never) */
     uint32_t n_embd_latent;     /* expert_latent_length: the routed experts' width (0: n_embd) */
@@ -491,6 +504,8 @@ typedef enum {
     GP_COMPUTE_W_FFN_DOWN_CHEXPS,       /* blk.N.ffn_down_chexps */
     GP_COMPUTE_W_ATTN_SUB_NORM,         /* blk.N.attn_sub_norm (BitNet: before the output projection) */
     GP_COMPUTE_W_FFN_SUB_NORM,          /* blk.N.ffn_sub_norm (BitNet: before the down projection) */
+    GP_COMPUTE_W_LAYER_OUT_SCALE,       /* blk.N.layer_output_scale (Talkie: the embeddings' weight in
+                                           the layer's output) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

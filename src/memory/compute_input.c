@@ -254,6 +254,12 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->kda_full_gate = has_tensor_suffix(m, ".ssm_g.weight");
     cm->kda_gate_lb = hp->kda_gate_lb;
     cm->mla_out_gate = cm->kda_head && has_tensor_suffix(m, ".attn_gate.weight");
+    {
+        /* the first layer's gate tells its kind: as wide as its heads, or
+           as its heads' values */
+        const uint64_t gate_w = tensor_dim(m, ".attn_gate.weight", 1);
+        cm->attn_gate_per_head = gate_w && hp->n_layer && gate_w == m->layers[0].n_head;
+    }
     cm->attn_res_block = hp->attn_res_block;
     cm->n_embd_latent = hp->n_embd_latent;
     cm->latent_norm = has_tensor_suffix(m, ".ffn_routed_norm.weight");

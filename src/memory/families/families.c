@@ -53,6 +53,9 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_AFMOE, .name = "afmoe", .build = gpg_build_afmoe},
     {.id = GP_COMPUTE_FAMILY_STEP35, .name = "step35", .build = gpg_build_step35},
     {.id = GP_COMPUTE_FAMILY_DECI, .name = "deci", .attn_by_heads = 1, .build = gpg_build_deci},
+    {.id = GP_COMPUTE_FAMILY_LAGUNA, .name = "laguna", .build = gpg_build_laguna},
+    {.id = GP_COMPUTE_FAMILY_TALKIE, .name = "talkie", .build = gpg_build_talkie},
+    {.id = GP_COMPUTE_FAMILY_HY_V3, .name = "hy-v3", .build = gpg_build_hy_v3},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

@@ -23,15 +23,22 @@ static int qk_project(gpg_ctx *c, gpg_graph *g, int x, int64_t hk, int64_t heads
     return gpg_reshape(g, t, hk, heads, c->T, 1);
 }
 
+/* the per-head RMS norm of Q or K, times its weight unless K's has none */
+static int qk_rms(gpg_ctx *c, gpg_graph *g, int t, const gpg_attn_opts *o, int norm_kind) {
+    if (o->k_norm_plain && norm_kind == GP_COMPUTE_W_ATTN_K_NORM)
+        return gpg_op_like(g, 1, t, t, GPG_NONE, GPG_NONE);              /* rms_norm */
+    return gpg_rms_mul(c, g, t, norm_kind);
+}
+
 /* Q or K placed: per-head norm before or after rope, rope, and the L2
    norm of rope layers (llama4) */
 static int qk_position(gpg_ctx *c, gpg_graph *g, int t, const gpg_attn_opts *o, int rope, int norm_kind) {
     const gp_compute_model *m = c->m;
     const int head_norm = m->qk_norm && !m->qk_norm_full;
     if (head_norm && !m->qk_norm_after_rope)
-        t = o->qk_layer_norm ? gpg_layer_norm(c, g, t, norm_kind) : gpg_rms_mul(c, g, t, norm_kind);
+        t = o->qk_layer_norm ? gpg_layer_norm(c, g, t, norm_kind) : qk_rms(c, g, t, o, norm_kind);
     if (rope) t = gpg_op_like(g, 1, t, t, c->inp_pos, GPG_NONE);       /* rope */
-    if (head_norm && m->qk_norm_after_rope) t = gpg_rms_mul(c, g, t, norm_kind);
+    if (head_norm && m->qk_norm_after_rope) t = qk_rms(c, g, t, o, norm_kind);
     if (rope && o->l2_after_rope) t = gpg_op_like(g, 1, t, t, GPG_NONE, GPG_NONE);
     return t;
 }

@@ -104,6 +104,7 @@ typedef struct {
     int k_before_v;     /* the cache stores expand K before V (gemma3) */
     int q_scale;        /* Q is scaled after rope (gemma3, phi3) */
     int qk_layer_norm;  /* the per-head Q/K norms are LayerNorms (command-r) */
+    int k_norm_plain;   /* K's per-head RMS norm has no weight (Talkie: only Q has a gain) */
     int l2_after_rope;  /* rope layers: Q and K RMS-normed (no weight) after rope (llama4) */
     int temp_no_rope;   /* layers without rope: Q times the attention temperature input */
     int q_gate;         /* Q's projection interleaves a gate per head (qwen3next): twice as
