@@ -316,6 +316,9 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         double scale = 0;
         snprintf(key, sizeof key, "%s.embedding_scale", a);
         hp->embd_scaled = gp_gguf_get_float(g, key, &scale) && scale != 0;
+        scale = 0;
+        snprintf(key, sizeof key, "%s.residual_scale", a);
+        hp->resid_scaled = gp_gguf_get_float(g, key, &scale) && scale != 0;
     }
     hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
     {

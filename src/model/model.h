@@ -108,6 +108,7 @@ typedef struct gp_hparams {
     bool rope_finetuned;        /* rope.scaling.finetuned (default true) */
     bool parallel_residual;     /* use_parallel_residual: attention and FFN side by side (GPT-NeoX) */
     bool embd_scaled;           /* embedding_scale set: the input embeddings are scaled */
+    bool resid_scaled;          /* residual_scale set: each branch is scaled before its add */
     double expert_weights_scale;/* 0 when absent */
     uint32_t expert_gating_func;/* 0 none given, 1 softmax, 2 sigmoid */
     uint32_t n_swa;       /* sliding window size; 0 when none */

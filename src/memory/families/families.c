@@ -49,6 +49,8 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_GROVEMOE, .name = "grovemoe", .build = gpg_build_grovemoe},
     {.id = GP_COMPUTE_FAMILY_BITNET, .name = "bitnet", .build = gpg_build_bitnet},
     {.id = GP_COMPUTE_FAMILY_MUSE_GLIMMER, .name = "muse-glimmer", .build = gpg_build_muse_glimmer},
+    {.id = GP_COMPUTE_FAMILY_GRANITESWITCH, .name = "graniteswitch", .inputs = gpg_inputs_graniteswitch,
+     .build = gpg_build_graniteswitch},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

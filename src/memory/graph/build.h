@@ -48,6 +48,8 @@ typedef struct {
     int64_t dsa_top_k;  /* min(cells, indexer top-k) */
     int dsa_top_idx;    /* the last full indexer's top-k, read by the layers sharing it */
     uint32_t il;        /* layer being built (n_layer: output) */
+    int router;         /* building Granite Switch's router attention: its cache is the
+                           layer past the last block (pl->router_kv) */
 } gpg_ctx;
 
 /* Layer shape */

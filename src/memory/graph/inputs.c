@@ -47,14 +47,14 @@ int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes) {
     t->ne[0] = t->ne[1] = t->ne[2] = t->ne[3] = 1;
     t->size = bytes;
     t->view_src = GPG_EXT;
-    t->be = c->pl ? c->pl->layer[c->il].kv : 0;
+    t->be = !c->pl ? 0 : c->router ? c->pl->router_kv : c->pl->layer[c->il].kv;
     return id;
 }
 
 /* node writes into the current layer's KV cache / recurrent state */
 void gpg_writes_cache(gpg_ctx *c, gpg_graph *g, int id) {
     if (g->err || id < 0) return;
-    g->t[id].pdev = c->pl ? c->pl->layer[c->il].kv : 0;
+    g->t[id].pdev = !c->pl ? 0 : c->router ? c->pl->router_kv : c->pl->layer[c->il].kv;
 }
 
 uint32_t gpg_layer_n_head(const gp_compute_model *m, uint32_t il) {
