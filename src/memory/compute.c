@@ -285,6 +285,11 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->adapter_slots < 1 || m->adapter_slots > 4097) return 0;
         if (m->adapter_rank == 0 || m->adapter_rank > 4096) return 0;
     }
+    if (m->family == GP_COMPUTE_FAMILY_HRM_TEXT) {
+        /* the cache slots are the passes over the two stacks, as llama.cpp asserts */
+        if (m->hrm_lps == 0 || m->hrm_h == 0 || m->hrm_l == 0) return 0;
+        if (mul3(m->hrm_lps, m->hrm_h, (uint64_t)m->hrm_l + 1) != m->n_layer) return 0;
+    }
     if (m->n_embd_latent > GP_MAX_WIDTH) return 0;
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;

@@ -137,7 +137,12 @@ typedef enum {
        adds a low-rank adapter picked per token (two mul_mat_id), the
        adapter read back from a single-head router attention over a cache
        layer of its own past the last block */
-    GP_COMPUTE_FAMILY_GRANITESWITCH = 33
+    GP_COMPUTE_FAMILY_GRANITESWITCH = 33,
+    /* hrm_text: a low and a high stack of parameterless-normed layers with
+       sigmoid-gated attention, run in turn (the low one l_cycles times, then
+       the high one, h_cycles over), each pass on cache slots of its own that
+       reuse the stacks' weights */
+    GP_COMPUTE_FAMILY_HRM_TEXT = 34
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -315,6 +320,10 @@ typedef struct {
                                    delta (adapters.count + 1) */
     uint32_t adapter_rank;      /* their rank (adapters.lora_rank) */
     int      resid_scaled;      /* residual_scale set: each branch is scaled before its add */
+    /* HRM-Text: n_layer is the cache slots, hrm_lps * hrm_h * (hrm_l + 1); slot s
+       reads the weights of block (s / hrm_lps) % (hrm_l + 1) == hrm_l ? hrm_lps : 0,
+       plus s % hrm_lps (0: every layer its own) */
+    uint32_t hrm_lps, hrm_h, hrm_l;
 } gp_compute_model;
 
 typedef struct {

@@ -263,6 +263,11 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         cm->adapter_rank = rank > UINT32_MAX ? UINT32_MAX : (uint32_t)rank;
         cm->resid_scaled = hp->resid_scaled;
     }
+    if (cm->family == GP_COMPUTE_FAMILY_HRM_TEXT) {
+        cm->hrm_lps = hp->hrm_lps;
+        cm->hrm_h = hp->hrm_h;
+        cm->hrm_l = hp->hrm_l;
+    }
     cm->hc_count = hp->hc_count;
     cm->hc_low_rank = hp->hc_low_rank;
     cm->layer_compress = a->compress;

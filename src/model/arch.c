@@ -155,7 +155,7 @@ static const gp_arch_rules archs[] = {
     {.name = "apertus", .checked = true},
     {.name = "minimax-01", .graph = "minimax-01", .recurrent = GP_RECR_INTERVAL, .recurrent_interval = 8,
      .moe_norm_w = true, .lightning = true, .checked = true},
-    {.name = "hrm_text"},
+    {.name = "hrm_text", .graph = "hrm_text", .checked = true},
     {.name = "minimax-m2", .moe_norm_w = true, .checked = true},
     {.name = "minimax-m3"},
     {.name = "cogvlm", .logits_all_rows = true},

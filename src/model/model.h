@@ -156,6 +156,9 @@ typedef struct gp_hparams {
     uint32_t hc_count, hc_low_rank;
     uint32_t ple_layer, ple_n_heads, ple_head_dim, ple_ngram, ple_conv_kernel;
     uint64_t n_embd_p;
+    /* HRM-Text: layers per stack, high and low cycles (block_count is the cache
+     * slots, lps * h * (l + 1); the slots reuse the first 2 * lps blocks' weights) */
+    uint32_t hrm_lps, hrm_h, hrm_l;
 } gp_hparams;
 
 #define GP_MODEL_MAX_WARNINGS 8

@@ -51,6 +51,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_MUSE_GLIMMER, .name = "muse-glimmer", .build = gpg_build_muse_glimmer},
     {.id = GP_COMPUTE_FAMILY_GRANITESWITCH, .name = "graniteswitch", .inputs = gpg_inputs_graniteswitch,
      .build = gpg_build_graniteswitch},
+    {.id = GP_COMPUTE_FAMILY_HRM_TEXT, .name = "hrm_text", .build = gpg_build_hrm_text},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

@@ -74,6 +74,7 @@ int gpg_build_bitnet(gpg_ctx *c, gpg_graph *g);
 int gpg_build_muse_glimmer(gpg_ctx *c, gpg_graph *g);
 int gpg_build_graniteswitch(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_graniteswitch(gpg_ctx *c, gpg_graph *g);
+int gpg_build_hrm_text(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_qwen4exp(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
