@@ -137,6 +137,7 @@ static int placement_ok(const gp_compute_model *m, const gp_compute_placement *p
     if (pl->n_devices < 1 || pl->n_devices > GP_COMPUTE_MAX_DEVICES || !pl->layer) return 0;
     if (pl->out_norm_dev >= pl->n_devices || pl->output_dev >= pl->n_devices) return 0;
     if (pl->output_bytes > GPG_MAX_TENSOR_BYTES) return 0;
+    if (pl->router_kv >= pl->n_devices) return 0;
     for (uint32_t il = 0; il < m->n_layer; il++) {
         if (pl->layer[il].kv >= pl->n_devices) return 0;
         for (int k = 0; k < GP_COMPUTE_W_COUNT; k++) {
@@ -280,6 +281,17 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (m->ple_ngram < 2 || m->ple_ngram > 8) return 0;
             if (m->ple_conv_kernel < 1 || m->ple_conv_kernel > GP_MAX_CONV_L) return 0;
         }
+    }
+    if (m->family == GP_COMPUTE_FAMILY_GRANITESWITCH) {
+        /* fused QKV, one head size, the adapter counts llama.cpp accepts */
+        if (!m->fused_qkv || m->head_dim_k != m->head_dim_v) return 0;
+        if (m->adapter_slots < 1 || m->adapter_slots > 4097) return 0;
+        if (m->adapter_rank == 0 || m->adapter_rank > 4096) return 0;
+    }
+    if (m->family == GP_COMPUTE_FAMILY_HRM_TEXT) {
+        /* the cache slots are the passes over the two stacks, as llama.cpp asserts */
+        if (m->hrm_lps == 0 || m->hrm_h == 0 || m->hrm_l == 0) return 0;
+        if (mul3(m->hrm_lps, m->hrm_h, (uint64_t)m->hrm_l + 1) != m->n_layer) return 0;
     }
     if (m->n_embd_latent > GP_MAX_WIDTH) return 0;
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
@@ -512,6 +524,7 @@ int gp_compute_place_layers(const gp_compute_model *m, uint32_t n_gpus, int32_t 
         if (il < n_layer_all) {
             for (int k = 0; k < GP_COMPUTE_W_COUNT; k++) layers[il].w[k] = (uint8_t)dev;
             layers[il].kv = (uint8_t)dev;
+            pl->router_kv = (uint8_t)dev;   /* a router layer follows the last block */
         } else {
             pl->output_dev = (uint8_t)dev;
             pl->out_norm_dev = (uint8_t)dev;
@@ -546,7 +559,10 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "hc_ffn_up", "hc_ffn_inject", "indexer.q_proj", "indexer.k_proj", "indexer.q_norm",
     "ple_key", "ple_value", "ple_norm_key", "ple_norm_query", "ple_norm_conv", "ple_conv1d",
     "ffn_gate_chexps", "ffn_up_chexps", "ffn_down_chexps", "attn_sub_norm", "ffn_sub_norm",
-    "layer_output_scale"
+    "layer_output_scale",
+    "attn_q.lora_a", "attn_q.lora_b", "attn_k.lora_a", "attn_k.lora_b", "attn_v.lora_a", "attn_v.lora_b",
+    "attn_output.lora_a", "attn_output.lora_b", "ffn_gate.lora_a", "ffn_gate.lora_b",
+    "ffn_up.lora_a", "ffn_up.lora_b", "ffn_down.lora_a", "ffn_down.lora_b"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {
@@ -568,12 +584,17 @@ int gp_compute_weight_kind(const char *name, uint32_t *layer) {
     }
     if (*p != '.') return -1;
     p++;
+    /* the longest name that matches: an adapter (attn_q.lora_a) is not its
+       projection's weight (attn_q) */
+    int best = -1;
+    size_t best_n = 0;
     for (int k = 0; k < GP_COMPUTE_W_COUNT; k++) {
         size_t n = strlen(wkind_names[k]);
-        if (strncmp(p, wkind_names[k], n) == 0 && (p[n] == '.' || p[n] == '\0')) {
-            if (layer) *layer = il;
-            return k;
+        if (n > best_n && strncmp(p, wkind_names[k], n) == 0 && (p[n] == '.' || p[n] == '\0')) {
+            best = k;
+            best_n = n;
         }
     }
-    return -1;
+    if (best >= 0 && layer) *layer = il;
+    return best;
 }

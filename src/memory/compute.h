@@ -162,7 +162,17 @@ typedef enum {
     /* hy-v3: the llama-style layer (routed experts beside a shared one)
        whose output rows are gathered only after the final norm, which stays
        a graph output */
-    GP_COMPUTE_FAMILY_HY_V3 = 39
+    GP_COMPUTE_FAMILY_HY_V3 = 39,
+    /* graniteswitch: Granite's layer with fused QKV whose every projection
+       adds a low-rank adapter picked per token (two mul_mat_id), the
+       adapter read back from a single-head router attention over a cache
+       layer of its own past the last block */
+    GP_COMPUTE_FAMILY_GRANITESWITCH = 40,
+    /* hrm_text: a low and a high stack of parameterless-normed layers with
+       sigmoid-gated attention, run in turn (the low one l_cycles times, then
+       the high one, h_cycles over), each pass on cache slots of its own that
+       reuse the stacks' weights */
+    GP_COMPUTE_FAMILY_HRM_TEXT = 41
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -342,6 +352,15 @@ typedef struct {
        shared FFN's (bailingmoe3): a silu, two clamps and a product in place
        of one SwiGLU op; NULL: none */
     const uint8_t *layer_swiglu_clamp;
+    /* Granite Switch */
+    uint32_t adapter_slots;     /* the stacked adapters of each projection, slot 0 the zero
+                                   delta (adapters.count + 1) */
+    uint32_t adapter_rank;      /* their rank (adapters.lora_rank) */
+    int      resid_scaled;      /* residual_scale set: each branch is scaled before its add */
+    /* HRM-Text: n_layer is the cache slots, hrm_lps * hrm_h * (hrm_l + 1); slot s
+       reads the weights of block (s / hrm_lps) % (hrm_l + 1) == hrm_l ? hrm_lps : 0,
+       plus s % hrm_lps (0: every layer its own) */
+    uint32_t hrm_lps, hrm_h, hrm_l;
 } gp_compute_model;
 
 typedef struct {
@@ -506,6 +525,21 @@ typedef enum {
     GP_COMPUTE_W_FFN_SUB_NORM,          /* blk.N.ffn_sub_norm (BitNet: before the down projection) */
     GP_COMPUTE_W_LAYER_OUT_SCALE,       /* blk.N.layer_output_scale (Talkie: the embeddings' weight in
                                            the layer's output) */
+    /* Granite Switch's stacked adapters, A then B of each projection */
+    GP_COMPUTE_W_ATTN_Q_LORA_A,         /* blk.N.attn_q.lora_a */
+    GP_COMPUTE_W_ATTN_Q_LORA_B,         /* blk.N.attn_q.lora_b */
+    GP_COMPUTE_W_ATTN_K_LORA_A,         /* blk.N.attn_k.lora_a */
+    GP_COMPUTE_W_ATTN_K_LORA_B,         /* blk.N.attn_k.lora_b */
+    GP_COMPUTE_W_ATTN_V_LORA_A,         /* blk.N.attn_v.lora_a */
+    GP_COMPUTE_W_ATTN_V_LORA_B,         /* blk.N.attn_v.lora_b */
+    GP_COMPUTE_W_ATTN_OUT_LORA_A,       /* blk.N.attn_output.lora_a */
+    GP_COMPUTE_W_ATTN_OUT_LORA_B,       /* blk.N.attn_output.lora_b */
+    GP_COMPUTE_W_FFN_GATE_LORA_A,       /* blk.N.ffn_gate.lora_a */
+    GP_COMPUTE_W_FFN_GATE_LORA_B,       /* blk.N.ffn_gate.lora_b */
+    GP_COMPUTE_W_FFN_UP_LORA_A,         /* blk.N.ffn_up.lora_a */
+    GP_COMPUTE_W_FFN_UP_LORA_B,         /* blk.N.ffn_up.lora_b */
+    GP_COMPUTE_W_FFN_DOWN_LORA_A,       /* blk.N.ffn_down.lora_a */
+    GP_COMPUTE_W_FFN_DOWN_LORA_B,       /* blk.N.ffn_down.lora_b */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 
@@ -542,6 +576,9 @@ typedef struct {
        (CUDA, ROCm/HIP, SYCL, Vulkan: 1; RPC, Metal: 0). The weight is then
        copied into the first such GPU's compute buffer. [device]; index 0 unused. */
     uint8_t  op_offload[GP_COMPUTE_MAX_DEVICES];
+    /* Granite Switch: device of the router layer's cache (the layer llama.cpp
+       adds past the last block) */
+    uint8_t  router_kv;
 } gp_compute_placement;
 
 /* Per-device compute buffers of a placement: fills out[0..n_devices-1] with the

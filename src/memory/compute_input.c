@@ -269,6 +269,18 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
        with a graph here, bailingmoe3 clamps unfused */
     if (cm->family == GP_COMPUTE_FAMILY_BAILINGMOE3)
         cm->layer_swiglu_clamp = a->swiglu_clamp;
+    if (cm->family == GP_COMPUTE_FAMILY_GRANITESWITCH) {
+        /* the adapters as the graph multiplies by them: [n_embd, rank, slots] */
+        uint64_t slots = tensor_dim(m, ".attn_q.lora_a", 2), rank = tensor_dim(m, ".attn_q.lora_a", 1);
+        cm->adapter_slots = slots > UINT32_MAX ? UINT32_MAX : (uint32_t)slots;
+        cm->adapter_rank = rank > UINT32_MAX ? UINT32_MAX : (uint32_t)rank;
+        cm->resid_scaled = hp->resid_scaled;
+    }
+    if (cm->family == GP_COMPUTE_FAMILY_HRM_TEXT) {
+        cm->hrm_lps = hp->hrm_lps;
+        cm->hrm_h = hp->hrm_h;
+        cm->hrm_l = hp->hrm_l;
+    }
     cm->hc_count = hp->hc_count;
     cm->hc_low_rank = hp->hc_low_rank;
     cm->layer_compress = a->compress;
@@ -319,6 +331,9 @@ static bool fill_placement(const gp_model *m, const gp_run_params *p, const gp_d
     }
     cp->out_norm_dev = (uint8_t)pl->output_dev;
     cp->output_dev = (uint8_t)pl->output_dev;
+    /* the router layer llama.cpp adds past the last block: its cache's device */
+    if (m->hp.n_layer < m->hp.n_layer_all && m->layers[m->hp.n_layer].router)
+        cp->router_kv = (uint8_t)pl->kv_dev[m->hp.n_layer];
     for (uint64_t t = 0; t < m->n_tensors; t++) {
         const gp_tensor *ten = &m->tensors[t];
         int32_t dev = pl->tensor_dev[t];

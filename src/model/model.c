@@ -316,6 +316,9 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
         double scale = 0;
         snprintf(key, sizeof key, "%s.embedding_scale", a);
         hp->embd_scaled = gp_gguf_get_float(g, key, &scale) && scale != 0;
+        scale = 0;
+        snprintf(key, sizeof key, "%s.residual_scale", a);
+        hp->resid_scaled = gp_gguf_get_float(g, key, &scale) && scale != 0;
     }
     hp->expert_gating_func = arch_u32(g, a, "expert_gating_func", 0);
     {
@@ -521,6 +524,9 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
      * convolution's history) */
     hp->hc_count = arch_u32(g, a, "hyper_connection.count", 0);
     hp->hc_low_rank = arch_u32(g, a, "hyper_connection.low_rank", 0);
+    hp->hrm_lps = arch_u32(g, a, "hrm.layers_per_stack", 0);
+    hp->hrm_h = arch_u32(g, a, "hrm.h_cycles", 0);
+    hp->hrm_l = arch_u32(g, a, "hrm.l_cycles", 0);
     if (per_layer(g, a, "attention.compress_ratios", tmp, n, &bad))
         for (uint32_t i = 0; i < n; i++)
             m->layers[i].compress_ratio = tmp[i];

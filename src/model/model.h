@@ -108,6 +108,7 @@ typedef struct gp_hparams {
     bool rope_finetuned;        /* rope.scaling.finetuned (default true) */
     bool parallel_residual;     /* use_parallel_residual: attention and FFN side by side (GPT-NeoX) */
     bool embd_scaled;           /* embedding_scale set: the input embeddings are scaled */
+    bool resid_scaled;          /* residual_scale set: each branch is scaled before its add */
     double expert_weights_scale;/* 0 when absent */
     uint32_t expert_gating_func;/* 0 none given, 1 softmax, 2 sigmoid */
     uint32_t n_swa;       /* sliding window size; 0 when none */
@@ -155,6 +156,9 @@ typedef struct gp_hparams {
     uint32_t hc_count, hc_low_rank;
     uint32_t ple_layer, ple_n_heads, ple_head_dim, ple_ngram, ple_conv_kernel;
     uint64_t n_embd_p;
+    /* HRM-Text: layers per stack, high and low cycles (block_count is the cache
+     * slots, lps * h * (l + 1); the slots reuse the first 2 * lps blocks' weights) */
+    uint32_t hrm_lps, hrm_h, hrm_l;
 } gp_hparams;
 
 #define GP_MODEL_MAX_WARNINGS 8

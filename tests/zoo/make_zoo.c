@@ -234,6 +234,10 @@ typedef struct zoo_model {
     uint32_t head_dim_v;   /* value_length where it differs from head_dim (0: head_dim) */
     bool sinks_swa;        /* with block.sinks, attn_sinks on the sliding layers only */
     float value_scale;     /* attention.value_scale, written when > 0 */
+    uint32_t hrm_lps, hrm_h, hrm_l; /* HRM-Text: layers per stack, high and low cycles; n_layer is
+                                       the cache slots (lps * h * (l + 1)), only the first 2 * lps
+                                       blocks (the low stack, then the high one) have weights;
+                                       0: none */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
@@ -1031,6 +1035,17 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 128256, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f,
      .layer_heads = nemotron_super_49b_heads, .layer_heads_kv = nemotron_super_49b_heads_kv,
      .layer_ff = nemotron_super_49b_ff, .block = {.ffn = ZOO_FFN_GATED, .rope_freqs = true}},
+    /* DFM Mimir 1B (HRM-Text): a low and a high stack of 16 layers, run in turn over the token
+     * stream (2 high cycles of 3 low ones and a high one), each pass with its own cache: 128
+     * cache slots over 32 blocks; parameterless norms, a sigmoid gate on the attention output
+     * (dimensions partly assumed: width, heads and cycles as published, the FFN width from HRM's
+     * SwiGLU expansion of 4, the vocabulary as transformers' HRM-Text test configuration, the
+     * training context) */
+    {.name = "dfm-mimir-1b", .arch = "hrm_text", .source = "danish-foundation-models/DFM-Mimir",
+     .n_layer = 128, .n_embd = 1536, .n_head = 12, .n_head_kv = 12, .head_dim = 128, .n_ff = 4096,
+     .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f, .embd_scale = 39.191837f,
+     .no_norms = true, .extra_vecs = "attn_gate:q", .hrm_lps = 16, .hrm_h = 2, .hrm_l = 3,
+     .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1317,6 +1332,11 @@ static void hparams(gw *w, const zoo_model *m)
         char k[128];
         gw_arr_u32(w, arch_key(k, sizeof k, m, "adapters.token_ids_activate"), act, m->adapters);
         gw_arr_u32(w, arch_key(k, sizeof k, m, "adapters.token_ids_substitute"), sub, m->adapters);
+    }
+    if (m->hrm_lps) {
+        key_u32(w, m, "hrm.layers_per_stack", m->hrm_lps);
+        key_u32(w, m, "hrm.h_cycles", m->hrm_h);
+        key_u32(w, m, "hrm.l_cycles", m->hrm_l);
     }
     key_f32(w, m, "rope.freq_base", m->rope_base);
     if (!g4)
@@ -2189,7 +2209,11 @@ static bool write_model(const zoo_model *m, const char *dir)
     }
     if (m->kda.res_block)
         vec(w, "output_res_score.weight", 1, m->n_embd, 1);
-    for (uint32_t il = 0; il < m->n_layer; il++) {
+    if (m->hrm_lps)   /* the low cycles' learned starting state */
+        vec(w, "hrm.z_l_init", 1, m->n_embd, 1);
+    /* the blocks with weights (HRM-Text's later cache slots reuse the first ones) */
+    const uint32_t n_blocks = m->hrm_lps ? 2 * m->hrm_lps : m->n_layer;
+    for (uint32_t il = 0; il < n_blocks; il++) {
         if (m->kda.res_block) {
             vec(w, (snprintf(name_buf, sizeof name_buf, "blk.%u.attn_res_score.weight", il), name_buf), 1,
                 m->n_embd, 1);
@@ -2392,6 +2416,10 @@ static zoo_model tiny(const zoo_model *m)
     }
     if (m->adapters)
         t.adapters = 2, t.adapter_rank = 8;
+    if (m->hrm_lps) {   /* one layer a stack, the cycles kept */
+        t.hrm_lps = 1;
+        t.n_layer = m->hrm_h * (m->hrm_l + 1);
+    }
     return t;
 }
 

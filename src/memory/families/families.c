@@ -56,6 +56,9 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LAGUNA, .name = "laguna", .build = gpg_build_laguna},
     {.id = GP_COMPUTE_FAMILY_TALKIE, .name = "talkie", .build = gpg_build_talkie},
     {.id = GP_COMPUTE_FAMILY_HY_V3, .name = "hy-v3", .build = gpg_build_hy_v3},
+    {.id = GP_COMPUTE_FAMILY_GRANITESWITCH, .name = "graniteswitch", .inputs = gpg_inputs_graniteswitch,
+     .build = gpg_build_graniteswitch},
+    {.id = GP_COMPUTE_FAMILY_HRM_TEXT, .name = "hrm_text", .build = gpg_build_hrm_text},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

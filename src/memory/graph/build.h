@@ -48,6 +48,8 @@ typedef struct {
     int64_t dsa_top_k;  /* min(cells, indexer top-k) */
     int dsa_top_idx;    /* the last full indexer's top-k, read by the layers sharing it */
     uint32_t il;        /* layer being built (n_layer: output) */
+    int router;         /* building Granite Switch's router attention: its cache is the
+                           layer past the last block (pl->router_kv) */
 } gpg_ctx;
 
 /* Layer shape */
@@ -70,6 +72,9 @@ int gpg_any_swa(const gp_compute_model *m);
    full-attention layers beside sliding ones with no_rope_full) */
 int gpg_layer_rope(const gp_compute_model *m, uint32_t il);
 int gpg_any_full(const gp_compute_model *m);
+/* the layer whose weights layer il reads: il, or the block an HRM-Text cache
+   slot reuses */
+uint32_t gpg_weight_layer(const gp_compute_model *m, uint32_t il);
 
 /* Tags: op `id` reads weight `kind` of the current layer (GPG_W_* for the
    model-wide ones); op `id` writes the current layer's cache or state. */

@@ -8,7 +8,7 @@ void gpg_weight(gpg_ctx *c, gpg_graph *g, int id, int kind, int opk) {
     if (g->err || id < 0) return;
     gpg_tensor *t = &g->t[id];
     const gp_compute_placement *pl = c->pl;
-    uint32_t il = kind >= GP_COMPUTE_W_COUNT ? c->m->n_layer : c->il;
+    uint32_t il = kind >= GP_COMPUTE_W_COUNT ? c->m->n_layer : gpg_weight_layer(c->m, c->il);
     int dev = 0;
     uint64_t bytes = 0;
     if (pl) {
@@ -47,14 +47,20 @@ int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes) {
     t->ne[0] = t->ne[1] = t->ne[2] = t->ne[3] = 1;
     t->size = bytes;
     t->view_src = GPG_EXT;
-    t->be = c->pl ? c->pl->layer[c->il].kv : 0;
+    t->be = !c->pl ? 0 : c->router ? c->pl->router_kv : c->pl->layer[c->il].kv;
     return id;
 }
 
 /* node writes into the current layer's KV cache / recurrent state */
 void gpg_writes_cache(gpg_ctx *c, gpg_graph *g, int id) {
     if (g->err || id < 0) return;
-    g->t[id].pdev = c->pl ? c->pl->layer[c->il].kv : 0;
+    g->t[id].pdev = !c->pl ? 0 : c->router ? c->pl->router_kv : c->pl->layer[c->il].kv;
+}
+
+uint32_t gpg_weight_layer(const gp_compute_model *m, uint32_t il) {
+    if (!m->hrm_lps || il >= m->n_layer) return il;
+    const uint32_t pass = il / m->hrm_lps;
+    return (pass % (m->hrm_l + 1) == m->hrm_l ? m->hrm_lps : 0) + il % m->hrm_lps;
 }
 
 uint32_t gpg_layer_n_head(const gp_compute_model *m, uint32_t il) {
