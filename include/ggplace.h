@@ -422,6 +422,104 @@ GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 GP_API gp_status gp_plan_report_html(const char *plan_json, size_t len, const char *source, char **out,
                                      gp_error *err);
 
+/* ---- llama-swap configs --------------------------------------------------- */
+
+/* How configs are re-planned or written: the machine and the plan request
+ * every model is planned with (copied), the models to re-plan, the form of
+ * the co-residence a new config gets, the server binary it names, and who
+ * hears of each model planned. */
+typedef struct gp_swap_request gp_swap_request;
+
+/* Where a new config says which models can run together. Values are stable. */
+typedef enum gp_swap_corun {
+    GP_SWAP_CORUN_MATRIX = 0,        /* routing.router.settings.matrix: the maximal sets (default) */
+    GP_SWAP_CORUN_GROUPS = 1,        /* routing.router.settings.groups */
+    GP_SWAP_CORUN_GROUPS_LEGACY = 2, /* top-level groups (older llama-swap) */
+} gp_swap_corun;
+
+/* Told before each model of a new config is read and planned: `done` of
+ * `total` models are, `path` is next. */
+typedef void (*gp_swap_progress_fn)(void *ctx, size_t done, size_t total, const char *path);
+
+/* Every model planned on `devices` with `req` (NULL: the defaults); both
+ * are copied, so the caller may close them afterwards. */
+GP_API gp_status gp_swap_request_new(const gp_devices *devices, const gp_plan_request *req,
+                                     gp_swap_request **out, gp_error *err);
+GP_API void gp_swap_request_close(gp_swap_request **req);
+/* Re-plans the model with this id of a config (repeatable); when none is
+ * added, every model. */
+GP_API gp_status gp_swap_request_add_model(gp_swap_request *req, const char *id, gp_error *err);
+GP_API gp_status gp_swap_request_set_corun(gp_swap_request *req, gp_swap_corun form, gp_error *err);
+/* The llama-server binary a new config's commands run (NULL: "llama-server"). */
+GP_API gp_status gp_swap_request_set_server(gp_swap_request *req, const char *path, gp_error *err);
+/* fn (NULL: none) hears of each model of a new config planned. */
+GP_API gp_status gp_swap_request_set_progress(gp_swap_request *req, gp_swap_progress_fn fn, void *ctx,
+                                              gp_error *err);
+
+/* A llama-swap config as ggplace re-planned, wrote or checked it: its text,
+ * the warnings about it and each model's outcome. */
+typedef struct gp_swap_config gp_swap_config;
+
+/* Re-plans the llama-server models of the config text[0..len) (YAML, as
+ * written): the flags ggplace owns are replaced, removed or added, every
+ * other byte stays. `label` names the file in errors and warnings; relative
+ * model paths are relative to the current directory. Invalid YAML is
+ * GP_ERR_FORMAT, its place in err->file ("LABEL:LINE:COLUMN"), as is a top
+ * level that is not a mapping; GP_ERR_ARG for a request that
+ * cannot be planned. A model that is not llama-server, is missing or does
+ * not fit is skipped with a note; mistakes llama-swap accepts silently are
+ * warnings. */
+GP_API gp_status gp_swap_config_rewrite(const gp_swap_request *req, const char *label, const char *text,
+                                        size_t len, gp_swap_config **out, gp_error *err);
+/* A new config for the GGUF files paths[0..n): one model per file with its
+ * planned flags, and which models can run together by their footprints.
+ * Files that cannot be opened or planned are skipped models. */
+GP_API gp_status gp_swap_config_generate(const gp_swap_request *req, const char *const *paths, size_t n,
+                                         gp_swap_config **out, gp_error *err);
+/* Only the warnings about the config text[0..len); its text stays as given
+ * and it has no models. */
+GP_API gp_status gp_swap_config_check(const char *label, const char *text, size_t len, gp_swap_config **out,
+                                      gp_error *err);
+GP_API void gp_swap_config_close(gp_swap_config **cfg);
+
+/* The config's text (NUL-terminated), and its length through len when not
+ * NULL; NULL for no config. */
+GP_API const char *gp_swap_config_text(const gp_swap_config *cfg, size_t *len);
+/* True when the text differs from the config given (always for a new one). */
+GP_API bool gp_swap_config_changed(const gp_swap_config *cfg);
+/* A unified diff (3 lines of context) from the config given (empty for a
+ * new one) to the text, its sides named label_a and label_b; "" when they
+ * are equal. Returns a NUL-terminated string the caller frees with free(). */
+GP_API gp_status gp_swap_config_diff(const gp_swap_config *cfg, const char *label_a, const char *label_b,
+                                     char **out, gp_error *err);
+
+/* Warning i, 0 .. count - 1: its text, and its 1-based line and column (0
+ * when not tied to a place); NULL and 0 out of range. */
+GP_API uint32_t gp_swap_config_warning_count(const gp_swap_config *cfg);
+GP_API const char *gp_swap_config_warning_text(const gp_swap_config *cfg, uint32_t i);
+GP_API size_t gp_swap_config_warning_line(const gp_swap_config *cfg, uint32_t i);
+GP_API size_t gp_swap_config_warning_column(const gp_swap_config *cfg, uint32_t i);
+
+/* What became of a model. Values are stable. */
+typedef enum gp_swap_outcome_kind {
+    GP_SWAP_MODEL_CHANGED = 0,   /* flags replaced, removed or added */
+    GP_SWAP_MODEL_UNCHANGED = 1, /* planned; the command already had these flags */
+    GP_SWAP_MODEL_SKIPPED = 2,   /* not planned: see its note */
+} gp_swap_outcome_kind;
+
+/* Model i, 0 .. count - 1, in the config's order: its id, the 1-based line
+ * of its key (0 in a new config), its outcome, its note (why it was
+ * skipped, or how its command was rewritten; "" when none), its planned
+ * flags on one line (NULL when skipped) and its model file (NULL when
+ * unknown). Out of range: NULL, 0 and GP_SWAP_MODEL_SKIPPED. */
+GP_API uint32_t gp_swap_config_model_count(const gp_swap_config *cfg);
+GP_API const char *gp_swap_config_model_id(const gp_swap_config *cfg, uint32_t i);
+GP_API size_t gp_swap_config_model_line(const gp_swap_config *cfg, uint32_t i);
+GP_API gp_swap_outcome_kind gp_swap_config_model_outcome(const gp_swap_config *cfg, uint32_t i);
+GP_API const char *gp_swap_config_model_note(const gp_swap_config *cfg, uint32_t i);
+GP_API const char *gp_swap_config_model_args(const gp_swap_config *cfg, uint32_t i);
+GP_API const char *gp_swap_config_model_path(const gp_swap_config *cfg, uint32_t i);
+
 #ifdef __cplusplus
 }
 #endif

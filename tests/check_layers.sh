@@ -75,6 +75,7 @@ api_clients=(
   "cli/cmd_devices.c"
   "cli/cmd_inspect.c"
   "cli/cmd_report.c"
+  "cli/cmd_swap.c"
   "cli/hw_options.c"
 )
 declare -A seen

@@ -512,6 +512,121 @@ static void test_plan_devices_and_failure(void **state)
     gp_model_close(&m);
 }
 
+/* A llama-swap config re-planned through the API: the diff is what
+ * `ggplace swap --dry-run` prints, the warnings and each model's outcome
+ * are the lines it reports; a new config is what `swap --generate` prints. */
+static void test_swap_config(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gp_api_swap_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    const char *text = "models:\n"
+                       "  llama:\n"
+                       "    cmd: llama-server -m " LLAMA " -c 4096\n"
+                       "    tll: 5\n"
+                       "  other:\n"
+                       "    cmd: python serve.py\n";
+    gp_error err = {0};
+    assert_int_equal(gp_write_file_atomic(path, text, strlen(text), false, &err), GP_OK);
+    const char *dry[] = {"ggplace", "swap", path, "--dry-run", "--gpu", "24GiB", "--ram", "64GiB", "--no-detect"};
+    cli_result *r = cli_run(NULL, 9, dry);
+    assert_int_equal(r->rc, 0);
+    char *cli_diff = strdup(r->out), *cli_err = strdup(r->err);
+
+    gp_devices *d = machine("24GiB");
+    gp_swap_request *q = NULL;
+    assert_int_equal(gp_swap_request_new(d, NULL, &q, &err), GP_OK);
+    gp_devices_close(&d); /* the request keeps its own copy */
+    gp_swap_config *c = NULL;
+    assert_int_equal(gp_swap_config_rewrite(q, path, text, strlen(text), &c, &err), GP_OK);
+    char planned[128], *diff = NULL;
+    snprintf(planned, sizeof planned, "%s (planned)", path);
+    assert_int_equal(gp_swap_config_diff(c, path, planned, &diff, &err), GP_OK);
+    assert_string_equal(diff, cli_diff);
+    free(diff);
+    assert_true(gp_swap_config_changed(c));
+    size_t len = 0;
+    assert_non_null(gp_swap_config_text(c, &len));
+    assert_int_equal(len, strlen(gp_swap_config_text(c, NULL)));
+
+    assert_int_equal(gp_swap_config_warning_count(c), 1);
+    assert_int_equal(gp_swap_config_warning_line(c, 0), 4);
+    assert_int_equal(gp_swap_config_warning_column(c, 0), 5);
+    assert_non_null(strstr(cli_err, gp_swap_config_warning_text(c, 0)));
+    assert_null(gp_swap_config_warning_text(c, 1));
+    assert_int_equal(gp_swap_config_model_count(c), 2);
+    assert_string_equal(gp_swap_config_model_id(c, 0), "llama");
+    assert_int_equal(gp_swap_config_model_line(c, 0), 2);
+    assert_int_equal(gp_swap_config_model_outcome(c, 0), GP_SWAP_MODEL_CHANGED);
+    assert_string_equal(gp_swap_config_model_path(c, 0), LLAMA);
+    char line[1024];
+    snprintf(line, sizeof line, "%s:2: llama: re-planned: %s", path, gp_swap_config_model_args(c, 0));
+    assert_non_null(strstr(cli_err, line));
+    assert_int_equal(gp_swap_config_model_outcome(c, 1), GP_SWAP_MODEL_SKIPPED);
+    assert_null(gp_swap_config_model_args(c, 1));
+    snprintf(line, sizeof line, "%s:5: other: skipped: %s\n", path, gp_swap_config_model_note(c, 1));
+    assert_non_null(strstr(cli_err, line));
+    assert_int_equal(gp_swap_config_model_outcome(c, 2), GP_SWAP_MODEL_SKIPPED);
+    assert_null(gp_swap_config_model_id(c, 2));
+
+    /* Checking alone: the same warnings, the text as given, no models. */
+    gp_swap_config *k = NULL;
+    assert_int_equal(gp_swap_config_check(path, text, strlen(text), &k, &err), GP_OK);
+    assert_int_equal(gp_swap_config_warning_count(k), 1);
+    assert_string_equal(gp_swap_config_warning_text(k, 0), gp_swap_config_warning_text(c, 0));
+    assert_string_equal(gp_swap_config_text(k, NULL), text);
+    assert_false(gp_swap_config_changed(k));
+    assert_int_equal(gp_swap_config_model_count(k), 0);
+    gp_swap_config_close(&k);
+    gp_swap_config_close(&c);
+    assert_null(c);
+
+    /* Only one model re-planned. */
+    assert_int_equal(gp_swap_request_add_model(q, "other", &err), GP_OK);
+    assert_int_equal(gp_swap_config_rewrite(q, path, text, strlen(text), &c, &err), GP_OK);
+    assert_false(gp_swap_config_changed(c));
+    gp_swap_config_close(&c);
+
+    /* Invalid YAML: GP_ERR_FORMAT at its place, nothing returned. */
+    assert_int_equal(gp_swap_config_rewrite(q, "bad.yaml", "models: [\n", 10, &c, &err), GP_ERR_FORMAT);
+    assert_null(c);
+    assert_string_equal(err.file, "bad.yaml:2:1");
+    assert_int_equal(gp_swap_config_check("bad.yaml", "models: [\n", 10, &c, &err), GP_ERR_FORMAT);
+    assert_int_equal(gp_swap_config_rewrite(NULL, path, text, strlen(text), &c, &err), GP_ERR_ARG);
+    assert_int_equal(gp_swap_request_set_corun(q, (gp_swap_corun)7, &err), GP_ERR_ARG);
+    gp_swap_request_close(&q);
+    assert_null(q);
+
+    /* A new config, in groups: what `swap --generate` prints. */
+    const char *gen[] = {"ggplace", "swap", "--generate", LLAMA, "--groups", "routing", "--server", "/opt/llama-server",
+                         "--gpu", "24GiB", "--ram", "64GiB", "--no-detect"};
+    r = cli_run(NULL, 13, gen);
+    assert_int_equal(r->rc, 0);
+    d = machine("24GiB");
+    gp_plan_request *req = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_swap_request_new(d, req, &q, &err), GP_OK);
+    assert_int_equal(gp_swap_request_set_corun(q, GP_SWAP_CORUN_GROUPS, &err), GP_OK);
+    assert_int_equal(gp_swap_request_set_server(q, "/opt/llama-server", &err), GP_OK);
+    const char *paths[] = {LLAMA};
+    assert_int_equal(gp_swap_config_generate(q, paths, 1, &c, &err), GP_OK);
+    assert_string_equal(gp_swap_config_text(c, NULL), r->out);
+    assert_true(gp_swap_config_changed(c));
+    assert_int_equal(gp_swap_config_model_outcome(c, 0), GP_SWAP_MODEL_CHANGED);
+    assert_int_equal(gp_swap_config_model_line(c, 0), 0);
+    gp_swap_config_close(&c);
+    assert_int_equal(gp_swap_config_generate(q, paths, 0, &c, &err), GP_ERR_ARG);
+    assert_null(c);
+    gp_swap_request_close(&q);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    free(cli_diff);
+    free(cli_err);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_mem_matches_internal),
         cmocka_unit_test(test_plan_matches_internal),
         cmocka_unit_test(test_plan_devices_and_failure),
+        cmocka_unit_test(test_swap_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
