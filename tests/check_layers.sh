@@ -77,6 +77,7 @@ api_clients=(
   "cli/cmd_report.c"
   "cli/cmd_swap.c"
   "cli/hw_options.c"
+  "cli/in_use.c"
 )
 declare -A seen
 pending=("${api_clients[@]}")

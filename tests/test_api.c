@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include <cjson/cJSON.h>
 
 #include "ggplace.h"
 
@@ -627,6 +630,225 @@ static void test_swap_config(void **state)
     rmdir(dir);
 }
 
+/* What the server grows into, item by item, adds up to the in-use figure,
+ * and each item says why it has its size. */
+static void test_mem_runtime(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    gp_command *cmd = command("-c 8192 -np 2 --cache-ram 1024");
+    gp_mem *mem = NULL;
+    assert_int_equal(gp_mem_estimate_cmd(m, cmd, d, &mem, &err), GP_OK);
+    uint64_t sum = gp_mem_logits_bytes(mem);
+    assert_true(gp_mem_logits_bytes(mem) > 0);
+    assert_int_equal(gp_mem_runtime_count(mem), 4);
+    for (uint32_t k = 0; k < gp_mem_runtime_count(mem); k++) {
+        sum += gp_mem_runtime_bytes(mem, k);
+        assert_non_null(gp_mem_runtime_name(mem, k));
+        if (gp_mem_runtime_bytes(mem, k))
+            assert_true(strlen(gp_mem_runtime_why(mem, k)) > 0);
+    }
+    assert_string_equal(gp_mem_runtime_name(mem, 3), "prompt_cache");
+    assert_int_equal(gp_mem_runtime_bytes(mem, 3), 1024ull << 20);
+    assert_non_null(strstr(gp_mem_runtime_why(mem, 3), "--cache-ram"));
+    assert_int_equal(gp_mem_total_in_use(mem, 0), gp_mem_total_at_load(mem, 0) + sum);
+    assert_null(gp_mem_runtime_name(mem, 4));
+    assert_null(gp_mem_runtime_why(mem, 4));
+    assert_int_equal(gp_mem_runtime_bytes(mem, 4), 0);
+    /* Nothing loaded besides the model. */
+    assert_int_equal(gp_mem_extras_count(mem), 0);
+    assert_int_equal(gp_mem_extras_model_bytes(mem, 1), 0);
+    assert_int_equal(gp_mem_extras_context_bytes(mem, 1), 0);
+    assert_int_equal(gp_mem_extras_compute_bytes(mem, 1), 0);
+    gp_mem_close(&mem);
+
+    /* A plan's memory says the same for its flags. */
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plan, &err), GP_OK);
+    const gp_mem *pm = gp_plan_result_mem(plan);
+    sum = gp_mem_logits_bytes(pm);
+    for (uint32_t k = 0; k < gp_mem_runtime_count(pm); k++)
+        sum += gp_mem_runtime_bytes(pm, k);
+    assert_int_equal(gp_mem_total_in_use(pm, 0), gp_mem_total_at_load(pm, 0) + sum);
+    assert_int_equal(gp_mem_runtime_count(NULL), 0);
+    gp_plan_result_close(&plan);
+    gp_plan_request_close(&req);
+    gp_command_close(&cmd);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+}
+
+/* Run options refuse what llama.cpp or the runs would: counts out of range,
+ * a baseline that does not split or that llama-server refuses. */
+static void test_run_options(void **state)
+{
+    (void)state;
+    gp_run_options *o = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_run_options_new(&o, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_runs(o, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_runs(o, 5, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_prompt_tokens(o, 100001, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_predict(o, 16, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_soak(o, 0, 600, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_tune_budget(o, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_tune_goal(o, (gp_tune_goal)9, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_tune_goal(o, GP_TUNE_GOAL_BOTH, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_baseline(o, "llama-server -m x.gguf --port 9000 -c 4096 -ngl 99", &err),
+                     GP_OK);
+    assert_int_equal(gp_run_options_set_baseline(o, "-ngl 99 --frobnicate", &err), GP_ERR_ARG);
+    assert_non_null(strstr(err.message, "--frobnicate"));
+    /* The same words as `ggplace tune --baseline` says. */
+    const char *tune[] = {"ggplace", "tune", LLAMA, "--baseline", "-ngl 99 --frobnicate", "--no-detect"};
+    cli_result *r = cli_run(NULL, 6, tune);
+    assert_int_equal(r->rc, 2);
+    char line[GP_ERROR_TEXT + 64];
+    snprintf(line, sizeof line, "ggplace: tune: --baseline: %s\n", err.message);
+    assert_string_equal(r->err, line);
+    assert_int_equal(gp_run_options_set_baseline(o, NULL, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_runs(NULL, 1, &err), GP_ERR_ARG);
+    gp_run_options_close(&o);
+    assert_null(o);
+    gp_run_options_close(NULL);
+}
+
+static bool same_number(double a, double b)
+{
+    char x[32], y[32];
+    snprintf(x, sizeof x, "%.14g", a);
+    snprintf(y, sizeof y, "%.14g", b);
+    return !strcmp(x, y);
+}
+
+/* A verify through the API, against the stand-in llama-server, reports what
+ * `ggplace verify --json` prints; a sparse stand-in is what `ggplace sparse`
+ * writes. */
+static void test_verify_plan(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gp_api_verify_XXXXXX", link[64], sparse[64], by_cli[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(link, sizeof link, "%s/llama-server", dir);
+    snprintf(sparse, sizeof sparse, "%s/model.gguf", dir);
+    snprintf(by_cli, sizeof by_cli, "%s/cli.gguf", dir);
+    assert_int_equal(symlink(GP_FAKE_SERVER, link), 0);
+    setenv("GGPLACE_FAKE_MODE", "ok", 1);
+    /* No calibration tune saved, so that the CLI's prediction is the API's. */
+    const char *cache = getenv("XDG_CACHE_HOME");
+    char *saved_cache = cache ? strdup(cache) : NULL;
+    setenv("XDG_CACHE_HOME", dir, 1);
+    gp_model *m = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    assert_int_equal(gp_model_write_sparse(m, sparse, &err), GP_OK);
+    gp_model_close(&m);
+    const char *sp[] = {"ggplace", "sparse", LLAMA, by_cli};
+    assert_int_equal(cli_run(NULL, 4, sp)->rc, 0);
+    struct stat a, b;
+    assert_int_equal(stat(sparse, &a), 0);
+    assert_int_equal(stat(by_cli, &b), 0);
+    assert_int_equal(a.st_size, b.st_size);
+    assert_int_equal(gp_model_write_sparse(NULL, sparse, &err), GP_ERR_ARG);
+
+    const char *verify[] = {"ggplace", "verify", sparse, "--llama-dir", dir, "--runs", "2", "--prompt-tokens", "8",
+                            "--predict", "2", "--gpu", "24GiB", "--ram", "64GiB", "--no-detect", "--jinja", "--json"};
+    cli_result *r = cli_run(NULL, 18, verify);
+    assert_int_equal(r->rc, 0);
+    cJSON *j = cJSON_Parse(r->out);
+    assert_non_null(j);
+
+    assert_int_equal(gp_model_open(sparse, &m, &err), GP_OK);
+    assert_true(gp_model_data_present(m));
+    gp_devices *d = machine("24GiB");
+    gp_command *cmd = command("--jinja");
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, cmd, d, req, &plan, &err), GP_OK);
+    gp_command_close(&cmd); /* the plan keeps the flags it needs */
+    gp_run_options *o = NULL;
+    assert_int_equal(gp_run_options_new(&o, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_llama_dir(o, dir, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_runs(o, 2, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_prompt_tokens(o, 8, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_predict(o, 2, &err), GP_OK);
+    gp_verify_report *v = NULL;
+    assert_int_equal(gp_verify_plan(m, plan, o, &v, &err), GP_OK);
+
+    assert_string_equal(gp_verify_report_version(v), cJSON_GetObjectItem(j, "llama_version")->valuestring);
+    cJSON *argv = cJSON_GetObjectItem(j, "argv");
+    assert_string_equal(gp_verify_report_server(v), cJSON_GetArrayItem(argv, 0)->valuestring);
+    assert_int_equal(gp_verify_report_arg_count(v) + 3, cJSON_GetArraySize(argv));
+    for (uint32_t k = 0; k < gp_verify_report_arg_count(v); k++)
+        assert_string_equal(gp_verify_report_arg(v, k), cJSON_GetArrayItem(argv, (int)k + 3)->valuestring);
+    assert_string_equal(gp_verify_report_arg(v, gp_verify_report_arg_count(v) - 1), "--jinja");
+    assert_null(gp_verify_report_arg(v, gp_verify_report_arg_count(v)));
+    cJSON *t = cJSON_GetObjectItem(j, "timings"), *ps = cJSON_GetObjectItem(j, "predicted_speed");
+    assert_true(gp_verify_report_decode_tps(v) == cJSON_GetObjectItem(t, "decode_tps")->valuedouble);
+    assert_true(gp_verify_report_prefill_tps(v) == cJSON_GetObjectItem(t, "prefill_tps")->valuedouble);
+    assert_int_equal(gp_verify_report_runs(v), 2);
+    /* cJSON prints 15 significant digits where they read back within its epsilon. */
+    assert_true(same_number(gp_verify_report_predicted_decode_tps(v), cJSON_GetObjectItem(ps, "decode_tps")->valuedouble));
+    assert_true(same_number(gp_verify_report_predicted_prefill_tps(v), cJSON_GetObjectItem(ps, "prefill_tps")->valuedouble));
+    cJSON *cpu = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "devices"), 0);
+    cJSON *meas = cJSON_GetObjectItem(cpu, "measured");
+    assert_int_equal((uint64_t)(gp_verify_report_model_mib(v, 0) * 1048576.0 + 0.5),
+                     (uint64_t)cJSON_GetObjectItem(meas, "model")->valuedouble);
+    assert_true(gp_verify_report_context_mib(v, 0) > 0);
+    assert_true(gp_verify_report_compute_mib(v, 0) > 0);
+    assert_true(gp_verify_report_mapped_mib(v) == 0);
+    gp_verify_report_close(&v);
+    assert_null(v);
+
+    /* A server that refuses its flags: the error, and the end of its log. */
+    setenv("GGPLACE_FAKE_MODE", "refuse", 1);
+    assert_int_equal(gp_verify_plan(m, plan, o, &v, &err), GP_ERR_CONFIG);
+    assert_non_null(v);
+    assert_true(strlen(gp_verify_report_log_tail(v)) > 0);
+    gp_verify_report_close(&v);
+    gp_soak_report *s = NULL;
+    assert_int_equal(gp_soak_plan(m, plan, o, &s, &err), GP_ERR_ARG); /* no soak asked for */
+    assert_null(s);
+    setenv("GGPLACE_FAKE_MODE", "ok", 1);
+    assert_int_equal(gp_run_options_set_soak(o, 2, 5, &err), GP_OK);
+    assert_int_equal(gp_soak_plan(m, plan, o, &s, &err), GP_OK);
+    assert_int_equal(gp_soak_report_requests(s), 2);
+    assert_true(gp_soak_report_peak(s) >= gp_soak_report_peak_anonymous(s));
+    assert_string_equal(gp_soak_report_version(s), "version: 1 (fake)");
+    gp_soak_report_close(&s);
+    assert_int_equal(gp_verify_plan(NULL, plan, o, &v, &err), GP_ERR_ARG);
+    assert_null(v);
+
+    /* No llama-bench there: tune says so and returns nothing. */
+    gp_tune_report *tr = NULL;
+    assert_int_equal(gp_tune_plan(m, d, req, o, &tr, &err), GP_ERR_MISSING);
+    assert_null(tr);
+    assert_non_null(strstr(err.message, "llama-bench"));
+    assert_int_equal(gp_tune_report_point_count(NULL), 0);
+    assert_int_equal(gp_tune_report_step(NULL, 0), -1);
+
+    gp_run_options_close(&o);
+    gp_plan_result_close(&plan);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+    cJSON_Delete(j);
+    unsetenv("GGPLACE_FAKE_MODE");
+    if (saved_cache)
+        setenv("XDG_CACHE_HOME", saved_cache, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(saved_cache);
+    char rm[96];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir); /* the cache the runs made too */
+    assert_int_equal(system(rm), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +861,9 @@ int main(void)
         cmocka_unit_test(test_plan_matches_internal),
         cmocka_unit_test(test_plan_devices_and_failure),
         cmocka_unit_test(test_swap_config),
+        cmocka_unit_test(test_mem_runtime),
+        cmocka_unit_test(test_run_options),
+        cmocka_unit_test(test_verify_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,31 @@ gp_status gp_plan_request_set_for_load(gp_plan_request *req, bool for_load, gp_e
 
 /* ---- plans ----------------------------------------------------------------------- */
 
+static void free_kept(gp_plan_result *res)
+{
+    for (uint32_t k = 0; k < res->n_kept; k++)
+        free(res->kept[k]);
+    free(res->kept);
+    res->kept = NULL;
+    res->n_kept = 0;
+}
+
+/* Copies the flags p keeps as given, which may point into the caller's
+ * strings. */
+static gp_status keep_flags(gp_plan_result *res, const gp_run_params *p, const char *path, gp_error *err)
+{
+    res->kept = calloc(p->n_extra + 1, sizeof *res->kept);
+    if (!res->kept)
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    for (uint32_t k = 0; k < p->n_extra; k++) {
+        if (!(res->kept[k] = strdup(p->extra[k])))
+            return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+        res->n_kept++;
+    }
+    res->req.pinned.n_extra = 0;
+    return GP_OK;
+}
+
 gp_status gp_plan_create(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
                          const gp_plan_request *req, gp_plan_result **out, gp_error *err)
 {
@@ -195,10 +220,17 @@ gp_status gp_plan_create(const gp_model *model, const gp_command *cmd, const gp_
         res->mem.r = &res->plan.mem;
         res->mem.d = &res->devs;
         res->mem.speed = res->plan.speed;
+        gp_api_mem_explain(&res->mem);
+        res->req = *r;
+        st = keep_flags(res, &r->pinned, model->path, err);
+    }
+    if (st == GP_OK) {
         *out = res;
     } else {
         if (planned)
             gp_plan_free(&res->plan);
+        gp_plan_args_free(res->args);
+        free_kept(res);
         gp_extra_files_close(&res->files);
         free(res);
     }
@@ -212,6 +244,7 @@ void gp_plan_result_close(gp_plan_result **plan)
     if (!plan || !*plan)
         return;
     gp_plan_args_free((*plan)->args);
+    free_kept(*plan);
     gp_plan_free(&(*plan)->plan);
     gp_extra_files_close(&(*plan)->files);
     free(*plan);

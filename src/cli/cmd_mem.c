@@ -127,7 +127,7 @@ static void print_in_use(FILE *f, const gp_devices *d, const gp_mem *mem)
     }
     fputc('\n', f);
     gp_tt_print(&t, f);
-    gp_cli_print_runtime(f, d, mem->r);
+    gp_cli_print_runtime(f, mem);
 }
 
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem *mem,
@@ -257,7 +257,7 @@ static char *render_json(const gp_devices *d, const gp_mem *mem, const mem_speed
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
         gp_json_add_u64(o, "in_use", gp_mem_total_in_use(mem, i));
-        gp_cli_json_runtime(o, r, i);
+        gp_cli_json_runtime(o, mem, i);
         if (d->dev[i].total)
             gp_json_add_u64(o, "memory", d->dev[i].total);
         if (d->dev[i].free)
@@ -275,7 +275,7 @@ static char *render_json(const gp_devices *d, const gp_mem *mem, const mem_speed
     for (uint32_t i = 0; i < r->n_devices; i++)
         in_use += gp_mem_total_in_use(mem, i);
     gp_json_add_u64(tot, "in_use", in_use);
-    gp_cli_json_runtime(tot, r, 0);
+    gp_cli_json_runtime(tot, mem, 0);
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);

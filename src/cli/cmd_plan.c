@@ -143,8 +143,8 @@ static char *render_analysis(const gp_model *m, const gp_devices *d, const gp_pl
     return gp_sb_take(&sb);
 }
 
-static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *p, const char *const *args,
-                         const char *cmd)
+static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *p, const gp_mem *mem,
+                         const char *const *args, const char *cmd)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *a = cJSON_AddArrayToObject(root, "args");
@@ -174,7 +174,7 @@ static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
         gp_json_add_u64(o, "in_use", gp_mem_in_use(&p->mem, i));
         gp_json_add_u64(o, "budgeted", p->need[i]);
-        gp_cli_json_runtime(o, &p->mem, i);
+        gp_cli_json_runtime(o, mem, i);
         cJSON_AddItemToArray(devs, o);
     }
     if (p->mem.extras.n) {
@@ -384,7 +384,7 @@ static void print_llama_cpp_python(FILE *f, const gp_model *m, const gp_plan *p,
         fprintf(f, "# llama-cpp-python serves one sequence; the plan's %u slots do not apply.\n", c->n_seq);
 }
 
-static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p,
+static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p, const gp_mem *mem,
                           const char *cmd, bool verbose)
 {
     fprintf(f, "model      %s (%s, %s)\n", m->path, m->arch, m->name);
@@ -430,7 +430,7 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
     if (p->mem.extras.note[0])
         fprintf(f, "note: %s\n", p->mem.extras.note);
     fputc('\n', f);
-    gp_cli_print_runtime(f, d, &p->mem);
+    gp_cli_print_runtime(f, mem);
     fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
             p->speed.decode_tps, p->speed.prefill_tps);
     char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
@@ -467,25 +467,6 @@ static int write_or_show(gp_cli *cli, const char *path, const char *data, bool d
     return GP_EXIT_OK;
 }
 
-/* Opens what else the flags load (with progress, and the projector -hf
- * picked), then plans through the library. Returns GP_EXIT_OK with *out
- * set (close extras after it), or an exit code after a one-line error with
- * nothing left open. */
-static int make_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan_result **out)
-{
-    if (gp_model_source_open_extras(cli, &pc->src, &pc->req.pinned, pc->json, extras) != GP_EXIT_OK)
-        return GP_EXIT_FAIL;
-    /* The flags to keep are the request's own (parsed with the plan options
-     * above), so no command is passed; the devices are the ones before -dev. */
-    gp_error err = {0};
-    if (gp_plan_create(m, NULL, &pc->devs_all, &pc->req, out, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        gp_extra_files_close(extras);
-        return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
-    }
-    return GP_EXIT_OK;
-}
-
 int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
 {
     gp_plan_cli pc;
@@ -497,7 +478,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
         return GP_EXIT_FAIL;
     gp_extra_files extras;
     gp_plan_result *res = NULL;
-    if ((prc = make_plan(cli, &pc, m, &extras, &res)) != GP_EXIT_OK) {
+    if ((prc = gp_plan_cli_plan(cli, &pc, m, &extras, &res)) != GP_EXIT_OK) {
         gp_model_close(&m);
         return prc;
     }
@@ -508,7 +489,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     char *cmd = render_cmd(&pc.src, args);
     int rc = GP_EXIT_OK;
     if (pc.json) {
-        char *s = render_json(m, devs, plan, args, cmd);
+        char *s = render_json(m, devs, plan, gp_plan_result_mem(res), args, cmd);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
     } else if (pc.args) {
@@ -520,7 +501,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     } else if (pc.emit) {
         print_llama_cpp_python(cli->out, m, plan, pc.path);
     } else {
-        print_summary(cli->out, m, devs, plan, cmd, pc.verbose);
+        print_summary(cli->out, m, devs, plan, gp_plan_result_mem(res), cmd, pc.verbose);
     }
     if (pc.ot_file) {
         char *s = render_ot(plan);
@@ -534,7 +515,7 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     }
     if (rc == GP_EXIT_OK && pc.report_file) {
         /* The page is drawn from the very JSON --json prints. */
-        char *s = render_json(m, devs, plan, args, cmd);
+        char *s = render_json(m, devs, plan, gp_plan_result_mem(res), args, cmd);
         rc = s ? gp_cli_write_report(cli, s, strlen(s), pc.path, pc.report_file, pc.dry_run) : GP_EXIT_FAIL;
         free(s);
     }

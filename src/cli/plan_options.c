@@ -267,7 +267,7 @@ int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *p
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    if (!(*m)->data_present) {
+    if (!gp_model_data_present(*m)) {
         fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc->path);
         gp_model_close(m);
         return GP_EXIT_FAIL;
@@ -275,12 +275,14 @@ int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *p
     return GP_EXIT_OK;
 }
 
-int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan *plan)
+int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan_result **out)
 {
     if (gp_model_source_open_extras(cli, &pc->src, &pc->req.pinned, pc->json, extras) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
+    /* The flags to keep are the request's own (parsed with the plan options
+     * above), so no command is passed; the devices are the ones before -dev. */
     gp_error err = {0};
-    if (gp_plan_make(m, &pc->devs, &pc->req, plan, &err) != GP_OK) {
+    if (gp_plan_create(m, NULL, &pc->devs_all, &pc->req, out, &err) != GP_OK) {
         gp_cli_error(cli, &err);
         gp_extra_files_close(extras);
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;

@@ -43,9 +43,10 @@ void gp_plan_cli_calibration(const gp_devices *d, gp_plan_request *req);
 
 int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *pc, gp_model **m);
 
-/* Opens what else the flags load (projector, draft, adapters), then plans.
- * Returns GP_EXIT_OK (close extras and free the plan afterwards), or an exit
- * code after a one-line error with nothing left open. */
-int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan *plan);
+/* Opens what else the flags load (projector, draft, adapters; a progress
+ * line, and the projector -hf picked), then plans through the library.
+ * Returns GP_EXIT_OK with *out set (close extras after it), or an exit code
+ * after a one-line error with nothing left open. */
+int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan_result **out);
 
 #endif
