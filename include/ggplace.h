@@ -193,6 +193,50 @@ GP_API uint64_t gp_model_tensor_size(const gp_model *model, uint64_t i);
 GP_API int32_t gp_model_tensor_layer(const gp_model *model, uint64_t i);
 GP_API const char *gp_model_tensor_role(const gp_model *model, uint64_t i);
 
+/* ---- Models from elsewhere: URLs and Hugging Face ------------------------- */
+
+/* How a model that is not a local file is read: only its header, over
+ * HTTP ranges, through the header cache ($XDG_CACHE_HOME/ggplace/headers). */
+typedef struct gp_open_options gp_open_options;
+
+/* Told while a header arrives: `done` of `total` bytes of `url` (total 0
+ * when unknown). */
+typedef void (*gp_open_progress_fn)(void *ctx, const char *url, uint64_t done, uint64_t total);
+
+/* Defaults: online, no token given, the endpoint of the environment, no
+ * progress. */
+GP_API gp_status gp_open_options_new(gp_open_options **out, gp_error *err);
+GP_API void gp_open_options_close(gp_open_options **o);
+/* Only headers cached by an earlier read; nothing is fetched. */
+GP_API gp_status gp_open_options_set_offline(gp_open_options *o, bool offline, gp_error *err);
+/* The token to send (llama.cpp's -hft), to every address read. Without one
+ * (NULL), $HF_TOKEN is sent, else the stored Hugging Face token
+ * ($HF_TOKEN_PATH, $HF_HOME/token, ~/.cache/huggingface/token), and that
+ * one only to the Hugging Face endpoint. */
+GP_API gp_status gp_open_options_set_token(gp_open_options *o, const char *token, gp_error *err);
+/* The Hugging Face endpoint (NULL: $MODEL_ENDPOINT, $HF_ENDPOINT, else
+ * https://huggingface.co/). */
+GP_API gp_status gp_open_options_set_endpoint(gp_open_options *o, const char *url, gp_error *err);
+GP_API gp_status gp_open_options_set_progress(gp_open_options *o, gp_open_progress_fn fn, void *ctx,
+                                              gp_error *err);
+
+/* True when s is an http:// or https:// URL. */
+GP_API bool gp_path_is_url(const char *s);
+/* GP_OK when ref is a Hugging Face reference llama.cpp's -hf takes,
+ * OWNER/REPO[:QUANT]; GP_ERR_ARG otherwise. */
+GP_API gp_status gp_hf_ref_check(const char *ref, gp_error *err);
+
+/* Opens the model at an http(s) URL (a shard address reads every shard). o
+ * may be NULL (the defaults). */
+GP_API gp_status gp_model_open_url(const char *url, const gp_open_options *o, gp_model **out, gp_error *err);
+/* Opens the model llama-server -hf REF [-hff FILE] would load (REF is
+ * OWNER/REPO[:QUANT]; the quant defaults to Q4_K_M, then Q8_0, then the
+ * first GGUF; file may be NULL). When projector is not NULL it receives the
+ * URL of the projector llama-server loads with it ("" when none), to free()
+ * (NULL on failure). */
+GP_API gp_status gp_model_open_hf(const char *ref, const char *file, const gp_open_options *o,
+                                  gp_model **out, char **projector, gp_error *err);
+
 /* ---- Devices: the machine to plan for ------------------------------------- */
 
 /* Device 0 is always the CPU (its memory is the RAM); GPUs and llama.cpp RPC
@@ -315,8 +359,29 @@ GP_API gp_status gp_command_parse(int argc, const char *const *argv, gp_app app,
 GP_API gp_status gp_command_apply(gp_command *cmd, int argc, const char *const *argv, int *i,
                                   gp_error *err);
 GP_API void gp_command_close(gp_command **cmd);
+/* The devices the command runs on: `devices` with the servers of
+ * llama.cpp's own --rpc added (of unknown size) and, with -dev, those
+ * named alone, in llama.cpp's order. GP_ERR_ARG for a bad --rpc or -dev. */
+GP_API gp_status gp_command_devices(const gp_command *cmd, const gp_devices *devices, gp_devices **out,
+                                    gp_error *err);
 /* The model the command names with -m; NULL when none. */
 GP_API const char *gp_command_model_path(const gp_command *cmd);
+/* Where else the command says the model comes from: -hf OWNER/REPO[:QUANT],
+ * -hff FILE, -mu URL, and the token -hft gives; NULL when not given. */
+GP_API const char *gp_command_hf_repo(const gp_command *cmd);
+GP_API const char *gp_command_hf_file(const gp_command *cmd);
+GP_API const char *gp_command_model_url(const gp_command *cmd);
+GP_API const char *gp_command_hf_token(const gp_command *cmd);
+/* True when the command has --offline. */
+GP_API bool gp_command_offline(const gp_command *cmd);
+/* Opens what the command loads besides the model (--mmproj, or `projector`
+ * when it names none: the one -hf picked, may be NULL; -md or -hfd; --lora)
+ * and keeps them in the command for gp_mem_estimate_cmd() and
+ * gp_plan_create(). A stored token goes only with files all of which come
+ * from the Hugging Face endpoint; else the token o gives, if any. o may be
+ * NULL (the defaults). */
+GP_API gp_status gp_command_open_extras(gp_command *cmd, const char *projector, const gp_open_options *o,
+                                        gp_error *err);
 
 /* ---- Memory: what one command allocates on each device -------------------- */
 
@@ -404,6 +469,11 @@ GP_API gp_status gp_plan_request_set_ram_margin(gp_plan_request *req, int64_t by
 GP_API gp_status gp_plan_request_set_target_vram(gp_plan_request *req, double fraction, gp_error *err);
 /* Budget RAM for the load alone, not what the server grows into in use. */
 GP_API gp_status gp_plan_request_set_for_load(gp_plan_request *req, bool for_load, gp_error *err);
+/* Scales the predicted speeds by the calibration `ggplace tune` saved for
+ * these devices (one for dense models, one for MoE; llama-server's own
+ * when it was measured and the request is for it); none saved, nothing
+ * changes. Set the app first. */
+GP_API gp_status gp_plan_request_use_calibration(gp_plan_request *req, const gp_devices *devices, gp_error *err);
 
 typedef struct gp_plan_result gp_plan_result;
 
@@ -574,15 +644,17 @@ typedef struct gp_tune_report gp_tune_report;
 #define GP_TUNE_POINT_BASELINE (-1) /* the point accessors' index of the baseline */
 #define GP_TUNE_POINT_BEST (-2)     /* ... and of the best point */
 
-/* Searches around the plan for `model` on `devices` with `req` (the
- * calibration tune saved before included) with real llama-bench runs:
+/* Searches around the plan for `model` on `devices` (those the command runs
+ * on: gp_command_devices()) with `req` and the flags of `cmd` kept (NULL:
+ * none) with real llama-bench runs:
  * threads, micro-batch, flash attention, KV type and placement variants,
  * only at points the memory model says fit, each repeated until its spread
  * is under 5 %. Measurements are cached by model header, hardware and
  * llama.cpp version; the best point calibrates later plans on this machine
  * and runs once through llama-server. */
-GP_API gp_status gp_tune_plan(const gp_model *model, const gp_devices *devices, const gp_plan_request *req,
-                              const gp_run_options *o, gp_tune_report **out, gp_error *err);
+GP_API gp_status gp_tune_plan(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
+                              const gp_plan_request *req, const gp_run_options *o, gp_tune_report **out,
+                              gp_error *err);
 GP_API void gp_tune_report_close(gp_tune_report **r);
 /* llama-bench's version line ("" when unknown). */
 GP_API const char *gp_tune_report_version(const gp_tune_report *r);

@@ -76,8 +76,12 @@ api_clients=(
   "cli/cmd_inspect.c"
   "cli/cmd_report.c"
   "cli/cmd_swap.c"
+  "cli/cmd_tune.c"
+  "cli/cmd_verify.c"
   "cli/hw_options.c"
   "cli/in_use.c"
+  "cli/model_source.c"
+  "cli/plan_options.c"
 )
 declare -A seen
 pending=("${api_clients[@]}")

@@ -24,6 +24,7 @@
 #include "plan/plan.h"
 #include "plan/speed.h"
 #include "util/fileio.h"
+#include "verify/tune.h"
 
 #define GiB (1024ull * 1024 * 1024)
 #define LLAMA GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf"
@@ -826,7 +827,7 @@ static void test_verify_plan(void **state)
 
     /* No llama-bench there: tune says so and returns nothing. */
     gp_tune_report *tr = NULL;
-    assert_int_equal(gp_tune_plan(m, d, req, o, &tr, &err), GP_ERR_MISSING);
+    assert_int_equal(gp_tune_plan(m, NULL, d, req, o, &tr, &err), GP_ERR_MISSING);
     assert_null(tr);
     assert_non_null(strstr(err.message, "llama-bench"));
     assert_int_equal(gp_tune_report_point_count(NULL), 0);
@@ -849,6 +850,58 @@ static void test_verify_plan(void **state)
     assert_int_equal(system(rm), 0);
 }
 
+/* The devices a command runs on: its own --rpc servers added, -dev
+ * applied; a calibration tune saved scales a plan's speeds. */
+static void test_command_devices_and_calibration(void **state)
+{
+    (void)state;
+    gp_devices *d = machine("2x12GiB"), *run = NULL;
+    gp_error err = {0};
+    gp_command *cmd = command("--rpc 10.0.0.1:50052 -dev CUDA1,RPC0");
+    assert_int_equal(gp_command_devices(cmd, d, &run, &err), GP_OK);
+    assert_int_equal(gp_devices_count(run), 3);
+    assert_string_equal(gp_devices_name(run, 0), "CPU");
+    assert_int_equal(gp_devices_count(d), 3); /* the caller's list is left alone */
+    gp_devices_close(&run);
+    gp_command_close(&cmd);
+    cmd = command("-dev CUDA7");
+    assert_int_equal(gp_command_devices(cmd, d, &run, &err), GP_ERR_ARG);
+    assert_null(run);
+    assert_non_null(strstr(err.message, "CUDA7"));
+    gp_command_close(&cmd);
+
+    char dir[] = "/tmp/gp_api_calib_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *cache = getenv("XDG_CACHE_HOME");
+    char *saved_cache = cache ? strdup(cache) : NULL;
+    setenv("XDG_CACHE_HOME", dir, 1);
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_plan_request *req = NULL;
+    gp_plan_result *plain = NULL, *scaled = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_request_use_calibration(req, d, &err), GP_OK); /* none saved */
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plain, &err), GP_OK);
+    assert_int_equal(gp_calibration_save(d, NULL, false, 0.5, 0.25, 0, &err), GP_OK);
+    assert_int_equal(gp_plan_request_use_calibration(req, d, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &scaled, &err), GP_OK);
+    assert_true(gp_plan_result_decode_tps(scaled) < gp_plan_result_decode_tps(plain));
+    assert_int_equal(gp_plan_request_use_calibration(req, NULL, &err), GP_ERR_ARG);
+    gp_plan_result_close(&plain);
+    gp_plan_result_close(&scaled);
+    gp_plan_request_close(&req);
+    gp_model_close(&m);
+    gp_devices_close(&d);
+    if (saved_cache)
+        setenv("XDG_CACHE_HOME", saved_cache, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(saved_cache);
+    char rm[96];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -864,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_mem_runtime),
         cmocka_unit_test(test_run_options),
         cmocka_unit_test(test_verify_plan),
+        cmocka_unit_test(test_command_devices_and_calibration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include "memory/runtime.h"
 #include "plan/plan.h"
 #include "plan/speed.h"
+#include "source/remote.h"
 #include "swap/swap_cmd.h"
 #include "verify/tune.h"
 #include "verify/verify.h"
@@ -26,6 +27,15 @@ struct gp_command {
     gp_run_params p;
     char **strings;      /* the argv strings p->extra points at, copied */
     size_t n_strings, cap_strings;
+    gp_extra_files files; /* what it loads besides the model, once gp_command_open_extras opened them */
+};
+
+struct gp_open_options {
+    bool offline;
+    char *token;            /* given: sent everywhere; NULL: $HF_TOKEN, else the stored one */
+    char *endpoint;         /* NULL: the environment's */
+    gp_open_progress_fn progress;
+    void *progress_ctx;
 };
 
 struct gp_mem {
@@ -64,6 +74,12 @@ struct gp_run_options {
 /* Opens the projector, draft and adapters p names into files, unless the
  * caller opened them already, and points p at them. */
 gp_status gp_api_open_extras(gp_run_params *p, gp_extra_files *files, gp_error *err);
+
+/* The remote options o (NULL: the defaults) stands for, the token as it
+ * goes to `url` (NULL: to the Hugging Face endpoint): the one given, else
+ * $HF_TOKEN, else the stored token when url is under the endpoint; buf
+ * holds a stored one. */
+void gp_api_remote_opts(const gp_open_options *o, const char *url, char *buf, size_t cap, gp_remote_opts *out);
 
 /* Fills mem->why from its result. */
 void gp_api_mem_explain(gp_mem *mem);

@@ -146,6 +146,23 @@ gp_status gp_plan_request_set_for_load(gp_plan_request *req, bool for_load, gp_e
     return GP_OK;
 }
 
+gp_status gp_plan_request_use_calibration(gp_plan_request *req, const gp_devices *devices, gp_error *err)
+{
+    NEED_REQ(req);
+    if (!devices)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no devices");
+    /* A calibration that tune measured on this machine scales predictions. */
+    double server_decode = 0;
+    if (gp_calibration_load(devices, NULL, false, &req->decode_scale, &req->prefill_scale, &server_decode) &&
+        req->app == GP_APP_SERVER && server_decode > 0)
+        req->decode_scale = server_decode; /* llama-server was measured itself */
+    server_decode = 0;
+    if (gp_calibration_load(devices, NULL, true, &req->moe_decode_scale, &req->moe_prefill_scale, &server_decode) &&
+        req->app == GP_APP_SERVER && server_decode > 0)
+        req->moe_decode_scale = server_decode;
+    return GP_OK;
+}
+
 /* ---- plans ----------------------------------------------------------------------- */
 
 static void free_kept(gp_plan_result *res)

@@ -10,8 +10,8 @@ struct gp_tune_report {
     gp_tune_result r;
 };
 
-gp_status gp_tune_plan(const gp_model *model, const gp_devices *devices, const gp_plan_request *req,
-                       const gp_run_options *o, gp_tune_report **out, gp_error *err)
+gp_status gp_tune_plan(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
+                       const gp_plan_request *req, const gp_run_options *o, gp_tune_report **out, gp_error *err)
 {
     if (!out)
         return gp_fail(err, GP_ERR_ARG, NULL, "no place for the report");
@@ -19,14 +19,22 @@ gp_status gp_tune_plan(const gp_model *model, const gp_devices *devices, const g
     if (!model || !devices || !req || !o)
         return gp_fail(err, GP_ERR_ARG, NULL, "no model, devices, request or options");
     gp_tune_report *rep = calloc(1, sizeof *rep);
-    if (!rep)
+    gp_plan_request *r = malloc(sizeof *r);
+    if (!rep || !r) {
+        free(rep);
+        free(r);
         return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
+    }
+    *r = *req;
+    if (cmd)
+        r->pinned = cmd->p;
     gp_tune_opts t = o->t;
     t.llama_dir = o->v.llama_dir;
     t.n_prompt = o->v.n_prompt;
     t.n_gen = o->v.n_predict;
-    gp_status st = gp_tune_run(model, gp_api_run_model_path(o, model), devices, req,
+    gp_status st = gp_tune_run(model, gp_api_run_model_path(o, model), devices, r,
                                o->n_base ? (char *const *)o->base_args : NULL, &t, &rep->r, err);
+    free(r);
     if (st != GP_OK) {
         gp_tune_report_close(&rep);
         return st;

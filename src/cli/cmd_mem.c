@@ -107,7 +107,7 @@ static void predict(const gp_model *m, const gp_command *cmd, const gp_devices *
     gp_plan_request cal;
     gp_plan_request_default(&cal);
     cal.app = cmd->p.app;
-    gp_plan_cli_calibration(d, &cal);
+    gp_plan_request_use_calibration(&cal, d, NULL);
     out->calibrated = gp_plan_request_calibrate(&cal, m, &out->speed);
 }
 
@@ -339,7 +339,7 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
         }
     }
     gp_model_source src;
-    gp_model_source_init(&src, path, &cmd->p);
+    gp_model_source_init(&src, path, cmd);
     int src_rc = gp_model_source_check(cli, "mem", &src);
     if (src_rc)
         return src_rc;
@@ -363,8 +363,7 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
         return GP_EXIT_FAIL;
     /* Opened here rather than by the estimate: with progress, and the
      * projector -hf picked. */
-    gp_extra_files extras;
-    if (gp_model_source_open_extras(cli, &src, &cmd->p, json, &extras) != GP_EXIT_OK) {
+    if (gp_model_source_open_extras(cli, &src, cmd, json) != GP_EXIT_OK) {
         gp_model_close(&m);
         return GP_EXIT_FAIL;
     }
@@ -390,7 +389,6 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
         print_warnings(cli->err, m, &devs, mem);
         gp_mem_close(&mem);
     }
-    gp_extra_files_close(&extras);
     gp_model_close(&m);
     return rc;
 }

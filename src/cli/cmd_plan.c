@@ -467,18 +467,15 @@ static int write_or_show(gp_cli *cli, const char *path, const char *data, bool d
     return GP_EXIT_OK;
 }
 
-int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
+/* The plan's outputs, once parsed and planned. */
+static int plan_with(gp_cli *cli, gp_plan_cli *pc)
 {
-    gp_plan_cli pc;
-    int prc = gp_plan_cli_parse(cli, "plan", argc, argv, &pc, NULL, NULL);
-    if (prc)
-        return prc;
     gp_model *m = NULL;
-    if (gp_model_source_open(cli, &pc.src, pc.json, &m) != GP_EXIT_OK)
+    if (gp_model_source_open(cli, &pc->src, pc->json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
-    gp_extra_files extras;
     gp_plan_result *res = NULL;
-    if ((prc = gp_plan_cli_plan(cli, &pc, m, &extras, &res)) != GP_EXIT_OK) {
+    int prc = gp_plan_cli_plan(cli, pc, m, &res);
+    if (prc != GP_EXIT_OK) {
         gp_model_close(&m);
         return prc;
     }
@@ -486,42 +483,51 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     const char *const *args = gp_plan_result_args(res);
     const gp_devices *devs = gp_plan_result_devices(res);
     const gp_plan *plan = &res->plan;
-    char *cmd = render_cmd(&pc.src, args);
+    char *cmd = render_cmd(&pc->src, args);
     int rc = GP_EXIT_OK;
-    if (pc.json) {
+    if (pc->json) {
         char *s = render_json(m, devs, plan, gp_plan_result_mem(res), args, cmd);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
-    } else if (pc.args) {
+    } else if (pc->args) {
         char *s = render_args(args);
         fprintf(cli->out, "%s\n", s ? s : "");
         free(s);
-    } else if (pc.cmd) {
+    } else if (pc->cmd_line) {
         fprintf(cli->out, "%s\n", cmd);
-    } else if (pc.emit) {
-        print_llama_cpp_python(cli->out, m, plan, pc.path);
+    } else if (pc->emit) {
+        print_llama_cpp_python(cli->out, m, plan, pc->path);
     } else {
-        print_summary(cli->out, m, devs, plan, gp_plan_result_mem(res), cmd, pc.verbose);
+        print_summary(cli->out, m, devs, plan, gp_plan_result_mem(res), cmd, pc->verbose);
     }
-    if (pc.ot_file) {
+    if (pc->ot_file) {
         char *s = render_ot(plan);
-        rc = write_or_show(cli, pc.ot_file, s ? s : "", pc.dry_run, "-ot rules");
+        rc = write_or_show(cli, pc->ot_file, s ? s : "", pc->dry_run, "-ot rules");
         free(s);
     }
-    if (rc == GP_EXIT_OK && pc.analysis_file) {
+    if (rc == GP_EXIT_OK && pc->analysis_file) {
         char *s = render_analysis(m, devs, plan);
-        rc = write_or_show(cli, pc.analysis_file, s ? s : "", pc.dry_run, "tensor placement");
+        rc = write_or_show(cli, pc->analysis_file, s ? s : "", pc->dry_run, "tensor placement");
         free(s);
     }
-    if (rc == GP_EXIT_OK && pc.report_file) {
+    if (rc == GP_EXIT_OK && pc->report_file) {
         /* The page is drawn from the very JSON --json prints. */
         char *s = render_json(m, devs, plan, gp_plan_result_mem(res), args, cmd);
-        rc = s ? gp_cli_write_report(cli, s, strlen(s), pc.path, pc.report_file, pc.dry_run) : GP_EXIT_FAIL;
+        rc = s ? gp_cli_write_report(cli, s, strlen(s), pc->path, pc->report_file, pc->dry_run) : GP_EXIT_FAIL;
         free(s);
     }
     free(cmd);
     gp_plan_result_close(&res);
-    gp_extra_files_close(&extras);
     gp_model_close(&m);
+    return rc;
+}
+
+int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
+{
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "plan", argc, argv, &pc, NULL, NULL);
+    if (!rc)
+        rc = plan_with(cli, &pc);
+    gp_plan_cli_close(&pc);
     return rc;
 }

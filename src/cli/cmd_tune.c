@@ -230,33 +230,25 @@ static void print_report(FILE *f, const gp_model *m, const gp_devices *d, const 
                 gp_tune_report_calibration_server_decode(r));
 }
 
-int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
+/* The tune, once parsed. */
+static int tune_with(gp_cli *cli, const gp_plan_cli *pcp, tune_cli *tc)
 {
-    tune_cli tc;
-    memset(&tc, 0, sizeof tc);
-    if (gp_run_options_new(&tc.o, NULL) != GP_OK)
-        return GP_EXIT_FAIL;
-    gp_plan_cli pc;
-    int rc = gp_plan_cli_parse(cli, "tune", argc, argv, &pc, tune_extra, &tc);
+    const gp_plan_cli pc = *pcp;
     gp_error err = {0};
-    if (!rc && gp_run_options_set_baseline(tc.o, tc.baseline, &err) != GP_OK)
-        rc = gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
+    if (gp_run_options_set_baseline(tc->o, tc->baseline, &err) != GP_OK)
+        return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
     gp_model *m = NULL;
-    if (!rc)
-        rc = gp_plan_cli_open_runnable(cli, "tune", &pc, &m);
-    if (rc) {
-        gp_run_options_close(&tc.o);
+    int rc = gp_plan_cli_open_runnable(cli, "tune", &pc, &m);
+    if (rc)
         return rc;
-    }
-    gp_run_options_set_model_path(tc.o, pc.path, NULL);
+    gp_run_options_set_model_path(tc->o, pc.path, NULL);
     if (!pc.json)
-        gp_run_options_set_tune_progress(tc.o, progress, cli->err, NULL);
+        gp_run_options_set_tune_progress(tc->o, progress, cli->err, NULL);
     gp_tune_report *r = NULL;
     /* Interrupted, llama-bench or llama-server is stopped before we go. */
     gp_proc_trap_signals();
-    gp_status tst = gp_tune_plan(m, &pc.devs, &pc.req, tc.o, &r, &err);
+    gp_status tst = gp_tune_plan(m, pc.cmd, pc.devs, pc.req, tc->o, &r, &err);
     gp_proc_untrap_signals();
-    gp_run_options_close(&tc.o);
     if (tst != GP_OK) {
         gp_cli_error(cli, &err);
         gp_model_close(&m);
@@ -309,9 +301,24 @@ int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
         if (gp_tune_report_point_decode_tps(r, base) > 0)
             fprintf(cli->out, "decode %+.1f %% against the baseline\n",
                     100.0 * (gp_tune_report_point_decode_tps(r, best) / gp_tune_report_point_decode_tps(r, base) - 1));
-        print_report(cli->out, m, &pc.devs, r);
+        print_report(cli->out, m, pc.devs, r);
     }
     gp_tune_report_close(&r);
     gp_model_close(&m);
     return GP_EXIT_OK;
+}
+
+int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
+{
+    tune_cli tc;
+    memset(&tc, 0, sizeof tc);
+    if (gp_run_options_new(&tc.o, NULL) != GP_OK)
+        return GP_EXIT_FAIL;
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "tune", argc, argv, &pc, tune_extra, &tc);
+    if (!rc)
+        rc = tune_with(cli, &pc, &tc);
+    gp_plan_cli_close(&pc);
+    gp_run_options_close(&tc.o);
+    return rc;
 }

@@ -265,20 +265,18 @@ static gp_run_options *run_options(const verify_opts *vo, const gp_plan_cli *pc)
     return ro;
 }
 
-int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
+/* The verify, once parsed. */
+static int verify_with(gp_cli *cli, gp_plan_cli *pcp, verify_opts *vop)
 {
-    verify_opts vo = {0};
-    gp_plan_cli pc;
-    int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
-    if (rc)
-        return rc;
+    gp_plan_cli pc = *pcp;
+    verify_opts vo = *vop;
     gp_error err = {0};
     gp_model *m = NULL;
+    int rc;
     if ((rc = gp_plan_cli_open_runnable(cli, "verify", &pc, &m)) != GP_EXIT_OK)
         return rc;
-    gp_extra_files extras;
     gp_plan_result *res = NULL;
-    if ((rc = gp_plan_cli_plan(cli, &pc, m, &extras, &res)) != GP_EXIT_OK) {
+    if ((rc = gp_plan_cli_plan(cli, &pc, m, &res)) != GP_EXIT_OK) {
         gp_model_close(&m);
         return rc;
     }
@@ -400,7 +398,17 @@ done:
     gp_verify_report_close(&r);
     gp_run_options_close(&ro);
     gp_plan_result_close(&res);
-    gp_extra_files_close(&extras);
     gp_model_close(&m);
+    return rc;
+}
+
+int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
+{
+    verify_opts vo = {0};
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
+    if (!rc)
+        rc = verify_with(cli, &pc, &vo);
+    gp_plan_cli_close(&pc);
     return rc;
 }
