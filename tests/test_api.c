@@ -718,6 +718,29 @@ static void test_run_options(void **state)
     gp_run_options_close(NULL);
 }
 
+/* Runs what follows with its cache (calibrations, headers) in dir; returns
+ * the cache before, for cache_back. */
+static char *cache_in(const char *dir)
+{
+    const char *cache = getenv("XDG_CACHE_HOME");
+    char *saved = cache ? strdup(cache) : NULL;
+    setenv("XDG_CACHE_HOME", dir, 1);
+    return saved;
+}
+
+/* The cache before cache_in again (freed), and dir removed with all in it. */
+static void cache_back(char *saved, const char *dir)
+{
+    if (saved)
+        setenv("XDG_CACHE_HOME", saved, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(saved);
+    char rm[96];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+}
+
 static bool same_number(double a, double b)
 {
     char x[32], y[32];
@@ -740,9 +763,7 @@ static void test_verify_plan(void **state)
     assert_int_equal(symlink(GP_FAKE_SERVER, link), 0);
     setenv("GGPLACE_FAKE_MODE", "ok", 1);
     /* No calibration tune saved, so that the CLI's prediction is the API's. */
-    const char *cache = getenv("XDG_CACHE_HOME");
-    char *saved_cache = cache ? strdup(cache) : NULL;
-    setenv("XDG_CACHE_HOME", dir, 1);
+    char *saved_cache = cache_in(dir);
     gp_model *m = NULL;
     gp_error err = {0};
     assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
@@ -840,14 +861,7 @@ static void test_verify_plan(void **state)
     gp_model_close(&m);
     cJSON_Delete(j);
     unsetenv("GGPLACE_FAKE_MODE");
-    if (saved_cache)
-        setenv("XDG_CACHE_HOME", saved_cache, 1);
-    else
-        unsetenv("XDG_CACHE_HOME");
-    free(saved_cache);
-    char rm[96];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", dir); /* the cache the runs made too */
-    assert_int_equal(system(rm), 0);
+    cache_back(saved_cache, dir); /* the cache the runs made goes too */
 }
 
 /* The devices a command runs on: its own --rpc servers added, -dev
@@ -872,9 +886,7 @@ static void test_command_devices_and_calibration(void **state)
 
     char dir[] = "/tmp/gp_api_calib_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    const char *cache = getenv("XDG_CACHE_HOME");
-    char *saved_cache = cache ? strdup(cache) : NULL;
-    setenv("XDG_CACHE_HOME", dir, 1);
+    char *saved_cache = cache_in(dir);
     gp_model *m = NULL;
     assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
     gp_plan_request *req = NULL;
@@ -892,14 +904,7 @@ static void test_command_devices_and_calibration(void **state)
     gp_plan_request_close(&req);
     gp_model_close(&m);
     gp_devices_close(&d);
-    if (saved_cache)
-        setenv("XDG_CACHE_HOME", saved_cache, 1);
-    else
-        unsetenv("XDG_CACHE_HOME");
-    free(saved_cache);
-    char rm[96];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
-    assert_int_equal(system(rm), 0);
+    cache_back(saved_cache, dir);
 }
 
 int main(void)

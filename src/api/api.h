@@ -81,6 +81,9 @@ gp_status gp_api_open_extras(gp_run_params *p, gp_extra_files *files, gp_error *
  * holds a stored one. */
 void gp_api_remote_opts(const gp_open_options *o, const char *url, char *buf, size_t cap, gp_remote_opts *out);
 
+/* Replaces *dst by a copy of s (NULL: none). */
+gp_status gp_api_set_string(char **dst, const char *s, gp_error *err);
+
 /* Fills mem->why from its result. */
 void gp_api_mem_explain(gp_mem *mem);
 

@@ -42,11 +42,10 @@ gp_status gp_open_options_set_offline(gp_open_options *o, bool offline, gp_error
     return GP_OK;
 }
 
-/* Replaces *dst by a copy of s (NULL or "": none). */
-static gp_status set_string(char **dst, const char *s, gp_error *err)
+gp_status gp_api_set_string(char **dst, const char *s, gp_error *err)
 {
     char *copy = NULL;
-    if (s && *s && !(copy = strdup(s)))
+    if (s && !(copy = strdup(s)))
         return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
     free(*dst);
     *dst = copy;
@@ -56,13 +55,13 @@ static gp_status set_string(char **dst, const char *s, gp_error *err)
 gp_status gp_open_options_set_token(gp_open_options *o, const char *token, gp_error *err)
 {
     NEED_OPTS(o);
-    return set_string(&o->token, token, err);
+    return gp_api_set_string(&o->token, token && *token ? token : NULL, err);
 }
 
 gp_status gp_open_options_set_endpoint(gp_open_options *o, const char *url, gp_error *err)
 {
     NEED_OPTS(o);
-    return set_string(&o->endpoint, url, err);
+    return gp_api_set_string(&o->endpoint, url && *url ? url : NULL, err);
 }
 
 gp_status gp_open_options_set_progress(gp_open_options *o, gp_open_progress_fn fn, void *ctx, gp_error *err)

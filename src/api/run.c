@@ -38,21 +38,10 @@ void gp_run_options_close(gp_run_options **o)
     *o = NULL;
 }
 
-/* Replaces *dst by a copy of s (NULL: none). */
-static gp_status set_string(char **dst, const char *s, gp_error *err)
-{
-    char *copy = NULL;
-    if (s && !(copy = strdup(s)))
-        return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
-    free(*dst);
-    *dst = copy;
-    return GP_OK;
-}
-
 gp_status gp_run_options_set_llama_dir(gp_run_options *o, const char *dir, gp_error *err)
 {
     NEED_OPTS(o);
-    gp_status st = set_string(&o->llama_dir, dir, err);
+    gp_status st = gp_api_set_string(&o->llama_dir, dir, err);
     o->v.llama_dir = o->t.llama_dir = o->llama_dir;
     return st;
 }
@@ -60,7 +49,7 @@ gp_status gp_run_options_set_llama_dir(gp_run_options *o, const char *dir, gp_er
 gp_status gp_run_options_set_model_path(gp_run_options *o, const char *path, gp_error *err)
 {
     NEED_OPTS(o);
-    return set_string(&o->model_path, path, err);
+    return gp_api_set_string(&o->model_path, path, err);
 }
 
 const char *gp_api_run_model_path(const gp_run_options *o, const gp_model *model)
@@ -76,31 +65,34 @@ static gp_status count(int n, const char *what, gp_error *err)
     return GP_OK;
 }
 
+/* Sets *a (and *b when not NULL) to n when it is a valid count. */
+static gp_status set_count(int n, const char *what, int *a, int *b, gp_error *err)
+{
+    gp_status st = count(n, what, err);
+    if (st == GP_OK) {
+        *a = n;
+        if (b)
+            *b = n;
+    }
+    return st;
+}
+
 gp_status gp_run_options_set_runs(gp_run_options *o, int runs, gp_error *err)
 {
     NEED_OPTS(o);
-    gp_status st = count(runs, "runs", err);
-    if (st == GP_OK)
-        o->v.runs = runs;
-    return st;
+    return set_count(runs, "runs", &o->v.runs, NULL, err);
 }
 
 gp_status gp_run_options_set_prompt_tokens(gp_run_options *o, int tokens, gp_error *err)
 {
     NEED_OPTS(o);
-    gp_status st = count(tokens, "prompt tokens", err);
-    if (st == GP_OK)
-        o->v.n_prompt = o->t.n_prompt = tokens;
-    return st;
+    return set_count(tokens, "prompt tokens", &o->v.n_prompt, &o->t.n_prompt, err);
 }
 
 gp_status gp_run_options_set_predict(gp_run_options *o, int tokens, gp_error *err)
 {
     NEED_OPTS(o);
-    gp_status st = count(tokens, "tokens to generate", err);
-    if (st == GP_OK)
-        o->v.n_predict = o->t.n_gen = tokens;
-    return st;
+    return set_count(tokens, "tokens to generate", &o->v.n_predict, &o->t.n_gen, err);
 }
 
 gp_status gp_run_options_set_soak(gp_run_options *o, int requests, int seconds, gp_error *err)

@@ -89,12 +89,7 @@ gp_status gp_swap_request_set_server(gp_swap_request *req, const char *path, gp_
 {
     if (!req)
         return gp_fail(err, GP_ERR_ARG, NULL, "no request");
-    char *copy = NULL;
-    if (path && !(copy = strdup(path)))
-        return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
-    free(req->server);
-    req->server = copy;
-    return GP_OK;
+    return gp_api_set_string(&req->server, path, err);
 }
 
 gp_status gp_swap_request_set_progress(gp_swap_request *req, gp_swap_progress_fn fn, void *ctx, gp_error *err)

@@ -85,35 +85,18 @@ const char *gp_tune_report_point_arg(const gp_tune_report *r, int i, uint32_t k)
     return p && k < (uint32_t)p->n_args ? p->args[k] : NULL;
 }
 
-double gp_tune_report_point_prefill_tps(const gp_tune_report *r, int i)
-{
-    const gp_tune_point *p = point(r, i);
-    return p ? p->prefill_tps : 0;
-}
-
-double gp_tune_report_point_decode_tps(const gp_tune_report *r, int i)
-{
-    const gp_tune_point *p = point(r, i);
-    return p ? p->decode_tps : 0;
-}
-
-double gp_tune_report_point_predicted_decode_tps(const gp_tune_report *r, int i)
-{
-    const gp_tune_point *p = point(r, i);
-    return p ? p->predicted_decode_tps : 0;
-}
-
-int gp_tune_report_point_repeats(const gp_tune_report *r, int i)
-{
-    const gp_tune_point *p = point(r, i);
-    return p ? p->repeats : 0;
-}
-
-bool gp_tune_report_point_cached(const gp_tune_report *r, int i)
-{
-    const gp_tune_point *p = point(r, i);
-    return p && p->cached;
-}
+/* An accessor of point i's field, 0 (false) out of range. */
+#define POINT_FIELD(type, name, field)                                         \
+    type gp_tune_report_point_##name(const gp_tune_report *r, int i)           \
+    {                                                                          \
+        const gp_tune_point *p = point(r, i);                                  \
+        return p ? p->field : 0;                                               \
+    }
+POINT_FIELD(double, prefill_tps, prefill_tps)
+POINT_FIELD(double, decode_tps, decode_tps)
+POINT_FIELD(double, predicted_decode_tps, predicted_decode_tps)
+POINT_FIELD(int, repeats, repeats)
+POINT_FIELD(bool, cached, cached)
 
 int gp_tune_report_step_count(const gp_tune_report *r)
 {
