@@ -503,6 +503,16 @@ GP_API const gp_mem *gp_plan_result_mem(const gp_plan_result *plan);
  * memory is unknown, 0 when i is out of range. */
 GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 
+/* The plan of `model` as `ggplace plan --json` prints it (the text
+ * gp_plan_report_html() draws): the arguments, `cmd` as the command line
+ * shown (NULL: ""), the context, each device's budget and memory, every
+ * tensor's device, the predicted speeds and what they assume, the why
+ * lines, each layer's devices, memory against context, the alternatives
+ * weighed. `model` is the one planned. Returns a NUL-terminated string the
+ * caller frees with free(). */
+GP_API gp_status gp_plan_json(const gp_plan_result *plan, const gp_model *model, const char *cmd, char **out,
+                              gp_error *err);
+
 /* ---- Reports: a plan as one HTML page ------------------------------------- */
 
 /* Renders a plan as `ggplace plan --json` prints it (plan_json, len bytes;

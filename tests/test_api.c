@@ -230,7 +230,8 @@ static void test_model_details(void **state)
     assert_int_equal(gp_model_layer_attention(NULL, 0), GP_ATTENTION_FULL);
 }
 
-/* A saved plan's page through the API is what `ggplace report` writes;
+/* A plan's JSON through the API is what `ggplace plan --json` prints, and
+ * its page what `ggplace report` writes;
  * text that is not a plan is refused with its source named. */
 static void test_plan_report(void **state)
 {
@@ -250,6 +251,29 @@ static void test_plan_report(void **state)
     char *written = NULL;
     size_t len = 0;
     assert_int_equal(gp_read_file(out, 64 << 20, &written, &len, &err), GP_OK);
+
+    /* The same JSON from the plan through the API. */
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan_res = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plan_res, &err), GP_OK);
+    cJSON *parsed = cJSON_Parse(json);
+    const char *shown = cJSON_GetObjectItem(parsed, "cmd")->valuestring;
+    char *api_json = NULL;
+    assert_int_equal(gp_plan_json(plan_res, m, shown, &api_json, &err), GP_OK);
+    assert_int_equal(strlen(api_json) + 1, strlen(json)); /* the CLI adds a newline */
+    assert_memory_equal(api_json, json, strlen(api_json));
+    free(api_json);
+    assert_int_equal(gp_plan_json(NULL, m, NULL, &api_json, &err), GP_ERR_ARG);
+    assert_null(api_json);
+    cJSON_Delete(parsed);
+    gp_plan_result_close(&plan_res);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
 
     char *html = NULL;
     assert_int_equal(gp_plan_report_html(json, strlen(json), "plan.json", &html, &err), GP_OK);

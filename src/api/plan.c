@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args/llama_args.h"
+#include "emit/plan_json.h"
 #include "gguf/types.h"
 #include "memory/extras.h"
 #include "util/error.h"
@@ -311,4 +312,16 @@ const gp_mem *gp_plan_result_mem(const gp_plan_result *plan)
 uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i)
 {
     return plan && i < plan->devs.n ? plan->plan.budget[i] : 0;
+}
+
+gp_status gp_plan_json(const gp_plan_result *plan, const gp_model *model, const char *cmd, char **out,
+                       gp_error *err)
+{
+    if (!out)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the JSON");
+    *out = NULL;
+    if (!plan || !model)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no plan or no model");
+    *out = gp_plan_json_text(model, &plan->devs, &plan->plan, (const char *const *)plan->args, cmd ? cmd : "");
+    return *out ? GP_OK : gp_fail(err, GP_ERR_NOMEM, model->path, "out of memory");
 }
