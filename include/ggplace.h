@@ -101,6 +101,10 @@ GP_API uint64_t gp_model_n_params(const gp_model *model);
  * tensor. Returns a NUL-terminated string the caller frees with free(). */
 GP_API gp_status gp_model_inspect_json(const gp_model *model, bool with_tensors,
                                        char **out, gp_error *err);
+/* Writes the model's header followed by a sparse, zero-filled data section
+ * of the right size to `path`, so llama.cpp can load, verify and benchmark
+ * its exact shape without its weights (`ggplace sparse`). */
+GP_API gp_status gp_model_write_sparse(const gp_model *model, const char *path, gp_error *err);
 
 /* The path or URL the model was opened from (the first shard's). */
 GP_API const char *gp_model_path(const gp_model *model);
@@ -188,6 +192,50 @@ GP_API int64_t gp_model_tensor_dim(const gp_model *model, uint64_t i, uint32_t d
 GP_API uint64_t gp_model_tensor_size(const gp_model *model, uint64_t i);
 GP_API int32_t gp_model_tensor_layer(const gp_model *model, uint64_t i);
 GP_API const char *gp_model_tensor_role(const gp_model *model, uint64_t i);
+
+/* ---- Models from elsewhere: URLs and Hugging Face ------------------------- */
+
+/* How a model that is not a local file is read: only its header, over
+ * HTTP ranges, through the header cache ($XDG_CACHE_HOME/ggplace/headers). */
+typedef struct gp_open_options gp_open_options;
+
+/* Told while a header arrives: `done` of `total` bytes of `url` (total 0
+ * when unknown). */
+typedef void (*gp_open_progress_fn)(void *ctx, const char *url, uint64_t done, uint64_t total);
+
+/* Defaults: online, no token given, the endpoint of the environment, no
+ * progress. */
+GP_API gp_status gp_open_options_new(gp_open_options **out, gp_error *err);
+GP_API void gp_open_options_close(gp_open_options **o);
+/* Only headers cached by an earlier read; nothing is fetched. */
+GP_API gp_status gp_open_options_set_offline(gp_open_options *o, bool offline, gp_error *err);
+/* The token to send (llama.cpp's -hft), to every address read. Without one
+ * (NULL), $HF_TOKEN is sent, else the stored Hugging Face token
+ * ($HF_TOKEN_PATH, $HF_HOME/token, ~/.cache/huggingface/token), and that
+ * one only to the Hugging Face endpoint. */
+GP_API gp_status gp_open_options_set_token(gp_open_options *o, const char *token, gp_error *err);
+/* The Hugging Face endpoint (NULL: $MODEL_ENDPOINT, $HF_ENDPOINT, else
+ * https://huggingface.co/). */
+GP_API gp_status gp_open_options_set_endpoint(gp_open_options *o, const char *url, gp_error *err);
+GP_API gp_status gp_open_options_set_progress(gp_open_options *o, gp_open_progress_fn fn, void *ctx,
+                                              gp_error *err);
+
+/* True when s is an http:// or https:// URL. */
+GP_API bool gp_path_is_url(const char *s);
+/* GP_OK when ref is a Hugging Face reference llama.cpp's -hf takes,
+ * OWNER/REPO[:QUANT]; GP_ERR_ARG otherwise. */
+GP_API gp_status gp_hf_ref_check(const char *ref, gp_error *err);
+
+/* Opens the model at an http(s) URL (a shard address reads every shard). o
+ * may be NULL (the defaults). */
+GP_API gp_status gp_model_open_url(const char *url, const gp_open_options *o, gp_model **out, gp_error *err);
+/* Opens the model llama-server -hf REF [-hff FILE] would load (REF is
+ * OWNER/REPO[:QUANT]; the quant defaults to Q4_K_M, then Q8_0, then the
+ * first GGUF; file may be NULL). When projector is not NULL it receives the
+ * URL of the projector llama-server loads with it ("" when none), to free()
+ * (NULL on failure). */
+GP_API gp_status gp_model_open_hf(const char *ref, const char *file, const gp_open_options *o,
+                                  gp_model **out, char **projector, gp_error *err);
 
 /* ---- Devices: the machine to plan for ------------------------------------- */
 
@@ -311,8 +359,29 @@ GP_API gp_status gp_command_parse(int argc, const char *const *argv, gp_app app,
 GP_API gp_status gp_command_apply(gp_command *cmd, int argc, const char *const *argv, int *i,
                                   gp_error *err);
 GP_API void gp_command_close(gp_command **cmd);
+/* The devices the command runs on: `devices` with the servers of
+ * llama.cpp's own --rpc added (of unknown size) and, with -dev, those
+ * named alone, in llama.cpp's order. GP_ERR_ARG for a bad --rpc or -dev. */
+GP_API gp_status gp_command_devices(const gp_command *cmd, const gp_devices *devices, gp_devices **out,
+                                    gp_error *err);
 /* The model the command names with -m; NULL when none. */
 GP_API const char *gp_command_model_path(const gp_command *cmd);
+/* Where else the command says the model comes from: -hf OWNER/REPO[:QUANT],
+ * -hff FILE, -mu URL, and the token -hft gives; NULL when not given. */
+GP_API const char *gp_command_hf_repo(const gp_command *cmd);
+GP_API const char *gp_command_hf_file(const gp_command *cmd);
+GP_API const char *gp_command_model_url(const gp_command *cmd);
+GP_API const char *gp_command_hf_token(const gp_command *cmd);
+/* True when the command has --offline. */
+GP_API bool gp_command_offline(const gp_command *cmd);
+/* Opens what the command loads besides the model (--mmproj, or `projector`
+ * when it names none: the one -hf picked, may be NULL; -md or -hfd; --lora)
+ * and keeps them in the command for gp_mem_estimate_cmd() and
+ * gp_plan_create(). A stored token goes only with files all of which come
+ * from the Hugging Face endpoint; else the token o gives, if any. o may be
+ * NULL (the defaults). */
+GP_API gp_status gp_command_open_extras(gp_command *cmd, const char *projector, const gp_open_options *o,
+                                        gp_error *err);
 
 /* ---- Memory: what one command allocates on each device -------------------- */
 
@@ -347,6 +416,25 @@ GP_API uint32_t gp_mem_n_seq(const gp_mem *mem);
 /* Predicted tokens per second by the speed model (see README), uncalibrated. */
 GP_API double gp_mem_decode_tps(const gp_mem *mem);
 GP_API double gp_mem_prefill_tps(const gp_mem *mem);
+/* How many files the command loads besides the model (projector, draft,
+ * adapters); 0 when none. */
+GP_API uint32_t gp_mem_extras_count(const gp_mem *mem);
+/* The share of device i's bytes by kind that those files take (already in
+ * gp_mem_model_bytes() and the others); 0 when none or i is out of range. */
+GP_API uint64_t gp_mem_extras_model_bytes(const gp_mem *mem, uint32_t i);
+GP_API uint64_t gp_mem_extras_context_bytes(const gp_mem *mem, uint32_t i);
+GP_API uint64_t gp_mem_extras_compute_bytes(const gp_mem *mem, uint32_t i);
+/* The logits buffer llama-server keeps in RAM for its slots. */
+GP_API uint64_t gp_mem_logits_bytes(const gp_mem *mem);
+/* What llama-server grows into in RAM after load, item k of
+ * gp_mem_runtime_count() in a fixed order: its name as JSON spells it
+ * ("process", "mapped_file", "checkpoints", "prompt_cache"), its bytes (0
+ * when the command has none), and why it has that size and which flag
+ * shrinks it (one line). NULL and 0 out of range. */
+GP_API uint32_t gp_mem_runtime_count(const gp_mem *mem);
+GP_API const char *gp_mem_runtime_name(const gp_mem *mem, uint32_t k);
+GP_API uint64_t gp_mem_runtime_bytes(const gp_mem *mem, uint32_t k);
+GP_API const char *gp_mem_runtime_why(const gp_mem *mem, uint32_t k);
 
 /* ---- Plans: the fastest flags that fit ------------------------------------ */
 
@@ -381,6 +469,11 @@ GP_API gp_status gp_plan_request_set_ram_margin(gp_plan_request *req, int64_t by
 GP_API gp_status gp_plan_request_set_target_vram(gp_plan_request *req, double fraction, gp_error *err);
 /* Budget RAM for the load alone, not what the server grows into in use. */
 GP_API gp_status gp_plan_request_set_for_load(gp_plan_request *req, bool for_load, gp_error *err);
+/* Scales the predicted speeds by the calibration `ggplace tune` saved for
+ * these devices (one for dense models, one for MoE; llama-server's own
+ * when it was measured and the request is for it); none saved, nothing
+ * changes. Set the app first. */
+GP_API gp_status gp_plan_request_use_calibration(gp_plan_request *req, const gp_devices *devices, gp_error *err);
 
 typedef struct gp_plan_result gp_plan_result;
 
@@ -410,6 +503,16 @@ GP_API const gp_mem *gp_plan_result_mem(const gp_plan_result *plan);
  * memory is unknown, 0 when i is out of range. */
 GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 
+/* The plan of `model` as `ggplace plan --json` prints it (the text
+ * gp_plan_report_html() draws): the arguments, `cmd` as the command line
+ * shown (NULL: ""), the context, each device's budget and memory, every
+ * tensor's device, the predicted speeds and what they assume, the why
+ * lines, each layer's devices, memory against context, the alternatives
+ * weighed. `model` is the one planned. Returns a NUL-terminated string the
+ * caller frees with free(). */
+GP_API gp_status gp_plan_json(const gp_plan_result *plan, const gp_model *model, const char *cmd, char **out,
+                              gp_error *err);
+
 /* ---- Reports: a plan as one HTML page ------------------------------------- */
 
 /* Renders a plan as `ggplace plan --json` prints it (plan_json, len bytes;
@@ -421,6 +524,272 @@ GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
  * with free(). */
 GP_API gp_status gp_plan_report_html(const char *plan_json, size_t len, const char *source, char **out,
                                      gp_error *err);
+
+/* ---- Runs: llama.cpp started with a plan, and measured -------------------- */
+
+/* How llama-server and llama-bench are run, for gp_verify_plan(),
+ * gp_soak_plan() and gp_tune_plan(). They are started with exactly the
+ * given flags on a free port of 127.0.0.1 and stopped on every path; a
+ * caller that may be interrupted traps the stop signals first. */
+typedef struct gp_run_options gp_run_options;
+
+/* Told what is being waited for (`done` of `total`; total 0 when unknown)
+ * while llama-server starts and answers. */
+typedef void (*gp_run_progress_fn)(void *ctx, const char *stage, int done, int total);
+/* Told after every point tune measures: its flags, its score, the best
+ * score so far and the seconds left of the budget. */
+typedef void (*gp_tune_progress_fn)(void *ctx, const char *point, double score, double best, double left_s);
+
+/* What tune maximises. Values are stable. */
+typedef enum gp_tune_goal {
+    GP_TUNE_GOAL_DECODE = 0,
+    GP_TUNE_GOAL_PREFILL = 1,
+    GP_TUNE_GOAL_BOTH = 2, /* the geometric mean */
+} gp_tune_goal;
+
+/* Defaults: the tools from $GGPLACE_LLAMA_DIR, then PATH; 3 timed requests
+ * of 512 prompt tokens generating 64; no soak; a 10-minute tune for decode
+ * speed from llama.cpp's defaults, reusing cached measurements. */
+GP_API gp_status gp_run_options_new(gp_run_options **out, gp_error *err);
+GP_API void gp_run_options_close(gp_run_options **o);
+/* Where llama-server and llama-bench are (NULL: the default). */
+GP_API gp_status gp_run_options_set_llama_dir(gp_run_options *o, const char *dir, gp_error *err);
+/* The model file llama.cpp is given with -m (NULL: gp_model_path()). */
+GP_API gp_status gp_run_options_set_model_path(gp_run_options *o, const char *path, gp_error *err);
+/* Timed requests of gp_verify_plan(), 1 to 100000. */
+GP_API gp_status gp_run_options_set_runs(gp_run_options *o, int runs, gp_error *err);
+/* Prompt tokens of each request or measurement, and tokens generated by
+ * each; 1 to 100000. */
+GP_API gp_status gp_run_options_set_prompt_tokens(gp_run_options *o, int tokens, gp_error *err);
+GP_API gp_status gp_run_options_set_predict(gp_run_options *o, int tokens, gp_error *err);
+/* gp_soak_plan() stops after this many requests (1 to 100000), or after
+ * this many seconds (1 to 100000; default 600). */
+GP_API gp_status gp_run_options_set_soak(gp_run_options *o, int requests, int seconds, gp_error *err);
+/* tune: the wall time of the search in seconds (> 0), what it maximises,
+ * whether to measure again instead of using cached measurements. */
+GP_API gp_status gp_run_options_set_tune_budget(gp_run_options *o, double seconds, gp_error *err);
+GP_API gp_status gp_run_options_set_tune_goal(gp_run_options *o, gp_tune_goal goal, gp_error *err);
+GP_API gp_status gp_run_options_set_fresh(gp_run_options *o, bool fresh, gp_error *err);
+/* tune's baseline, measured first: llama-server flags, or a whole command
+ * as a llama-swap cmd holds it (split as llama-swap splits it; the
+ * program, -m, --port and --host are left out). NULL: llama.cpp's
+ * defaults. GP_ERR_ARG when the text does not split or llama.cpp would
+ * refuse a flag. */
+GP_API gp_status gp_run_options_set_baseline(gp_run_options *o, const char *flags, gp_error *err);
+/* Who hears of progress (NULL: nobody). */
+GP_API gp_status gp_run_options_set_progress(gp_run_options *o, gp_run_progress_fn fn, void *ctx, gp_error *err);
+GP_API gp_status gp_run_options_set_tune_progress(gp_run_options *o, gp_tune_progress_fn fn, void *ctx,
+                                                  gp_error *err);
+
+/* What llama-server allocated and how fast it ran, next to the plan. */
+typedef struct gp_verify_report gp_verify_report;
+
+/* Runs llama-server on `model` with the plan's flags and the other flags
+ * its command kept (--jinja, ...), sends the timed requests and stops it.
+ * When llama-server was started, *out is set even on failure: its
+ * gp_verify_report_log_tail() holds the end of llama-server's log. */
+GP_API gp_status gp_verify_plan(const gp_model *model, const gp_plan_result *plan, const gp_run_options *o,
+                                gp_verify_report **out, gp_error *err);
+GP_API void gp_verify_report_close(gp_verify_report **r);
+
+/* llama-server's version line ("" when unknown), its path, and the end of
+ * its log (what it said before failing). */
+GP_API const char *gp_verify_report_version(const gp_verify_report *r);
+GP_API const char *gp_verify_report_server(const gp_verify_report *r);
+GP_API const char *gp_verify_report_log_tail(const gp_verify_report *r);
+/* The arguments llama-server got after "-m MODEL", k of count. */
+GP_API uint32_t gp_verify_report_arg_count(const gp_verify_report *r);
+GP_API const char *gp_verify_report_arg(const gp_verify_report *r, uint32_t k);
+/* What llama.cpp logged for device i of the plan's devices, in MiB: the
+ * model's weights, KV cache and compute buffer, and apart from them those of
+ * what else it loaded; 0 out of range. */
+GP_API double gp_verify_report_model_mib(const gp_verify_report *r, uint32_t i);
+GP_API double gp_verify_report_context_mib(const gp_verify_report *r, uint32_t i);
+GP_API double gp_verify_report_compute_mib(const gp_verify_report *r, uint32_t i);
+GP_API double gp_verify_report_extras_model_mib(const gp_verify_report *r, uint32_t i);
+GP_API double gp_verify_report_extras_context_mib(const gp_verify_report *r, uint32_t i);
+GP_API double gp_verify_report_extras_compute_mib(const gp_verify_report *r, uint32_t i);
+/* The memory-mapped file range llama.cpp lists for the CPU (CPU_Mapped),
+ * apart from the weights it copied; 0 when none. */
+GP_API double gp_verify_report_mapped_mib(const gp_verify_report *r);
+/* Measured speeds (medians over the requests), and how many requests. */
+GP_API double gp_verify_report_prefill_tps(const gp_verify_report *r);
+GP_API double gp_verify_report_decode_tps(const gp_verify_report *r);
+GP_API int gp_verify_report_runs(const gp_verify_report *r);
+/* The speeds the model predicts for these requests (prefill over a cache
+ * filling from empty, decode after the prompt), calibrated when tune
+ * measured this machine. */
+GP_API double gp_verify_report_predicted_prefill_tps(const gp_verify_report *r);
+GP_API double gp_verify_report_predicted_decode_tps(const gp_verify_report *r);
+
+/* The resident memory of llama-server driven to the bounds of what it
+ * grows into after load. */
+typedef struct gp_soak_report gp_soak_report;
+
+/* Runs llama-server on `model` with the plan's flags (as gp_verify_plan())
+ * and sends requests that fill every slot, its context checkpoints and the
+ * prompt cache, sampling the server's resident memory, until the soak's
+ * requests or seconds run out (GP_ERR_ARG before gp_run_options_set_soak()).
+ * *out is set as by gp_verify_plan(). */
+GP_API gp_status gp_soak_plan(const gp_model *model, const gp_plan_result *plan, const gp_run_options *o,
+                              gp_soak_report **out, gp_error *err);
+GP_API void gp_soak_report_close(gp_soak_report **r);
+GP_API const char *gp_soak_report_version(const gp_soak_report *r);
+GP_API const char *gp_soak_report_server(const gp_soak_report *r);
+GP_API const char *gp_soak_report_log_tail(const gp_soak_report *r);
+/* Requests sent, seconds taken, memory samples read. */
+GP_API int gp_soak_report_requests(const gp_soak_report *r);
+GP_API double gp_soak_report_seconds(const gp_soak_report *r);
+GP_API int gp_soak_report_samples(const gp_soak_report *r);
+/* Bytes resident at the largest sample: in all, anonymous, and pages of
+ * the mapped model file; and in all right after load. */
+GP_API uint64_t gp_soak_report_peak(const gp_soak_report *r);
+GP_API uint64_t gp_soak_report_peak_anonymous(const gp_soak_report *r);
+GP_API uint64_t gp_soak_report_peak_mapped(const gp_soak_report *r);
+GP_API uint64_t gp_soak_report_after_load(const gp_soak_report *r);
+
+/* The fastest flags measured around a plan, and what they gave. */
+typedef struct gp_tune_report gp_tune_report;
+
+#define GP_TUNE_POINT_BASELINE (-1) /* the point accessors' index of the baseline */
+#define GP_TUNE_POINT_BEST (-2)     /* ... and of the best point */
+
+/* Searches around the plan for `model` on `devices` (those the command runs
+ * on: gp_command_devices()) with `req` and the flags of `cmd` kept (NULL:
+ * none) with real llama-bench runs:
+ * threads, micro-batch, flash attention, KV type and placement variants,
+ * only at points the memory model says fit, each repeated until its spread
+ * is under 5 %. Measurements are cached by model header, hardware and
+ * llama.cpp version; the best point calibrates later plans on this machine
+ * and runs once through llama-server. */
+GP_API gp_status gp_tune_plan(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
+                              const gp_plan_request *req, const gp_run_options *o, gp_tune_report **out,
+                              gp_error *err);
+GP_API void gp_tune_report_close(gp_tune_report **r);
+/* llama-bench's version line ("" when unknown). */
+GP_API const char *gp_tune_report_version(const gp_tune_report *r);
+/* Points measured, in order; a point is 0 .. count - 1, GP_TUNE_POINT_BASELINE
+ * or GP_TUNE_POINT_BEST. Its flags (llama-server's spelling, arg k of
+ * arg_count), measured speeds, the decode speed predicted for it, the runs
+ * it took and whether it came from the cache. Out of range: 0, NULL, false. */
+GP_API int gp_tune_report_point_count(const gp_tune_report *r);
+GP_API uint32_t gp_tune_report_point_arg_count(const gp_tune_report *r, int point);
+GP_API const char *gp_tune_report_point_arg(const gp_tune_report *r, int point, uint32_t k);
+GP_API double gp_tune_report_point_prefill_tps(const gp_tune_report *r, int point);
+GP_API double gp_tune_report_point_decode_tps(const gp_tune_report *r, int point);
+GP_API double gp_tune_report_point_predicted_decode_tps(const gp_tune_report *r, int point);
+GP_API int gp_tune_report_point_repeats(const gp_tune_report *r, int point);
+GP_API bool gp_tune_report_point_cached(const gp_tune_report *r, int point);
+/* The search's path: step k of count is the point of the plan (k = 0) and
+ * of each point that became the best, in order; -1 out of range. */
+GP_API int gp_tune_report_step_count(const gp_tune_report *r);
+GP_API int gp_tune_report_step(const gp_tune_report *r, int k);
+/* The calibration saved: measured over predicted decode and prefill at the
+ * best point (llama-bench), and decode under llama-server (0 when it could
+ * not run); llama-server's own speeds with the best flags (0: not run). */
+GP_API double gp_tune_report_calibration_decode(const gp_tune_report *r);
+GP_API double gp_tune_report_calibration_prefill(const gp_tune_report *r);
+GP_API double gp_tune_report_calibration_server_decode(const gp_tune_report *r);
+GP_API double gp_tune_report_server_prefill_tps(const gp_tune_report *r);
+GP_API double gp_tune_report_server_decode_tps(const gp_tune_report *r);
+
+/* ---- llama-swap configs --------------------------------------------------- */
+
+/* How configs are re-planned or written: the machine and the plan request
+ * every model is planned with (copied), the models to re-plan, the form of
+ * the co-residence a new config gets, the server binary it names, and who
+ * hears of each model planned. */
+typedef struct gp_swap_request gp_swap_request;
+
+/* Where a new config says which models can run together. Values are stable. */
+typedef enum gp_swap_corun {
+    GP_SWAP_CORUN_MATRIX = 0,        /* routing.router.settings.matrix: the maximal sets (default) */
+    GP_SWAP_CORUN_GROUPS = 1,        /* routing.router.settings.groups */
+    GP_SWAP_CORUN_GROUPS_LEGACY = 2, /* top-level groups (older llama-swap) */
+} gp_swap_corun;
+
+/* Told before each model of a new config is read and planned: `done` of
+ * `total` models are, `path` is next. */
+typedef void (*gp_swap_progress_fn)(void *ctx, size_t done, size_t total, const char *path);
+
+/* Every model planned on `devices` with `req` (NULL: the defaults); both
+ * are copied, so the caller may close them afterwards. */
+GP_API gp_status gp_swap_request_new(const gp_devices *devices, const gp_plan_request *req,
+                                     gp_swap_request **out, gp_error *err);
+GP_API void gp_swap_request_close(gp_swap_request **req);
+/* Re-plans the model with this id of a config (repeatable); when none is
+ * added, every model. */
+GP_API gp_status gp_swap_request_add_model(gp_swap_request *req, const char *id, gp_error *err);
+GP_API gp_status gp_swap_request_set_corun(gp_swap_request *req, gp_swap_corun form, gp_error *err);
+/* The llama-server binary a new config's commands run (NULL: "llama-server"). */
+GP_API gp_status gp_swap_request_set_server(gp_swap_request *req, const char *path, gp_error *err);
+/* fn (NULL: none) hears of each model of a new config planned. */
+GP_API gp_status gp_swap_request_set_progress(gp_swap_request *req, gp_swap_progress_fn fn, void *ctx,
+                                              gp_error *err);
+
+/* A llama-swap config as ggplace re-planned, wrote or checked it: its text,
+ * the warnings about it and each model's outcome. */
+typedef struct gp_swap_config gp_swap_config;
+
+/* Re-plans the llama-server models of the config text[0..len) (YAML, as
+ * written): the flags ggplace owns are replaced, removed or added, every
+ * other byte stays. `label` names the file in errors and warnings; relative
+ * model paths are relative to the current directory. Invalid YAML is
+ * GP_ERR_FORMAT, its place in err->file ("LABEL:LINE:COLUMN"), as is a top
+ * level that is not a mapping; GP_ERR_ARG for a request that
+ * cannot be planned. A model that is not llama-server, is missing or does
+ * not fit is skipped with a note; mistakes llama-swap accepts silently are
+ * warnings. */
+GP_API gp_status gp_swap_config_rewrite(const gp_swap_request *req, const char *label, const char *text,
+                                        size_t len, gp_swap_config **out, gp_error *err);
+/* A new config for the GGUF files paths[0..n): one model per file with its
+ * planned flags, and which models can run together by their footprints.
+ * Files that cannot be opened or planned are skipped models. */
+GP_API gp_status gp_swap_config_generate(const gp_swap_request *req, const char *const *paths, size_t n,
+                                         gp_swap_config **out, gp_error *err);
+/* Only the warnings about the config text[0..len); its text stays as given
+ * and it has no models. */
+GP_API gp_status gp_swap_config_check(const char *label, const char *text, size_t len, gp_swap_config **out,
+                                      gp_error *err);
+GP_API void gp_swap_config_close(gp_swap_config **cfg);
+
+/* The config's text (NUL-terminated), and its length through len when not
+ * NULL; NULL for no config. */
+GP_API const char *gp_swap_config_text(const gp_swap_config *cfg, size_t *len);
+/* True when the text differs from the config given (always for a new one). */
+GP_API bool gp_swap_config_changed(const gp_swap_config *cfg);
+/* A unified diff (3 lines of context) from the config given (empty for a
+ * new one) to the text, its sides named label_a and label_b; "" when they
+ * are equal. Returns a NUL-terminated string the caller frees with free(). */
+GP_API gp_status gp_swap_config_diff(const gp_swap_config *cfg, const char *label_a, const char *label_b,
+                                     char **out, gp_error *err);
+
+/* Warning i, 0 .. count - 1: its text, and its 1-based line and column (0
+ * when not tied to a place); NULL and 0 out of range. */
+GP_API uint32_t gp_swap_config_warning_count(const gp_swap_config *cfg);
+GP_API const char *gp_swap_config_warning_text(const gp_swap_config *cfg, uint32_t i);
+GP_API size_t gp_swap_config_warning_line(const gp_swap_config *cfg, uint32_t i);
+GP_API size_t gp_swap_config_warning_column(const gp_swap_config *cfg, uint32_t i);
+
+/* What became of a model. Values are stable. */
+typedef enum gp_swap_outcome_kind {
+    GP_SWAP_MODEL_CHANGED = 0,   /* flags replaced, removed or added */
+    GP_SWAP_MODEL_UNCHANGED = 1, /* planned; the command already had these flags */
+    GP_SWAP_MODEL_SKIPPED = 2,   /* not planned: see its note */
+} gp_swap_outcome_kind;
+
+/* Model i, 0 .. count - 1, in the config's order: its id, the 1-based line
+ * of its key (0 in a new config), its outcome, its note (why it was
+ * skipped, or how its command was rewritten; "" when none), its planned
+ * flags on one line (NULL when skipped) and its model file (NULL when
+ * unknown). Out of range: NULL, 0 and GP_SWAP_MODEL_SKIPPED. */
+GP_API uint32_t gp_swap_config_model_count(const gp_swap_config *cfg);
+GP_API const char *gp_swap_config_model_id(const gp_swap_config *cfg, uint32_t i);
+GP_API size_t gp_swap_config_model_line(const gp_swap_config *cfg, uint32_t i);
+GP_API gp_swap_outcome_kind gp_swap_config_model_outcome(const gp_swap_config *cfg, uint32_t i);
+GP_API const char *gp_swap_config_model_note(const gp_swap_config *cfg, uint32_t i);
+GP_API const char *gp_swap_config_model_args(const gp_swap_config *cfg, uint32_t i);
+GP_API const char *gp_swap_config_model_path(const gp_swap_config *cfg, uint32_t i);
 
 #ifdef __cplusplus
 }

@@ -72,10 +72,21 @@ done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]+<curl/' --inclu
 # they include ggplace.h, cli/ and util/ headers only, and so do the cli/
 # headers they include. Grows as commands move onto include/ggplace.h.
 api_clients=(
+  "cli/cli.c"
   "cli/cmd_devices.c"
   "cli/cmd_inspect.c"
   "cli/cmd_report.c"
+  "cli/cmd_swap.c"
+  "cli/cmd_tune.c"
+  "cli/cmd_verify.c"
   "cli/hw_options.c"
+  "cli/in_use.c"
+  "cli/main.c"
+  "cli/model_source.c"
+  "cli/options_table.c"
+  "cli/plan_options.c"
+  "cli/progress.c"
+  "cli/text_table.c"
 )
 declare -A seen
 pending=("${api_clients[@]}")

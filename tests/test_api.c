@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include <cjson/cJSON.h>
 
 #include "ggplace.h"
 
@@ -21,6 +24,7 @@
 #include "plan/plan.h"
 #include "plan/speed.h"
 #include "util/fileio.h"
+#include "verify/tune.h"
 
 #define GiB (1024ull * 1024 * 1024)
 #define LLAMA GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf"
@@ -226,7 +230,8 @@ static void test_model_details(void **state)
     assert_int_equal(gp_model_layer_attention(NULL, 0), GP_ATTENTION_FULL);
 }
 
-/* A saved plan's page through the API is what `ggplace report` writes;
+/* A plan's JSON through the API is what `ggplace plan --json` prints, and
+ * its page what `ggplace report` writes;
  * text that is not a plan is refused with its source named. */
 static void test_plan_report(void **state)
 {
@@ -246,6 +251,29 @@ static void test_plan_report(void **state)
     char *written = NULL;
     size_t len = 0;
     assert_int_equal(gp_read_file(out, 64 << 20, &written, &len, &err), GP_OK);
+
+    /* The same JSON from the plan through the API. */
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan_res = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plan_res, &err), GP_OK);
+    cJSON *parsed = cJSON_Parse(json);
+    const char *shown = cJSON_GetObjectItem(parsed, "cmd")->valuestring;
+    char *api_json = NULL;
+    assert_int_equal(gp_plan_json(plan_res, m, shown, &api_json, &err), GP_OK);
+    assert_int_equal(strlen(api_json) + 1, strlen(json)); /* the CLI adds a newline */
+    assert_memory_equal(api_json, json, strlen(api_json));
+    free(api_json);
+    assert_int_equal(gp_plan_json(NULL, m, NULL, &api_json, &err), GP_ERR_ARG);
+    assert_null(api_json);
+    cJSON_Delete(parsed);
+    gp_plan_result_close(&plan_res);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
 
     char *html = NULL;
     assert_int_equal(gp_plan_report_html(json, strlen(json), "plan.json", &html, &err), GP_OK);
@@ -512,6 +540,397 @@ static void test_plan_devices_and_failure(void **state)
     gp_model_close(&m);
 }
 
+/* A llama-swap config re-planned through the API: the diff is what
+ * `ggplace swap --dry-run` prints, the warnings and each model's outcome
+ * are the lines it reports; a new config is what `swap --generate` prints. */
+static void test_swap_config(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gp_api_swap_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    const char *text = "models:\n"
+                       "  llama:\n"
+                       "    cmd: llama-server -m " LLAMA " -c 4096\n"
+                       "    tll: 5\n"
+                       "  other:\n"
+                       "    cmd: python serve.py\n";
+    gp_error err = {0};
+    assert_int_equal(gp_write_file_atomic(path, text, strlen(text), false, &err), GP_OK);
+    const char *dry[] = {"ggplace", "swap", path, "--dry-run", "--gpu", "24GiB", "--ram", "64GiB", "--no-detect"};
+    cli_result *r = cli_run(NULL, 9, dry);
+    assert_int_equal(r->rc, 0);
+    char *cli_diff = strdup(r->out), *cli_err = strdup(r->err);
+
+    gp_devices *d = machine("24GiB");
+    gp_swap_request *q = NULL;
+    assert_int_equal(gp_swap_request_new(d, NULL, &q, &err), GP_OK);
+    gp_devices_close(&d); /* the request keeps its own copy */
+    gp_swap_config *c = NULL;
+    assert_int_equal(gp_swap_config_rewrite(q, path, text, strlen(text), &c, &err), GP_OK);
+    char planned[128], *diff = NULL;
+    snprintf(planned, sizeof planned, "%s (planned)", path);
+    assert_int_equal(gp_swap_config_diff(c, path, planned, &diff, &err), GP_OK);
+    assert_string_equal(diff, cli_diff);
+    free(diff);
+    assert_true(gp_swap_config_changed(c));
+    size_t len = 0;
+    assert_non_null(gp_swap_config_text(c, &len));
+    assert_int_equal(len, strlen(gp_swap_config_text(c, NULL)));
+
+    assert_int_equal(gp_swap_config_warning_count(c), 1);
+    assert_int_equal(gp_swap_config_warning_line(c, 0), 4);
+    assert_int_equal(gp_swap_config_warning_column(c, 0), 5);
+    assert_non_null(strstr(cli_err, gp_swap_config_warning_text(c, 0)));
+    assert_null(gp_swap_config_warning_text(c, 1));
+    assert_int_equal(gp_swap_config_model_count(c), 2);
+    assert_string_equal(gp_swap_config_model_id(c, 0), "llama");
+    assert_int_equal(gp_swap_config_model_line(c, 0), 2);
+    assert_int_equal(gp_swap_config_model_outcome(c, 0), GP_SWAP_MODEL_CHANGED);
+    assert_string_equal(gp_swap_config_model_path(c, 0), LLAMA);
+    char line[1024];
+    snprintf(line, sizeof line, "%s:2: llama: re-planned: %s", path, gp_swap_config_model_args(c, 0));
+    assert_non_null(strstr(cli_err, line));
+    assert_int_equal(gp_swap_config_model_outcome(c, 1), GP_SWAP_MODEL_SKIPPED);
+    assert_null(gp_swap_config_model_args(c, 1));
+    snprintf(line, sizeof line, "%s:5: other: skipped: %s\n", path, gp_swap_config_model_note(c, 1));
+    assert_non_null(strstr(cli_err, line));
+    assert_int_equal(gp_swap_config_model_outcome(c, 2), GP_SWAP_MODEL_SKIPPED);
+    assert_null(gp_swap_config_model_id(c, 2));
+
+    /* Checking alone: the same warnings, the text as given, no models. */
+    gp_swap_config *k = NULL;
+    assert_int_equal(gp_swap_config_check(path, text, strlen(text), &k, &err), GP_OK);
+    assert_int_equal(gp_swap_config_warning_count(k), 1);
+    assert_string_equal(gp_swap_config_warning_text(k, 0), gp_swap_config_warning_text(c, 0));
+    assert_string_equal(gp_swap_config_text(k, NULL), text);
+    assert_false(gp_swap_config_changed(k));
+    assert_int_equal(gp_swap_config_model_count(k), 0);
+    gp_swap_config_close(&k);
+    gp_swap_config_close(&c);
+    assert_null(c);
+
+    /* Only one model re-planned. */
+    assert_int_equal(gp_swap_request_add_model(q, "other", &err), GP_OK);
+    assert_int_equal(gp_swap_config_rewrite(q, path, text, strlen(text), &c, &err), GP_OK);
+    assert_false(gp_swap_config_changed(c));
+    gp_swap_config_close(&c);
+
+    /* Invalid YAML: GP_ERR_FORMAT at its place, nothing returned. */
+    assert_int_equal(gp_swap_config_rewrite(q, "bad.yaml", "models: [\n", 10, &c, &err), GP_ERR_FORMAT);
+    assert_null(c);
+    assert_string_equal(err.file, "bad.yaml:2:1");
+    assert_int_equal(gp_swap_config_check("bad.yaml", "models: [\n", 10, &c, &err), GP_ERR_FORMAT);
+    assert_int_equal(gp_swap_config_rewrite(NULL, path, text, strlen(text), &c, &err), GP_ERR_ARG);
+    assert_int_equal(gp_swap_request_set_corun(q, (gp_swap_corun)7, &err), GP_ERR_ARG);
+    gp_swap_request_close(&q);
+    assert_null(q);
+
+    /* A new config, in groups: what `swap --generate` prints. */
+    const char *gen[] = {"ggplace", "swap", "--generate", LLAMA, "--groups", "routing", "--server", "/opt/llama-server",
+                         "--gpu", "24GiB", "--ram", "64GiB", "--no-detect"};
+    r = cli_run(NULL, 13, gen);
+    assert_int_equal(r->rc, 0);
+    d = machine("24GiB");
+    gp_plan_request *req = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_swap_request_new(d, req, &q, &err), GP_OK);
+    assert_int_equal(gp_swap_request_set_corun(q, GP_SWAP_CORUN_GROUPS, &err), GP_OK);
+    assert_int_equal(gp_swap_request_set_server(q, "/opt/llama-server", &err), GP_OK);
+    const char *paths[] = {LLAMA};
+    assert_int_equal(gp_swap_config_generate(q, paths, 1, &c, &err), GP_OK);
+    assert_string_equal(gp_swap_config_text(c, NULL), r->out);
+    assert_true(gp_swap_config_changed(c));
+    assert_int_equal(gp_swap_config_model_outcome(c, 0), GP_SWAP_MODEL_CHANGED);
+    assert_int_equal(gp_swap_config_model_line(c, 0), 0);
+    gp_swap_config_close(&c);
+    assert_int_equal(gp_swap_config_generate(q, paths, 0, &c, &err), GP_ERR_ARG);
+    assert_null(c);
+    gp_swap_request_close(&q);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    free(cli_diff);
+    free(cli_err);
+    remove(path);
+    rmdir(dir);
+}
+
+/* What the server grows into, item by item, adds up to the in-use figure,
+ * and each item says why it has its size. */
+static void test_mem_runtime(void **state)
+{
+    (void)state;
+    gp_model *m = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    gp_command *cmd = command("-c 8192 -np 2 --cache-ram 1024");
+    gp_mem *mem = NULL;
+    assert_int_equal(gp_mem_estimate_cmd(m, cmd, d, &mem, &err), GP_OK);
+    uint64_t sum = gp_mem_logits_bytes(mem);
+    assert_true(gp_mem_logits_bytes(mem) > 0);
+    assert_int_equal(gp_mem_runtime_count(mem), 4);
+    for (uint32_t k = 0; k < gp_mem_runtime_count(mem); k++) {
+        sum += gp_mem_runtime_bytes(mem, k);
+        assert_non_null(gp_mem_runtime_name(mem, k));
+        if (gp_mem_runtime_bytes(mem, k))
+            assert_true(strlen(gp_mem_runtime_why(mem, k)) > 0);
+    }
+    assert_string_equal(gp_mem_runtime_name(mem, 3), "prompt_cache");
+    assert_int_equal(gp_mem_runtime_bytes(mem, 3), 1024ull << 20);
+    assert_non_null(strstr(gp_mem_runtime_why(mem, 3), "--cache-ram"));
+    assert_int_equal(gp_mem_total_in_use(mem, 0), gp_mem_total_at_load(mem, 0) + sum);
+    assert_null(gp_mem_runtime_name(mem, 4));
+    assert_null(gp_mem_runtime_why(mem, 4));
+    assert_int_equal(gp_mem_runtime_bytes(mem, 4), 0);
+    /* Nothing loaded besides the model. */
+    assert_int_equal(gp_mem_extras_count(mem), 0);
+    assert_int_equal(gp_mem_extras_model_bytes(mem, 1), 0);
+    assert_int_equal(gp_mem_extras_context_bytes(mem, 1), 0);
+    assert_int_equal(gp_mem_extras_compute_bytes(mem, 1), 0);
+    gp_mem_close(&mem);
+
+    /* A plan's memory says the same for its flags. */
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plan, &err), GP_OK);
+    const gp_mem *pm = gp_plan_result_mem(plan);
+    sum = gp_mem_logits_bytes(pm);
+    for (uint32_t k = 0; k < gp_mem_runtime_count(pm); k++)
+        sum += gp_mem_runtime_bytes(pm, k);
+    assert_int_equal(gp_mem_total_in_use(pm, 0), gp_mem_total_at_load(pm, 0) + sum);
+    assert_int_equal(gp_mem_runtime_count(NULL), 0);
+    gp_plan_result_close(&plan);
+    gp_plan_request_close(&req);
+    gp_command_close(&cmd);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+}
+
+/* Run options refuse what llama.cpp or the runs would: counts out of range,
+ * a baseline that does not split or that llama-server refuses. */
+static void test_run_options(void **state)
+{
+    (void)state;
+    gp_run_options *o = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_run_options_new(&o, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_runs(o, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_runs(o, 5, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_prompt_tokens(o, 100001, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_predict(o, 16, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_soak(o, 0, 600, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_tune_budget(o, 0, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_tune_goal(o, (gp_tune_goal)9, &err), GP_ERR_ARG);
+    assert_int_equal(gp_run_options_set_tune_goal(o, GP_TUNE_GOAL_BOTH, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_baseline(o, "llama-server -m x.gguf --port 9000 -c 4096 -ngl 99", &err),
+                     GP_OK);
+    assert_int_equal(gp_run_options_set_baseline(o, "-ngl 99 --frobnicate", &err), GP_ERR_ARG);
+    assert_non_null(strstr(err.message, "--frobnicate"));
+    /* The same words as `ggplace tune --baseline` says. */
+    const char *tune[] = {"ggplace", "tune", LLAMA, "--baseline", "-ngl 99 --frobnicate", "--no-detect"};
+    cli_result *r = cli_run(NULL, 6, tune);
+    assert_int_equal(r->rc, 2);
+    char line[GP_ERROR_TEXT + 64];
+    snprintf(line, sizeof line, "ggplace: tune: --baseline: %s\n", err.message);
+    assert_string_equal(r->err, line);
+    assert_int_equal(gp_run_options_set_baseline(o, NULL, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_runs(NULL, 1, &err), GP_ERR_ARG);
+    gp_run_options_close(&o);
+    assert_null(o);
+    gp_run_options_close(NULL);
+}
+
+/* Runs what follows with its cache (calibrations, headers) in dir; returns
+ * the cache before, for cache_back. */
+static char *cache_in(const char *dir)
+{
+    const char *cache = getenv("XDG_CACHE_HOME");
+    char *saved = cache ? strdup(cache) : NULL;
+    setenv("XDG_CACHE_HOME", dir, 1);
+    return saved;
+}
+
+/* The cache before cache_in again (freed), and dir removed with all in it. */
+static void cache_back(char *saved, const char *dir)
+{
+    if (saved)
+        setenv("XDG_CACHE_HOME", saved, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(saved);
+    char rm[96];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+}
+
+static bool same_number(double a, double b)
+{
+    char x[32], y[32];
+    snprintf(x, sizeof x, "%.14g", a);
+    snprintf(y, sizeof y, "%.14g", b);
+    return !strcmp(x, y);
+}
+
+/* A verify through the API, against the stand-in llama-server, reports what
+ * `ggplace verify --json` prints; a sparse stand-in is what `ggplace sparse`
+ * writes. */
+static void test_verify_plan(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gp_api_verify_XXXXXX", link[64], sparse[64], by_cli[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(link, sizeof link, "%s/llama-server", dir);
+    snprintf(sparse, sizeof sparse, "%s/model.gguf", dir);
+    snprintf(by_cli, sizeof by_cli, "%s/cli.gguf", dir);
+    assert_int_equal(symlink(GP_FAKE_SERVER, link), 0);
+    setenv("GGPLACE_FAKE_MODE", "ok", 1);
+    /* No calibration tune saved, so that the CLI's prediction is the API's. */
+    char *saved_cache = cache_in(dir);
+    gp_model *m = NULL;
+    gp_error err = {0};
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    assert_int_equal(gp_model_write_sparse(m, sparse, &err), GP_OK);
+    gp_model_close(&m);
+    const char *sp[] = {"ggplace", "sparse", LLAMA, by_cli};
+    assert_int_equal(cli_run(NULL, 4, sp)->rc, 0);
+    struct stat a, b;
+    assert_int_equal(stat(sparse, &a), 0);
+    assert_int_equal(stat(by_cli, &b), 0);
+    assert_int_equal(a.st_size, b.st_size);
+    assert_int_equal(gp_model_write_sparse(NULL, sparse, &err), GP_ERR_ARG);
+
+    const char *verify[] = {"ggplace", "verify", sparse, "--llama-dir", dir, "--runs", "2", "--prompt-tokens", "8",
+                            "--predict", "2", "--gpu", "24GiB", "--ram", "64GiB", "--no-detect", "--jinja", "--json"};
+    cli_result *r = cli_run(NULL, 18, verify);
+    assert_int_equal(r->rc, 0);
+    cJSON *j = cJSON_Parse(r->out);
+    assert_non_null(j);
+
+    assert_int_equal(gp_model_open(sparse, &m, &err), GP_OK);
+    assert_true(gp_model_data_present(m));
+    gp_devices *d = machine("24GiB");
+    gp_command *cmd = command("--jinja");
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, cmd, d, req, &plan, &err), GP_OK);
+    gp_command_close(&cmd); /* the plan keeps the flags it needs */
+    gp_run_options *o = NULL;
+    assert_int_equal(gp_run_options_new(&o, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_llama_dir(o, dir, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_runs(o, 2, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_prompt_tokens(o, 8, &err), GP_OK);
+    assert_int_equal(gp_run_options_set_predict(o, 2, &err), GP_OK);
+    gp_verify_report *v = NULL;
+    assert_int_equal(gp_verify_plan(m, plan, o, &v, &err), GP_OK);
+
+    assert_string_equal(gp_verify_report_version(v), cJSON_GetObjectItem(j, "llama_version")->valuestring);
+    cJSON *argv = cJSON_GetObjectItem(j, "argv");
+    assert_string_equal(gp_verify_report_server(v), cJSON_GetArrayItem(argv, 0)->valuestring);
+    assert_int_equal(gp_verify_report_arg_count(v) + 3, cJSON_GetArraySize(argv));
+    for (uint32_t k = 0; k < gp_verify_report_arg_count(v); k++)
+        assert_string_equal(gp_verify_report_arg(v, k), cJSON_GetArrayItem(argv, (int)k + 3)->valuestring);
+    assert_string_equal(gp_verify_report_arg(v, gp_verify_report_arg_count(v) - 1), "--jinja");
+    assert_null(gp_verify_report_arg(v, gp_verify_report_arg_count(v)));
+    cJSON *t = cJSON_GetObjectItem(j, "timings"), *ps = cJSON_GetObjectItem(j, "predicted_speed");
+    assert_true(gp_verify_report_decode_tps(v) == cJSON_GetObjectItem(t, "decode_tps")->valuedouble);
+    assert_true(gp_verify_report_prefill_tps(v) == cJSON_GetObjectItem(t, "prefill_tps")->valuedouble);
+    assert_int_equal(gp_verify_report_runs(v), 2);
+    /* cJSON prints 15 significant digits where they read back within its epsilon. */
+    assert_true(same_number(gp_verify_report_predicted_decode_tps(v), cJSON_GetObjectItem(ps, "decode_tps")->valuedouble));
+    assert_true(same_number(gp_verify_report_predicted_prefill_tps(v), cJSON_GetObjectItem(ps, "prefill_tps")->valuedouble));
+    cJSON *cpu = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "devices"), 0);
+    cJSON *meas = cJSON_GetObjectItem(cpu, "measured");
+    assert_int_equal((uint64_t)(gp_verify_report_model_mib(v, 0) * 1048576.0 + 0.5),
+                     (uint64_t)cJSON_GetObjectItem(meas, "model")->valuedouble);
+    assert_true(gp_verify_report_context_mib(v, 0) > 0);
+    assert_true(gp_verify_report_compute_mib(v, 0) > 0);
+    assert_true(gp_verify_report_mapped_mib(v) == 0);
+    gp_verify_report_close(&v);
+    assert_null(v);
+
+    /* A server that refuses its flags: the error, and the end of its log. */
+    setenv("GGPLACE_FAKE_MODE", "refuse", 1);
+    assert_int_equal(gp_verify_plan(m, plan, o, &v, &err), GP_ERR_CONFIG);
+    assert_non_null(v);
+    assert_true(strlen(gp_verify_report_log_tail(v)) > 0);
+    gp_verify_report_close(&v);
+    gp_soak_report *s = NULL;
+    assert_int_equal(gp_soak_plan(m, plan, o, &s, &err), GP_ERR_ARG); /* no soak asked for */
+    assert_null(s);
+    setenv("GGPLACE_FAKE_MODE", "ok", 1);
+    assert_int_equal(gp_run_options_set_soak(o, 2, 5, &err), GP_OK);
+    assert_int_equal(gp_soak_plan(m, plan, o, &s, &err), GP_OK);
+    assert_int_equal(gp_soak_report_requests(s), 2);
+    assert_true(gp_soak_report_peak(s) >= gp_soak_report_peak_anonymous(s));
+    assert_string_equal(gp_soak_report_version(s), "version: 1 (fake)");
+    gp_soak_report_close(&s);
+    assert_int_equal(gp_verify_plan(NULL, plan, o, &v, &err), GP_ERR_ARG);
+    assert_null(v);
+
+    /* No llama-bench there: tune says so and returns nothing. */
+    gp_tune_report *tr = NULL;
+    assert_int_equal(gp_tune_plan(m, NULL, d, req, o, &tr, &err), GP_ERR_MISSING);
+    assert_null(tr);
+    assert_non_null(strstr(err.message, "llama-bench"));
+    assert_int_equal(gp_tune_report_point_count(NULL), 0);
+    assert_int_equal(gp_tune_report_step(NULL, 0), -1);
+
+    gp_run_options_close(&o);
+    gp_plan_result_close(&plan);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+    cJSON_Delete(j);
+    unsetenv("GGPLACE_FAKE_MODE");
+    cache_back(saved_cache, dir); /* the cache the runs made goes too */
+}
+
+/* The devices a command runs on: its own --rpc servers added, -dev
+ * applied; a calibration tune saved scales a plan's speeds. */
+static void test_command_devices_and_calibration(void **state)
+{
+    (void)state;
+    gp_devices *d = machine("2x12GiB"), *run = NULL;
+    gp_error err = {0};
+    gp_command *cmd = command("--rpc 10.0.0.1:50052 -dev CUDA1,RPC0");
+    assert_int_equal(gp_command_devices(cmd, d, &run, &err), GP_OK);
+    assert_int_equal(gp_devices_count(run), 3);
+    assert_string_equal(gp_devices_name(run, 0), "CPU");
+    assert_int_equal(gp_devices_count(d), 3); /* the caller's list is left alone */
+    gp_devices_close(&run);
+    gp_command_close(&cmd);
+    cmd = command("-dev CUDA7");
+    assert_int_equal(gp_command_devices(cmd, d, &run, &err), GP_ERR_ARG);
+    assert_null(run);
+    assert_non_null(strstr(err.message, "CUDA7"));
+    gp_command_close(&cmd);
+
+    char dir[] = "/tmp/gp_api_calib_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *saved_cache = cache_in(dir);
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_plan_request *req = NULL;
+    gp_plan_result *plain = NULL, *scaled = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_request_use_calibration(req, d, &err), GP_OK); /* none saved */
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plain, &err), GP_OK);
+    assert_int_equal(gp_calibration_save(d, NULL, false, 0.5, 0.25, 0, &err), GP_OK);
+    assert_int_equal(gp_plan_request_use_calibration(req, d, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &scaled, &err), GP_OK);
+    assert_true(gp_plan_result_decode_tps(scaled) < gp_plan_result_decode_tps(plain));
+    assert_int_equal(gp_plan_request_use_calibration(req, NULL, &err), GP_ERR_ARG);
+    gp_plan_result_close(&plain);
+    gp_plan_result_close(&scaled);
+    gp_plan_request_close(&req);
+    gp_model_close(&m);
+    gp_devices_close(&d);
+    cache_back(saved_cache, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +942,11 @@ int main(void)
         cmocka_unit_test(test_mem_matches_internal),
         cmocka_unit_test(test_plan_matches_internal),
         cmocka_unit_test(test_plan_devices_and_failure),
+        cmocka_unit_test(test_swap_config),
+        cmocka_unit_test(test_mem_runtime),
+        cmocka_unit_test(test_run_options),
+        cmocka_unit_test(test_verify_plan),
+        cmocka_unit_test(test_command_devices_and_calibration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

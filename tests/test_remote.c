@@ -777,6 +777,93 @@ static void test_hf_gated(void **state)
     run_free(&r);
 }
 
+static void on_api_progress(void *ctx, const char *url, uint64_t done, uint64_t total)
+{
+    (void)url;
+    (void)total;
+    *(uint64_t *)ctx = done;
+}
+
+/* Models from elsewhere through the public API: a URL, an -hf reference
+ * with the projector llama-server adds, an endpoint given rather than taken
+ * from the environment, a gated repository with and without the token, and
+ * the extras a command loads. */
+static void test_api_open(void **state)
+{
+    (void)state;
+    assert_true(gp_path_is_url(F.base));
+    assert_false(gp_path_is_url("model.gguf"));
+    assert_false(gp_path_is_url(NULL));
+    assert_int_equal(gp_hf_ref_check("acme/Llama-GGUF:Q8_0", NULL), GP_OK);
+    gp_error err = {0};
+    assert_int_equal(gp_hf_ref_check("acme", &err), GP_ERR_ARG);
+
+    char endpoint[128];
+    snprintf(endpoint, sizeof endpoint, "%s", getenv("HF_ENDPOINT"));
+    unsetenv("HF_ENDPOINT");
+    unsetenv("HF_TOKEN");
+    gp_open_options *o = NULL;
+    uint64_t got = 0;
+    assert_int_equal(gp_open_options_new(&o, &err), GP_OK);
+    assert_int_equal(gp_open_options_set_endpoint(o, endpoint, &err), GP_OK);
+    assert_int_equal(gp_open_options_set_progress(o, on_api_progress, &got, &err), GP_OK);
+    gp_model *m = NULL;
+    char *projector = NULL;
+    assert_int_equal(gp_model_open_hf("acme/Llama-GGUF", NULL, o, &m, &projector, &err), GP_OK);
+    assert_non_null(strstr(gp_model_path(m), "/acme/Llama-GGUF/resolve/" FX_COMMIT "/Llama-3.1-8B-Q4_K_M.gguf"));
+    assert_non_null(strstr(projector, "/mmproj-Llama-3.1-8B-F16.gguf"));
+    (void)got; /* the headers may come from the cache earlier tests filled: no progress then */
+
+    /* The projector it picked, opened with the command and counted. */
+    gp_command *cmd = NULL;
+    assert_int_equal(gp_command_new(GP_APP_SERVER, &cmd, &err), GP_OK);
+    assert_int_equal(gp_command_open_extras(cmd, projector, o, &err), GP_OK);
+    gp_devices *d = NULL;
+    assert_int_equal(gp_devices_new(&d, &err), GP_OK);
+    assert_int_equal(gp_devices_set_ram(d, 64ull << 30, &err), GP_OK);
+    gp_mem *mem = NULL;
+    assert_int_equal(gp_mem_estimate_cmd(m, cmd, d, &mem, &err), GP_OK);
+    assert_int_equal(gp_mem_extras_count(mem), 1);
+    assert_true(gp_mem_extras_model_bytes(mem, 0) > 0);
+    gp_mem_close(&mem);
+    gp_command_close(&cmd);
+    gp_devices_close(&d);
+    free(projector);
+    gp_model_close(&m);
+
+    /* The file asked for, and a model by URL. */
+    assert_int_equal(gp_model_open_hf("acme/Llama-GGUF", "Llama-3.1-8B-Q8_0.gguf", o, &m, NULL, &err), GP_OK);
+    assert_string_equal(gp_model_architecture(m), "qwen3");
+    gp_model_close(&m);
+    char url[256];
+    snprintf(url, sizeof url, "%s/r/c/llama-tiny.gguf", F.base);
+    assert_int_equal(gp_model_open_url(url, NULL, &m, &err), GP_OK);
+    assert_string_equal(gp_model_path(m), url);
+    gp_model_close(&m);
+    assert_int_equal(gp_model_open_url("model.gguf", o, &m, &err), GP_ERR_ARG);
+    assert_null(m);
+
+    /* Without the endpoint given nor in the environment, the reference goes
+     * elsewhere (offline here: nothing cached for it). */
+    gp_open_options *off = NULL;
+    assert_int_equal(gp_open_options_new(&off, &err), GP_OK);
+    assert_int_equal(gp_open_options_set_offline(off, true, &err), GP_OK);
+    assert_int_not_equal(gp_model_open_hf("acme/Llama-GGUF", NULL, off, &m, &projector, &err), GP_OK);
+    assert_null(m);
+    assert_null(projector);
+    gp_open_options_close(&off);
+
+    /* A gated repository: refused without the token, read with it. */
+    assert_int_not_equal(gp_model_open_hf("gated/Tiny-GGUF", NULL, o, &m, NULL, &err), GP_OK);
+    assert_non_null(strstr(err.message, "401"));
+    assert_int_equal(gp_open_options_set_token(o, FX_TOKEN, &err), GP_OK);
+    assert_int_equal(gp_model_open_hf("gated/Tiny-GGUF", NULL, o, &m, NULL, &err), GP_OK);
+    gp_model_close(&m);
+    gp_open_options_close(&o);
+    assert_null(o);
+    setenv("HF_ENDPOINT", endpoint, 1);
+}
+
 int main(void)
 {
     if (!calib_present())
@@ -804,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_hf_resolution),
         cmocka_unit_test(test_hf_mmproj),
         cmocka_unit_test(test_hf_gated),
+        cmocka_unit_test(test_api_open),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

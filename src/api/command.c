@@ -8,6 +8,7 @@
 #include "args/llama_args.h"
 #include "memory/extras.h"
 #include "model/extras.h"
+#include "source/hf.h"
 #include "source/remote.h"
 #include "util/error.h"
 
@@ -96,6 +97,7 @@ void gp_command_close(gp_command **cmd)
     for (size_t k = 0; k < (*cmd)->n_strings; k++)
         free((*cmd)->strings[k]);
     free((*cmd)->strings);
+    gp_extra_files_close(&(*cmd)->files);
     free(*cmd);
     *cmd = NULL;
 }
@@ -105,7 +107,92 @@ const char *gp_command_model_path(const gp_command *cmd)
     return cmd && cmd->p.model_path[0] ? cmd->p.model_path : NULL;
 }
 
+gp_status gp_command_devices(const gp_command *cmd, const gp_devices *devices, gp_devices **out, gp_error *err)
+{
+    if (!out)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the devices");
+    *out = NULL;
+    if (!cmd || !devices)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no command or no devices");
+    gp_devices *all = malloc(sizeof *all);
+    if (!all)
+        return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
+    *all = *devices;
+    gp_status st = gp_devices_add_llama_rpc(all, cmd->p.rpc, err);
+    if (st == GP_OK && cmd->p.devices[0]) {
+        gp_devices sub;
+        uint32_t map[GP_MAX_DEVICES];
+        st = gp_devices_select(all, cmd->p.devices, &sub, map, err);
+        if (st == GP_OK)
+            *all = sub;
+    }
+    if (st == GP_OK)
+        *out = all;
+    else
+        free(all);
+    return st;
+}
+
+const char *gp_command_hf_repo(const gp_command *cmd)
+{
+    return cmd && cmd->p.hf_repo[0] ? cmd->p.hf_repo : NULL;
+}
+
+const char *gp_command_hf_file(const gp_command *cmd)
+{
+    return cmd && cmd->p.hf_file[0] ? cmd->p.hf_file : NULL;
+}
+
+const char *gp_command_model_url(const gp_command *cmd)
+{
+    return cmd && cmd->p.model_url[0] ? cmd->p.model_url : NULL;
+}
+
+const char *gp_command_hf_token(const gp_command *cmd)
+{
+    return cmd && cmd->p.hf_token[0] ? cmd->p.hf_token : NULL;
+}
+
+bool gp_command_offline(const gp_command *cmd)
+{
+    return cmd && cmd->p.offline;
+}
+
 /* ---- what a command loads besides the model ------------------------------------ */
+
+gp_status gp_command_open_extras(gp_command *cmd, const char *projector, const gp_open_options *o, gp_error *err)
+{
+    if (!cmd)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no command");
+    gp_extra_files_close(&cmd->files);
+    cmd->p.extras.files = NULL;
+    if (!projector)
+        projector = "";
+    /* A stored token goes only to the Hugging Face endpoint (the projector
+     * -hf picked, -hfd); other addresses get the one given, if any. */
+    const gp_load_extras *x = &cmd->p.extras;
+    bool from_hf = projector[0] || x->draft_hf[0];
+    char endpoint[1024], token[512];
+    gp_remote_opts ro;
+    gp_api_remote_opts(o, NULL, token, sizeof token, &ro);
+    gp_hf_endpoint_of(&ro, endpoint, sizeof endpoint);
+    const char *urls[2 + GP_MAX_LORA] = {x->mmproj_url, x->draft};
+    for (uint32_t i = 0; i < x->n_lora; i++)
+        urls[2 + i] = x->lora[i];
+    for (uint32_t i = 0; i < 2 + x->n_lora; i++)
+        if (gp_is_url(urls[i]) && strncmp(urls[i], endpoint, strlen(endpoint)) != 0)
+            from_hf = false; /* never send the stored token elsewhere */
+    if (from_hf)
+        gp_api_remote_opts(o, endpoint, token, sizeof token, &ro);
+    else
+        ro.token = o ? o->token : NULL;
+    gp_extra_names names;
+    gp_load_extras_names(&cmd->p.extras, projector, &names);
+    gp_status st = gp_extra_files_open(&names, &ro, &cmd->files, err);
+    if (st == GP_OK)
+        cmd->p.extras.files = gp_extra_files_any(&cmd->files) ? &cmd->files : NULL;
+    return st;
+}
 
 static bool names_extras(const gp_load_extras *x)
 {

@@ -2,10 +2,12 @@
  * allocates on each device, and how fast it runs. */
 #include "api/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "memory/extras.h"
 #include "util/error.h"
+#include "util/units.h"
 
 gp_status gp_mem_estimate_cmd(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
                               gp_mem **out, gp_error *err)
@@ -38,6 +40,7 @@ gp_status gp_mem_estimate_cmd(const gp_model *model, const gp_command *cmd, cons
     if (st == GP_OK) {
         mem->owns = true;
         gp_speed_predict(model, p, &mem->devs, &mem->own, &mem->speed);
+        gp_api_mem_explain(mem);
         *out = mem;
     } else {
         gp_mem_close(&mem);
@@ -115,4 +118,86 @@ double gp_mem_decode_tps(const gp_mem *mem)
 double gp_mem_prefill_tps(const gp_mem *mem)
 {
     return mem ? mem->speed.prefill_tps : 0;
+}
+
+uint32_t gp_mem_extras_count(const gp_mem *mem)
+{
+    return mem ? mem->r->extras.n : 0;
+}
+
+uint64_t gp_mem_extras_model_bytes(const gp_mem *mem, uint32_t i)
+{
+    return mem_has(mem, i) ? mem->r->extra[i].model : 0;
+}
+
+uint64_t gp_mem_extras_context_bytes(const gp_mem *mem, uint32_t i)
+{
+    return mem_has(mem, i) ? mem->r->extra[i].context : 0;
+}
+
+uint64_t gp_mem_extras_compute_bytes(const gp_mem *mem, uint32_t i)
+{
+    return mem_has(mem, i) ? mem->r->extra[i].compute : 0;
+}
+
+uint64_t gp_mem_logits_bytes(const gp_mem *mem)
+{
+    return mem ? mem->r->host_output : 0;
+}
+
+uint32_t gp_mem_runtime_count(const gp_mem *mem)
+{
+    return mem ? GP_RUNTIME_COUNT : 0;
+}
+
+const char *gp_mem_runtime_name(const gp_mem *mem, uint32_t k)
+{
+    return mem && k < GP_RUNTIME_COUNT ? gp_runtime_item_name((gp_runtime_item)k) : NULL;
+}
+
+uint64_t gp_mem_runtime_bytes(const gp_mem *mem, uint32_t k)
+{
+    return mem && k < GP_RUNTIME_COUNT ? mem->r->runtime.item[k] : 0;
+}
+
+const char *gp_mem_runtime_why(const gp_mem *mem, uint32_t k)
+{
+    return mem && k < GP_RUNTIME_COUNT ? mem->why[k] : NULL;
+}
+
+/* Why each runtime item has its size, and what shrinks it. */
+void gp_api_mem_explain(gp_mem *mem)
+{
+    const gp_mem_result *r = mem->r;
+    const gp_runtime_mem *rt = &r->runtime;
+    char one[32], all[32];
+    for (int i = 0; i < GP_RUNTIME_COUNT; i++) {
+        char *buf = mem->why[i];
+        size_t size = sizeof mem->why[i];
+        buf[0] = 0;
+        switch ((gp_runtime_item)i) {
+        case GP_RUNTIME_PROCESS:
+            snprintf(buf, size, "llama-server's heap, vocabulary and graph metadata");
+            break;
+        case GP_RUNTIME_MAPPED:
+            gp_format_mib(rt->repacked_bytes, all, sizeof all);
+            snprintf(buf, size, "model file pages kept mapped beside weights copied elsewhere (%s repacked for the "
+                     "CPU); --no-repack or --load-mode none", all);
+            break;
+        case GP_RUNTIME_CHECKPOINTS:
+            gp_format_mib(rt->checkpoint_bytes, one, sizeof one);
+            snprintf(buf, size, "%u per slot x %u slot%s x %s (%s); --ctx-checkpoints",
+                     rt->checkpoints_per_slot, r->ctx.n_seq, r->ctx.n_seq == 1 ? "" : "s", one,
+                     rt->checkpoint_of ? rt->checkpoint_of : "");
+            break;
+        case GP_RUNTIME_PROMPT_CACHE:
+            gp_format_mib(rt->slot_state_bytes, one, sizeof one);
+            snprintf(buf, size, "%s; one full slot is %s; --cache-ram",
+                     rt->cache_unbounded ? "no byte limit: n_ctx tokens of cached prompts" : "the limit, once filled",
+                     one);
+            break;
+        default:
+            break;
+        }
+    }
 }

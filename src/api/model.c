@@ -6,6 +6,7 @@
 #include "ggplace.h"
 #include "gguf/types.h"
 #include "memory/kv.h"
+#include "emit/sparse.h"
 #include "model/model.h"
 #include "util/error.h"
 
@@ -224,4 +225,11 @@ const char *gp_model_tensor_role(const gp_model *model, uint64_t i)
 {
     const gp_tensor *t = tensor_at(model, i);
     return t ? gp_role_name(t->role) : NULL;
+}
+
+gp_status gp_model_write_sparse(const gp_model *model, const char *path, gp_error *err)
+{
+    if (!model || !path)
+        return gp_fail(err, GP_ERR_ARG, path, "no model or no path");
+    return gp_write_sparse(model, path, err);
 }

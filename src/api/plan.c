@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args/llama_args.h"
+#include "emit/plan_json.h"
 #include "gguf/types.h"
 #include "memory/extras.h"
 #include "util/error.h"
@@ -146,7 +147,49 @@ gp_status gp_plan_request_set_for_load(gp_plan_request *req, bool for_load, gp_e
     return GP_OK;
 }
 
+gp_status gp_plan_request_use_calibration(gp_plan_request *req, const gp_devices *devices, gp_error *err)
+{
+    NEED_REQ(req);
+    if (!devices)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no devices");
+    /* A calibration that tune measured on this machine scales predictions. */
+    double server_decode = 0;
+    if (gp_calibration_load(devices, NULL, false, &req->decode_scale, &req->prefill_scale, &server_decode) &&
+        req->app == GP_APP_SERVER && server_decode > 0)
+        req->decode_scale = server_decode; /* llama-server was measured itself */
+    server_decode = 0;
+    if (gp_calibration_load(devices, NULL, true, &req->moe_decode_scale, &req->moe_prefill_scale, &server_decode) &&
+        req->app == GP_APP_SERVER && server_decode > 0)
+        req->moe_decode_scale = server_decode;
+    return GP_OK;
+}
+
 /* ---- plans ----------------------------------------------------------------------- */
+
+static void free_kept(gp_plan_result *res)
+{
+    for (uint32_t k = 0; k < res->n_kept; k++)
+        free(res->kept[k]);
+    free(res->kept);
+    res->kept = NULL;
+    res->n_kept = 0;
+}
+
+/* Copies the flags p keeps as given, which may point into the caller's
+ * strings. */
+static gp_status keep_flags(gp_plan_result *res, const gp_run_params *p, const char *path, gp_error *err)
+{
+    res->kept = calloc(p->n_extra + 1, sizeof *res->kept);
+    if (!res->kept)
+        return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+    for (uint32_t k = 0; k < p->n_extra; k++) {
+        if (!(res->kept[k] = strdup(p->extra[k])))
+            return gp_fail(err, GP_ERR_NOMEM, path, "out of memory");
+        res->n_kept++;
+    }
+    res->req.pinned.n_extra = 0;
+    return GP_OK;
+}
 
 gp_status gp_plan_create(const gp_model *model, const gp_command *cmd, const gp_devices *devices,
                          const gp_plan_request *req, gp_plan_result **out, gp_error *err)
@@ -195,10 +238,17 @@ gp_status gp_plan_create(const gp_model *model, const gp_command *cmd, const gp_
         res->mem.r = &res->plan.mem;
         res->mem.d = &res->devs;
         res->mem.speed = res->plan.speed;
+        gp_api_mem_explain(&res->mem);
+        res->req = *r;
+        st = keep_flags(res, &r->pinned, model->path, err);
+    }
+    if (st == GP_OK) {
         *out = res;
     } else {
         if (planned)
             gp_plan_free(&res->plan);
+        gp_plan_args_free(res->args);
+        free_kept(res);
         gp_extra_files_close(&res->files);
         free(res);
     }
@@ -212,6 +262,7 @@ void gp_plan_result_close(gp_plan_result **plan)
     if (!plan || !*plan)
         return;
     gp_plan_args_free((*plan)->args);
+    free_kept(*plan);
     gp_plan_free(&(*plan)->plan);
     gp_extra_files_close(&(*plan)->files);
     free(*plan);
@@ -261,4 +312,16 @@ const gp_mem *gp_plan_result_mem(const gp_plan_result *plan)
 uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i)
 {
     return plan && i < plan->devs.n ? plan->plan.budget[i] : 0;
+}
+
+gp_status gp_plan_json(const gp_plan_result *plan, const gp_model *model, const char *cmd, char **out,
+                       gp_error *err)
+{
+    if (!out)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the JSON");
+    *out = NULL;
+    if (!plan || !model)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no plan or no model");
+    *out = gp_plan_json_text(model, &plan->devs, &plan->plan, (const char *const *)plan->args, cmd ? cmd : "");
+    return *out ? GP_OK : gp_fail(err, GP_ERR_NOMEM, model->path, "out of memory");
 }

@@ -107,7 +107,7 @@ static void predict(const gp_model *m, const gp_command *cmd, const gp_devices *
     gp_plan_request cal;
     gp_plan_request_default(&cal);
     cal.app = cmd->p.app;
-    gp_plan_cli_calibration(d, &cal);
+    gp_plan_request_use_calibration(&cal, d, NULL);
     out->calibrated = gp_plan_request_calibrate(&cal, m, &out->speed);
 }
 
@@ -127,7 +127,7 @@ static void print_in_use(FILE *f, const gp_devices *d, const gp_mem *mem)
     }
     fputc('\n', f);
     gp_tt_print(&t, f);
-    gp_cli_print_runtime(f, d, mem->r);
+    gp_cli_print_runtime(f, mem);
 }
 
 static void print_table(FILE *f, const gp_model *m, const gp_devices *d, const gp_mem *mem,
@@ -257,7 +257,7 @@ static char *render_json(const gp_devices *d, const gp_mem *mem, const mem_speed
         gp_json_add_u64(o, "compute", x->compute);
         gp_json_add_u64(o, "total", gp_mem_device_total(x));
         gp_json_add_u64(o, "in_use", gp_mem_total_in_use(mem, i));
-        gp_cli_json_runtime(o, r, i);
+        gp_cli_json_runtime(o, mem, i);
         if (d->dev[i].total)
             gp_json_add_u64(o, "memory", d->dev[i].total);
         if (d->dev[i].free)
@@ -275,7 +275,7 @@ static char *render_json(const gp_devices *d, const gp_mem *mem, const mem_speed
     for (uint32_t i = 0; i < r->n_devices; i++)
         in_use += gp_mem_total_in_use(mem, i);
     gp_json_add_u64(tot, "in_use", in_use);
-    gp_cli_json_runtime(tot, r, 0);
+    gp_cli_json_runtime(tot, mem, 0);
     gp_json_add_u64(root, "host_output", r->host_output);
     cJSON_AddBoolToObject(root, "compute_estimated", r->compute_estimated);
     cJSON_AddBoolToObject(root, "compute_checked", r->compute_checked);
@@ -339,7 +339,7 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
         }
     }
     gp_model_source src;
-    gp_model_source_init(&src, path, &cmd->p);
+    gp_model_source_init(&src, path, cmd);
     int src_rc = gp_model_source_check(cli, "mem", &src);
     if (src_rc)
         return src_rc;
@@ -363,8 +363,7 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
         return GP_EXIT_FAIL;
     /* Opened here rather than by the estimate: with progress, and the
      * projector -hf picked. */
-    gp_extra_files extras;
-    if (gp_model_source_open_extras(cli, &src, &cmd->p, json, &extras) != GP_EXIT_OK) {
+    if (gp_model_source_open_extras(cli, &src, cmd, json) != GP_EXIT_OK) {
         gp_model_close(&m);
         return GP_EXIT_FAIL;
     }
@@ -390,7 +389,6 @@ static int mem_with(gp_cli *cli, int argc, char **argv, gp_command *cmd)
         print_warnings(cli->err, m, &devs, mem);
         gp_mem_close(&mem);
     }
-    gp_extra_files_close(&extras);
     gp_model_close(&m);
     return rc;
 }

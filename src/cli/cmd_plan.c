@@ -6,20 +6,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "api/api.h"
 #include "cli/cli.h"
 #include "cli/hw_options.h"
 #include "cli/in_use.h"
 #include "cli/plan_options.h"
 #include "cli/report_cli.h"
-#include "emit/extras_json.h"
-#include "emit/plan_json.h"
 #include "gguf/types.h"
 #include "plan/plan.h"
 #include "util/fileio.h"
-#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 
@@ -141,73 +136,6 @@ static char *render_analysis(const gp_model *m, const gp_devices *d, const gp_pl
                      ten->layer, gp_role_name(ten->role));
     }
     return gp_sb_take(&sb);
-}
-
-static char *render_json(const gp_model *m, const gp_devices *d, const gp_plan *p, const char *const *args,
-                         const char *cmd)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *a = cJSON_AddArrayToObject(root, "args");
-    for (const char *const *x = args; x && *x; x++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(*x));
-    cJSON_AddStringToObject(root, "cmd", cmd);
-    gp_json_add_u64(root, "ctx", p->mem.ctx.n_ctx_req);
-    gp_json_add_u64(root, "slots", p->mem.ctx.n_seq);
-    gp_json_add_u64(root, "ctx_per_slot", p->mem.ctx.n_ctx_seq);
-    cJSON_AddBoolToObject(root, "kv_unified", p->mem.ctx.kv_unified);
-    gp_json_add_u64(root, "n_ctx", p->mem.ctx.n_ctx);
-    gp_json_add_u64(root, "n_seq", p->mem.ctx.n_seq);
-    cJSON_AddStringToObject(root, "kv_type", gp_type_get(p->params.type_k)->name);
-    cJSON_AddBoolToObject(root, "flash_attn", p->mem.ctx.flash_attn);
-    cJSON *devs = cJSON_AddArrayToObject(root, "devices");
-    for (uint32_t i = 0; i < d->n; i++) {
-        const gp_mem_device all = gp_mem_with_extras(&p->mem, i), *x = &all;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", d->dev[i].name);
-        if (p->budget[i] != UINT64_MAX)
-            gp_json_add_u64(o, "budget", p->budget[i]);
-        else
-            cJSON_AddNullToObject(o, "budget");
-        gp_json_add_u64(o, "model", x->model);
-        gp_json_add_u64(o, "context", x->context);
-        gp_json_add_u64(o, "compute", x->compute);
-        gp_json_add_u64(o, "total", gp_mem_device_total(x));
-        gp_json_add_u64(o, "in_use", gp_mem_in_use(&p->mem, i));
-        gp_json_add_u64(o, "budgeted", p->need[i]);
-        gp_cli_json_runtime(o, &p->mem, i);
-        cJSON_AddItemToArray(devs, o);
-    }
-    if (p->mem.extras.n) {
-        /* devices[] above already count these. */
-        cJSON_AddItemToObject(root, "extras", gp_extras_json(&p->mem.extras, d));
-    }
-    cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
-    for (uint64_t t = 0; t < m->n_tensors; t++) {
-        int32_t dev = p->mem.placement.tensor_dev[t];
-        if (dev < 0)
-            continue;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", m->tensors[t].info->name);
-        cJSON_AddStringToObject(o, "device", d->dev[dev].name);
-        gp_json_add_u64(o, "bytes", m->tensors[t].info->bytes);
-        cJSON_AddItemToArray(ts, o);
-    }
-    cJSON *pred = cJSON_AddObjectToObject(root, "predicted");
-    cJSON_AddNumberToObject(pred, "decode_tps", (double)(long long)(p->speed.decode_tps * 100) / 100);
-    cJSON_AddNumberToObject(pred, "prefill_tps", (double)(long long)(p->speed.prefill_tps * 100) / 100);
-    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
-    uint32_t n_notes = gp_speed_assumptions(d, notes, 2 * GP_MAX_DEVICES);
-    cJSON *as = cJSON_AddArrayToObject(pred, "assumed");
-    for (uint32_t i = 0; i < n_notes; i++)
-        cJSON_AddItemToArray(as, cJSON_CreateString(notes[i]));
-    cJSON *w = cJSON_AddArrayToObject(root, "why");
-    for (uint32_t i = 0; i < p->n_why; i++)
-        cJSON_AddItemToArray(w, cJSON_CreateString(p->why[i]));
-    /* What a report draws: layers, the context curve, the alternatives. */
-    gp_plan_json_add_details(root, m, d, p, NULL);
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    return s;
 }
 
 /* One character per layer and device: C for the CPU, 0-9 for GPUs. */
@@ -384,7 +312,7 @@ static void print_llama_cpp_python(FILE *f, const gp_model *m, const gp_plan *p,
         fprintf(f, "# llama-cpp-python serves one sequence; the plan's %u slots do not apply.\n", c->n_seq);
 }
 
-static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p,
+static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const gp_plan *p, const gp_mem *mem,
                           const char *cmd, bool verbose)
 {
     fprintf(f, "model      %s (%s, %s)\n", m->path, m->arch, m->name);
@@ -430,7 +358,7 @@ static void print_summary(FILE *f, const gp_model *m, const gp_devices *d, const
     if (p->mem.extras.note[0])
         fprintf(f, "note: %s\n", p->mem.extras.note);
     fputc('\n', f);
-    gp_cli_print_runtime(f, d, &p->mem);
+    gp_cli_print_runtime(f, mem);
     fprintf(f, "\npredicted  decode %.1f t/s, prefill %.0f t/s (speed model; see README)\n",
             p->speed.decode_tps, p->speed.prefill_tps);
     char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
@@ -467,37 +395,15 @@ static int write_or_show(gp_cli *cli, const char *path, const char *data, bool d
     return GP_EXIT_OK;
 }
 
-/* Opens what else the flags load (with progress, and the projector -hf
- * picked), then plans through the library. Returns GP_EXIT_OK with *out
- * set (close extras after it), or an exit code after a one-line error with
- * nothing left open. */
-static int make_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan_result **out)
+/* The plan's outputs, once parsed and planned. */
+static int plan_with(gp_cli *cli, gp_plan_cli *pc)
 {
-    if (gp_model_source_open_extras(cli, &pc->src, &pc->req.pinned, pc->json, extras) != GP_EXIT_OK)
-        return GP_EXIT_FAIL;
-    /* The flags to keep are the request's own (parsed with the plan options
-     * above), so no command is passed; the devices are the ones before -dev. */
-    gp_error err = {0};
-    if (gp_plan_create(m, NULL, &pc->devs_all, &pc->req, out, &err) != GP_OK) {
-        gp_cli_error(cli, &err);
-        gp_extra_files_close(extras);
-        return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
-    }
-    return GP_EXIT_OK;
-}
-
-int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
-{
-    gp_plan_cli pc;
-    int prc = gp_plan_cli_parse(cli, "plan", argc, argv, &pc, NULL, NULL);
-    if (prc)
-        return prc;
     gp_model *m = NULL;
-    if (gp_model_source_open(cli, &pc.src, pc.json, &m) != GP_EXIT_OK)
+    if (gp_model_source_open(cli, &pc->src, pc->json, &m) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
-    gp_extra_files extras;
     gp_plan_result *res = NULL;
-    if ((prc = make_plan(cli, &pc, m, &extras, &res)) != GP_EXIT_OK) {
+    int prc = gp_plan_cli_plan(cli, pc, m, &res);
+    if (prc != GP_EXIT_OK) {
         gp_model_close(&m);
         return prc;
     }
@@ -505,42 +411,53 @@ int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
     const char *const *args = gp_plan_result_args(res);
     const gp_devices *devs = gp_plan_result_devices(res);
     const gp_plan *plan = &res->plan;
-    char *cmd = render_cmd(&pc.src, args);
+    char *cmd = render_cmd(&pc->src, args);
     int rc = GP_EXIT_OK;
-    if (pc.json) {
-        char *s = render_json(m, devs, plan, args, cmd);
+    if (pc->json) {
+        char *s = NULL;
+        gp_plan_json(res, m, cmd, &s, NULL);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
-    } else if (pc.args) {
+    } else if (pc->args) {
         char *s = render_args(args);
         fprintf(cli->out, "%s\n", s ? s : "");
         free(s);
-    } else if (pc.cmd) {
+    } else if (pc->cmd_line) {
         fprintf(cli->out, "%s\n", cmd);
-    } else if (pc.emit) {
-        print_llama_cpp_python(cli->out, m, plan, pc.path);
+    } else if (pc->emit) {
+        print_llama_cpp_python(cli->out, m, plan, pc->path);
     } else {
-        print_summary(cli->out, m, devs, plan, cmd, pc.verbose);
+        print_summary(cli->out, m, devs, plan, gp_plan_result_mem(res), cmd, pc->verbose);
     }
-    if (pc.ot_file) {
+    if (pc->ot_file) {
         char *s = render_ot(plan);
-        rc = write_or_show(cli, pc.ot_file, s ? s : "", pc.dry_run, "-ot rules");
+        rc = write_or_show(cli, pc->ot_file, s ? s : "", pc->dry_run, "-ot rules");
         free(s);
     }
-    if (rc == GP_EXIT_OK && pc.analysis_file) {
+    if (rc == GP_EXIT_OK && pc->analysis_file) {
         char *s = render_analysis(m, devs, plan);
-        rc = write_or_show(cli, pc.analysis_file, s ? s : "", pc.dry_run, "tensor placement");
+        rc = write_or_show(cli, pc->analysis_file, s ? s : "", pc->dry_run, "tensor placement");
         free(s);
     }
-    if (rc == GP_EXIT_OK && pc.report_file) {
+    if (rc == GP_EXIT_OK && pc->report_file) {
         /* The page is drawn from the very JSON --json prints. */
-        char *s = render_json(m, devs, plan, args, cmd);
-        rc = s ? gp_cli_write_report(cli, s, strlen(s), pc.path, pc.report_file, pc.dry_run) : GP_EXIT_FAIL;
+        char *s = NULL;
+        gp_plan_json(res, m, cmd, &s, NULL);
+        rc = s ? gp_cli_write_report(cli, s, strlen(s), pc->path, pc->report_file, pc->dry_run) : GP_EXIT_FAIL;
         free(s);
     }
     free(cmd);
     gp_plan_result_close(&res);
-    gp_extra_files_close(&extras);
     gp_model_close(&m);
+    return rc;
+}
+
+int gp_cmd_plan(gp_cli *cli, int argc, char **argv)
+{
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "plan", argc, argv, &pc, NULL, NULL);
+    if (!rc)
+        rc = plan_with(cli, &pc);
+    gp_plan_cli_close(&pc);
     return rc;
 }

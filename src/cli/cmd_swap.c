@@ -5,7 +5,6 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/hw_options.h"
-#include "swap/swap.h"
 #include "util/fileio.h"
 #include "util/units.h"
 
@@ -61,10 +60,10 @@ void gp_help_swap(FILE *f)
 
 typedef struct swap_cli {
     gp_hw_options hw;
-    gp_plan_request req;
+    gp_plan_request *req;
     const char *out_path;
     bool dry_run, no_backup, generate;
-    gp_swap_corun_form form;
+    gp_swap_corun form;
     const char *server;
     const char **files;
     size_t n_files;
@@ -74,41 +73,39 @@ typedef struct swap_cli {
 
 static int option(gp_cli *cli, swap_cli *s, const char *name, const char *v)
 {
-    gp_plan_request *r = &s->req;
+    gp_plan_request *r = s->req;
     if (!strcmp(name, "--preset")) {
-        int p = gp_preset_from_name(v);
-        if (p < 0)
+        if (gp_plan_request_set_preset(r, v, NULL) != GP_OK)
             return gp_cli_usage_error(cli, "swap: --preset '%s': expected balanced, high_speed, more_context, "
                                            "system_safe, ultra_performance or moe_optimized", v);
-        r->preset = (gp_preset)p;
     } else if (!strcmp(name, "--ctx")) {
         char *end;
         long long n = strtoll(v, &end, 10);
         if (!strcmp(v, "max"))
-            r->ctx = GP_PLAN_CTX_MAX;
+            gp_plan_request_set_ctx(r, GP_PLAN_CTX_MAX, NULL);
         else if (*end || n < 1 || n > (1ll << 32))
             return gp_cli_usage_error(cli, "swap: --ctx '%s': expected a number of tokens or max", v);
         else
-            r->ctx = n;
+            gp_plan_request_set_ctx(r, n, NULL);
     } else if (!strcmp(name, "--parallel")) {
         char *end;
         long n = strtol(v, &end, 10);
         if (*end || n < 1 || n > 256)
             return gp_cli_usage_error(cli, "swap: --parallel '%s': expected 1 to 256", v);
-        r->parallel = (int32_t)n;
+        gp_plan_request_set_parallel(r, (int32_t)n, NULL);
     } else if (!strcmp(name, "--margin") || !strcmp(name, "--ram-margin")) {
         uint64_t b;
         if (!gp_parse_size(v, &b))
             return gp_cli_usage_error(cli, "swap: %s '%s': expected a size like 1GiB", name, v);
         if (!strcmp(name, "--margin"))
-            r->margin = (int64_t)b;
+            gp_plan_request_set_margin(r, (int64_t)b, NULL);
         else
-            r->ram_margin = (int64_t)b;
+            gp_plan_request_set_ram_margin(r, (int64_t)b, NULL);
     } else if (!strcmp(name, "--groups")) {
         if (!strcmp(v, "routing"))
-            s->form = GP_SWAP_FORM_GROUPS;
+            s->form = GP_SWAP_CORUN_GROUPS;
         else if (!strcmp(v, "legacy"))
-            s->form = GP_SWAP_FORM_GROUPS_LEGACY;
+            s->form = GP_SWAP_CORUN_GROUPS_LEGACY;
         else
             return gp_cli_usage_error(cli, "swap: --groups '%s': expected routing or legacy", v);
     } else if (!strcmp(name, "--server")) {
@@ -165,7 +162,7 @@ static int parse(gp_cli *cli, swap_cli *s, int argc, char **argv)
             if (!strcmp(a, "--dry-run")) s->dry_run = true;
             else if (!strcmp(a, "--no-backup")) s->no_backup = true;
             else if (!strcmp(a, "--generate")) s->generate = true;
-            else if (!strcmp(a, "--matrix")) s->form = GP_SWAP_FORM_MATRIX;
+            else if (!strcmp(a, "--matrix")) s->form = GP_SWAP_CORUN_MATRIX;
             else
                 return gp_cli_usage_error(cli, "swap: unknown option '%s' (see ggplace help swap)", a);
             i++;
@@ -189,28 +186,32 @@ static int parse(gp_cli *cli, swap_cli *s, int argc, char **argv)
     return 0;
 }
 
-static void report(gp_cli *cli, const char *label, const gp_swap_result *r)
+static void report(gp_cli *cli, const char *label, const gp_swap_config *c)
 {
-    for (size_t i = 0; i < r->n_warnings; i++) {
-        const gp_swap_warning *w = &r->warnings[i];
-        if (w->line)
-            fprintf(cli->err, "ggplace: %s:%zu:%zu: warning: %s\n", label, w->line, w->column, w->text);
+    for (uint32_t i = 0; i < gp_swap_config_warning_count(c); i++) {
+        size_t line = gp_swap_config_warning_line(c, i);
+        if (line)
+            fprintf(cli->err, "ggplace: %s:%zu:%zu: warning: %s\n", label, line, gp_swap_config_warning_column(c, i),
+                    gp_swap_config_warning_text(c, i));
         else
-            fprintf(cli->err, "ggplace: %s: warning: %s\n", label, w->text);
+            fprintf(cli->err, "ggplace: %s: warning: %s\n", label, gp_swap_config_warning_text(c, i));
     }
-    for (size_t i = 0; i < r->n_models; i++) {
-        const gp_swap_model *m = &r->models[i];
-        const char *what = m->outcome == GP_SWAP_CHANGED ? "re-planned" :
-                           m->outcome == GP_SWAP_UNCHANGED ? "unchanged" : "skipped";
-        if (m->line)
-            fprintf(cli->err, "%s:%zu: %s: %s", label, m->line, m->id, what);
+    for (uint32_t i = 0; i < gp_swap_config_model_count(c); i++) {
+        gp_swap_outcome_kind outcome = gp_swap_config_model_outcome(c, i);
+        const char *id = gp_swap_config_model_id(c, i), *args = gp_swap_config_model_args(c, i),
+                   *note = gp_swap_config_model_note(c, i);
+        size_t line = gp_swap_config_model_line(c, i);
+        const char *what = outcome == GP_SWAP_MODEL_CHANGED ? "re-planned" :
+                           outcome == GP_SWAP_MODEL_UNCHANGED ? "unchanged" : "skipped";
+        if (line)
+            fprintf(cli->err, "%s:%zu: %s: %s", label, line, id, what);
         else
-            fprintf(cli->err, "%s: %s: %s", label, m->id, what);
-        if (m->args && m->outcome != GP_SWAP_SKIPPED)
-            fprintf(cli->err, ": %s", m->args);
-        if (m->note[0])
-            fprintf(cli->err, "%s%s", m->outcome == GP_SWAP_SKIPPED ? ": " : " (", m->note);
-        fprintf(cli->err, "%s\n", m->note[0] && m->outcome != GP_SWAP_SKIPPED ? ")" : "");
+            fprintf(cli->err, "%s: %s: %s", label, id, what);
+        if (args && outcome != GP_SWAP_MODEL_SKIPPED)
+            fprintf(cli->err, ": %s", args);
+        if (note[0])
+            fprintf(cli->err, "%s%s", outcome == GP_SWAP_MODEL_SKIPPED ? ": " : " (", note);
+        fprintf(cli->err, "%s\n", note[0] && outcome != GP_SWAP_MODEL_SKIPPED ? ")" : "");
     }
 }
 
@@ -235,31 +236,51 @@ static void on_generate_progress(void *ctx, size_t done, size_t total, const cha
     gp_progress_update(p, done);
 }
 
-static int run_generate(gp_cli *cli, swap_cli *s, const gp_devices *devs)
+/* The request every model is planned with; NULL after a one-line error. */
+static gp_swap_request *swap_request(gp_cli *cli, const swap_cli *s, const gp_devices *devs)
+{
+    gp_error err = {0};
+    gp_swap_request *q = NULL;
+    gp_status st = gp_swap_request_new(devs, s->req, &q, &err);
+    for (size_t k = 0; st == GP_OK && k < s->n_only; k++)
+        st = gp_swap_request_add_model(q, s->only[k], &err);
+    if (st == GP_OK)
+        st = gp_swap_request_set_corun(q, s->form, &err);
+    if (st == GP_OK)
+        st = gp_swap_request_set_server(q, s->server, &err);
+    if (st != GP_OK) {
+        gp_cli_error(cli, &err);
+        gp_swap_request_close(&q);
+    }
+    return q;
+}
+
+static int run_generate(gp_cli *cli, swap_cli *s, gp_swap_request *q)
 {
     gp_progress prog;
     gp_progress_begin(&prog, cli->err, false, "planning", s->n_files);
-    gp_swap_gen_options o = {.devices = devs, .request = s->req, .form = s->form, .server = s->server,
-                             .progress = on_generate_progress, .progress_ctx = &prog};
-    gp_swap_result r;
+    gp_swap_request_set_progress(q, on_generate_progress, &prog, NULL);
+    gp_swap_config *c = NULL;
     gp_error err = {0};
-    gp_status gst = gp_swap_generate(s->files, s->n_files, &o, &r, &err);
+    gp_status gst = gp_swap_config_generate(q, s->files, s->n_files, &c, &err);
     gp_progress_end(&prog);
     if (gst != GP_OK) {
         gp_cli_error(cli, &err);
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     }
-    report(cli, "generate", &r);
+    report(cli, "generate", c);
     int rc = GP_EXIT_OK;
+    size_t len;
+    const char *text = gp_swap_config_text(c, &len);
     if (!s->out_path || s->dry_run)
-        fwrite(r.text, 1, r.len, cli->out);
+        fwrite(text, 1, len, cli->out);
     else
-        rc = write_out(cli, s->out_path, r.text, r.len, !s->no_backup);
-    gp_swap_result_free(&r);
+        rc = write_out(cli, s->out_path, text, len, !s->no_backup);
+    gp_swap_config_close(&c);
     return rc;
 }
 
-static int run_rewrite(gp_cli *cli, swap_cli *s, const gp_devices *devs)
+static int run_rewrite(gp_cli *cli, swap_cli *s, const gp_swap_request *q)
 {
     const char *path = s->files[0];
     char *text = NULL;
@@ -269,34 +290,35 @@ static int run_rewrite(gp_cli *cli, swap_cli *s, const gp_devices *devs)
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    gp_swap_options o = {.devices = devs, .request = s->req, .only = s->only, .n_only = s->n_only};
-    gp_swap_result r;
-    if (gp_swap_rewrite(path, text, len, &o, &r, &err) != GP_OK) {
-        free(text);
+    gp_swap_config *c = NULL;
+    gp_status st = gp_swap_config_rewrite(q, path, text, len, &c, &err);
+    free(text);
+    if (st != GP_OK) {
         if (err.status == GP_ERR_ARG)
             return gp_cli_usage_error(cli, "swap: %s: %s", err.file, err.message);
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    report(cli, path, &r);
+    report(cli, path, c);
     int rc = GP_EXIT_OK;
     const char *dest = s->out_path ? s->out_path : path;
+    size_t out_len;
+    const char *out = gp_swap_config_text(c, &out_len);
     if (s->dry_run) {
         char planned[1100];
         snprintf(planned, sizeof planned, "%s (planned)", dest);
-        char *d = gp_swap_diff(text, len, r.text, r.len, path, planned);
-        if (d)
+        char *d = NULL;
+        if (gp_swap_config_diff(c, path, planned, &d, NULL) == GP_OK)
             fputs(d, cli->out);
         free(d);
-    } else if (!r.changed && !s->out_path) {
+    } else if (!gp_swap_config_changed(c) && !s->out_path) {
         fprintf(cli->err, "%s: no changes, not written\n", path);
     } else {
-        rc = write_out(cli, dest, r.text, r.len, !s->no_backup);
+        rc = write_out(cli, dest, out, out_len, !s->no_backup);
         if (rc == GP_EXIT_OK)
             fprintf(cli->err, "%s: written\n", dest);
     }
-    gp_swap_result_free(&r);
-    free(text);
+    gp_swap_config_close(&c);
     return rc;
 }
 
@@ -305,7 +327,8 @@ int gp_cmd_swap(gp_cli *cli, int argc, char **argv)
     swap_cli s;
     memset(&s, 0, sizeof s);
     gp_hw_options_init(&s.hw);
-    gp_plan_request_default(&s.req);
+    if (gp_plan_request_new(&s.req, NULL) != GP_OK)
+        return GP_EXIT_FAIL;
     int rc = parse(cli, &s, argc, argv);
     if (rc == 0) {
         gp_devices *devs = NULL;
@@ -319,10 +342,16 @@ int gp_cmd_swap(gp_cli *cli, int argc, char **argv)
                 rc = GP_EXIT_FAIL;
             }
         } else {
-            rc = s.generate ? run_generate(cli, &s, devs) : run_rewrite(cli, &s, devs);
+            gp_swap_request *q = swap_request(cli, &s, devs);
+            if (!q)
+                rc = GP_EXIT_FAIL;
+            else
+                rc = s.generate ? run_generate(cli, &s, q) : run_rewrite(cli, &s, q);
+            gp_swap_request_close(&q);
         }
         gp_devices_close(&devs);
     }
+    gp_plan_request_close(&s.req);
     free(s.files);
     free(s.only);
     return rc;

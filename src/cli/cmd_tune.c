@@ -5,15 +5,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "args/llama_args.h"
 #include "cli/cli.h"
 #include "cli/plan_options.h"
-#include "memory/mem.h"
-#include "swap/swap_cmd.h"
 #include "util/proc.h"
 #include "util/units.h"
-#include "verify/tune.h"
-#include "verify/verify.h"
 
 void gp_help_tune(FILE *f)
 {
@@ -46,7 +41,7 @@ void gp_help_tune(FILE *f)
 }
 
 typedef struct tune_cli {
-    gp_tune_opts o;
+    gp_run_options *o;
     const char *baseline;
 } tune_cli;
 
@@ -56,7 +51,7 @@ static int tune_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int i
     tune_cli *t = ctx;
     const char *a = argv[i];
     if (!strcmp(a, "--fresh")) {
-        t->o.fresh = true;
+        gp_run_options_set_fresh(t->o, true, NULL);
         return 1;
     }
     bool valued = !strcmp(a, "--budget") || !strcmp(a, "--metric") || !strcmp(a, "--baseline") ||
@@ -76,11 +71,11 @@ static int tune_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int i
             gp_cli_usage_error(cli, "tune: --budget '%s': expected a time like 300, 300s or 5m", v);
             return -1;
         }
-        t->o.budget_s = x * mult;
+        gp_run_options_set_tune_budget(t->o, x * mult, NULL);
     } else if (!strcmp(a, "--metric")) {
-        if (!strcmp(v, "decode")) t->o.metric = GP_TUNE_DECODE;
-        else if (!strcmp(v, "prefill")) t->o.metric = GP_TUNE_PREFILL;
-        else if (!strcmp(v, "both")) t->o.metric = GP_TUNE_BOTH;
+        if (!strcmp(v, "decode")) gp_run_options_set_tune_goal(t->o, GP_TUNE_GOAL_DECODE, NULL);
+        else if (!strcmp(v, "prefill")) gp_run_options_set_tune_goal(t->o, GP_TUNE_GOAL_PREFILL, NULL);
+        else if (!strcmp(v, "both")) gp_run_options_set_tune_goal(t->o, GP_TUNE_GOAL_BOTH, NULL);
         else {
             gp_cli_usage_error(cli, "tune: --metric '%s': expected decode, prefill or both", v);
             return -1;
@@ -93,13 +88,13 @@ static int tune_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int i
             return -1;
         }
         if (!strcmp(a, "--prompt-tokens"))
-            t->o.n_prompt = (int)n;
+            gp_run_options_set_prompt_tokens(t->o, (int)n, NULL);
         else
-            t->o.n_gen = (int)n;
+            gp_run_options_set_predict(t->o, (int)n, NULL);
     } else if (!strcmp(a, "--baseline")) {
         t->baseline = v;
     } else {
-        t->o.llama_dir = v;
+        gp_run_options_set_llama_dir(t->o, v, NULL);
     }
     return 2;
 }
@@ -116,59 +111,64 @@ static void progress(void *ctx, const char *point, double score, double best, do
     fflush(f);
 }
 
-static cJSON *point_json(const gp_tune_point *p, bool predicted)
+static cJSON *point_json(const gp_tune_report *r, int p, bool predicted)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *a = cJSON_AddArrayToObject(o, "args");
-    for (int i = 0; i < p->n_args; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(p->args[i]));
-    cJSON_AddNumberToObject(o, "prefill_tps", p->prefill_tps);
-    cJSON_AddNumberToObject(o, "decode_tps", p->decode_tps);
+    for (uint32_t i = 0; i < gp_tune_report_point_arg_count(r, p); i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(gp_tune_report_point_arg(r, p, i)));
+    cJSON_AddNumberToObject(o, "prefill_tps", gp_tune_report_point_prefill_tps(r, p));
+    cJSON_AddNumberToObject(o, "decode_tps", gp_tune_report_point_decode_tps(r, p));
     if (predicted)
-        cJSON_AddNumberToObject(o, "predicted_decode_tps", p->predicted_decode_tps);
-    cJSON_AddNumberToObject(o, "repeats", p->repeats);
+        cJSON_AddNumberToObject(o, "predicted_decode_tps", gp_tune_report_point_predicted_decode_tps(r, p));
+    cJSON_AddNumberToObject(o, "repeats", gp_tune_report_point_repeats(r, p));
     return o;
 }
 
-static void print_args(FILE *f, const gp_tune_point *p)
+static void print_args(FILE *f, const gp_tune_report *r, int p)
 {
-    if (p->n_args == 0)
+    uint32_t n = gp_tune_report_point_arg_count(r, p);
+    if (n == 0)
         fprintf(f, "(llama.cpp defaults)");
-    for (int i = 0; i < p->n_args; i++)
-        fprintf(f, "%s%s", i ? " " : "", p->args[i]);
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? " " : "", gp_tune_report_point_arg(r, p, i));
 }
 
-/* The value after flag `i` in p's args, or NULL for a switch. */
-static const char *arg_value(const gp_tune_point *p, int i)
+/* The value after flag `i` in point p's args, or NULL for a switch. */
+static const char *arg_value(const gp_tune_report *r, int p, uint32_t i)
 {
-    return i + 1 < p->n_args && p->args[i + 1][0] != '-' ? p->args[i + 1] : NULL;
+    const char *v = gp_tune_report_point_arg(r, p, i + 1);
+    return v && v[0] != '-' ? v : NULL;
 }
 
-static int find_flag(const gp_tune_point *p, const char *flag)
+static int find_flag(const gp_tune_report *r, int p, const char *flag)
 {
-    for (int i = 0; i < p->n_args; i++)
-        if (p->args[i][0] == '-' && !strcmp(p->args[i], flag))
-            return i;
+    for (uint32_t i = 0; i < gp_tune_report_point_arg_count(r, p); i++) {
+        const char *a = gp_tune_report_point_arg(r, p, i);
+        if (a[0] == '-' && !strcmp(a, flag))
+            return (int)i;
+    }
     return -1;
 }
 
-/* What changed from a to b, as flags: "-ub 256 -fa on (was -ub 512 -fa off)". */
-static void print_change(FILE *f, const gp_tune_point *a, const gp_tune_point *b)
+/* What changed from point a to point b, as flags: "-ub 256 -fa on (was -ub 512 -fa off)". */
+static void print_change(FILE *f, const gp_tune_report *r, int a, int b)
 {
     int shown = 0;
     for (int pass = 0; pass < 2; pass++) {
-        const gp_tune_point *x = pass ? a : b, *y = pass ? b : a;
-        for (int i = 0; i < x->n_args; i++) {
-            if (x->args[i][0] != '-')
+        int x = pass ? a : b, y = pass ? b : a;
+        for (uint32_t i = 0; i < gp_tune_report_point_arg_count(r, x); i++) {
+            const char *flag = gp_tune_report_point_arg(r, x, i);
+            if (flag[0] != '-')
                 continue;
-            const char *v = arg_value(x, i);
-            int j = find_flag(y, x->args[i]);
-            const char *w = j >= 0 ? arg_value(y, j) : NULL;
+            const char *v = arg_value(r, x, i);
+            int j = find_flag(r, y, flag);
+            const char *w = j >= 0 ? arg_value(r, y, (uint32_t)j) : NULL;
             if (j >= 0 && ((!v && !w) || (v && w && !strcmp(v, w))))
                 continue;
             if (pass == 1 && j >= 0)
                 continue; /* a changed value was shown with b's flags */
-            fprintf(f, "%s%s%s%s%s", shown++ ? ", " : "", pass ? "without " : "", x->args[i], v ? " " : "",
+            fprintf(f, "%s%s%s%s%s", shown++ ? ", " : "", pass ? "without " : "", flag, v ? " " : "",
                     v ? v : "");
             if (!pass && j >= 0)
                 fprintf(f, " (was %s)", w ? w : "set");
@@ -178,162 +178,147 @@ static void print_change(FILE *f, const gp_tune_point *a, const gp_tune_point *b
         fprintf(f, "(no change)");
 }
 
-/* Predicted memory per device of a point's flags. */
-static bool point_mem(const gp_model *m, const gp_devices *d, const gp_tune_point *p, gp_mem_result *r)
+/* Predicted memory per device of point p's flags; NULL when they do not parse. */
+static gp_mem *point_mem(const gp_model *m, const gp_devices *d, const gp_tune_report *r, int p)
 {
-    gp_run_params rp;
-    gp_run_params_default(&rp, GP_APP_SERVER);
-    gp_error e;
-    for (int i = 0; i < p->n_args;)
-        if (gp_llama_args_apply(&rp, p->n_args, p->args, &i, &e) != GP_OK)
-            return false;
-    return gp_mem_estimate(m, &rp, d, r, &e) == GP_OK;
+    uint32_t n = gp_tune_report_point_arg_count(r, p);
+    const char **args = malloc((n + 1) * sizeof *args);
+    gp_command *cmd = NULL;
+    gp_mem *mem = NULL;
+    for (uint32_t i = 0; args && i < n; i++)
+        args[i] = gp_tune_report_point_arg(r, p, i);
+    if (args && gp_command_parse((int)n, args, GP_APP_SERVER, &cmd, NULL) == GP_OK)
+        gp_mem_estimate_cmd(m, cmd, d, &mem, NULL);
+    free(args);
+    gp_command_close(&cmd);
+    return mem;
 }
 
-static void print_report(FILE *f, const gp_model *m, const gp_devices *d, const gp_tune_result *r)
+static void print_report(FILE *f, const gp_model *m, const gp_devices *d, const gp_tune_report *r)
 {
-    gp_mem_result mb, mt;
-    bool hb = point_mem(m, d, &r->baseline, &mb), ht = point_mem(m, d, &r->best, &mt);
-    if (hb && ht) {
+    gp_mem *mb = point_mem(m, d, r, GP_TUNE_POINT_BASELINE), *mt = point_mem(m, d, r, GP_TUNE_POINT_BEST);
+    if (mb && mt) {
         fprintf(f, "\nmemory (predicted)");
-        for (uint32_t i = 0; i < d->n; i++) {
+        for (uint32_t i = 0; i < gp_devices_count(d); i++) {
             char a[32], b[32];
-            gp_format_bytes(gp_mem_on_device(&mb, i), a, sizeof a);
-            gp_format_bytes(gp_mem_on_device(&mt, i), b, sizeof b);
-            fprintf(f, "%s %s: baseline %s, tuned %s", i ? ";" : "", d->dev[i].name, a, b);
+            gp_format_bytes(gp_mem_total_at_load(mb, i), a, sizeof a);
+            gp_format_bytes(gp_mem_total_at_load(mt, i), b, sizeof b);
+            fprintf(f, "%s %s: baseline %s, tuned %s", i ? ";" : "", gp_devices_name(d, i), a, b);
         }
         fprintf(f, "\n");
     }
-    if (hb)
-        gp_mem_result_free(&mb);
-    if (ht)
-        gp_mem_result_free(&mt);
-    if (r->n_steps > 0) {
+    gp_mem_close(&mb);
+    gp_mem_close(&mt);
+    if (gp_tune_report_step_count(r) > 0) {
         fprintf(f, "\nwhat each change gave (decode t/s, prefill t/s):\n");
-        const gp_tune_point *prev = NULL;
-        for (int k = 0; k < r->n_steps; k++) {
-            const gp_tune_point *p = &r->points[r->steps[k]];
-            fprintf(f, "  %8.1f %8.1f  ", p->decode_tps, p->prefill_tps);
-            if (!prev)
+        int prev = -1;
+        for (int k = 0; k < gp_tune_report_step_count(r); k++) {
+            int p = gp_tune_report_step(r, k);
+            fprintf(f, "  %8.1f %8.1f  ", gp_tune_report_point_decode_tps(r, p), gp_tune_report_point_prefill_tps(r, p));
+            if (prev < 0)
                 fprintf(f, "the plan");
             else
-                print_change(f, prev, p);
+                print_change(f, r, prev, p);
             fprintf(f, "\n");
             prev = p;
         }
     }
-    if (r->server_decode_tps > 0)
+    if (gp_tune_report_server_decode_tps(r) > 0)
         fprintf(f, "\nllama-server with the tuned flags: prefill %.1f t/s, decode %.1f t/s (plans for llama-server "
                    "on this machine are calibrated by it: decode x%.2f)\n",
-                r->server_prefill_tps, r->server_decode_tps, r->calibration_server_decode);
+                gp_tune_report_server_prefill_tps(r), gp_tune_report_server_decode_tps(r),
+                gp_tune_report_calibration_server_decode(r));
 }
 
-int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
+/* The tune, once parsed. */
+static int tune_with(gp_cli *cli, const gp_plan_cli *pcp, tune_cli *tc)
 {
-    tune_cli tc;
-    memset(&tc, 0, sizeof tc);
-    gp_tune_opts_default(&tc.o);
-    gp_plan_cli pc;
-    int rc = gp_plan_cli_parse(cli, "tune", argc, argv, &pc, tune_extra, &tc);
+    const gp_plan_cli pc = *pcp;
+    gp_error err = {0};
+    if (gp_run_options_set_baseline(tc->o, tc->baseline, &err) != GP_OK)
+        return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
+    gp_model *m = NULL;
+    int rc = gp_plan_cli_open_runnable(cli, "tune", &pc, &m);
     if (rc)
         return rc;
-    /* The baseline: flags, or a whole command as a llama-swap cmd holds it
-     * (split the way llama-swap splits; the program, the model and where the
-     * server listens are not settings to compare). */
-    gp_swap_argv split = {0};
-    char *base_args[GP_TUNE_MAX_ARGS];
-    int nb = 0;
-    gp_error err = {0};
-    if (tc.baseline && gp_swap_split(tc.baseline, strlen(tc.baseline), NULL, 0, 8080, NULL, &split, &err) != GP_OK)
-        return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
-    for (size_t k = 0; k < split.n && nb < GP_TUNE_MAX_ARGS - 1; k++) {
-        const char *w = split.tok[k].text;
-        if (k == 0 && w[0] != '-')
-            continue;
-        bool valued = !strcmp(w, "-m") || !strcmp(w, "--model") || !strcmp(w, "--port") || !strcmp(w, "--host");
-        if (valued) {
-            k++;
-            continue;
-        }
-        if (!strncmp(w, "--model=", 8) || !strncmp(w, "--port=", 7) || !strncmp(w, "--host=", 7))
-            continue;
-        base_args[nb++] = split.tok[k].text;
-    }
-    base_args[nb] = NULL;
-    gp_run_params check;
-    gp_run_params_default(&check, GP_APP_SERVER);
-    for (int i = 0; i < nb;)
-        if (gp_llama_args_apply(&check, nb, base_args, &i, &err) != GP_OK) {
-            gp_swap_argv_free(&split);
-            return gp_cli_usage_error(cli, "tune: --baseline: %s", err.message);
-        }
-    gp_model *m = NULL;
-    if ((rc = gp_plan_cli_open_runnable(cli, "tune", &pc, &m)) != GP_EXIT_OK) {
-        gp_swap_argv_free(&split);
-        return rc;
-    }
-    if (!pc.json) {
-        tc.o.progress = progress;
-        tc.o.progress_ctx = cli->err;
-    }
-    gp_tune_result r;
+    gp_run_options_set_model_path(tc->o, pc.path, NULL);
+    if (!pc.json)
+        gp_run_options_set_tune_progress(tc->o, progress, cli->err, NULL);
+    gp_tune_report *r = NULL;
     /* Interrupted, llama-bench or llama-server is stopped before we go. */
     gp_proc_trap_signals();
-    gp_status tst = gp_tune_run(m, pc.path, &pc.devs, &pc.req, nb ? base_args : NULL, &tc.o, &r, &err);
+    gp_status tst = gp_tune_plan(m, pc.cmd, pc.devs, pc.req, tc->o, &r, &err);
     gp_proc_untrap_signals();
     if (tst != GP_OK) {
         gp_cli_error(cli, &err);
-        gp_tune_result_free(&r);
         gp_model_close(&m);
-        gp_swap_argv_free(&split);
         return GP_EXIT_FAIL;
     }
     if (!pc.json && isatty(fileno(cli->err)))
         fprintf(cli->err, "\n");
     if (pc.json) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "llama_version", r.version);
-        cJSON_AddItemToObject(root, "baseline", point_json(&r.baseline, false));
-        cJSON_AddItemToObject(root, "best", point_json(&r.best, true));
+        cJSON_AddStringToObject(root, "llama_version", gp_tune_report_version(r));
+        cJSON_AddItemToObject(root, "baseline", point_json(r, GP_TUNE_POINT_BASELINE, false));
+        cJSON_AddItemToObject(root, "best", point_json(r, GP_TUNE_POINT_BEST, true));
         cJSON *pts = cJSON_AddArrayToObject(root, "points");
-        for (int i = 0; i < r.n_points; i++)
-            cJSON_AddItemToArray(pts, point_json(&r.points[i], false));
+        for (int i = 0; i < gp_tune_report_point_count(r); i++)
+            cJSON_AddItemToArray(pts, point_json(r, i, false));
         cJSON *cal = cJSON_AddObjectToObject(root, "calibration");
-        cJSON_AddNumberToObject(cal, "decode", r.calibration_decode);
-        cJSON_AddNumberToObject(cal, "prefill", r.calibration_prefill);
-        if (r.server_decode_tps > 0) {
-            cJSON_AddNumberToObject(cal, "server_decode", r.calibration_server_decode);
+        cJSON_AddNumberToObject(cal, "decode", gp_tune_report_calibration_decode(r));
+        cJSON_AddNumberToObject(cal, "prefill", gp_tune_report_calibration_prefill(r));
+        if (gp_tune_report_server_decode_tps(r) > 0) {
+            cJSON_AddNumberToObject(cal, "server_decode", gp_tune_report_calibration_server_decode(r));
             cJSON *sv = cJSON_AddObjectToObject(root, "server");
-            cJSON_AddNumberToObject(sv, "prefill_tps", r.server_prefill_tps);
-            cJSON_AddNumberToObject(sv, "decode_tps", r.server_decode_tps);
+            cJSON_AddNumberToObject(sv, "prefill_tps", gp_tune_report_server_prefill_tps(r));
+            cJSON_AddNumberToObject(sv, "decode_tps", gp_tune_report_server_decode_tps(r));
         }
         cJSON *steps = cJSON_AddArrayToObject(root, "steps");
-        for (int k = 0; k < r.n_steps; k++)
-            cJSON_AddItemToArray(steps, cJSON_CreateNumber(r.steps[k]));
+        for (int k = 0; k < gp_tune_report_step_count(r); k++)
+            cJSON_AddItemToArray(steps, cJSON_CreateNumber(gp_tune_report_step(r, k)));
         char *s = cJSON_Print(root);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
         cJSON_Delete(root);
     } else {
-        fprintf(cli->out, "llama.cpp  %s\n\n", r.version[0] ? r.version : "version unknown");
+        const char *version = gp_tune_report_version(r);
+        const int base = GP_TUNE_POINT_BASELINE, best = GP_TUNE_POINT_BEST;
+        fprintf(cli->out, "llama.cpp  %s\n\n", version[0] ? version : "version unknown");
         fprintf(cli->out, "%-10s %12s %12s  flags\n", "", "prefill t/s", "decode t/s");
-        fprintf(cli->out, "%-10s %12.1f %12.1f  ", "baseline", r.baseline.prefill_tps, r.baseline.decode_tps);
-        print_args(cli->out, &r.baseline);
-        fprintf(cli->out, "\n%-10s %12.1f %12.1f  ", "tuned", r.best.prefill_tps, r.best.decode_tps);
-        print_args(cli->out, &r.best);
+        fprintf(cli->out, "%-10s %12.1f %12.1f  ", "baseline", gp_tune_report_point_prefill_tps(r, base),
+                gp_tune_report_point_decode_tps(r, base));
+        print_args(cli->out, r, base);
+        fprintf(cli->out, "\n%-10s %12.1f %12.1f  ", "tuned", gp_tune_report_point_prefill_tps(r, best),
+                gp_tune_report_point_decode_tps(r, best));
+        print_args(cli->out, r, best);
         int cached = 0;
-        for (int i = 0; i < r.n_points; i++)
-            cached += r.points[i].cached;
+        for (int i = 0; i < gp_tune_report_point_count(r); i++)
+            cached += gp_tune_report_point_cached(r, i);
         fprintf(cli->out, "\n\n%d points measured (%d from the cache); the speed model predicted %.1f t/s for "
                           "the tuned flags; calibration for this machine: decode x%.2f, prefill x%.2f\n",
-                r.n_points, cached, r.best.predicted_decode_tps, r.calibration_decode, r.calibration_prefill);
-        if (r.baseline.decode_tps > 0)
+                gp_tune_report_point_count(r), cached, gp_tune_report_point_predicted_decode_tps(r, best),
+                gp_tune_report_calibration_decode(r), gp_tune_report_calibration_prefill(r));
+        if (gp_tune_report_point_decode_tps(r, base) > 0)
             fprintf(cli->out, "decode %+.1f %% against the baseline\n",
-                    100.0 * (r.best.decode_tps / r.baseline.decode_tps - 1));
-        print_report(cli->out, m, &pc.devs, &r);
+                    100.0 * (gp_tune_report_point_decode_tps(r, best) / gp_tune_report_point_decode_tps(r, base) - 1));
+        print_report(cli->out, m, pc.devs, r);
     }
-    gp_tune_result_free(&r);
+    gp_tune_report_close(&r);
     gp_model_close(&m);
-    gp_swap_argv_free(&split);
     return GP_EXIT_OK;
+}
+
+int gp_cmd_tune(gp_cli *cli, int argc, char **argv)
+{
+    tune_cli tc;
+    memset(&tc, 0, sizeof tc);
+    if (gp_run_options_new(&tc.o, NULL) != GP_OK)
+        return GP_EXIT_FAIL;
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "tune", argc, argv, &pc, tune_extra, &tc);
+    if (!rc)
+        rc = tune_with(cli, &pc, &tc);
+    gp_plan_cli_close(&pc);
+    gp_run_options_close(&tc.o);
+    return rc;
 }

@@ -9,14 +9,10 @@
 
 #include "cli/cli.h"
 #include "cli/in_use.h"
-#include "util/proc.h"
 #include "cli/plan_options.h"
 #include "cli/progress.h"
-#include "emit/sparse.h"
-#include "plan/speed.h"
 #include "util/json.h"
-#include "verify/soak.h"
-#include "verify/verify.h"
+#include "util/proc.h"
 
 void gp_help_verify(FILE *f)
 {
@@ -72,7 +68,7 @@ int gp_cmd_sparse(gp_cli *cli, int argc, char **argv)
         return GP_EXIT_FAIL;
     }
     int rc = GP_EXIT_OK;
-    if (gp_write_sparse(m, argv[2], &err) != GP_OK) {
+    if (gp_model_write_sparse(m, argv[2], &err) != GP_OK) {
         gp_cli_error(cli, &err);
         rc = GP_EXIT_FAIL;
     }
@@ -81,7 +77,8 @@ int gp_cmd_sparse(gp_cli *cli, int argc, char **argv)
 }
 
 typedef struct verify_opts {
-    gp_verify_opts v;
+    const char *llama_dir;
+    int runs, n_prompt, n_predict; /* 0: the library's defaults */
     bool strict;
     int soak;          /* --soak N: requests of a soak instead of the timed runs (0: none) */
     int soak_seconds;  /* --soak-seconds S: its time bound */
@@ -102,17 +99,17 @@ static int verify_extra(gp_cli *cli, gp_plan_cli *pc, int argc, char **argv, int
     else if (!strcmp(a, "--soak-seconds"))
         num = &o->soak_seconds;
     else if (!strcmp(a, "--runs"))
-        num = &o->v.runs;
+        num = &o->runs;
     else if (!strcmp(a, "--prompt-tokens"))
-        num = &o->v.n_prompt;
+        num = &o->n_prompt;
     else if (!strcmp(a, "--predict"))
-        num = &o->v.n_predict;
+        num = &o->n_predict;
     else if (!strcmp(a, "--llama-dir")) {
         if (i + 1 >= argc) {
             gp_cli_usage_error(cli, "verify: --llama-dir needs a directory");
             return -1;
         }
-        o->v.llama_dir = argv[i + 1];
+        o->llama_dir = argv[i + 1];
         return 2;
     } else
         return 0;
@@ -143,238 +140,251 @@ static void on_progress(void *ctx, const char *stage, int done, int total)
     gp_progress_update(p, done > 0 ? (uint64_t)done : 0);
 }
 
-static void add_bytes(cJSON *o, const char *key, const gp_mem_device *x)
+static void add_bytes(cJSON *o, const char *key, uint64_t model, uint64_t context, uint64_t compute)
 {
     cJSON *p = cJSON_AddObjectToObject(o, key);
-    gp_json_add_u64(p, "model", x->model);
-    gp_json_add_u64(p, "context", x->context);
-    gp_json_add_u64(p, "compute", x->compute);
+    gp_json_add_u64(p, "model", model);
+    gp_json_add_u64(p, "context", context);
+    gp_json_add_u64(p, "compute", compute);
 }
 
 /* llama.cpp logs MiB with two decimals: bytes are rounded to that. */
 static void add_mib(cJSON *o, const char *key, double model, double context, double compute)
 {
     const double MiB = 1024.0 * 1024.0;
-    gp_mem_device x = {(uint64_t)(model * MiB + 0.5), (uint64_t)(context * MiB + 0.5),
-                       (uint64_t)(compute * MiB + 0.5)};
-    add_bytes(o, key, &x);
+    add_bytes(o, key, (uint64_t)(model * MiB + 0.5), (uint64_t)(context * MiB + 0.5), (uint64_t)(compute * MiB + 0.5));
+}
+
+/* The plan's own bytes on device i by kind, without what else it loads. */
+static uint64_t own_model(const gp_mem *mem, uint32_t i)
+{
+    return gp_mem_model_bytes(mem, i) - gp_mem_extras_model_bytes(mem, i);
+}
+
+static uint64_t own_context(const gp_mem *mem, uint32_t i)
+{
+    return gp_mem_context_bytes(mem, i) - gp_mem_extras_context_bytes(mem, i);
+}
+
+static uint64_t own_compute(const gp_mem *mem, uint32_t i)
+{
+    return gp_mem_compute_bytes(mem, i) - gp_mem_extras_compute_bytes(mem, i);
+}
+
+/* Prints why a run failed: the error, then the end of llama-server's log. */
+static void run_failed(gp_cli *cli, const gp_error *err, const char *log_tail)
+{
+    gp_cli_error(cli, err);
+    if (log_tail && log_tail[0])
+        fprintf(cli->err, "--- end of llama-server's log ---\n%s\n", log_tail);
 }
 
 /* verify --soak: the server driven to its in-use bounds, its peak resident
    memory beside the prediction. */
-static int run_soak(gp_cli *cli, gp_plan_cli *pc, const verify_opts *vo, const gp_model *m, const gp_plan *plan,
-                    char **args)
+static int run_soak(gp_cli *cli, gp_plan_cli *pc, const verify_opts *vo, const gp_model *m,
+                    const gp_plan_result *res, gp_run_options *ro)
 {
-    const gp_runtime_mem *rt = &plan->mem.runtime;
-    gp_soak_opts so;
-    memset(&so, 0, sizeof so);
-    so.server = vo->v;
-    so.server.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
-    so.max_requests = vo->soak;
-    so.max_seconds = vo->soak_seconds > 0 ? vo->soak_seconds : 600;
-    so.slots = plan->mem.ctx.n_seq;
-    so.ctx_per_slot = plan->mem.ctx.n_ctx_seq;
-    so.ctx_checkpoints = rt->checkpoint_bytes ? plan->params.ctx_checkpoints : 0;
-    so.cache_bytes = rt->item[GP_RUNTIME_PROMPT_CACHE];
-    so.slot_state_bytes = rt->slot_state_bytes;
+    gp_run_options_set_soak(ro, vo->soak, vo->soak_seconds > 0 ? vo->soak_seconds : 600, NULL);
     gp_progress prog;
     gp_progress_begin(&prog, cli->err, pc->json, "starting llama-server", 0);
-    so.server.progress = on_progress;
-    so.server.progress_ctx = &prog;
-    gp_soak_result r;
+    gp_run_options_set_progress(ro, on_progress, &prog, NULL);
+    gp_soak_report *r = NULL;
     gp_error err = {0};
     gp_proc_trap_signals();
-    gp_status st = gp_verify_soak(pc->path, args, &pc->devs, &so, &r, &err);
+    gp_status st = gp_soak_plan(m, res, ro, &r, &err);
     gp_progress_end(&prog);
     gp_proc_untrap_signals();
     if (st != GP_OK) {
-        gp_cli_error(cli, &err);
-        if (r.server.log_tail[0])
-            fprintf(cli->err, "--- end of llama-server's log ---\n%s\n", r.server.log_tail);
+        run_failed(cli, &err, gp_soak_report_log_tail(r));
+        gp_soak_report_close(&r);
         return GP_EXIT_FAIL;
     }
+    const gp_mem *mem = gp_plan_result_mem(res);
     const double MiB = 1024.0 * 1024.0;
-    uint64_t predicted = gp_mem_in_use(&plan->mem, 0);
-    double diff = (double)r.peak - (double)predicted;
+    uint64_t predicted = gp_mem_total_in_use(mem, 0), at_load = gp_mem_total_at_load(mem, 0);
+    uint64_t peak = gp_soak_report_peak(r);
+    double diff = (double)peak - (double)predicted;
     double tol = (double)predicted * 0.05 > 64 * MiB ? (double)predicted * 0.05 : 64 * MiB;
     bool over = diff > tol;
     if (pc->json) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "llama_version", r.server.version);
+        cJSON_AddStringToObject(root, "llama_version", gp_soak_report_version(r));
         cJSON *so_j = cJSON_AddObjectToObject(root, "soak");
-        cJSON_AddNumberToObject(so_j, "requests", r.requests);
-        cJSON_AddNumberToObject(so_j, "seconds", r.seconds);
-        cJSON_AddNumberToObject(so_j, "samples", r.samples);
-        gp_json_add_u64(so_j, "peak", r.peak);
-        gp_json_add_u64(so_j, "peak_anonymous", r.peak_anon);
-        gp_json_add_u64(so_j, "peak_model_file", r.peak_mapped);
-        gp_json_add_u64(so_j, "after_load", r.load);
+        cJSON_AddNumberToObject(so_j, "requests", gp_soak_report_requests(r));
+        cJSON_AddNumberToObject(so_j, "seconds", gp_soak_report_seconds(r));
+        cJSON_AddNumberToObject(so_j, "samples", gp_soak_report_samples(r));
+        gp_json_add_u64(so_j, "peak", peak);
+        gp_json_add_u64(so_j, "peak_anonymous", gp_soak_report_peak_anonymous(r));
+        gp_json_add_u64(so_j, "peak_model_file", gp_soak_report_peak_mapped(r));
+        gp_json_add_u64(so_j, "after_load", gp_soak_report_after_load(r));
         gp_json_add_u64(so_j, "predicted_in_use", predicted);
-        gp_json_add_u64(so_j, "predicted_at_load", gp_mem_on_device(&plan->mem, 0));
-        gp_cli_json_runtime(so_j, &plan->mem, 0);
+        gp_json_add_u64(so_j, "predicted_at_load", at_load);
+        gp_cli_json_runtime(so_j, mem, 0);
         char *s = cJSON_Print(root);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
         cJSON_Delete(root);
     } else {
-        fprintf(cli->out, "llama.cpp  %s (%s)\n", r.server.version[0] ? r.server.version : "version unknown",
-                r.server.server_path);
-        fprintf(cli->out, "soak       %d requests in %.1f s, %d samples of its memory\n", r.requests, r.seconds,
-                r.samples);
+        const char *version = gp_soak_report_version(r);
+        fprintf(cli->out, "llama.cpp  %s (%s)\n", version[0] ? version : "version unknown",
+                gp_soak_report_server(r));
+        fprintf(cli->out, "soak       %d requests in %.1f s, %d samples of its memory\n", gp_soak_report_requests(r),
+                gp_soak_report_seconds(r), gp_soak_report_samples(r));
         fprintf(cli->out, "resident   peak %.2f MiB (anonymous %.2f + model file %.2f); %.2f MiB after load\n",
-                (double)r.peak / MiB, (double)r.peak_anon / MiB, (double)r.peak_mapped / MiB, (double)r.load / MiB);
+                (double)peak / MiB, (double)gp_soak_report_peak_anonymous(r) / MiB,
+                (double)gp_soak_report_peak_mapped(r) / MiB, (double)gp_soak_report_after_load(r) / MiB);
         fprintf(cli->out, "predicted  in use %.2f MiB on %s (%.2f MiB at load)\n", (double)predicted / MiB,
-                pc->devs.dev[0].name, (double)gp_mem_on_device(&plan->mem, 0) / MiB);
+                gp_devices_name(gp_plan_result_devices(res), 0), (double)at_load / MiB);
         fprintf(cli->out, "difference %+.2f MiB (%+.1f %%)\n", diff / MiB, predicted ? 100.0 * diff / (double)predicted : 0);
         fputc('\n', cli->out);
-        gp_cli_print_runtime(cli->out, &pc->devs, &plan->mem);
+        gp_cli_print_runtime(cli->out, mem);
         if (over)
             fprintf(cli->out, "warning: the peak passed the in-use prediction by more than 5 %% or 64 MiB\n");
     }
+    gp_soak_report_close(&r);
     return over && vo->strict ? GP_EXIT_FAIL : GP_EXIT_OK;
 }
 
-int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
+/* The options of the run, from the command line; NULL when out of memory. */
+static gp_run_options *run_options(const verify_opts *vo, const gp_plan_cli *pc)
 {
-    verify_opts vo = {0};
-    gp_verify_opts_default(&vo.v);
-    gp_plan_cli pc;
-    int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
-    if (rc)
-        return rc;
+    gp_run_options *ro = NULL;
+    if (gp_run_options_new(&ro, NULL) != GP_OK)
+        return NULL;
+    gp_status st = gp_run_options_set_llama_dir(ro, vo->llama_dir, NULL);
+    if (st == GP_OK)
+        st = gp_run_options_set_model_path(ro, pc->path, NULL);
+    if (st == GP_OK && vo->runs)
+        st = gp_run_options_set_runs(ro, vo->runs, NULL);
+    if (st == GP_OK && vo->n_prompt)
+        st = gp_run_options_set_prompt_tokens(ro, vo->n_prompt, NULL);
+    if (st == GP_OK && vo->n_predict)
+        st = gp_run_options_set_predict(ro, vo->n_predict, NULL);
+    if (st != GP_OK)
+        gp_run_options_close(&ro);
+    return ro;
+}
+
+/* The verify, once parsed. */
+static int verify_with(gp_cli *cli, gp_plan_cli *pcp, verify_opts *vop)
+{
+    gp_plan_cli pc = *pcp;
+    verify_opts vo = *vop;
     gp_error err = {0};
     gp_model *m = NULL;
+    int rc;
     if ((rc = gp_plan_cli_open_runnable(cli, "verify", &pc, &m)) != GP_EXIT_OK)
         return rc;
-    gp_extra_files extras;
-    gp_plan plan;
-    if ((rc = gp_plan_cli_plan(cli, &pc, m, &extras, &plan)) != GP_EXIT_OK) {
+    gp_plan_result *res = NULL;
+    if ((rc = gp_plan_cli_plan(cli, &pc, m, &res)) != GP_EXIT_OK) {
         gp_model_close(&m);
         return rc;
     }
-    char **planned = gp_plan_args(m, &pc.devs, &plan);
-    /* The plan's flags, then the memory-neutral ones given (--jinja,
-     * --load-mode none, ...), so llama-server runs as asked. */
-    size_t n_planned = 0;
-    while (planned[n_planned])
-        n_planned++;
-    char **args = calloc(n_planned + pc.req.pinned.n_extra + 1, sizeof *args);
-    if (!args) {
-        gp_plan_args_free(planned);
-        gp_plan_free(&plan);
-        gp_extra_files_close(&extras);
-        gp_model_close(&m);
-        return GP_EXIT_FAIL;
-    }
-    memcpy(args, planned, n_planned * sizeof *args);
-    for (uint32_t k = 0; k < pc.req.pinned.n_extra; k++)
-        args[n_planned + k] = (char *)pc.req.pinned.extra[k];
-    gp_proc_trap_signals();
-    vo.v.n_vocab = m->hp.n_vocab > UINT32_MAX ? UINT32_MAX : (uint32_t)m->hp.n_vocab;
-    if (vo.soak > 0) {
-        rc = run_soak(cli, &pc, &vo, m, &plan, args);
-        goto done;
-    }
-    gp_verify_result r;
-    gp_progress prog;
-    gp_progress_begin(&prog, cli->err, pc.json, "starting llama-server", 0);
-    vo.v.progress = on_progress;
-    vo.v.progress_ctx = &prog;
-    gp_status st = gp_verify_run(pc.path, args, &pc.devs, &vo.v, &r, &err);
-    gp_progress_end(&prog);
-    gp_proc_untrap_signals();
-    if (st != GP_OK) {
-        gp_cli_error(cli, &err);
-        if (r.log_tail[0])
-            fprintf(cli->err, "--- end of llama-server's log ---\n%s\n", r.log_tail);
+    gp_run_options *ro = run_options(&vo, &pc);
+    gp_verify_report *r = NULL;
+    if (!ro) {
         rc = GP_EXIT_FAIL;
         goto done;
     }
-    /* The speeds to expect from these requests: prefill over a cache that
-     * fills from empty, decode after the prompt (the plan's own figures
-     * assume half the context, a long session). */
-    gp_speed at_prompt, at_decode;
-    gp_speed_predict_at(m, &plan.params, &pc.devs, &plan.mem, vo.v.n_prompt / 2.0, &at_prompt);
-    gp_speed_predict_at(m, &plan.params, &pc.devs, &plan.mem, vo.v.n_prompt + vo.v.n_predict / 2.0, &at_decode);
-    double want_prefill = at_prompt.prefill_tps, want_decode = at_decode.decode_tps;
-    double cal_decode, cal_prefill;
-    if (gp_plan_request_scales(&pc.req, m, &cal_decode, &cal_prefill)) {
-        want_prefill *= cal_prefill;
-        want_decode *= cal_decode;
+    if (vo.soak > 0) {
+        rc = run_soak(cli, &pc, &vo, m, res, ro);
+        goto done;
     }
+    gp_progress prog;
+    gp_progress_begin(&prog, cli->err, pc.json, "starting llama-server", 0);
+    gp_run_options_set_progress(ro, on_progress, &prog, NULL);
+    gp_proc_trap_signals();
+    gp_status st = gp_verify_plan(m, res, ro, &r, &err);
+    gp_progress_end(&prog);
+    gp_proc_untrap_signals();
+    if (st != GP_OK) {
+        run_failed(cli, &err, gp_verify_report_log_tail(r));
+        rc = GP_EXIT_FAIL;
+        goto done;
+    }
+    double want_prefill = gp_verify_report_predicted_prefill_tps(r),
+           want_decode = gp_verify_report_predicted_decode_tps(r);
+    const gp_devices *devs = gp_plan_result_devices(res);
+    const gp_mem *mem = gp_plan_result_mem(res);
+    const uint32_t n_dev = gp_devices_count(devs);
     bool over = false;
     const double MiB = 1024.0 * 1024.0;
-    bool any_extra = plan.mem.extras.n > 0;
-    for (uint32_t i = 0; i < pc.devs.n; i++) {
-        double pred = (double)gp_mem_on_device(&plan.mem, i) / MiB;
-        double got = r.measured.model_mib[i] + r.measured.context_mib[i] + r.measured.compute_mib[i] +
-                     r.measured.extra_model_mib[i] + r.measured.extra_context_mib[i] +
-                     r.measured.extra_compute_mib[i];
+    bool any_extra = gp_mem_extras_count(mem) > 0;
+    for (uint32_t i = 0; i < n_dev; i++) {
+        double pred = (double)gp_mem_total_at_load(mem, i) / MiB;
+        double got = gp_verify_report_model_mib(r, i) + gp_verify_report_context_mib(r, i) +
+                     gp_verify_report_compute_mib(r, i) + gp_verify_report_extras_model_mib(r, i) +
+                     gp_verify_report_extras_context_mib(r, i) + gp_verify_report_extras_compute_mib(r, i);
         if (got > pred + 0.01)
             over = true;
-        any_extra = any_extra || r.measured.extra_model_mib[i] > 0 || r.measured.extra_compute_mib[i] > 0;
+        any_extra = any_extra || gp_verify_report_extras_model_mib(r, i) > 0 ||
+                    gp_verify_report_extras_compute_mib(r, i) > 0;
     }
     if (pc.json) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "llama_version", r.version);
+        cJSON_AddStringToObject(root, "llama_version", gp_verify_report_version(r));
         cJSON *av = cJSON_AddArrayToObject(root, "argv");
-        cJSON_AddItemToArray(av, cJSON_CreateString(r.server_path));
+        cJSON_AddItemToArray(av, cJSON_CreateString(gp_verify_report_server(r)));
         cJSON_AddItemToArray(av, cJSON_CreateString("-m"));
         cJSON_AddItemToArray(av, cJSON_CreateString(pc.path));
-        for (char **a = args; *a; a++)
-            cJSON_AddItemToArray(av, cJSON_CreateString(*a));
-        cJSON *devs = cJSON_AddArrayToObject(root, "devices");
-        for (uint32_t i = 0; i < pc.devs.n; i++) {
+        for (uint32_t k = 0; k < gp_verify_report_arg_count(r); k++)
+            cJSON_AddItemToArray(av, cJSON_CreateString(gp_verify_report_arg(r, k)));
+        cJSON *dj = cJSON_AddArrayToObject(root, "devices");
+        for (uint32_t i = 0; i < n_dev; i++) {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "name", pc.devs.dev[i].name);
-            add_bytes(o, "predicted", &plan.mem.dev[i]);
-            add_mib(o, "measured", r.measured.model_mib[i], r.measured.context_mib[i], r.measured.compute_mib[i]);
+            cJSON_AddStringToObject(o, "name", gp_devices_name(devs, i));
+            add_bytes(o, "predicted", own_model(mem, i), own_context(mem, i), own_compute(mem, i));
+            add_mib(o, "measured", gp_verify_report_model_mib(r, i), gp_verify_report_context_mib(r, i),
+                    gp_verify_report_compute_mib(r, i));
             if (any_extra) {
                 /* What else the server loaded (projector, draft, adapters). */
-                add_bytes(o, "predicted_extras", &plan.mem.extra[i]);
-                add_mib(o, "measured_extras", r.measured.extra_model_mib[i], r.measured.extra_context_mib[i],
-                        r.measured.extra_compute_mib[i]);
+                add_bytes(o, "predicted_extras", gp_mem_extras_model_bytes(mem, i),
+                          gp_mem_extras_context_bytes(mem, i), gp_mem_extras_compute_bytes(mem, i));
+                add_mib(o, "measured_extras", gp_verify_report_extras_model_mib(r, i),
+                        gp_verify_report_extras_context_mib(r, i), gp_verify_report_extras_compute_mib(r, i));
             }
-            cJSON_AddItemToArray(devs, o);
+            cJSON_AddItemToArray(dj, o);
         }
         cJSON *t = cJSON_AddObjectToObject(root, "timings");
-        cJSON_AddNumberToObject(t, "prefill_tps", r.prefill_tps);
-        cJSON_AddNumberToObject(t, "decode_tps", r.decode_tps);
-        cJSON_AddNumberToObject(t, "runs", r.runs);
+        cJSON_AddNumberToObject(t, "prefill_tps", gp_verify_report_prefill_tps(r));
+        cJSON_AddNumberToObject(t, "decode_tps", gp_verify_report_decode_tps(r));
+        cJSON_AddNumberToObject(t, "runs", gp_verify_report_runs(r));
         cJSON *pr = cJSON_AddObjectToObject(root, "predicted_speed");
         cJSON_AddNumberToObject(pr, "prefill_tps", want_prefill);
         cJSON_AddNumberToObject(pr, "decode_tps", want_decode);
         cJSON_AddBoolToObject(root, "sparse_model", looks_sparse(pc.path));
         /* The mmap'd file range llama.cpp lists for the CPU, kept apart from the weights. */
-        gp_json_add_u64(root, "cpu_mapped", (uint64_t)(r.measured.mapped_mib * MiB + 0.5));
+        gp_json_add_u64(root, "cpu_mapped", (uint64_t)(gp_verify_report_mapped_mib(r) * MiB + 0.5));
         char *s = cJSON_Print(root);
         fprintf(cli->out, "%s\n", s ? s : "{}");
         free(s);
         cJSON_Delete(root);
     } else {
-        fprintf(cli->out, "llama.cpp  %s (%s)\n", r.version[0] ? r.version : "version unknown", r.server_path);
+        const char *version = gp_verify_report_version(r);
+        fprintf(cli->out, "llama.cpp  %s (%s)\n", version[0] ? version : "version unknown", gp_verify_report_server(r));
         fprintf(cli->out, "\n%-24s %20s %20s %20s\n", "device (MiB)", "weights pred/meas", "KV pred/meas",
                 "compute pred/meas");
-        for (uint32_t i = 0; i < pc.devs.n; i++)
-            fprintf(cli->out, "%-24s %9.2f/%-10.2f %9.2f/%-10.2f %9.2f/%-10.2f\n", pc.devs.dev[i].name,
-                    (double)plan.mem.dev[i].model / MiB, r.measured.model_mib[i],
-                    (double)plan.mem.dev[i].context / MiB, r.measured.context_mib[i],
-                    (double)plan.mem.dev[i].compute / MiB, r.measured.compute_mib[i]);
-        for (uint32_t i = 0; any_extra && i < pc.devs.n; i++) {
+        for (uint32_t i = 0; i < n_dev; i++)
+            fprintf(cli->out, "%-24s %9.2f/%-10.2f %9.2f/%-10.2f %9.2f/%-10.2f\n", gp_devices_name(devs, i),
+                    (double)own_model(mem, i) / MiB, gp_verify_report_model_mib(r, i),
+                    (double)own_context(mem, i) / MiB, gp_verify_report_context_mib(r, i),
+                    (double)own_compute(mem, i) / MiB, gp_verify_report_compute_mib(r, i));
+        for (uint32_t i = 0; any_extra && i < n_dev; i++) {
             char label[96];
-            snprintf(label, sizeof label, "+ extras on %.60s", pc.devs.dev[i].name);
+            snprintf(label, sizeof label, "+ extras on %.60s", gp_devices_name(devs, i));
             fprintf(cli->out, "%-24s %9.2f/%-10.2f %9.2f/%-10.2f %9.2f/%-10.2f\n", label,
-                    (double)plan.mem.extra[i].model / MiB, r.measured.extra_model_mib[i],
-                    (double)plan.mem.extra[i].context / MiB, r.measured.extra_context_mib[i],
-                    (double)plan.mem.extra[i].compute / MiB, r.measured.extra_compute_mib[i]);
+                    (double)gp_mem_extras_model_bytes(mem, i) / MiB, gp_verify_report_extras_model_mib(r, i),
+                    (double)gp_mem_extras_context_bytes(mem, i) / MiB, gp_verify_report_extras_context_mib(r, i),
+                    (double)gp_mem_extras_compute_bytes(mem, i) / MiB, gp_verify_report_extras_compute_mib(r, i));
         }
         fprintf(cli->out, "\nspeed      prefill %.1f t/s (predicted %.1f), decode %.1f t/s (predicted %.1f), median of %d\n",
-                r.prefill_tps, want_prefill, r.decode_tps, want_decode, r.runs);
-        if (r.measured.mapped_mib > 0)
+                gp_verify_report_prefill_tps(r), want_prefill, gp_verify_report_decode_tps(r), want_decode,
+                gp_verify_report_runs(r));
+        if (gp_verify_report_mapped_mib(r) > 0)
             fprintf(cli->out, "note: the CPU's weights were memory-mapped: llama.cpp lists the mapped file range "
                               "(CPU_Mapped, %.2f MiB) apart from what it copied (CPU, CPU_REPACK, shown above); "
                               "add --load-mode none for a byte-exact comparison of the CPU's weights\n",
-                    r.measured.mapped_mib);
+                    gp_verify_report_mapped_mib(r));
         if (looks_sparse(pc.path))
             fprintf(cli->out, "note: %s is a sparse stand-in: decode speed is realistic, outputs are "
                               "meaningless, and MoE routing over zero weights picks the same experts every token\n",
@@ -385,10 +395,20 @@ int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
     if (over && vo.strict)
         rc = GP_EXIT_FAIL;
 done:
-    free(args);
-    gp_plan_args_free(planned);
-    gp_plan_free(&plan);
-    gp_extra_files_close(&extras);
+    gp_verify_report_close(&r);
+    gp_run_options_close(&ro);
+    gp_plan_result_close(&res);
     gp_model_close(&m);
+    return rc;
+}
+
+int gp_cmd_verify(gp_cli *cli, int argc, char **argv)
+{
+    verify_opts vo = {0};
+    gp_plan_cli pc;
+    int rc = gp_plan_cli_parse(cli, "verify", argc, argv, &pc, verify_extra, &vo);
+    if (!rc)
+        rc = verify_with(cli, &pc, &vo);
+    gp_plan_cli_close(&pc);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* What the server grows into after load, as mem and plan print it. */
+/* What the server grows into after load, as mem, plan and verify print it. */
 #ifndef GP_CLI_IN_USE_H
 #define GP_CLI_IN_USE_H
 
@@ -6,15 +6,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "memory/device.h"
-#include "memory/mem.h"
+#include "ggplace.h"
 
 /* The host's runtime items, one line each with why it is that size and the
    flag that shrinks it; nothing when there are none. */
-void gp_cli_print_runtime(FILE *f, const gp_devices *d, const gp_mem_result *r);
+void gp_cli_print_runtime(FILE *f, const gp_mem *mem);
 
 /* "runtime": {item: bytes} of device i (the host's logits buffer and items;
    empty for the other devices). */
-void gp_cli_json_runtime(cJSON *o, const gp_mem_result *r, uint32_t i);
+void gp_cli_json_runtime(cJSON *o, const gp_mem *mem, uint32_t i);
 
 #endif

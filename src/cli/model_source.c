@@ -5,27 +5,20 @@
 #include <string.h>
 
 #include "cli/progress.h"
-#include "memory/extras.h"
-#include "memory/params.h"
-#include "model/extras.h"
-#include "model/open.h"
-#include "source/hf.h"
-#include "source/remote.h"
-#include "util/error.h"
 
-void gp_model_source_init(gp_model_source *s, const char *path, const gp_run_params *p)
+void gp_model_source_init(gp_model_source *s, const char *path, const gp_command *cmd)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
-    if (!p)
+    if (!cmd)
         return;
-    if (!s->path && p->model_path[0])
-        s->path = p->model_path;
-    s->hf_repo = p->hf_repo[0] ? p->hf_repo : NULL;
-    s->hf_file = p->hf_file[0] ? p->hf_file : NULL;
-    s->model_url = p->model_url[0] ? p->model_url : NULL;
-    s->hf_token = p->hf_token[0] ? p->hf_token : NULL;
-    s->offline = p->offline;
+    if (!s->path)
+        s->path = gp_command_model_path(cmd);
+    s->hf_repo = gp_command_hf_repo(cmd);
+    s->hf_file = gp_command_hf_file(cmd);
+    s->model_url = gp_command_model_url(cmd);
+    s->hf_token = gp_command_hf_token(cmd);
+    s->offline = gp_command_offline(cmd);
 }
 
 /* A URL given as MODEL or -m is the same as -mu. */
@@ -33,7 +26,7 @@ static const char *url_of(const gp_model_source *s)
 {
     if (s->model_url)
         return s->model_url;
-    return gp_is_url(s->path) ? s->path : NULL;
+    return gp_path_is_url(s->path) ? s->path : NULL;
 }
 
 int gp_model_source_check(gp_cli *cli, const char *cmd, const gp_model_source *s)
@@ -46,14 +39,10 @@ int gp_model_source_check(gp_cli *cli, const char *cmd, const gp_model_source *s
         return gp_cli_usage_error(cli, "%s: give one model: MODEL (or -m), -mu URL or -hf OWNER/REPO", cmd);
     if (s->hf_file && !s->hf_repo)
         return gp_cli_usage_error(cli, "%s: -hff names a file of the repository given with -hf OWNER/REPO", cmd);
-    if (s->model_url && !gp_is_url(s->model_url))
+    if (s->model_url && !gp_path_is_url(s->model_url))
         return gp_cli_usage_error(cli, "%s: -mu '%s': expected an http:// or https:// URL", cmd, s->model_url);
-    if (s->hf_repo) {
-        char repo[257], tag[128];
-        gp_error err = {0};
-        if (gp_hf_split_ref(s->hf_repo, repo, sizeof repo, tag, sizeof tag, &err) != GP_OK)
-            return gp_cli_usage_error(cli, "%s: -hf '%s': expected OWNER/REPO[:QUANT]", cmd, s->hf_repo);
-    }
+    if (s->hf_repo && gp_hf_ref_check(s->hf_repo, NULL) != GP_OK)
+        return gp_cli_usage_error(cli, "%s: -hf '%s': expected OWNER/REPO[:QUANT]", cmd, s->hf_repo);
     return 0;
 }
 
@@ -93,20 +82,18 @@ static void on_progress(void *ud, const char *url, uint64_t done, uint64_t total
     gp_progress_update(&pc->p, done);
 }
 
-/* The token for a URL: -hft, $HF_TOKEN, and the token file only for the
- * Hugging Face endpoint (never sent to other hosts unasked). */
-static const char *token_for(const gp_model_source *s, const char *url, char *buf, size_t cap)
+/* The options the source's flags give (-hft, --offline), with a progress
+ * line on pc; NULL when out of memory. */
+static gp_open_options *open_options(const gp_model_source *s, progress_ctx *pc)
 {
-    if (s->hf_token)
-        return s->hf_token;
-    const char *env = getenv("HF_TOKEN");
-    if (env && *env)
-        return env;
-    char endpoint[1024];
-    gp_hf_endpoint(endpoint, sizeof endpoint);
-    if (url && strncmp(url, endpoint, strlen(endpoint)) != 0)
+    gp_open_options *o = NULL;
+    if (gp_open_options_new(&o, NULL) != GP_OK)
         return NULL;
-    return gp_hf_token(buf, cap) ? buf : NULL;
+    if (gp_open_options_set_offline(o, s->offline, NULL) != GP_OK ||
+        gp_open_options_set_token(o, s->hf_token, NULL) != GP_OK ||
+        gp_open_options_set_progress(o, on_progress, pc, NULL) != GP_OK)
+        gp_open_options_close(&o);
+    return o;
 }
 
 int gp_model_source_open(gp_cli *cli, gp_model_source *s, bool json, gp_model **out)
@@ -118,25 +105,24 @@ int gp_model_source_open(gp_cli *cli, gp_model_source *s, bool json, gp_model **
         st = gp_model_open(s->path, out, &err);
     } else {
         progress_ctx pc = {.f = cli->err, .json = json};
-        char token[512];
-        gp_remote_opts o = {.offline = s->offline, .progress = on_progress, .progress_ctx = &pc};
+        gp_open_options *o = open_options(s, &pc);
         const char *url = url_of(s);
-        o.token = token_for(s, url, token, sizeof token);
-        if (url) {
-            st = gp_remote_open_model(url, &o, out, &err);
+        if (!o) {
+            st = GP_ERR_NOMEM;
+            err.status = st;
+            snprintf(err.message, sizeof err.message, "out of memory");
+        } else if (url) {
+            st = gp_model_open_url(url, o, out, &err);
         } else {
-            gp_hf_resolution r;
-            st = gp_hf_resolve(s->hf_repo, s->hf_file, &o, &r, &err);
-            if (st == GP_OK) {
-                st = gp_remote_open_model_urls(r.urls[0], (const char *const *)r.urls, r.n_urls, &o,
-                                               out, &err);
-                /* llama-server loads the projector -hf picks too. */
-                snprintf(s->hf_mmproj_url, sizeof s->hf_mmproj_url, "%s", r.mmproj_url);
-                gp_hf_resolution_free(&r);
-            }
+            char *projector = NULL;
+            st = gp_model_open_hf(s->hf_repo, s->hf_file, o, out, &projector, &err);
+            /* llama-server loads the projector -hf picks too. */
+            snprintf(s->hf_mmproj_url, sizeof s->hf_mmproj_url, "%s", projector ? projector : "");
+            free(projector);
         }
         if (pc.begun)
             gp_progress_end(&pc.p);
+        gp_open_options_close(&o);
     }
     if (st != GP_OK) {
         gp_cli_error(cli, &err);
@@ -145,36 +131,21 @@ int gp_model_source_open(gp_cli *cli, gp_model_source *s, bool json, gp_model **
     return GP_EXIT_OK;
 }
 
-int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_run_params *p, bool json,
-                                gp_extra_files *out)
+int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_command *cmd, bool json)
 {
     gp_error err = {0};
     progress_ctx pc = {.f = cli->err, .json = json};
-    char token[512];
-    gp_remote_opts o = {.offline = s->offline, .progress = on_progress, .progress_ctx = &pc};
-    /* A stored token goes only to the Hugging Face endpoint (the projector
-     * -hf picked); other addresses get the one given with -hft, if any. */
-    const gp_load_extras *x = &p->extras;
-    bool from_hf = s->hf_mmproj_url[0] || x->draft_hf[0];
-    char endpoint[1024];
-    gp_hf_endpoint(endpoint, sizeof endpoint);
-    const char *urls[2 + GP_MAX_LORA] = {x->mmproj_url, x->draft};
-    for (uint32_t i = 0; i < x->n_lora; i++)
-        urls[2 + i] = x->lora[i];
-    for (uint32_t i = 0; i < 2 + x->n_lora; i++)
-        if (gp_is_url(urls[i]) && strncmp(urls[i], endpoint, strlen(endpoint)) != 0)
-            from_hf = false; /* never send the stored token elsewhere */
-    o.token = from_hf ? token_for(s, endpoint, token, sizeof token) : s->hf_token;
-    gp_extra_names names;
-    gp_load_extras_names(&p->extras, s->hf_mmproj_url, &names);
-    gp_status st = gp_extra_files_open(&names, &o, out, &err);
+    gp_open_options *o = open_options(s, &pc);
+    gp_status st = o ? gp_command_open_extras(cmd, s->hf_mmproj_url, o, &err) : GP_ERR_NOMEM;
     if (pc.begun)
         gp_progress_end(&pc.p);
+    gp_open_options_close(&o);
     if (st != GP_OK) {
+        if (!o && st == GP_ERR_NOMEM)
+            snprintf(err.message, sizeof err.message, "out of memory");
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    p->extras.files = gp_extra_files_any(out) ? out : NULL;
     return GP_EXIT_OK;
 }
 

@@ -12,12 +12,6 @@
 
 #include "cli/cli.h"
 
-/* The llama.cpp flags a source comes from, and the files they load besides
- * the model (memory/params.h, model/extras.h): named here, not opened up,
- * so a command that reads neither needs the public API alone. */
-typedef struct gp_run_params gp_run_params;
-typedef struct gp_extra_files gp_extra_files;
-
 typedef struct gp_model_source {
     const char *path;      /* MODEL or -m: a file, or an http(s) URL */
     const char *hf_repo;   /* -hf */
@@ -28,8 +22,9 @@ typedef struct gp_model_source {
     char hf_mmproj_url[2048]; /* the projector -hf picked (set by open), or "" */
 } gp_model_source;
 
-/* The source from MODEL (or NULL) and the llama.cpp flags in p. */
-void gp_model_source_init(gp_model_source *s, const char *path, const gp_run_params *p);
+/* The source from MODEL (or NULL) and the llama.cpp flags of cmd (may be
+ * NULL). */
+void gp_model_source_init(gp_model_source *s, const char *path, const gp_command *cmd);
 
 /* 0, or the exit code of a usage error already printed ("cmd: ..."). */
 int gp_model_source_check(gp_cli *cli, const char *cmd, const gp_model_source *s);
@@ -44,12 +39,10 @@ const char *gp_model_source_name(const gp_model_source *s);
  * returns GP_EXIT_OK, or GP_EXIT_FAIL after a one-line error. */
 int gp_model_source_open(gp_cli *cli, gp_model_source *s, bool json, gp_model **out);
 
-/* Opens what else the flags in p load (--mmproj or the projector -hf
- * picked, -md, --lora) and points p->extras.files at out when there is any;
- * returns GP_EXIT_OK, or GP_EXIT_FAIL after a one-line error. Close out
- * with gp_extra_files_close. */
-int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_run_params *p, bool json,
-                                gp_extra_files *out);
+/* Opens what else cmd loads (--mmproj or the projector -hf picked, -md,
+ * --lora) into cmd, with a progress line; returns GP_EXIT_OK, or
+ * GP_EXIT_FAIL after a one-line error. */
+int gp_model_source_open_extras(gp_cli *cli, const gp_model_source *s, gp_command *cmd, bool json);
 
 /* llama-server's arguments that load this model: {"-m", FILE}, {"-mu", URL}
  * or {"-hf", OWNER/REPO[:QUANT][, "-hff", FILE]}; returns how many. */

@@ -5,14 +5,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "args/llama_args.h"
 #include "util/fileio.h"
 #include "util/units.h"
-#include "verify/tune.h"
 
 static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char *v)
 {
-    gp_plan_request *r = &pc->req;
+    gp_plan_request *r = pc->req;
     if (!strcmp(name, "ctx")) {
         if (!strcmp(v, "max"))
             gp_plan_request_set_ctx(r, GP_PLAN_CTX_MAX, NULL);
@@ -51,9 +49,9 @@ static int set_option(gp_cli *cli, gp_plan_cli *pc, const char *name, const char
         if (!gp_parse_size(v, &b))
             return gp_cli_usage_error(cli, "plan: --%s '%s': expected a size like 1GiB", name, v);
         if (!strcmp(name, "margin"))
-            r->margin = (int64_t)b;
+            gp_plan_request_set_margin(r, (int64_t)b, NULL);
         else
-            r->ram_margin = (int64_t)b;
+            gp_plan_request_set_ram_margin(r, (int64_t)b, NULL);
     } else if (!strcmp(name, "target-vram-usage") || !strcmp(name, "target_vram_usage")) {
         char *end;
         double x = strtod(v, &end);
@@ -128,15 +126,20 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
                       gp_plan_cli_extra extra, void *ctx)
 {
     memset(pc, 0, sizeof *pc);
-    gp_plan_request_default(&pc->req);
-    gp_devices_init(&pc->devs);
     gp_hw_options_init(&pc->hw);
     static const char *valued[] = {"ctx", "ctx-per-slot", "parallel", "kv", "fa", "app", "preset", "margin",
                                    "ram-margin", "target-vram-usage"};
     /* --app first: llama.cpp defaults depend on it. */
+    gp_app app = GP_APP_SERVER;
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--app") && !strcmp(argv[i + 1], "cli"))
-            pc->req.pinned.app = pc->req.app = GP_APP_CLI;
+            app = GP_APP_CLI;
+    gp_error err = {0};
+    if (gp_plan_request_new(&pc->req, &err) != GP_OK || gp_plan_request_set_app(pc->req, app, &err) != GP_OK ||
+        gp_command_new(app, &pc->cmd, &err) != GP_OK) {
+        gp_cli_error(cli, &err);
+        return GP_EXIT_FAIL;
+    }
     for (int i = 1; i < argc;) {
         const char *a = argv[i];
         bool handled = false;
@@ -175,7 +178,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         }
         if (!strcmp(a, "--json")) pc->json = true;
         else if (!strcmp(a, "--args")) pc->args = true;
-        else if (!strcmp(a, "--cmd")) pc->cmd = true;
+        else if (!strcmp(a, "--cmd")) pc->cmd_line = true;
         else if (!strcmp(a, "--emit")) {
             if (i + 1 >= argc || strcmp(argv[i + 1], "llama-cpp-python") != 0)
                 return gp_cli_usage_error(cli, "%s: --emit needs llama-cpp-python", cmd);
@@ -183,7 +186,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         }
         else if (!strcmp(a, "--dry-run")) pc->dry_run = true;
         else if (!strcmp(a, "--verbose")) pc->verbose = true;
-        else if (!strcmp(a, "--for-load")) gp_plan_request_set_for_load(&pc->req, true, NULL);
+        else if (!strcmp(a, "--for-load")) gp_plan_request_set_for_load(pc->req, true, NULL);
         else if (!strcmp(a, "--ot-file") || !strcmp(a, "--analysis-file") || !strcmp(a, "--config") ||
                  !strcmp(a, "--report")) {
             if (i + 1 >= argc)
@@ -202,8 +205,7 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
             i += 2;
             continue;
         } else if (a[0] == '-' && a[1] != '\0') {
-            gp_error err;
-            if (gp_llama_args_apply(&pc->req.pinned, argc, argv, &i, &err) != GP_OK)
+            if (gp_command_apply(pc->cmd, argc, (const char *const *)argv, &i, &err) != GP_OK)
                 return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
             continue;
         } else {
@@ -213,47 +215,30 @@ int gp_plan_cli_parse(gp_cli *cli, const char *cmd, int argc, char **argv, gp_pl
         }
         i++;
     }
-    gp_model_source_init(&pc->src, pc->path, &pc->req.pinned);
+    gp_model_source_init(&pc->src, pc->path, pc->cmd);
     int src_rc = gp_model_source_check(cli, cmd, &pc->src);
     if (src_rc)
         return src_rc;
     pc->path = gp_model_source_name(&pc->src);
-    gp_error err = {0};
-    gp_devices *resolved = NULL;
-    if (gp_hw_options_resolve(&pc->hw, &resolved, &err) != GP_OK) {
+    if (gp_hw_options_resolve(&pc->hw, &pc->devs_all, &err) != GP_OK) {
         if (err.status == GP_ERR_ARG)
             return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    pc->devs = *resolved;
-    gp_devices_close(&resolved);
-    if (gp_devices_add_llama_rpc(&pc->devs, pc->req.pinned.rpc, &err) != GP_OK)
+    /* llama.cpp's own --rpc servers, then -dev: the plan uses those devices only. */
+    if (gp_command_devices(pc->cmd, pc->devs_all, &pc->devs, &err) != GP_OK)
         return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
-    pc->devs_all = pc->devs;
-    /* -dev: the plan uses those devices only. */
-    if (pc->req.pinned.devices[0]) {
-        gp_devices sub;
-        uint32_t map[GP_MAX_DEVICES];
-        if (gp_devices_select(&pc->devs, pc->req.pinned.devices, &sub, map, &err) != GP_OK)
-            return gp_cli_usage_error(cli, "%s: %s", cmd, err.message);
-        pc->devs = sub;
-    }
-    gp_plan_cli_calibration(&pc->devs, &pc->req);
+    gp_plan_request_use_calibration(pc->req, pc->devs, NULL);
     return 0;
 }
 
-void gp_plan_cli_calibration(const gp_devices *d, gp_plan_request *req)
+void gp_plan_cli_close(gp_plan_cli *pc)
 {
-    /* A calibration that tune measured on this machine scales predictions. */
-    double server_decode = 0;
-    if (gp_calibration_load(d, NULL, false, &req->decode_scale, &req->prefill_scale, &server_decode) &&
-        req->app == GP_APP_SERVER && server_decode > 0)
-        req->decode_scale = server_decode; /* llama-server was measured itself */
-    server_decode = 0;
-    if (gp_calibration_load(d, NULL, true, &req->moe_decode_scale, &req->moe_prefill_scale, &server_decode) &&
-        req->app == GP_APP_SERVER && server_decode > 0)
-        req->moe_decode_scale = server_decode;
+    gp_plan_request_close(&pc->req);
+    gp_command_close(&pc->cmd);
+    gp_devices_close(&pc->devs);
+    gp_devices_close(&pc->devs_all);
 }
 
 int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *pc, gp_model **m)
@@ -267,7 +252,7 @@ int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *p
         gp_cli_error(cli, &err);
         return GP_EXIT_FAIL;
     }
-    if (!(*m)->data_present) {
+    if (!gp_model_data_present(*m)) {
         fprintf(cli->err, "ggplace: %s: header only; make a runnable stand-in with ggplace sparse\n", pc->path);
         gp_model_close(m);
         return GP_EXIT_FAIL;
@@ -275,14 +260,13 @@ int gp_plan_cli_open_runnable(gp_cli *cli, const char *cmd, const gp_plan_cli *p
     return GP_EXIT_OK;
 }
 
-int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_extra_files *extras, gp_plan *plan)
+int gp_plan_cli_plan(gp_cli *cli, gp_plan_cli *pc, const gp_model *m, gp_plan_result **out)
 {
-    if (gp_model_source_open_extras(cli, &pc->src, &pc->req.pinned, pc->json, extras) != GP_EXIT_OK)
+    if (gp_model_source_open_extras(cli, &pc->src, pc->cmd, pc->json) != GP_EXIT_OK)
         return GP_EXIT_FAIL;
     gp_error err = {0};
-    if (gp_plan_make(m, &pc->devs, &pc->req, plan, &err) != GP_OK) {
+    if (gp_plan_create(m, pc->cmd, pc->devs_all, pc->req, out, &err) != GP_OK) {
         gp_cli_error(cli, &err);
-        gp_extra_files_close(extras);
         return err.status == GP_ERR_ARG ? GP_EXIT_USAGE : GP_EXIT_FAIL;
     }
     return GP_EXIT_OK;

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/extras_json.h"
 #include "gguf/types.h"
 #include "memory/mem.h"
+#include "plan/speed.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -296,3 +298,82 @@ gp_status gp_plan_json_add_details(cJSON *root, const gp_model *m, const gp_devi
         add_alternatives(root, m, d, p);
     return st;
 }
+
+/* What device i grows into, by item (the host's logits buffer included). */
+static void add_runtime(cJSON *o, const gp_mem_result *r, uint32_t i)
+{
+    cJSON *rt = cJSON_AddObjectToObject(o, "runtime");
+    if (i != 0)
+        return;
+    gp_json_add_u64(rt, "logits", r->host_output);
+    for (int k = 0; k < GP_RUNTIME_COUNT; k++)
+        gp_json_add_u64(rt, gp_runtime_item_name((gp_runtime_item)k), r->runtime.item[k]);
+}
+
+char *gp_plan_json_text(const gp_model *m, const gp_devices *d, const gp_plan *p, const char *const *args,
+                        const char *cmd)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(root, "args");
+    for (const char *const *x = args; x && *x; x++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(*x));
+    cJSON_AddStringToObject(root, "cmd", cmd);
+    gp_json_add_u64(root, "ctx", p->mem.ctx.n_ctx_req);
+    gp_json_add_u64(root, "slots", p->mem.ctx.n_seq);
+    gp_json_add_u64(root, "ctx_per_slot", p->mem.ctx.n_ctx_seq);
+    cJSON_AddBoolToObject(root, "kv_unified", p->mem.ctx.kv_unified);
+    gp_json_add_u64(root, "n_ctx", p->mem.ctx.n_ctx);
+    gp_json_add_u64(root, "n_seq", p->mem.ctx.n_seq);
+    cJSON_AddStringToObject(root, "kv_type", gp_type_get(p->params.type_k)->name);
+    cJSON_AddBoolToObject(root, "flash_attn", p->mem.ctx.flash_attn);
+    cJSON *devs = cJSON_AddArrayToObject(root, "devices");
+    for (uint32_t i = 0; i < d->n; i++) {
+        const gp_mem_device all = gp_mem_with_extras(&p->mem, i), *x = &all;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", d->dev[i].name);
+        if (p->budget[i] != UINT64_MAX)
+            gp_json_add_u64(o, "budget", p->budget[i]);
+        else
+            cJSON_AddNullToObject(o, "budget");
+        gp_json_add_u64(o, "model", x->model);
+        gp_json_add_u64(o, "context", x->context);
+        gp_json_add_u64(o, "compute", x->compute);
+        gp_json_add_u64(o, "total", gp_mem_device_total(x));
+        gp_json_add_u64(o, "in_use", gp_mem_in_use(&p->mem, i));
+        gp_json_add_u64(o, "budgeted", p->need[i]);
+        add_runtime(o, &p->mem, i);
+        cJSON_AddItemToArray(devs, o);
+    }
+    if (p->mem.extras.n) {
+        /* devices[] above already count these. */
+        cJSON_AddItemToObject(root, "extras", gp_extras_json(&p->mem.extras, d));
+    }
+    cJSON *ts = cJSON_AddArrayToObject(root, "tensors");
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        int32_t dev = p->mem.placement.tensor_dev[t];
+        if (dev < 0)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", m->tensors[t].info->name);
+        cJSON_AddStringToObject(o, "device", d->dev[dev].name);
+        gp_json_add_u64(o, "bytes", m->tensors[t].info->bytes);
+        cJSON_AddItemToArray(ts, o);
+    }
+    cJSON *pred = cJSON_AddObjectToObject(root, "predicted");
+    cJSON_AddNumberToObject(pred, "decode_tps", (double)(long long)(p->speed.decode_tps * 100) / 100);
+    cJSON_AddNumberToObject(pred, "prefill_tps", (double)(long long)(p->speed.prefill_tps * 100) / 100);
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE];
+    uint32_t n_notes = gp_speed_assumptions(d, notes, 2 * GP_MAX_DEVICES);
+    cJSON *as = cJSON_AddArrayToObject(pred, "assumed");
+    for (uint32_t i = 0; i < n_notes; i++)
+        cJSON_AddItemToArray(as, cJSON_CreateString(notes[i]));
+    cJSON *w = cJSON_AddArrayToObject(root, "why");
+    for (uint32_t i = 0; i < p->n_why; i++)
+        cJSON_AddItemToArray(w, cJSON_CreateString(p->why[i]));
+    /* What a report draws: layers, the context curve, the alternatives. */
+    gp_plan_json_add_details(root, m, d, p, NULL);
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+

@@ -25,4 +25,11 @@ gp_status gp_plan_json_add_details(cJSON *root, const gp_model *m, const gp_devi
  * and without duplicates. Returns how many were written (at most cap). */
 size_t gp_plan_curve_contexts(uint64_t n_ctx_train, uint64_t plan_ctx, uint64_t *out, size_t cap);
 
+/* The plan as `ggplace plan --json` prints it: its args, the command cmd,
+ * the context, each device's budget and memory, every tensor's device, the
+ * predicted speeds, the why lines and the details above. NULL when out of
+ * memory. */
+char *gp_plan_json_text(const gp_model *m, const gp_devices *d, const gp_plan *p, const char *const *args,
+                        const char *cmd);
+
 #endif

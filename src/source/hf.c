@@ -25,6 +25,16 @@ void gp_hf_endpoint(char *buf, size_t cap)
     snprintf(buf, cap, "%s%s", e, e[n - 1] == '/' ? "" : "/");
 }
 
+void gp_hf_endpoint_of(const gp_remote_opts *o, char *buf, size_t cap)
+{
+    if (!o || !o->endpoint || !*o->endpoint) {
+        gp_hf_endpoint(buf, cap);
+        return;
+    }
+    size_t n = strlen(o->endpoint);
+    snprintf(buf, cap, "%s%s", o->endpoint, o->endpoint[n - 1] == '/' ? "" : "/");
+}
+
 static bool read_token_file(const char *path, char *buf, size_t cap)
 {
     char *text;
@@ -508,7 +518,7 @@ gp_status gp_hf_resolve(const char *ref, const char *hf_file, const gp_remote_op
     if (s != GP_OK)
         return s;
     char endpoint[1024];
-    gp_hf_endpoint(endpoint, sizeof endpoint);
+    gp_hf_endpoint_of(o, endpoint, sizeof endpoint);
     char url[2048];
     snprintf(url, sizeof url, "%sapi/models/%s/refs", endpoint, out->repo);
     char *body = NULL;

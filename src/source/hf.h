@@ -36,8 +36,11 @@ typedef struct gp_hf_resolution {
     char mmproj_url[2048];
 } gp_hf_resolution;
 
-/* The endpoint, always ending in '/'. */
+/* The endpoint, always ending in '/': $MODEL_ENDPOINT, $HF_ENDPOINT, else
+ * https://huggingface.co/. */
 void gp_hf_endpoint(char *buf, size_t cap);
+/* The endpoint o names (with its '/'), else gp_hf_endpoint()'s. */
+void gp_hf_endpoint_of(const gp_remote_opts *o, char *buf, size_t cap);
 
 /* The token: $HF_TOKEN, else the file $HF_TOKEN_PATH, $HF_HOME/token,
  * $XDG_CACHE_HOME/huggingface/token or ~/.cache/huggingface/token. False

@@ -34,6 +34,8 @@ typedef struct gp_remote_opts {
     bool offline;             /* use the header cache only */
     bool no_cache;            /* neither read nor write the cache */
     const char *cache_dir;    /* NULL: $XDG_CACHE_HOME/ggplace/headers (~/.cache/...) */
+    const char *endpoint;     /* the Hugging Face endpoint -hf resolves against; NULL:
+                                 gp_hf_endpoint()'s ($MODEL_ENDPOINT, $HF_ENDPOINT, ...) */
     gp_remote_progress_fn progress;
     void *progress_ctx;
 } gp_remote_opts;
