@@ -162,7 +162,10 @@ typedef enum {
     /* hy-v3: the llama-style layer (routed experts beside a shared one)
        whose output rows are gathered only after the final norm, which stays
        a graph output */
-    GP_COMPUTE_FAMILY_HY_V3 = 39
+    GP_COMPUTE_FAMILY_HY_V3 = 39,
+    /* hy-v4: deepseek32 inside independent hyper-connections (copies of
+       the residual mixed around every block), a gate before wo */
+    GP_COMPUTE_FAMILY_HY_V4 = 40
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

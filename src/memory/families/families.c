@@ -56,6 +56,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LAGUNA, .name = "laguna", .build = gpg_build_laguna},
     {.id = GP_COMPUTE_FAMILY_TALKIE, .name = "talkie", .build = gpg_build_talkie},
     {.id = GP_COMPUTE_FAMILY_HY_V3, .name = "hy-v3", .build = gpg_build_hy_v3},
+    {.id = GP_COMPUTE_FAMILY_HY_V4, .name = "hy-v4", .mla = 1, .dsa = 1, .build = gpg_build_hy_v4},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)
