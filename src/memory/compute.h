@@ -172,7 +172,10 @@ typedef enum {
        sigmoid-gated attention, run in turn (the low one l_cycles times, then
        the high one, h_cycles over), each pass on cache slots of its own that
        reuse the stacks' weights */
-    GP_COMPUTE_FAMILY_HRM_TEXT = 41
+    GP_COMPUTE_FAMILY_HRM_TEXT = 41,
+    /* hy-v4: deepseek32 inside independent hyper-connections (copies of
+       the residual mixed around every block), a gate before wo */
+    GP_COMPUTE_FAMILY_HY_V4 = 42
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);

@@ -68,7 +68,20 @@ typedef struct zoo_mla {
     uint32_t idx_heads, idx_dim, idx_top_k;      /* the sparse-attention indexer (deepseek32) */
     bool kv_b;                                   /* one attn_kv_b instead of attn_k_b and attn_v_b
                                                     (MiniCPM3) */
+    const char *idx_types;                       /* attention.indexer.types written per layer: 'S' the
+                                                    layer reuses the last indexer's top-k (no indexer
+                                                    tensors), anything else owns one; NULL: not written */
+    bool out_gate;                               /* a sigmoid gate on the heads' output before wo:
+                                                    attn_gate [n_embd, v_head * n_head] (Hy4) */
 } zoo_mla;
+
+/* Hy4's independent hyper-connections: count copies of the residual, each
+ * block's input a learned mix of them and its output spread back over them
+ * (hc_attn_* / hc_ffn_* a layer, output_hc_* before the final norm). */
+typedef struct zoo_ihc {
+    uint32_t count;          /* hyper_connection.count; 0: none */
+    float eps, magnitude;    /* hyper_connection.epsilon / .magnitude */
+} zoo_ihc;
 
 /* Routed experts beyond their count: the DeepSeek-V3 kind. */
 typedef struct zoo_moe {
@@ -207,6 +220,7 @@ typedef struct zoo_model {
                               and gate) on all but every eighth layer, llama.cpp's default */
     zoo_kda kda;           /* head_dim > 0: Kimi Delta Attention layers */
     zoo_hc hc;             /* count > 0: qwen4exp's hyper-connections, sparse attention and PLE */
+    zoo_ihc ihc;           /* count > 0: Hy4's independent hyper-connections */
     bool pos_embd;         /* learned absolute positions: position_embd of n_ctx_train rows (GPT-2) */
     bool embd_ln;          /* a LayerNorm (weight and bias) on the embeddings: token_embd_norm (BLOOM) */
     bool no_norms;         /* no norm weights at all: non-parametric LayerNorms (OLMo) */
@@ -1046,6 +1060,23 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 65536, .n_ctx_train = 4096, .rope_base = 10000, .rms_eps = 1e-5f, .embd_scale = 39.191837f,
      .no_norms = true, .extra_vecs = "attn_gate:q", .hrm_lps = 16, .hrm_h = 2, .hrm_l = 3,
      .block = {.no_ffn_norm = true, .ffn = ZOO_FFN_GATED}},
+    /* Hy4 (dimensions assumed: no published config.json was at hand; its
+     * converter's DeepSeek-V3 layout, Hy3's vocabulary and the 78 layers
+     * its llama.cpp graph mentions): latent attention with a sink a head and
+     * a sigmoid gate on the heads' output, four residual copies mixed around
+     * every block, sparse attention whose indexer runs on every other layer
+     * (the rest reuse its top-k), routed experts with a SwiGLU limit beside a
+     * shared one */
+    {.name = "hy4", .arch = "hy_v4", .source = "tencent/Hy4-preview (dimensions assumed)",
+     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 192, .n_ff = 18432,
+     .n_vocab = 120832, .n_ctx_train = 262144, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048,
+     .rope_base = 10000, .rms_eps = 1e-5f, .swiglu_clamp = 10.0f,
+     .mla = {.q_lora = 1536, .kv_lora = 512, .nope = 128, .rope = 64, .v_head = 128, .idx_heads = 64,
+             .idx_dim = 128, .idx_top_k = 2048, .idx_types = "FS", .out_gate = true},
+     .ihc = {.count = 4, .eps = 1e-6f, .magnitude = 2.0f},
+     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.sinks = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1100,6 +1131,12 @@ static const char *arch_key(char *k, size_t n, const zoo_model *m, const char *s
 {
     snprintf(k, n, "%s.%s", m->arch, suffix);
     return k;
+}
+
+/* whether layer il reuses the last indexer's top-k (mla.idx_types) */
+static bool zoo_idx_shared(const zoo_model *m, uint32_t il)
+{
+    return m->mla.idx_types && m->mla.idx_types[il % strlen(m->mla.idx_types)] == 'S';
 }
 
 /* whether layer il slides (swa_layers) */
@@ -1292,6 +1329,14 @@ static void hparams(gw *w, const zoo_model *m)
             key_u32(w, m, "attention.indexer.head_count", m->mla.idx_heads);
             key_u32(w, m, "attention.indexer.key_length", m->mla.idx_dim);
             key_u32(w, m, "attention.indexer.top_k", m->mla.idx_top_k);
+            if (m->mla.idx_types) {
+                bool full[512];
+                for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+                    full[il] = !zoo_idx_shared(m, il);
+                char k[128];
+                snprintf(k, sizeof k, "%s.attention.indexer.types", m->arch);
+                gw_arr_bool(w, k, full, m->n_layer);
+            }
         }
     } else if (!g4) {
         key_u32(w, m, "attention.key_length", m->head_dim);
@@ -1468,6 +1513,11 @@ static void hparams(gw *w, const zoo_model *m)
             gw_raw(w, k, 9, buf, 12 + n * 4);
         }
     }
+    if (m->ihc.count) {
+        key_u32(w, m, "hyper_connection.count", m->ihc.count);
+        key_f32(w, m, "hyper_connection.epsilon", m->ihc.eps);
+        key_f32(w, m, "hyper_connection.magnitude", m->ihc.magnitude);
+    }
     if (m->hc.count) {
         key_u32(w, m, "hyper_connection.count", m->hc.count);
         key_u32(w, m, "hyper_connection.low_rank", m->hc.low_rank);
@@ -1576,7 +1626,11 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
             weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
         if (m->kda.ling)
             weight(w, T("attn_gate.weight"), GP_TYPE_F16, 2, m->n_embd, m->n_head, 1);
-        if (a->idx_heads) {
+        if (a->out_gate)
+            weight(w, T("attn_gate.weight"), GP_TYPE_Q4_K, 2, m->n_embd, (int64_t)a->v_head * m->n_head, 1);
+        if (b->sinks)
+            vec(w, T("attn_sinks.weight"), 1, m->n_head, 1);
+        if (a->idx_heads && !zoo_idx_shared(m, il)) {
             vec(w, T("indexer.k_norm.weight"), 1, a->idx_dim, 1);
             vec(w, T("indexer.k_norm.bias"), 1, a->idx_dim, 1);
             vec(w, T("indexer.proj.weight"), 2, m->n_embd, a->idx_heads);
@@ -2089,6 +2143,24 @@ static void gemma3n_block(gw *w, const zoo_model *m, uint32_t il)
 #undef T
 }
 
+/* Hy4's mixes of the residual copies before attention and the FFN: the
+ * pre and post weights of each copy from one projection, a bias and a
+ * scale for each of the two */
+static void ihc_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const int64_t hc = m->ihc.count;
+    static const char *const parts[2] = {"attn", "ffn"};
+    for (int p = 0; p < 2; p++) {
+        snprintf(n, sizeof n, "blk.%u.hc_%s_fn.weight", il, parts[p]);
+        weight(w, n, GP_TYPE_F16, 2, hc * m->n_embd, 2 * hc, 1);
+        snprintf(n, sizeof n, "blk.%u.hc_%s_base.weight", il, parts[p]);
+        vec(w, n, 1, 2 * hc, 1);
+        snprintf(n, sizeof n, "blk.%u.hc_%s_scale.weight", il, parts[p]);
+        vec(w, n, 1, 2, 1);
+    }
+}
+
 /* qwen4exp's hyper-connection mixers before the token mixer and the FFN,
  * and the PLE module on its layer */
 static void hc_block(gw *w, const zoo_model *m, uint32_t il)
@@ -2178,6 +2250,11 @@ static bool write_model(const zoo_model *m, const char *dir)
             weight(w, "per_layer_token_embd.weight", GP_TYPE_Q8_0, 2, m->hc.ple_dim, (int64_t)m->hc.ple_rows, 1);
     } else if (!m->no_norms) {
         vec(w, m->embd_norm_out ? "token_embd_norm.weight" : "output_norm.weight", 1, m->n_embd, 1);
+    }
+    if (m->ihc.count) {   /* the streams' last mix, before the final norm */
+        weight(w, "output_hc_fn.weight", GP_TYPE_F16, 2, (int64_t)m->ihc.count * m->n_embd, m->ihc.count, 1);
+        vec(w, "output_hc_base.weight", 1, m->ihc.count, 1);
+        vec(w, "output_hc_scale.weight", 1, 1, 1);
     }
     if (m->block.norm_bias)
         vec(w, "output_norm.bias", 1, m->n_embd, 1);
@@ -2285,6 +2362,8 @@ static bool write_model(const zoo_model *m, const char *dir)
         }
         if (m->hc.count)
             hc_block(w, m, il);
+        if (m->ihc.count)
+            ihc_block(w, m, il);
         if (m->layer_kinds && m->layer_kinds[il] == 'c')
             short_conv(w, m, il);
         else if (m->layer_kinds && m->layer_kinds[il] == 'k')
@@ -2358,7 +2437,8 @@ static zoo_model tiny(const zoo_model *m)
         t.moe.dense_lead = 1;
     if (m->mla.kv_lora) {
         /* a cache row (latent + rope) of whole quantized blocks, as every real one is */
-        t.mla = (zoo_mla){.q_lora = m->mla.q_lora ? 32 : 0, .kv_lora = 32, .nope = 16, .rope = 32, .v_head = 16};
+        t.mla = (zoo_mla){.q_lora = m->mla.q_lora ? 32 : 0, .kv_lora = 32, .nope = 16, .rope = 32, .v_head = 16,
+                          .idx_types = m->mla.idx_types, .out_gate = m->mla.out_gate};
         t.head_dim = 32;
         if (m->mla.idx_heads)
             t.mla.idx_heads = 2, t.mla.idx_dim = 64, t.mla.idx_top_k = 16;

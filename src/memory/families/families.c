@@ -59,6 +59,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_GRANITESWITCH, .name = "graniteswitch", .inputs = gpg_inputs_graniteswitch,
      .build = gpg_build_graniteswitch},
     {.id = GP_COMPUTE_FAMILY_HRM_TEXT, .name = "hrm_text", .build = gpg_build_hrm_text},
+    {.id = GP_COMPUTE_FAMILY_HY_V4, .name = "hy-v4", .mla = 1, .dsa = 1, .build = gpg_build_hy_v4},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)

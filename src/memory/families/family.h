@@ -84,6 +84,7 @@ int gpg_build_hy_v3(gpg_ctx *c, gpg_graph *g);
 int gpg_build_graniteswitch(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_graniteswitch(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hrm_text(gpg_ctx *c, gpg_graph *g);
+int gpg_build_hy_v4(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_qwen4exp(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
