@@ -1,7 +1,8 @@
 /*
  * Accuracy of the memory model against llama.cpp's own figures.
  *
- *   accuracy [--check] [--tier1[=ARCH,...]] [--pending FILE] [--models DIR] [--by-family] [-v] [CALIB_DIR]
+ *   accuracy [--check] [--tier1[=ARCH,...]] [--pending FILE] [--models DIR] [--by-family | --markdown] [-v]
+ *            [CALIB_DIR]
  *            (default: ../shared/calib beside the repository)
  *
  * Runs every row of memory_server.csv and memory_cli.csv (one device) and
@@ -260,16 +261,36 @@ static void compare_one(stats *s, uint64_t want_model, uint64_t want_ctx, uint64
 #define MAX_FAMILIES 256
 static struct family {
     char arch[64];
+    char files[256];   /* its headers' names, without folder and .gguf, comma-joined */
     stats s;
 } families[MAX_FAMILIES];
+
+/* Adds the file name of path to a family's list, once. */
+static void note_file(struct family *f, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char name[128];
+    snprintf(name, sizeof name, "%s", slash ? slash + 1 : path);
+    char *dot = strstr(name, ".gguf");
+    if (dot)
+        *dot = 0;
+    size_t len = strlen(f->files), n = strlen(name);
+    for (const char *at = strstr(f->files, name); at; at = strstr(at + 1, name))
+        if ((at == f->files || at[-1] == ' ') && (at[n] == ',' || at[n] == 0))
+            return;
+    if (len + n + 3 < sizeof f->files)
+        snprintf(f->files + len, sizeof f->files - len, "%s%s", len ? ", " : "", name);
+}
 
 static stats *family_of(const gp_model *m)
 {
     for (int i = 0; i < MAX_FAMILIES; i++) {
         if (!families[i].arch[0])
             snprintf(families[i].arch, sizeof families[i].arch, "%s", m->arch);
-        if (!strcmp(families[i].arch, m->arch))
+        if (!strcmp(families[i].arch, m->arch)) {
+            note_file(&families[i], m->path);
             return &families[i].s;
+        }
     }
     return NULL;
 }
@@ -465,9 +486,15 @@ static int run_rpc(const char *dir, bool verbose)
     return rc;
 }
 
+static bool markdown;    /* --markdown: the family table as the README shows it */
+
 static void report_families(void)
 {
-    printf("\nby family (every file, every device):\n");
+    if (markdown)
+        printf("\n| family | zoo header | rows (device figures) | model / context exact | compute \\|error\\| p50 / p95 / "
+               "max | worst under | held |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    else
+        printf("\nby family (every file, every device):\n");
     for (int i = 0; i < MAX_FAMILIES && families[i].arch[0]; i++) {
         stats *s = &families[i].s;
         qsort(s->err, s->n_err, sizeof *s->err, cmpd);
@@ -490,10 +517,16 @@ static void report_families(void)
                               : tier1_mode && marked && pending_arch ? "  MARKED CHECKED BUT PENDING"
                               : pending_arch                        ? "  pending"
                                                                     : "";
-        printf("%-16s rows %4zu  model exact %4zu  context exact %4zu  compute |err| p50 %.2f%% p95 %.2f%% "
-               "max %.2f%%  worst under %.2f%%%s%s\n",
-               families[i].arch, s->rows, s->model_exact, s->context_exact, 100 * p50, 100 * p95, 100 * max,
-               100 * s->worst_under, verdict, s->failed ? "  FAILED ROWS" : "");
+        if (markdown)
+            printf("| `%s` | %s | %zu | %zu / %zu | %.2f / %.2f / %.2f %% | %.2f %% | %s%s |\n", families[i].arch,
+                   families[i].files, s->rows, s->model_exact, s->context_exact, 100 * p50, 100 * p95, 100 * max,
+                   100 * s->worst_under, pending_arch ? "pending" : marked ? "exact" : "bound",
+                   s->failed ? ", failed rows" : "");
+        else
+            printf("%-16s rows %4zu  model exact %4zu  context exact %4zu  compute |err| p50 %.2f%% p95 %.2f%% "
+                   "max %.2f%%  worst under %.2f%%%s%s\n",
+                   families[i].arch, s->rows, s->model_exact, s->context_exact, 100 * p50, 100 * p95, 100 * max,
+                   100 * s->worst_under, verdict, s->failed ? "  FAILED ROWS" : "");
         if ((held && miss1) || (tier2 && miss2) || (tier1_mode && marked && pending_arch))
             check_failed = true;
         free(s->err);
@@ -520,6 +553,8 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--by-family") == 0)
             by_family = true;
+        else if (strcmp(argv[i], "--markdown") == 0)
+            by_family = markdown = true;
         else if (strcmp(argv[i], "--models") == 0 && i + 1 < argc)
             models_dir = argv[++i];
         else

@@ -140,7 +140,7 @@ gp_status gp_swap_config_rewrite(const gp_swap_request *req, const char *label, 
     *out = NULL;
     if (!req || (!text && len))
         return gp_fail(err, GP_ERR_ARG, label, "no request or no text");
-    gp_swap_config *c;
+    gp_swap_config *c = NULL;
     gp_status st = new_config(text, len, &c, err);
     if (st != GP_OK)
         return st;
@@ -158,7 +158,7 @@ gp_status gp_swap_config_generate(const gp_swap_request *req, const char *const 
     *out = NULL;
     if (!req || (!paths && n))
         return gp_fail(err, GP_ERR_ARG, NULL, "no request or no model files");
-    gp_swap_config *c;
+    gp_swap_config *c = NULL;
     gp_status st = new_config("", 0, &c, err);
     if (st != GP_OK)
         return st;
@@ -178,7 +178,7 @@ gp_status gp_swap_config_check(const char *label, const char *text, size_t len, 
     *out = NULL;
     if (!text && len)
         return gp_fail(err, GP_ERR_ARG, label, "no text");
-    gp_swap_config *c;
+    gp_swap_config *c = NULL;
     gp_status st = new_config(text, len, &c, err);
     if (st != GP_OK)
         return st;
