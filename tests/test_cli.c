@@ -194,6 +194,23 @@ static void test_shards(void **state)
     assert_one_line_error(r, "m-00002-of-00002.gguf");
 }
 
+/* llama.cpp names RPC devices RPC0, RPC1... in the order --rpc gives their
+   servers: a plan keeps -dev RPC1 and the --rpc list it counts in, and the
+   subsets the planner tries itself are named the same way. */
+static void test_rpc_device_names(void **state)
+{
+    (void)state;
+    const char *model = GP_SOURCE_DIR "/examples/llama-3.1-8b.gguf";
+    run_result *r = RUN("ggplace", "plan", model, "--no-detect", "--ram", "64GiB", "--rpc",
+                        "127.0.0.1:50001,127.0.0.1:50002", "-dev", "RPC1", "--args");
+    assert_int_equal(r->rc, 0);
+    assert_non_null(strstr(r->out, "--rpc 127.0.0.1:50001,127.0.0.1:50002 -dev RPC1 "));
+    r = RUN("ggplace", "mem", model, "--no-detect", "--ram", "64GiB", "--rpc", "127.0.0.1:50001,127.0.0.1:50002",
+            "-dev", "RPC2");
+    assert_int_not_equal(r->rc, 0);
+    assert_one_line_error(r, "RPC2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_inspect_json_contract),
         cmocka_unit_test(test_shards),
+        cmocka_unit_test(test_rpc_device_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

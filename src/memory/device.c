@@ -112,6 +112,8 @@ gp_status gp_devices_insert(gp_devices *d, const gp_device *dev, gp_error *err)
         memmove(&d->dev[at + 1], &d->dev[at], (d->n - at) * sizeof d->dev[0]);
     }
     d->dev[at] = *dev;
+    if (dev->kind == GP_DEV_RPC && !dev->rpc_ordinal)
+        d->dev[at].rpc_ordinal = at;   /* RPC devices come first, right after the CPU */
     d->n++;
     return GP_OK;
 }
@@ -185,13 +187,29 @@ uint32_t gp_devices_find_llama(const gp_devices *d, const char *name)
         if (!strcmp(d->dev[i].name, name))
             return i;
         if (d->dev[i].kind == GP_DEV_RPC) {
+            /* llama.cpp's device name, RPC0, RPC1... in the order the
+               servers were given, whatever list this is */
             char alias[32];
-            snprintf(alias, sizeof alias, "RPC%u", rpc++);
+            snprintf(alias, sizeof alias, "RPC%u", d->dev[i].rpc_ordinal ? d->dev[i].rpc_ordinal - 1 : rpc);
+            rpc++;
             if (!strcmp(alias, name))
                 return i;
         }
     }
     return 0;
+}
+
+void gp_devices_llama_name(const gp_devices *d, uint32_t i, char *out, size_t size)
+{
+    const gp_device *dev = &d->dev[i];
+    if (dev->kind != GP_DEV_RPC) {
+        snprintf(out, size, "%s", dev->name);
+        return;
+    }
+    uint32_t rpc = 0;
+    for (uint32_t k = 1; k < i; k++)
+        rpc += d->dev[k].kind == GP_DEV_RPC;
+    snprintf(out, size, "RPC%u", dev->rpc_ordinal ? dev->rpc_ordinal - 1 : rpc);
 }
 
 gp_status gp_devices_select(const gp_devices *d, const char *list, gp_devices *sub, uint32_t *map, gp_error *err)

@@ -69,6 +69,8 @@ typedef struct gp_device {
     uint32_t pcie_width;  /* PCIe lanes; 0 when unknown */
     char arch[32];        /* CUDA compute capability "8.9", AMD "gfx1100", or "" */
     gp_cpu_info cpu;      /* the CPU entry only */
+    uint32_t rpc_ordinal; /* an RPC device's place among llama.cpp's (1 = RPC0, the name -dev takes),
+                             kept when a list is narrowed; 0: its place in this list */
 } gp_device;
 
 typedef struct gp_devices {
@@ -105,6 +107,10 @@ bool gp_device_is_gpu(const gp_device *dev);
  * name llama.cpp lists ("RPC0", "RPC1"... counted over all RPC devices); 0
  * when none (0 is the CPU, never a -dev target). */
 uint32_t gp_devices_find_llama(const gp_devices *d, const char *name);
+
+/* Device i's name as llama.cpp's -dev takes it: RPC0, RPC1... for RPC
+ * devices (in the order their servers were given), else its name. */
+void gp_devices_llama_name(const gp_devices *d, uint32_t i, char *out, size_t size);
 
 /* The devices llama.cpp's -dev A,B (or "none") leaves: the CPU, then those
  * devices in that order; map[k] is sub's device k in d. */

@@ -1368,9 +1368,11 @@ static gp_status gp_plan_subsets(const gp_model *m, const gp_devices *d, const g
                         continue;
                     used++;
                     room += all_fit ? out->budget[i] : d->dev[i].free;
+                    char name[64];
+                    gp_devices_llama_name(d, i, name, sizeof name);
                     if (len < sizeof r2.pinned.devices)
                         len += (size_t)snprintf(r2.pinned.devices + len, sizeof r2.pinned.devices - len, "%s%s",
-                                                len ? "," : "", d->dev[i].name);
+                                                len ? "," : "", name);
                 }
         if (used == n_gpu || (all_fit && room < on_gpus) || (!all_fit && used + 1 < n_gpu))
             continue;
@@ -1435,11 +1437,14 @@ char **gp_plan_args(const gp_model *m, const gp_devices *d, const gp_plan *p)
     char buf[640];
     const gp_run_params *r = &p->params;
     const gp_ctx_shape *c = &p->mem.ctx;
-    /* Remote devices first: they decide the device order of -ts. */
-    size_t pos = 0;
+    /* Remote devices first: they decide the device order of -ts. The
+       servers as --rpc gave them (what -dev RPC1 counts), else those of
+       the list. */
+    size_t pos = r->rpc[0] ? (size_t)snprintf(buf, sizeof buf, "%s", r->rpc) : 0;
     char last[128] = "";
-    buf[0] = 0;
-    for (uint32_t i = 0; d && i < d->n && pos < sizeof buf; i++) {
+    if (!pos)
+        buf[0] = 0;
+    for (uint32_t i = 0; d && !r->rpc[0] && i < d->n && pos < sizeof buf; i++) {
         char ep[128];
         if (!rpc_endpoint(&d->dev[i], ep, sizeof ep) || strcmp(ep, last) == 0)
             continue;
