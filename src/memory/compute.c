@@ -281,6 +281,17 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (m->ple_conv_kernel < 1 || m->ple_conv_kernel > GP_MAX_CONV_L) return 0;
         }
     }
+    if (fam->msa && n_attn) {
+        /* MiniMax sparse attention as llama.cpp asserts it: one indexer head
+           per KV head, whole groups of query heads, one head size; blocks of
+           positions (their floor of 256 padded to whole blocks) */
+        if (m->n_head_kv == 0 || m->n_head_kv > GP_MAX_HEADS || m->idx_n_head != m->n_head_kv) return 0;
+        if (m->n_head % m->n_head_kv != 0 || m->head_dim_k != m->head_dim_v) return 0;
+        if (m->idx_head_dim == 0 || m->idx_head_dim > GP_MAX_HEAD_DIM || m->idx_top_k == 0) return 0;
+        if (m->idx_block == 0 || m->idx_block > GP_MAX_CTX) return 0;
+        for (uint32_t il = 0; il < m->n_layer; il++)
+            if (gpg_layer_n_head(m, il) != m->n_head || gpg_layer_n_head_kv(m, il) != m->n_head_kv) return 0;
+    }
     if (m->n_embd_latent > GP_MAX_WIDTH) return 0;
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;

@@ -162,7 +162,11 @@ typedef enum {
     /* hy-v3: the llama-style layer (routed experts beside a shared one)
        whose output rows are gathered only after the final norm, which stays
        a graph output */
-    GP_COMPUTE_FAMILY_HY_V3 = 39
+    GP_COMPUTE_FAMILY_HY_V3 = 39,
+    /* minimax-m3: the llama-style layer whose layers past the dense lead run
+       MiniMax sparse attention (an indexer with a cache of its own picks
+       blocks of positions) where llama.cpp enables it */
+    GP_COMPUTE_FAMILY_MINIMAX_M3 = 40
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -270,6 +274,7 @@ typedef struct {
     uint32_t idx_n_head;    /* {arch}.attention.indexer.head_count (deepseek32) */
     uint32_t idx_head_dim;  /* {arch}.attention.indexer.key_length */
     uint32_t idx_top_k;     /* {arch}.attention.indexer.top_k */
+    uint32_t idx_block;     /* {arch}.attention.indexer.block_size: positions per block (minimax-m3) */
 
     /* short conv (lfm2) */
     uint32_t conv_l_cache;  /* {arch}.shortconv.l_cache */

@@ -159,7 +159,7 @@ static const gp_arch_rules archs[] = {
      .moe_norm_w = true, .lightning = true, .checked = true},
     {.name = "hrm_text"},
     {.name = "minimax-m2", .moe_norm_w = true, .checked = true},
-    {.name = "minimax-m3"},
+    {.name = "minimax-m3", .graph = "minimax-m3", .indexer_msa = true, .checked = true},
     {.name = "cogvlm", .logits_all_rows = true},
     {.name = "rnd1"},
     {.name = "pangu-embedded"},

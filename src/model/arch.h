@@ -76,6 +76,10 @@ typedef struct gp_arch_rules {
     bool indexer_attn;          /* every full-attention layer keeps its sparse-attention indexer's
                                    keys (one head of attention.indexer.key_length, in the K cache's
                                    type) in a cache of its own (qwen4exp) */
+    bool indexer_msa;           /* MiniMax sparse attention: every layer past the dense lead keeps a
+                                   second cache, a plain one of a single head whose keys are
+                                   attention.indexer.key_length wide and whose values are as wide
+                                   as the model's (MiniMax-M3) */
     bool embd_is_output;        /* no output tensor is created: the logits read token_embd on its own
                                    device, with no copy on the output layer's (BitNet) */
     bool logits_copied;         /* the logits are copied once more, a slice of them overwritten

@@ -74,6 +74,7 @@ typedef struct gp_layer {
     int32_t kv_src;       /* the layer whose cache this one reads: itself unless it shares one */
     uint32_t compress_ratio; /* sparse attention over blocks of this many cached tokens (qwen4exp); 0: dense */
     bool indexer_cache;   /* keeps its indexer's keys in a cache of their own beside its KV cache (qwen4exp) */
+    bool indexer_cache_v; /* ... and one head of values there too (MiniMax-M3) */
     bool swiglu_clamp_exp;   /* the routed experts' SwiGLU is clamped (swiglu_clamp_exp above zero) */
     bool swiglu_clamp_shexp; /* the shared or dense FFN's (swiglu_clamp_shexp above zero) */
     bool has_experts;
@@ -117,6 +118,7 @@ typedef struct gp_hparams {
     /* DeepSeek sparse attention: the lightning indexer's heads, head size
      * (its own K cache row) and how many cached tokens it keeps per query */
     uint32_t indexer_n_head, indexer_head_dim, indexer_top_k;
+    uint32_t indexer_block_size; /* MiniMax sparse attention: positions per block it picks */
     uint32_t q_lora_rank;
     uint32_t rope_dim;
     uint32_t head_dim_k_mla; /* per-head q/k dim before absorption */

@@ -143,6 +143,13 @@ typedef struct zoo_hc {
     uint64_t ple_rows;                             /* rows of per_layer_token_embd */
 } zoo_hc;
 
+/* MiniMax sparse attention (MiniMax-M3): on every layer past the dense lead,
+ * an indexer (one query head per KV head, one key head, F32 as converted)
+ * picks top_k blocks of block cached positions, the last local ones always. */
+typedef struct zoo_msa {
+    uint32_t idx_heads, idx_dim, top_k, block, local; /* attention.indexer.*; idx_heads 0: none */
+} zoo_msa;
+
 /* Gemma 4: sliding layers with heads of their own size beside wider global
  * ones, later layers reading earlier layers' caches, per-layer token
  * embeddings (the E models) and a dense MLP beside the routed experts (MoE). */
@@ -234,6 +241,7 @@ typedef struct zoo_model {
     uint32_t head_dim_v;   /* value_length where it differs from head_dim (0: head_dim) */
     bool sinks_swa;        /* with block.sinks, attn_sinks on the sliding layers only */
     float value_scale;     /* attention.value_scale, written when > 0 */
+    zoo_msa msa;           /* idx_heads > 0: MiniMax sparse attention */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
@@ -1031,6 +1039,19 @@ static const zoo_model zoo_models[] = {
      .n_vocab = 128256, .n_ctx_train = 131072, .rope_base = 500000, .rms_eps = 1e-5f,
      .layer_heads = nemotron_super_49b_heads, .layer_heads_kv = nemotron_super_49b_heads_kv,
      .layer_ff = nemotron_super_49b_ff, .block = {.ffn = ZOO_FFN_GATED, .rope_freqs = true}},
+    /* MiniMax-M3 (its text_config): MiniMax-M2's attention with one Q/K norm
+     * a head, three dense lead layers (12288 wide), then 128 sigmoid-routed
+     * experts of which 4 are used beside a shared one; MiniMax sparse
+     * attention on the routed layers: an indexer of 4 heads of 128 picking 16
+     * blocks of 128 positions, the last one always */
+    {.name = "minimax-m3", .arch = "minimax-m3", .source = "MiniMaxAI/MiniMax-M3",
+     .n_layer = 60, .n_embd = 6144, .n_head = 64, .n_head_kv = 4, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 200064, .n_ctx_train = 1048576, .n_rot = 64, .n_expert = 128, .n_expert_used = 4,
+     .n_ff_exp = 3072, .rope_base = 5000000, .rms_eps = 1e-6f,
+     .msa = {.idx_heads = 4, .idx_dim = 128, .top_k = 16, .block = 128, .local = 1},
+     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.0f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1448,6 +1469,13 @@ static void hparams(gw *w, const zoo_model *m)
             gw_raw(w, k, 9, buf, 12 + n * 4);
         }
     }
+    if (m->msa.idx_heads) {
+        key_u32(w, m, "attention.indexer.head_count", m->msa.idx_heads);
+        key_u32(w, m, "attention.indexer.key_length", m->msa.idx_dim);
+        key_u32(w, m, "attention.indexer.top_k", m->msa.top_k);
+        key_u32(w, m, "attention.indexer.block_size", m->msa.block);
+        key_u32(w, m, "attention.indexer.local_blocks", m->msa.local);
+    }
     if (m->hc.count) {
         key_u32(w, m, "hyper_connection.count", m->hc.count);
         key_u32(w, m, "hyper_connection.low_rank", m->hc.low_rank);
@@ -1532,6 +1560,12 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("indexer.k_proj.weight"), GP_TYPE_Q8_0, 2, m->n_embd, m->hc.idx_dim, 1);
         vec(w, T("indexer.q_norm.weight"), 1, m->hc.idx_dim, 1);
         vec(w, T("indexer.k_norm.weight"), 1, m->hc.idx_dim, 1);
+    }
+    if (m->msa.idx_heads && il >= m->moe.dense_lead) {   /* the sparse layers' indexer, kept F32 */
+        vec(w, T("indexer.q_proj.weight"), 2, m->n_embd, (int64_t)m->msa.idx_heads * m->msa.idx_dim);
+        vec(w, T("indexer.k_proj.weight"), 2, m->n_embd, m->msa.idx_dim);
+        vec(w, T("indexer.q_norm.weight"), 1, m->msa.idx_dim, 1);
+        vec(w, T("indexer.k_norm.weight"), 1, m->msa.idx_dim, 1);
     }
     if (m->mla.kv_lora) {
         const zoo_mla *a = &m->mla;
@@ -2392,6 +2426,8 @@ static zoo_model tiny(const zoo_model *m)
     }
     if (m->adapters)
         t.adapters = 2, t.adapter_rank = 8;
+    if (m->msa.idx_heads)   /* one indexer head per KV head, as the sparse graph requires */
+        t.msa = (zoo_msa){.idx_heads = t.n_head_kv, .idx_dim = 32, .top_k = 2, .block = 16, .local = 1};
     return t;
 }
 

@@ -56,6 +56,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_LAGUNA, .name = "laguna", .build = gpg_build_laguna},
     {.id = GP_COMPUTE_FAMILY_TALKIE, .name = "talkie", .build = gpg_build_talkie},
     {.id = GP_COMPUTE_FAMILY_HY_V3, .name = "hy-v3", .build = gpg_build_hy_v3},
+    {.id = GP_COMPUTE_FAMILY_MINIMAX_M3, .name = "minimax-m3", .msa = 1, .build = gpg_build_minimax_m3},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)
