@@ -659,6 +659,7 @@ gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_sh
     m->embd_is_output = rules->embd_is_output;
     m->rope_freqs_full = rules->rope_freqs_full;
     m->v_pad_every_layer = rules->v_pad_every_layer;
+    m->dsv4_cache = rules->dsv4_cache;
     if (!known)
         warn(m, "unknown architecture '%.40s' (llama.cpp v0.5.0 does not load it): estimated from its tensors "
                 "with generic rules, its compute buffers as an upper bound", m->arch);

@@ -174,6 +174,7 @@ struct gp_model {
     bool embd_is_output;      /* the logits read token_embd itself: no copy on the output device */
     bool rope_freqs_full;     /* only full-attention layers hold rope_freqs */
     bool v_pad_every_layer;   /* a transposed V cache on every layer, KV heads or not */
+    bool dsv4_cache;          /* DeepSeek-V4's raw, compressed and indexer caches and compressor states */
     gp_hparams hp;
     gp_layer *layers;     /* n_layer_all entries */
     gp_tensor *tensors;
