@@ -281,6 +281,21 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (m->ple_conv_kernel < 1 || m->ple_conv_kernel > GP_MAX_CONV_L) return 0;
         }
     }
+    if (fam->dsv4 && n_attn) {
+        /* DeepSeek-V4 as llama.cpp asserts it: copies of the residual, a Q
+           down-projection, whole groups of heads in the output projection,
+           ratios of 0, 4 and 128 (an indexer on the 4:1 layers) */
+        if (m->hc_count < 2 || m->hc_count > GP_MAX_HEADS) return 0;
+        if (m->q_lora_rank == 0 || m->q_lora_rank > GP_MAX_LORA_RANK) return 0;
+        if (m->dsv4_o_groups == 0 || m->n_head % m->dsv4_o_groups != 0) return 0;
+        if (m->dsv4_o_lora == 0 || m->dsv4_o_lora > GP_MAX_WIDTH) return 0;
+        for (uint32_t il = 0; il < m->n_layer; il++) {
+            const uint32_t r = m->layer_compress ? m->layer_compress[il] : 0;
+            if (r != 0 && r != 4 && r != 128) return 0;
+            if (r == 4 && (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS || m->idx_head_dim == 0 ||
+                           m->idx_head_dim > GP_MAX_HEAD_DIM || m->idx_top_k == 0)) return 0;
+        }
+    }
     if (fam->msa && n_attn) {
         /* MiniMax sparse attention as llama.cpp asserts it: one indexer head
            per KV head, whole groups of query heads, one head size; blocks of
@@ -557,7 +572,10 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "hc_ffn_up", "hc_ffn_inject", "indexer.q_proj", "indexer.k_proj", "indexer.q_norm",
     "ple_key", "ple_value", "ple_norm_key", "ple_norm_query", "ple_norm_conv", "ple_conv1d",
     "ffn_gate_chexps", "ffn_up_chexps", "ffn_down_chexps", "attn_sub_norm", "ffn_sub_norm",
-    "layer_output_scale"
+    "layer_output_scale",
+    /* deepseek4 */
+    "hc_attn_fn", "hc_ffn_fn", "attn_kv", "attn_output_a", "attn_output_b", "attn_compressor_kv",
+    "indexer_compressor_kv"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -166,7 +166,11 @@ typedef enum {
     /* minimax-m3: the llama-style layer whose layers past the dense lead run
        MiniMax sparse attention (an indexer with a cache of its own picks
        blocks of positions) where llama.cpp enables it */
-    GP_COMPUTE_FAMILY_MINIMAX_M3 = 40
+    GP_COMPUTE_FAMILY_MINIMAX_M3 = 40,
+    /* deepseek4: hyper-connections around attention over a raw window and
+       compressed cells (an indexer picking the 4:1 ones) and routed
+       experts; an upper bound, not yet node for node */
+    GP_COMPUTE_FAMILY_DEEPSEEK4 = 41
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -334,6 +338,8 @@ typedef struct {
                                    lower bound * sigmoid(A * (f_a x + bias)) */
     /* qwen4exp */
     uint32_t hc_count;          /* hyper_connection.count: copies of the residual (0: none) */
+    uint32_t dsv4_o_groups;     /* attention.output_group_count: the grouped output projection (deepseek4) */
+    uint32_t dsv4_o_lora;       /* attention.output_lora_rank: each group's width */
     uint32_t hc_low_rank;       /* hyper_connection.low_rank: the mixers' gate projections */
     const uint32_t *layer_compress; /* per layer: sparse attention over blocks of this many cached
                                        tokens, picked by the indexer (0: dense); NULL: none */
@@ -511,6 +517,14 @@ typedef enum {
     GP_COMPUTE_W_FFN_SUB_NORM,          /* blk.N.ffn_sub_norm (BitNet: before the down projection) */
     GP_COMPUTE_W_LAYER_OUT_SCALE,       /* blk.N.layer_output_scale (Talkie: the embeddings' weight in
                                            the layer's output) */
+    GP_COMPUTE_W_HC_ATTN_FN,            /* blk.N.hc_attn_fn (DeepSeek-V4: the mixing weights before
+                                           attention) */
+    GP_COMPUTE_W_HC_FFN_FN,             /* blk.N.hc_ffn_fn (before the FFN) */
+    GP_COMPUTE_W_ATTN_KV,               /* blk.N.attn_kv (DeepSeek-V4's one K=V head) */
+    GP_COMPUTE_W_ATTN_OUT_A,            /* blk.N.attn_output_a (the grouped low-rank output) */
+    GP_COMPUTE_W_ATTN_OUT_B,            /* blk.N.attn_output_b */
+    GP_COMPUTE_W_ATTN_COMP_KV,          /* blk.N.attn_compressor_kv (the head's compressor) */
+    GP_COMPUTE_W_IDX_COMP_KV,           /* blk.N.indexer_compressor_kv (the indexer's) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

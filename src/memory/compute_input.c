@@ -271,6 +271,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     if (cm->family == GP_COMPUTE_FAMILY_BAILINGMOE3)
         cm->layer_swiglu_clamp = a->swiglu_clamp;
     cm->hc_count = hp->hc_count;
+    cm->dsv4_o_groups = hp->o_group_count;
+    cm->dsv4_o_lora = hp->o_lora_rank;
     cm->hc_low_rank = hp->hc_low_rank;
     cm->layer_compress = a->compress;
     if (hp->ple_n_heads && hp->ple_layer < hp->n_layer) {

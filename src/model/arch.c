@@ -91,7 +91,7 @@ static const gp_arch_rules archs[] = {
     {.name = "deepseek2", .graph = "deepseek2", .mla = true, .checked = true},
     {.name = "deepseek2-ocr", .checked = true},
     {.name = "deepseek32", .graph = "deepseek32", .mla = true, .checked = true},
-    {.name = "deepseek4", .swa_all_attention = true, .dsv4_cache = true},
+    {.name = "deepseek4", .graph = "deepseek4", .swa_all_attention = true, .dsv4_cache = true},
     {.name = "chatglm", .checked = true},
     {.name = "glm4", .graph = "postnorm", .checked = true},
     {.name = "glm4moe", .checked = true},

@@ -173,6 +173,8 @@ static gp_status check_plausible(gp_model *m, gp_error *err)
         {"attention.indexer.key_length", hp->indexer_head_dim, 1u << 16},
         {"attention.indexer.top_k", hp->indexer_top_k, 1ull << 32},
         {"attention.indexer.block_size", hp->indexer_block_size, 1u << 20},
+        {"attention.output_group_count", hp->o_group_count, 1u << 16},
+        {"attention.output_lora_rank", hp->o_lora_rank, 1u << 20},
         {"interleave_moe_layer_step", hp->moe_every, 1u << 16},
         {"expert_group_count", hp->n_expert_groups, 1u << 16},
         {"expert_group_used_count", hp->n_expert_groups_used, 1u << 16},
@@ -299,6 +301,8 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->indexer_head_dim = arch_u32(g, a, "attention.indexer.key_length", 0);
     hp->indexer_top_k = arch_u32(g, a, "attention.indexer.top_k", 0);
     hp->indexer_block_size = arch_u32(g, a, "attention.indexer.block_size", 0);
+    hp->o_group_count = arch_u32(g, a, "attention.output_group_count", 0);
+    hp->o_lora_rank = arch_u32(g, a, "attention.output_lora_rank", 0);
     hp->q_lora_rank = arch_u32(g, a, "attention.q_lora_rank", 0);
     hp->rope_dim = arch_u32(g, a, "rope.dimension_count", hp->head_dim_k);
 

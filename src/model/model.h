@@ -119,6 +119,7 @@ typedef struct gp_hparams {
      * (its own K cache row) and how many cached tokens it keeps per query */
     uint32_t indexer_n_head, indexer_head_dim, indexer_top_k;
     uint32_t indexer_block_size; /* MiniMax sparse attention: positions per block it picks */
+    uint32_t o_group_count, o_lora_rank; /* DeepSeek-V4's grouped low-rank output projection */
     uint32_t q_lora_rank;
     uint32_t rope_dim;
     uint32_t head_dim_k_mla; /* per-head q/k dim before absorption */

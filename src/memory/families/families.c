@@ -57,6 +57,8 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_TALKIE, .name = "talkie", .build = gpg_build_talkie},
     {.id = GP_COMPUTE_FAMILY_HY_V3, .name = "hy-v3", .build = gpg_build_hy_v3},
     {.id = GP_COMPUTE_FAMILY_MINIMAX_M3, .name = "minimax-m3", .msa = 1, .build = gpg_build_minimax_m3},
+    {.id = GP_COMPUTE_FAMILY_DEEPSEEK4, .name = "deepseek4", .dsv4 = 1, .inputs = gpg_inputs_deepseek4,
+     .build = gpg_build_deepseek4},
 };
 
 gp_compute_family gp_compute_family_named(const char *name)
