@@ -293,6 +293,32 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
         if (m->hrm_lps == 0 || m->hrm_h == 0 || m->hrm_l == 0) return 0;
         if (mul3(m->hrm_lps, m->hrm_h, (uint64_t)m->hrm_l + 1) != m->n_layer) return 0;
     }
+    if (fam->dsv4 && n_attn) {
+        /* DeepSeek-V4 as llama.cpp asserts it: copies of the residual, a Q
+           down-projection, whole groups of heads in the output projection,
+           ratios of 0, 4 and 128 (an indexer on the 4:1 layers) */
+        if (m->hc_count < 2 || m->hc_count > GP_MAX_HEADS) return 0;
+        if (m->q_lora_rank == 0 || m->q_lora_rank > GP_MAX_LORA_RANK) return 0;
+        if (m->dsv4_o_groups == 0 || m->n_head % m->dsv4_o_groups != 0) return 0;
+        if (m->dsv4_o_lora == 0 || m->dsv4_o_lora > GP_MAX_WIDTH) return 0;
+        for (uint32_t il = 0; il < m->n_layer; il++) {
+            const uint32_t r = m->layer_compress ? m->layer_compress[il] : 0;
+            if (r != 0 && r != 4 && r != 128) return 0;
+            if (r == 4 && (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS || m->idx_head_dim == 0 ||
+                           m->idx_head_dim > GP_MAX_HEAD_DIM || m->idx_top_k == 0)) return 0;
+        }
+    }
+    if (fam->msa && n_attn) {
+        /* MiniMax sparse attention as llama.cpp asserts it: one indexer head
+           per KV head, whole groups of query heads, one head size; blocks of
+           positions (their floor of 256 padded to whole blocks) */
+        if (m->n_head_kv == 0 || m->n_head_kv > GP_MAX_HEADS || m->idx_n_head != m->n_head_kv) return 0;
+        if (m->n_head % m->n_head_kv != 0 || m->head_dim_k != m->head_dim_v) return 0;
+        if (m->idx_head_dim == 0 || m->idx_head_dim > GP_MAX_HEAD_DIM || m->idx_top_k == 0) return 0;
+        if (m->idx_block == 0 || m->idx_block > GP_MAX_CTX) return 0;
+        for (uint32_t il = 0; il < m->n_layer; il++)
+            if (gpg_layer_n_head(m, il) != m->n_head || gpg_layer_n_head_kv(m, il) != m->n_head_kv) return 0;
+    }
     if (m->n_embd_latent > GP_MAX_WIDTH) return 0;
     if (n_rec && (L < 2 || L > GP_MAX_CONV_L)) return 0;
     if (m->n_deepstack > m->n_layer) return 0;
@@ -562,7 +588,10 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "layer_output_scale",
     "attn_q.lora_a", "attn_q.lora_b", "attn_k.lora_a", "attn_k.lora_b", "attn_v.lora_a", "attn_v.lora_b",
     "attn_output.lora_a", "attn_output.lora_b", "ffn_gate.lora_a", "ffn_gate.lora_b",
-    "ffn_up.lora_a", "ffn_up.lora_b", "ffn_down.lora_a", "ffn_down.lora_b"
+    "ffn_up.lora_a", "ffn_up.lora_b", "ffn_down.lora_a", "ffn_down.lora_b",
+    /* deepseek4 */
+    "hc_attn_fn", "hc_ffn_fn", "attn_kv", "attn_output_a", "attn_output_b", "attn_compressor_kv",
+    "indexer_compressor_kv"
 };
 
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {

@@ -175,7 +175,15 @@ typedef enum {
     GP_COMPUTE_FAMILY_HRM_TEXT = 41,
     /* hy-v4: deepseek32 inside independent hyper-connections (copies of
        the residual mixed around every block), a gate before wo */
-    GP_COMPUTE_FAMILY_HY_V4 = 42
+    GP_COMPUTE_FAMILY_HY_V4 = 42,
+    /* minimax-m3: the llama-style layer whose layers past the dense lead run
+       MiniMax sparse attention (an indexer with a cache of its own picks
+       blocks of positions) where llama.cpp enables it */
+    GP_COMPUTE_FAMILY_MINIMAX_M3 = 43,
+    /* deepseek4: hyper-connections around attention over a raw window and
+       compressed cells (an indexer picking the 4:1 ones) and routed
+       experts; an upper bound, not yet node for node */
+    GP_COMPUTE_FAMILY_DEEPSEEK4 = 44
 } gp_compute_family;
 
 /* The family of the name an architecture's row gives (src/model/arch.c);
@@ -283,6 +291,7 @@ typedef struct {
     uint32_t idx_n_head;    /* {arch}.attention.indexer.head_count (deepseek32) */
     uint32_t idx_head_dim;  /* {arch}.attention.indexer.key_length */
     uint32_t idx_top_k;     /* {arch}.attention.indexer.top_k */
+    uint32_t idx_block;     /* {arch}.attention.indexer.block_size: positions per block (minimax-m3) */
 
     /* short conv (lfm2) */
     uint32_t conv_l_cache;  /* {arch}.shortconv.l_cache */
@@ -342,6 +351,8 @@ typedef struct {
                                    lower bound * sigmoid(A * (f_a x + bias)) */
     /* qwen4exp */
     uint32_t hc_count;          /* hyper_connection.count: copies of the residual (0: none) */
+    uint32_t dsv4_o_groups;     /* attention.output_group_count: the grouped output projection (deepseek4) */
+    uint32_t dsv4_o_lora;       /* attention.output_lora_rank: each group's width */
     uint32_t hc_low_rank;       /* hyper_connection.low_rank: the mixers' gate projections */
     const uint32_t *layer_compress; /* per layer: sparse attention over blocks of this many cached
                                        tokens, picked by the indexer (0: dense); NULL: none */
@@ -543,6 +554,14 @@ typedef enum {
     GP_COMPUTE_W_FFN_UP_LORA_B,         /* blk.N.ffn_up.lora_b */
     GP_COMPUTE_W_FFN_DOWN_LORA_A,       /* blk.N.ffn_down.lora_a */
     GP_COMPUTE_W_FFN_DOWN_LORA_B,       /* blk.N.ffn_down.lora_b */
+    GP_COMPUTE_W_HC_ATTN_FN,            /* blk.N.hc_attn_fn (DeepSeek-V4: the mixing weights before
+                                           attention) */
+    GP_COMPUTE_W_HC_FFN_FN,             /* blk.N.hc_ffn_fn (before the FFN) */
+    GP_COMPUTE_W_ATTN_KV,               /* blk.N.attn_kv (DeepSeek-V4's one K=V head) */
+    GP_COMPUTE_W_ATTN_OUT_A,            /* blk.N.attn_output_a (the grouped low-rank output) */
+    GP_COMPUTE_W_ATTN_OUT_B,            /* blk.N.attn_output_b */
+    GP_COMPUTE_W_ATTN_COMP_KV,          /* blk.N.attn_compressor_kv (the head's compressor) */
+    GP_COMPUTE_W_IDX_COMP_KV,           /* blk.N.indexer_compressor_kv (the indexer's) */
     GP_COMPUTE_W_COUNT
 } gp_compute_wkind;
 

@@ -211,6 +211,7 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     cm->idx_n_head = hp->indexer_n_head;
     cm->idx_head_dim = hp->indexer_head_dim;
     cm->idx_top_k = hp->indexer_top_k;
+    cm->idx_block = hp->indexer_block_size;
     cm->conv_l_cache = hp->shortconv_l_cache;
     cm->n_deepstack = hp->n_deepstack;
     cm->ssm_conv = hp->ssm_d_conv;
@@ -282,6 +283,8 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         cm->hrm_l = hp->hrm_l;
     }
     cm->hc_count = hp->hc_count;
+    cm->dsv4_o_groups = hp->o_group_count;
+    cm->dsv4_o_lora = hp->o_lora_rank;
     cm->hc_low_rank = hp->hc_low_rank;
     cm->layer_compress = a->compress;
     if (hp->ple_n_heads && hp->ple_layer < hp->n_layer) {

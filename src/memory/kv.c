@@ -59,7 +59,12 @@ bool gp_kv_cell_bytes_vt(const gp_model *m, uint32_t il, uint32_t type_k, uint32
     if (((m->layers[il].kind == GP_LAYER_MLA && !m->layers[il].indexer_shared) || m->layers[il].indexer_cache) &&
         m->hp.indexer_head_dim && !gp_type_row_bytes(type_k, m->hp.indexer_head_dim, &idx))
         return false;
-    *out = k + v + idx;
+    /* MiniMax sparse attention's indexer cache is a whole KV cache of one
+     * head: it keeps values of the model's head size it never reads */
+    uint64_t idx_v = 0;
+    if (m->layers[il].indexer_cache_v && !gp_type_row_bytes(type_v, m->layers[il].head_dim_v, &idx_v))
+        return false;
+    *out = k + v + idx + idx_v;
     return true;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gguf/types.h"
 #include "memory/kv.h"
 #include "model/arch.h"
 #include "util/error.h"
@@ -40,6 +41,43 @@ static void add_weights(const gp_model *m, const gp_placement *pl, const gp_devi
             padded(pl->tied_output_bytes, gp_device_weight_alignment(&d->dev[pl->tied_output_dev]));
 }
 
+static uint64_t pad256_u64(uint64_t n)
+{
+    return (n + 255) / 256 * 256;
+}
+
+/* DeepSeek-V4's caches of layer il (llama.cpp's llama_kv_cache_dsv4): one
+ * K=V head (key_length wide, K only) kept raw over the sliding window plus
+ * the ubatch, padded to 256 cells, in a stream per sequence even when the
+ * cache was asked unified; on layers with a compress ratio r the same head
+ * compressed to ceil(n_ctx_seq / r) cells (padded to 256) per sequence, the
+ * 4:1 layers with the lightning indexer's compressed keys beside it; and
+ * each compressor's F32 state (its kv and score rows: 2 x head of 8 rows on
+ * 4:1 layers, and the indexer's 2 x its key of 8 rows; one head of 128 rows
+ * on 128:1 layers) per sequence and rollback copy. */
+static bool dsv4_layer_bytes(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c, uint32_t il,
+                             uint64_t *out)
+{
+    const uint64_t hd = m->hp.head_dim_k, di = m->hp.indexer_head_dim, ns = c->n_seq ? c->n_seq : 1;
+    const uint64_t r = m->layers[il].compress_ratio;
+    uint64_t k, ki = 0;
+    if (!gp_type_row_bytes(p->type_k, hd, &k) || (r == 4 && !gp_type_row_bytes(p->type_k, di, &ki)))
+        return false;
+    uint64_t raw = c->n_ctx_seq;
+    if (!p->swa_full) {
+        const uint64_t want = (uint64_t)m->hp.n_swa + c->n_ubatch;
+        raw = pad256_u64(want < c->n_ctx_seq ? want : c->n_ctx_seq);
+    }
+    uint64_t b = raw * k, state = 0;
+    if (r) {
+        const uint64_t comp = pad256_u64((c->n_ctx_seq + r - 1) / r ? (c->n_ctx_seq + r - 1) / r : 1);
+        b += comp * (k + ki);
+        state = r == 4 ? 2 * (2 * hd) * 8 + 2 * (2 * di) * 8 : 2 * hd * r;
+    }
+    *out = ns * b + ns * (c->rs_copies ? c->rs_copies : 1) * state * 4;
+    return true;
+}
+
 gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const gp_ctx_shape *c,
                                uint32_t il, uint64_t *bytes, gp_error *err)
 {
@@ -47,6 +85,13 @@ gp_status gp_mem_layer_context(const gp_model *m, const gp_run_params *p, const 
     *bytes = 0;
     if (l->nextn && !l->router)
         return GP_OK;
+    if (m->dsv4_cache) {
+        if (!dsv4_layer_bytes(m, p, c, il, bytes))
+            return gp_fail(err, GP_ERR_CONFIG, m->path,
+                           "cache types -ctk/-ctv do not divide layer %u's K rows into whole blocks; llama.cpp refuses them",
+                           il);
+        return GP_OK;
+    }
     uint64_t state = 0;
     if (l->kind == GP_LAYER_RECURRENT) {
         uint64_t n_rs = (uint64_t)(c->n_seq ? c->n_seq : 1) * (c->rs_copies ? c->rs_copies : 1);

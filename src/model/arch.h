@@ -76,6 +76,15 @@ typedef struct gp_arch_rules {
     bool indexer_attn;          /* every full-attention layer keeps its sparse-attention indexer's
                                    keys (one head of attention.indexer.key_length, in the K cache's
                                    type) in a cache of its own (qwen4exp) */
+    bool indexer_msa;           /* MiniMax sparse attention: every layer past the dense lead keeps a
+                                   second cache, a plain one of a single head whose keys are
+                                   attention.indexer.key_length wide and whose values are as wide
+                                   as the model's (MiniMax-M3) */
+    bool dsv4_cache;            /* DeepSeek-V4's caches: every layer keeps one K=V head raw over the
+                                   sliding window, in a stream per sequence whatever was asked; the
+                                   layers with a compress ratio keep that head compressed too (4:1
+                                   ones the lightning indexer's keys beside it) and the compressors'
+                                   F32 states */
     bool embd_is_output;        /* no output tensor is created: the logits read token_embd on its own
                                    device, with no copy on the output layer's (BitNet) */
     bool logits_copied;         /* the logits are copied once more, a slice of them overwritten

@@ -172,6 +172,9 @@ static gp_status check_plausible(gp_model *m, gp_error *err)
         {"attention.indexer.head_count", hp->indexer_n_head, 1u << 16},
         {"attention.indexer.key_length", hp->indexer_head_dim, 1u << 16},
         {"attention.indexer.top_k", hp->indexer_top_k, 1ull << 32},
+        {"attention.indexer.block_size", hp->indexer_block_size, 1u << 20},
+        {"attention.output_group_count", hp->o_group_count, 1u << 16},
+        {"attention.output_lora_rank", hp->o_lora_rank, 1u << 20},
         {"interleave_moe_layer_step", hp->moe_every, 1u << 16},
         {"expert_group_count", hp->n_expert_groups, 1u << 16},
         {"expert_group_used_count", hp->n_expert_groups_used, 1u << 16},
@@ -297,6 +300,9 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     hp->indexer_n_head = arch_u32(g, a, "attention.indexer.head_count", 0);
     hp->indexer_head_dim = arch_u32(g, a, "attention.indexer.key_length", 0);
     hp->indexer_top_k = arch_u32(g, a, "attention.indexer.top_k", 0);
+    hp->indexer_block_size = arch_u32(g, a, "attention.indexer.block_size", 0);
+    hp->o_group_count = arch_u32(g, a, "attention.output_group_count", 0);
+    hp->o_lora_rank = arch_u32(g, a, "attention.output_lora_rank", 0);
     hp->q_lora_rank = arch_u32(g, a, "attention.q_lora_rank", 0);
     hp->rope_dim = arch_u32(g, a, "rope.dimension_count", hp->head_dim_k);
 
@@ -535,6 +541,9 @@ static gp_status read_hparams(gp_model *m, const gp_arch_rules *rules, gp_error 
     if (rules->indexer_attn && hp->indexer_head_dim)
         for (uint32_t i = 0; i < hp->n_layer; i++)
             m->layers[i].indexer_cache = m->layers[i].kind == GP_LAYER_FULL;
+    if (rules->indexer_msa && hp->indexer_head_dim)
+        for (uint32_t i = hp->n_layer_dense_lead; i < hp->n_layer; i++)
+            m->layers[i].indexer_cache = m->layers[i].indexer_cache_v = m->layers[i].kind == GP_LAYER_FULL;
     hp->ple_layer = UINT32_MAX;
     {
         char key[256];
@@ -660,6 +669,7 @@ gp_status gp_model_from_shards(const char *path, gp_gguf **shards, uint32_t n_sh
     m->embd_is_output = rules->embd_is_output;
     m->rope_freqs_full = rules->rope_freqs_full;
     m->v_pad_every_layer = rules->v_pad_every_layer;
+    m->dsv4_cache = rules->dsv4_cache;
     if (!known)
         warn(m, "unknown architecture '%.40s' (llama.cpp v0.5.0 does not load it): estimated from its tensors "
                 "with generic rules, its compute buffers as an upper bound", m->arch);

@@ -74,6 +74,7 @@ typedef struct gp_layer {
     int32_t kv_src;       /* the layer whose cache this one reads: itself unless it shares one */
     uint32_t compress_ratio; /* sparse attention over blocks of this many cached tokens (qwen4exp); 0: dense */
     bool indexer_cache;   /* keeps its indexer's keys in a cache of their own beside its KV cache (qwen4exp) */
+    bool indexer_cache_v; /* ... and one head of values there too (MiniMax-M3) */
     bool swiglu_clamp_exp;   /* the routed experts' SwiGLU is clamped (swiglu_clamp_exp above zero) */
     bool swiglu_clamp_shexp; /* the shared or dense FFN's (swiglu_clamp_shexp above zero) */
     bool has_experts;
@@ -118,6 +119,8 @@ typedef struct gp_hparams {
     /* DeepSeek sparse attention: the lightning indexer's heads, head size
      * (its own K cache row) and how many cached tokens it keeps per query */
     uint32_t indexer_n_head, indexer_head_dim, indexer_top_k;
+    uint32_t indexer_block_size; /* MiniMax sparse attention: positions per block it picks */
+    uint32_t o_group_count, o_lora_rank; /* DeepSeek-V4's grouped low-rank output projection */
     uint32_t q_lora_rank;
     uint32_t rope_dim;
     uint32_t head_dim_k_mla; /* per-head q/k dim before absorption */
@@ -176,6 +179,7 @@ struct gp_model {
     bool embd_is_output;      /* the logits read token_embd itself: no copy on the output device */
     bool rope_freqs_full;     /* only full-attention layers hold rope_freqs */
     bool v_pad_every_layer;   /* a transposed V cache on every layer, KV heads or not */
+    bool dsv4_cache;          /* DeepSeek-V4's raw, compressed and indexer caches and compressor states */
     gp_hparams hp;
     gp_layer *layers;     /* n_layer_all entries */
     gp_tensor *tensors;

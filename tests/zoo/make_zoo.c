@@ -156,6 +156,27 @@ typedef struct zoo_hc {
     uint64_t ple_rows;                             /* rows of per_layer_token_embd */
 } zoo_hc;
 
+/* MiniMax sparse attention (MiniMax-M3): on every layer past the dense lead,
+ * an indexer (one query head per KV head, one key head, F32 as converted)
+ * picks top_k blocks of block cached positions, the last local ones always. */
+typedef struct zoo_msa {
+    uint32_t idx_heads, idx_dim, top_k, block, local; /* attention.indexer.*; idx_heads 0: none */
+} zoo_msa;
+
+/* DeepSeek-V4: hyper-connections (count copies of the residual mixed by
+ * Sinkhorn-normalised weights), one K=V head of head_dim per layer kept raw
+ * over a sliding window and compressed 4:1 (with a lightning indexer) or
+ * 128:1 on the layers past the first two, alternately; grouped low-rank
+ * output projections; the first hash_layers layers route experts by token
+ * id (a table), the others by a biased score. */
+typedef struct zoo_dsv4 {
+    uint32_t hc, sinkhorn;                      /* hyper_connection.*; hc 0: not DeepSeek-V4 */
+    uint32_t q_lora, o_groups, o_lora;          /* attention.q_lora_rank, output_group_count / _lora_rank */
+    uint32_t idx_heads, idx_dim, idx_top_k;     /* attention.indexer.* */
+    uint32_t hash_layers;                       /* hash_layer_count */
+    uint32_t plain_lead;                        /* layers without compression before the alternation */
+} zoo_dsv4;
+
 /* Gemma 4: sliding layers with heads of their own size beside wider global
  * ones, later layers reading earlier layers' caches, per-layer token
  * embeddings (the E models) and a dense MLP beside the routed experts (MoE). */
@@ -252,6 +273,8 @@ typedef struct zoo_model {
                                        the cache slots (lps * h * (l + 1)), only the first 2 * lps
                                        blocks (the low stack, then the high one) have weights;
                                        0: none */
+    zoo_msa msa;           /* idx_heads > 0: MiniMax sparse attention */
+    zoo_dsv4 dsv4;         /* hc > 0: DeepSeek-V4 */
 } zoo_model;
 
 static const uint32_t openelm_270m_heads[16] = {12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20};
@@ -1077,6 +1100,34 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,
              .probs_bias = true},
      .block = {.sinks = true, .ffn = ZOO_FFN_MOE}},
+    /* MiniMax-M3 (its text_config): MiniMax-M2's attention with one Q/K norm
+     * a head, three dense lead layers (12288 wide), then 128 sigmoid-routed
+     * experts of which 4 are used beside a shared one; MiniMax sparse
+     * attention on the routed layers: an indexer of 4 heads of 128 picking 16
+     * blocks of 128 positions, the last one always */
+    {.name = "minimax-m3", .arch = "minimax-m3", .source = "MiniMaxAI/MiniMax-M3",
+     .n_layer = 60, .n_embd = 6144, .n_head = 64, .n_head_kv = 4, .head_dim = 128, .n_ff = 12288,
+     .n_vocab = 200064, .n_ctx_train = 1048576, .n_rot = 64, .n_expert = 128, .n_expert_used = 4,
+     .n_ff_exp = 3072, .rope_base = 5000000, .rms_eps = 1e-6f,
+     .msa = {.idx_heads = 4, .idx_dim = 128, .top_k = 16, .block = 128, .local = 1},
+     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.0f, .weights_norm = true,
+             .probs_bias = true},
+     .block = {.qk_norm = true, .ffn = ZOO_FFN_MOE}},
+    /* DeepSeek-V4-Flash: 43 layers (its next-token layer left out), four
+     * hyper-connection copies, 64 heads of 512 reading one K=V head, kept
+     * raw over 128 tokens and compressed 4:1 (an indexer of 64 heads of 128
+     * picking 512) and 128:1 by turns past the first two layers; 256
+     * MXFP4 experts of which 6 are used beside a shared one, the first three
+     * layers routing by token id */
+    {.name = "deepseek-v4-flash", .arch = "deepseek4", .source = "deepseek-ai/DeepSeek-V4-Flash",
+     .n_layer = 43, .n_embd = 4096, .n_head = 64, .n_head_kv = 1, .head_dim = 512, .n_ff = 2048,
+     .n_vocab = 129280, .n_ctx_train = 1048576, .n_rot = 64, .n_expert = 256, .n_expert_used = 6,
+     .n_ff_exp = 2048, .n_swa = 128, .expert_type = GP_TYPE_MXFP4, .rope_base = 10000, .rms_eps = 1e-6f,
+     .swiglu_clamp = 10.0f,
+     .dsv4 = {.hc = 4, .sinkhorn = 20, .q_lora = 1024, .o_groups = 8, .o_lora = 1024, .idx_heads = 64,
+              .idx_dim = 128, .idx_top_k = 512, .hash_layers = 3, .plain_lead = 2},
+     .moe = {.shared = 1, .gating = 4, .weights_scale = 1.5f, .weights_norm = true},
+     .block = {.ffn = ZOO_FFN_MOE}},
 };
 #define N_ZOO (sizeof zoo_models / sizeof zoo_models[0])
 
@@ -1254,6 +1305,15 @@ static void gemma3n_hparams(gw *w, const zoo_model *m)
     key_u32(w, m, "altup.num_inputs", m->altup);
     key_u32(w, m, "embedding_length_per_layer_input", G3N_PER_LAYER);
     key_u32(w, m, "attention.shared_kv_layers", m->n_layer > G3N_KV_LAYERS ? m->n_layer - G3N_KV_LAYERS : 0);
+}
+
+/* DeepSeek-V4's compress ratio of layer il: none on the lead layers, then
+   4 and 128 by turns */
+static uint32_t dsv4_ratio(const zoo_model *m, uint32_t il)
+{
+    if (il < m->dsv4.plain_lead)
+        return 0;
+    return (il - m->dsv4.plain_lead) % 2 ? 128 : 4;
 }
 
 static void hparams(gw *w, const zoo_model *m)
@@ -1518,6 +1578,33 @@ static void hparams(gw *w, const zoo_model *m)
         key_f32(w, m, "hyper_connection.epsilon", m->ihc.eps);
         key_f32(w, m, "hyper_connection.magnitude", m->ihc.magnitude);
     }
+    if (m->dsv4.hc) {
+        const zoo_dsv4 *d = &m->dsv4;
+        key_u32(w, m, "attention.q_lora_rank", d->q_lora);
+        key_u32(w, m, "attention.indexer.head_count", d->idx_heads);
+        key_u32(w, m, "attention.indexer.key_length", d->idx_dim);
+        key_u32(w, m, "attention.indexer.top_k", d->idx_top_k);
+        key_u32(w, m, "attention.output_group_count", d->o_groups);
+        key_u32(w, m, "attention.output_lora_rank", d->o_lora);
+        key_f32(w, m, "attention.compress_rope_freq_base", 160000.0f);
+        key_u32(w, m, "hyper_connection.count", d->hc);
+        key_u32(w, m, "hyper_connection.sinkhorn_iterations", d->sinkhorn);
+        key_f32(w, m, "hyper_connection.epsilon", 1e-6f);
+        key_u32(w, m, "hash_layer_count", d->hash_layers);
+        key_u32(w, m, "embedding_length_out", d->hc * m->n_embd);
+        uint32_t r[512];
+        for (uint32_t il = 0; il < m->n_layer && il < 512; il++)
+            r[il] = dsv4_ratio(m, il);
+        char k[128];
+        gw_arr_u32(w, arch_key(k, sizeof k, m, "attention.compress_ratios"), r, m->n_layer);
+    }
+    if (m->msa.idx_heads) {
+        key_u32(w, m, "attention.indexer.head_count", m->msa.idx_heads);
+        key_u32(w, m, "attention.indexer.key_length", m->msa.idx_dim);
+        key_u32(w, m, "attention.indexer.top_k", m->msa.top_k);
+        key_u32(w, m, "attention.indexer.block_size", m->msa.block);
+        key_u32(w, m, "attention.indexer.local_blocks", m->msa.local);
+    }
     if (m->hc.count) {
         key_u32(w, m, "hyper_connection.count", m->hc.count);
         key_u32(w, m, "hyper_connection.low_rank", m->hc.low_rank);
@@ -1602,6 +1689,12 @@ static void attention(gw *w, const zoo_model *m, const zoo_block *b, uint32_t il
         weight(w, T("indexer.k_proj.weight"), GP_TYPE_Q8_0, 2, m->n_embd, m->hc.idx_dim, 1);
         vec(w, T("indexer.q_norm.weight"), 1, m->hc.idx_dim, 1);
         vec(w, T("indexer.k_norm.weight"), 1, m->hc.idx_dim, 1);
+    }
+    if (m->msa.idx_heads && il >= m->moe.dense_lead) {   /* the sparse layers' indexer, kept F32 */
+        vec(w, T("indexer.q_proj.weight"), 2, m->n_embd, (int64_t)m->msa.idx_heads * m->msa.idx_dim);
+        vec(w, T("indexer.k_proj.weight"), 2, m->n_embd, m->msa.idx_dim);
+        vec(w, T("indexer.q_norm.weight"), 1, m->msa.idx_dim, 1);
+        vec(w, T("indexer.k_norm.weight"), 1, m->msa.idx_dim, 1);
     }
     if (m->mla.kv_lora) {
         const zoo_mla *a = &m->mla;
@@ -2228,6 +2321,66 @@ static void extra_vecs(gw *w, const zoo_model *m, uint32_t il)
     }
 }
 
+/* a DeepSeek-V4 block: the low-rank Q, one K=V head, the compressors of its
+   ratio (and the indexer of the 4:1 layers), the grouped output, the two
+   hyper-connection mixers, then routed experts (by token id on the hash
+   layers) beside a shared one */
+static void dsv4_block(gw *w, const zoo_model *m, uint32_t il)
+{
+    char n[96];
+    const zoo_dsv4 *d = &m->dsv4;
+    const int64_t E = m->n_embd, hd = m->head_dim, nh = m->n_head, hc = d->hc, mix = (2 + hc) * hc;
+    const uint32_t ratio = dsv4_ratio(m, il);
+#define T(fmt) (snprintf(n, sizeof n, "blk.%u." fmt, il), n)
+    vec(w, T("attn_norm.weight"), 1, E, 1);
+    vec(w, T("attn_sinks.weight"), 1, nh, 1);
+    weight(w, T("attn_q_a.weight"), GP_TYPE_Q8_0, 2, E, d->q_lora, 1);
+    vec(w, T("attn_q_a_norm.weight"), 1, d->q_lora, 1);
+    weight(w, T("attn_q_b.weight"), GP_TYPE_Q8_0, 2, d->q_lora, nh * hd, 1);
+    weight(w, T("attn_kv.weight"), GP_TYPE_Q8_0, 2, E, hd, 1);
+    vec(w, T("attn_kv_a_norm.weight"), 1, hd, 1);
+    weight(w, T("attn_output_a.weight"), GP_TYPE_Q8_0, 3, nh * hd / d->o_groups, d->o_lora, d->o_groups);
+    weight(w, T("attn_output_b.weight"), GP_TYPE_Q8_0, 2, (int64_t)d->o_groups * d->o_lora, E, 1);
+    vec(w, T("hc_attn_fn.weight"), 2, hc * E, mix);
+    vec(w, T("hc_attn_base.weight"), 1, mix, 1);
+    vec(w, T("hc_attn_scale.weight"), 1, 3, 1);
+    vec(w, T("hc_ffn_fn.weight"), 2, hc * E, mix);
+    vec(w, T("hc_ffn_base.weight"), 1, mix, 1);
+    vec(w, T("hc_ffn_scale.weight"), 1, 3, 1);
+    if (ratio) {
+        const int64_t coff = ratio == 4 ? 2 : 1;
+        weight(w, T("attn_compressor_kv.weight"), GP_TYPE_F16, 2, E, coff * hd, 1);
+        weight(w, T("attn_compressor_gate.weight"), GP_TYPE_F16, 2, E, coff * hd, 1);
+        vec(w, T("attn_compressor_ape.weight"), 2, coff * hd, ratio);
+        vec(w, T("attn_compressor_norm.weight"), 1, hd, 1);
+        if (ratio == 4) {
+            weight(w, T("indexer.proj.weight"), GP_TYPE_F16, 2, E, d->idx_heads, 1);
+            weight(w, T("indexer.attn_q_b.weight"), GP_TYPE_Q8_0, 2, d->q_lora, (int64_t)d->idx_heads * d->idx_dim, 1);
+            weight(w, T("indexer_compressor_kv.weight"), GP_TYPE_F16, 2, E, 2 * (int64_t)d->idx_dim, 1);
+            weight(w, T("indexer_compressor_gate.weight"), GP_TYPE_F16, 2, E, 2 * (int64_t)d->idx_dim, 1);
+            vec(w, T("indexer_compressor_ape.weight"), 2, 2 * (int64_t)d->idx_dim, 4);
+            vec(w, T("indexer_compressor_norm.weight"), 1, d->idx_dim, 1);
+        }
+    }
+    vec(w, T("ffn_gate_inp.weight"), 2, E, m->n_expert);
+    if (il < d->hash_layers) {
+        const int64_t ne[2] = {m->n_expert_used, (int64_t)m->n_vocab};
+        gw_tensor(w, T("ffn_gate_tid2eid.weight"), GP_TYPE_I32, 2, ne);
+    } else {
+        vec(w, T("exp_probs_b.bias"), 1, m->n_expert, 1);
+    }
+    vec(w, T("ffn_norm.weight"), 1, E, 1);
+    const uint32_t et = m->expert_type ? m->expert_type : GP_TYPE_Q4_K;
+    weight(w, T("ffn_gate_exps.weight"), et, 3, E, m->n_ff_exp, m->n_expert);
+    weight(w, T("ffn_up_exps.weight"), et, 3, E, m->n_ff_exp, m->n_expert);
+    weight(w, T("ffn_down_exps.weight"), et, 3, m->n_ff_exp, E, m->n_expert);
+    const int64_t fs = (int64_t)m->moe.shared * m->n_ff_exp;
+    weight(w, T("ffn_gate_shexp.weight"), GP_TYPE_Q4_K, 2, E, fs, 1);
+    weight(w, T("ffn_up_shexp.weight"), GP_TYPE_Q4_K, 2, E, fs, 1);
+    weight(w, T("ffn_down_shexp.weight"), GP_TYPE_Q6_K, 2, fs, E, 1);
+#undef T
+}
+
 static bool write_model(const zoo_model *m, const char *dir)
 {
     char name_buf[96];
@@ -2286,6 +2439,11 @@ static bool write_model(const zoo_model *m, const char *dir)
     }
     if (m->kda.res_block)
         vec(w, "output_res_score.weight", 1, m->n_embd, 1);
+    if (m->dsv4.hc) {   /* the output's hyper-connection mixer */
+        vec(w, "output_hc_fn.weight", 2, (int64_t)m->dsv4.hc * m->n_embd, m->dsv4.hc);
+        vec(w, "output_hc_base.weight", 1, m->dsv4.hc, 1);
+        vec(w, "output_hc_scale.weight", 1, 1, 1);
+    }
     if (m->hrm_lps)   /* the low cycles' learned starting state */
         vec(w, "hrm.z_l_init", 1, m->n_embd, 1);
     /* the blocks with weights (HRM-Text's later cache slots reuse the first ones) */
@@ -2299,6 +2457,10 @@ static bool write_model(const zoo_model *m, const char *dir)
         }
         if (m->rwkv.version) {
             rwkv_block(w, m, il);
+            continue;
+        }
+        if (m->dsv4.hc) {
+            dsv4_block(w, m, il);
             continue;
         }
         if (m->g4.head_dim_global) {
@@ -2500,6 +2662,18 @@ static zoo_model tiny(const zoo_model *m)
         t.hrm_lps = 1;
         t.n_layer = m->hrm_h * (m->hrm_l + 1);
     }
+    if (m->dsv4.hc) {
+        /* one K=V head as wide as the heads' row; both compress ratios, the
+           hash layers and the plain lead kept */
+        t.n_head_kv = 1;
+        t.head_dim = m->head_dim;
+        t.n_rot = m->n_rot;
+        t.dsv4 = (zoo_dsv4){.hc = m->dsv4.hc, .sinkhorn = 2, .q_lora = 32, .o_groups = 2, .o_lora = 16,
+                            .idx_heads = 2, .idx_dim = m->dsv4.idx_dim, .idx_top_k = 16, .hash_layers = 1,
+                            .plain_lead = m->dsv4.plain_lead};
+    }
+    if (m->msa.idx_heads)   /* one indexer head per KV head, as the sparse graph requires */
+        t.msa = (zoo_msa){.idx_heads = t.n_head_kv, .idx_dim = 32, .top_k = 2, .block = 16, .local = 1};
     return t;
 }
 

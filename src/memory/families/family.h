@@ -31,6 +31,9 @@ typedef struct gpg_family {
     int kda;        /* recurrent layers are Kimi Delta Attention: kda.head_dim needed */
     int hc;         /* hyper-connections, indexed sparse attention and the hashed n-gram
                        embedding (qwen4exp): their dimensions needed */
+    int msa;        /* MiniMax sparse attention: an indexer head per KV head, its block size */
+    int dsv4;       /* DeepSeek-V4: hyper-connections, the Q down-projection, the grouped output,
+                       the compress ratios and the indexer */
     /* the graph inputs, where the family creates them itself (where ggml
        first reaches each); NULL: gpg_inputs */
     void (*inputs)(gpg_ctx *c, gpg_graph *g);
@@ -85,6 +88,9 @@ int gpg_build_graniteswitch(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_graniteswitch(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hrm_text(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hy_v4(gpg_ctx *c, gpg_graph *g);
+int gpg_build_minimax_m3(gpg_ctx *c, gpg_graph *g);
+int gpg_build_deepseek4(gpg_ctx *c, gpg_graph *g);
+void gpg_inputs_deepseek4(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_qwen4exp(gpg_ctx *c, gpg_graph *g);
 
 /* One hybrid layer's mixer on its input (normed here): Mamba-2 (or, without
