@@ -75,6 +75,7 @@ api_clients=(
   "cli/cli.c"
   "cli/cmd_devices.c"
   "cli/cmd_inspect.c"
+  "cli/cmd_mem.c"
   "cli/cmd_report.c"
   "cli/cmd_swap.c"
   "cli/cmd_tune.c"

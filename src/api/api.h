@@ -22,6 +22,7 @@
 #include "swap/swap_cmd.h"
 #include "verify/tune.h"
 #include "verify/verify.h"
+#include "util/strbuf.h"
 
 struct gp_command {
     gp_run_params p;
@@ -42,11 +43,15 @@ struct gp_mem {
     const gp_mem_result *r; /* &own, or the plan's */
     const gp_devices *d;    /* &devs, or the plan's */
     gp_speed speed;
+    gp_speed cal_speed;     /* speed, scaled by the calibration tune saved (the plan's own for a plan) */
+    bool calibrated;        /* a saved calibration scaled cal_speed */
     gp_mem_result own;
     bool owns;              /* own is filled (and holds a placement) */
     gp_devices devs;
     gp_extra_files files;   /* what the command loads, when opened here */
     char why[GP_RUNTIME_COUNT][256]; /* why each runtime item has its size (gp_api_mem_explain) */
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE]; /* what the speed model assumed of the devices */
+    uint32_t n_notes;
 };
 
 struct gp_plan_result {
@@ -84,8 +89,11 @@ void gp_api_remote_opts(const gp_open_options *o, const char *url, char *buf, si
 /* Replaces *dst by a copy of s (NULL: none). */
 gp_status gp_api_set_string(char **dst, const char *s, gp_error *err);
 
-/* Fills mem->why from its result. */
+/* Fills mem->why and mem->notes from its result and devices. */
 void gp_api_mem_explain(gp_mem *mem);
+
+/* Appends the lines of what the host grows into (gp_mem_runtime_text). */
+void gp_api_mem_runtime_lines(gp_strbuf *sb, const gp_mem *mem);
 
 /* The path llama.cpp is given for model under o. */
 const char *gp_api_run_model_path(const gp_run_options *o, const gp_model *model);
