@@ -564,6 +564,36 @@ GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
 GP_API gp_status gp_plan_json(const gp_plan_result *plan, const gp_model *model, const char *cmd, char **out,
                               gp_error *err);
 
+/* The plan of `model` as `ggplace plan` prints it: the model, `cmd` as the
+ * command line shown (NULL: ""), each device's budget, bytes by kind, at
+ * load and in use and what is left, what else the command loads, what the
+ * host grows into, the predicted speeds and what they assume, the why
+ * lines, a map of which device holds each layer's attention and FFN and the
+ * output, the model's warnings; with verbose, the configurations the search
+ * evaluated and every tensor's device. The map is coloured with ANSI
+ * escapes when color is set, and cut into chunks of whole tens of layers
+ * to fit `width` columns (0: one unwrapped row). Returns a NUL-terminated
+ * string the caller frees with free(). */
+GP_API gp_status gp_plan_summary(const gp_plan_result *plan, const gp_model *model, const char *cmd, bool verbose,
+                                 bool color, int width, char **out, gp_error *err);
+/* The plan as llama-cpp-python's `Llama(...)` keyword arguments (a Python
+ * snippet, `plan --emit llama-cpp-python`), loading `model_path` (NULL:
+ * gp_model_path()); what Llama() cannot express (-ot rules, a draft model,
+ * a projector, more than one adapter, slots) is said in comments. Returns a
+ * NUL-terminated string the caller frees with free(). */
+GP_API gp_status gp_plan_llama_cpp_python(const gp_plan_result *plan, const gp_model *model,
+                                          const char *model_path, char **out, gp_error *err);
+/* The plan's tensor overrides, one PATTERN=BUFFER line each as -ot takes
+ * them (`plan --ot-file`); "" when none. Returns a NUL-terminated string
+ * the caller frees with free(). */
+GP_API gp_status gp_plan_overrides_text(const gp_plan_result *plan, char **out, gp_error *err);
+/* Every tensor of `model` with its device, as tab-separated values with a
+ * header line: tensor, device ("(not loaded)" when none), bytes, type,
+ * layer, role (`plan --analysis-file`). Returns a NUL-terminated string
+ * the caller frees with free(). */
+GP_API gp_status gp_plan_tensors_tsv(const gp_plan_result *plan, const gp_model *model, char **out,
+                                     gp_error *err);
+
 /* ---- Reports: a plan as one HTML page ------------------------------------- */
 
 /* Renders a plan as `ggplace plan --json` prints it (plan_json, len bytes;

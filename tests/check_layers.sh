@@ -76,6 +76,7 @@ api_clients=(
   "cli/cmd_devices.c"
   "cli/cmd_inspect.c"
   "cli/cmd_mem.c"
+  "cli/cmd_plan.c"
   "cli/cmd_report.c"
   "cli/cmd_swap.c"
   "cli/cmd_tune.c"
