@@ -1,8 +1,9 @@
 /*
  * The handles of the public API (include/ggplace.h) that wrap internal
- * results. gp_devices and gp_plan_request are the internal structs
- * themselves (memory/device.h, plan/plan.h); the CLI, which also reads details
- * the public accessors leave out, sees inside these through this header.
+ * results, and what the files of api/ share. gp_devices and
+ * gp_plan_request are the internal structs themselves (memory/device.h,
+ * plan/plan.h). Internal to api/: its callers, the CLI included, see the
+ * handles through ggplace.h only.
  */
 #ifndef GP_API_API_H
 #define GP_API_API_H
