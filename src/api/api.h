@@ -93,6 +93,12 @@ gp_status gp_api_set_string(char **dst, const char *s, gp_error *err);
 /* Fills mem->why and mem->notes from its result and devices. */
 void gp_api_mem_explain(gp_mem *mem);
 
+/* The checks of a function that hands out a text: GP_ERR_ARG when out is
+ * NULL or obj (`what`, in the message) is missing; *out is cleared. */
+gp_status gp_api_text_begin(char **out, const void *obj, const char *what, gp_error *err);
+/* Hands the text built in sb to *out (GP_ERR_NOMEM when an append failed). */
+gp_status gp_api_text_take(gp_strbuf *sb, char **out, gp_error *err);
+
 /* Appends the lines of what the host grows into (gp_mem_runtime_text). */
 void gp_api_mem_runtime_lines(gp_strbuf *sb, const gp_mem *mem);
 

@@ -341,18 +341,29 @@ void gp_api_mem_runtime_lines(gp_strbuf *sb, const gp_mem *mem)
     }
 }
 
-gp_status gp_mem_runtime_text(const gp_mem *mem, char **out, gp_error *err)
+gp_status gp_api_text_begin(char **out, const void *obj, const char *what, gp_error *err)
 {
     if (!out)
         return gp_fail(err, GP_ERR_ARG, NULL, "no place for the text");
     *out = NULL;
-    if (!mem)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no estimate");
-    gp_strbuf sb = {0};
-    gp_sb_append(&sb, "");
-    gp_api_mem_runtime_lines(&sb, mem);
-    *out = gp_sb_take(&sb);
+    return obj ? GP_OK : gp_fail(err, GP_ERR_ARG, NULL, "no %s", what);
+}
+
+gp_status gp_api_text_take(gp_strbuf *sb, char **out, gp_error *err)
+{
+    gp_sb_append(sb, "");
+    *out = gp_sb_take(sb);
     return *out ? GP_OK : gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
+}
+
+gp_status gp_mem_runtime_text(const gp_mem *mem, char **out, gp_error *err)
+{
+    gp_status st = gp_api_text_begin(out, mem, "estimate", err);
+    if (st != GP_OK)
+        return st;
+    gp_strbuf sb = {0};
+    gp_api_mem_runtime_lines(&sb, mem);
+    return gp_api_text_take(&sb, out, err);
 }
 
 /* "runtime": {item: bytes} of device i (the host's logits buffer and items;
@@ -441,11 +452,9 @@ static char *mem_json_text(const gp_mem *mem)
 
 gp_status gp_mem_json(const gp_mem *mem, char **out, gp_error *err)
 {
-    if (!out)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the JSON");
-    *out = NULL;
-    if (!mem)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no estimate");
+    gp_status st = gp_api_text_begin(out, mem, "estimate", err);
+    if (st != GP_OK)
+        return st;
     *out = mem_json_text(mem);
     return *out ? GP_OK : gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
 }

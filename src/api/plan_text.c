@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "gguf/types.h"
-#include "util/error.h"
 #include "util/units.h"
 
 /* One character per layer and device: C for the CPU, 0-9 for GPUs. */
@@ -250,64 +249,44 @@ static void tensors_tsv(gp_strbuf *sb, const gp_model *m, const gp_devices *d, c
     }
 }
 
-/* The checks every text of a plan makes, and the text handed over. */
-static gp_status begin(const gp_plan_result *plan, const gp_model *model, char **out, gp_error *err)
-{
-    if (!out)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the text");
-    *out = NULL;
-    if (!plan || !model)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no plan or no model");
-    return GP_OK;
-}
-
-static gp_status finish(gp_strbuf *sb, char **out, gp_error *err)
-{
-    gp_sb_append(sb, "");
-    *out = gp_sb_take(sb);
-    return *out ? GP_OK : gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
-}
-
 gp_status gp_plan_summary(const gp_plan_result *plan, const gp_model *model, const char *cmd, bool verbose,
                           bool color, int width, char **out, gp_error *err)
 {
-    gp_status st = begin(plan, model, out, err);
+    gp_status st = gp_api_text_begin(out, plan && model ? plan : NULL, "plan or no model", err);
     if (st != GP_OK)
         return st;
     gp_strbuf sb = {0};
     summary(&sb, plan, model, cmd ? cmd : "", verbose, color, width);
-    return finish(&sb, out, err);
+    return gp_api_text_take(&sb, out, err);
 }
 
 gp_status gp_plan_llama_cpp_python(const gp_plan_result *plan, const gp_model *model, const char *model_path,
                                    char **out, gp_error *err)
 {
-    gp_status st = begin(plan, model, out, err);
+    gp_status st = gp_api_text_begin(out, plan && model ? plan : NULL, "plan or no model", err);
     if (st != GP_OK)
         return st;
     gp_strbuf sb = {0};
     llama_cpp_python(&sb, model, &plan->plan, model_path ? model_path : model->path);
-    return finish(&sb, out, err);
+    return gp_api_text_take(&sb, out, err);
 }
 
 gp_status gp_plan_overrides_text(const gp_plan_result *plan, char **out, gp_error *err)
 {
-    if (!out)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no place for the text");
-    *out = NULL;
-    if (!plan)
-        return gp_fail(err, GP_ERR_ARG, NULL, "no plan");
+    gp_status st = gp_api_text_begin(out, plan, "plan", err);
+    if (st != GP_OK)
+        return st;
     gp_strbuf sb = {0};
     overrides(&sb, &plan->plan);
-    return finish(&sb, out, err);
+    return gp_api_text_take(&sb, out, err);
 }
 
 gp_status gp_plan_tensors_tsv(const gp_plan_result *plan, const gp_model *model, char **out, gp_error *err)
 {
-    gp_status st = begin(plan, model, out, err);
+    gp_status st = gp_api_text_begin(out, plan && model ? plan : NULL, "plan or no model", err);
     if (st != GP_OK)
         return st;
     gp_strbuf sb = {0};
     tensors_tsv(&sb, model, &plan->devs, &plan->plan);
-    return finish(&sb, out, err);
+    return gp_api_text_take(&sb, out, err);
 }
