@@ -364,6 +364,10 @@ GP_API void gp_command_close(gp_command **cmd);
  * named alone, in llama.cpp's order. GP_ERR_ARG for a bad --rpc or -dev. */
 GP_API gp_status gp_command_devices(const gp_command *cmd, const gp_devices *devices, gp_devices **out,
                                     gp_error *err);
+/* Adds the servers the command's --rpc names to `devices`, each of unknown
+ * size, after the RPC servers listed (a server already listed is kept as
+ * it is). GP_ERR_ARG for a bad --rpc. */
+GP_API gp_status gp_command_add_rpc_servers(const gp_command *cmd, gp_devices *devices, gp_error *err);
 /* The model the command names with -m; NULL when none. */
 GP_API const char *gp_command_model_path(const gp_command *cmd);
 /* Where else the command says the model comes from: -hf OWNER/REPO[:QUANT],
@@ -435,6 +439,53 @@ GP_API uint32_t gp_mem_runtime_count(const gp_mem *mem);
 GP_API const char *gp_mem_runtime_name(const gp_mem *mem, uint32_t k);
 GP_API uint64_t gp_mem_runtime_bytes(const gp_mem *mem, uint32_t k);
 GP_API const char *gp_mem_runtime_why(const gp_mem *mem, uint32_t k);
+
+/* The context's shape: cells one sequence can use, the logical and physical
+ * batch, whether the slots share one cache, whether flash attention is on. */
+GP_API uint64_t gp_mem_n_ctx_seq(const gp_mem *mem);
+GP_API uint32_t gp_mem_n_batch(const gp_mem *mem);
+GP_API uint32_t gp_mem_n_ubatch(const gp_mem *mem);
+GP_API bool gp_mem_kv_unified(const gp_mem *mem);
+GP_API bool gp_mem_flash_attn(const gp_mem *mem);
+/* True when no graph model of the architecture exists (compute buffers are
+ * a coarse estimate, high), and when its graph is checked against
+ * llama.cpp (otherwise the nearest family's, raised: an upper bound). */
+GP_API bool gp_mem_compute_estimated(const gp_mem *mem);
+GP_API bool gp_mem_compute_checked(const gp_mem *mem);
+/* The predicted speeds scaled by the calibration `ggplace tune` saved for
+ * these devices, as a plan scales them (equal to gp_mem_decode_tps() and
+ * gp_mem_prefill_tps() when none is saved), and whether one was; for a
+ * plan's memory, the plan's speeds. */
+GP_API bool gp_mem_calibrated(const gp_mem *mem);
+GP_API double gp_mem_calibrated_decode_tps(const gp_mem *mem);
+GP_API double gp_mem_calibrated_prefill_tps(const gp_mem *mem);
+/* What the speed model assumed of a device it knows too little of, one
+ * sentence each ("CUDA0: 500 GB/s, ..."); NULL out of range. */
+GP_API uint32_t gp_mem_assumption_count(const gp_mem *mem);
+GP_API const char *gp_mem_assumption_text(const gp_mem *mem, uint32_t k);
+/* Extra k of gp_mem_extras_count(), in load order: its kind ("mmproj",
+ * "draft", "mtp", "lora"), its file's base name, whether its compute buffer
+ * is a coarse upper bound, and its bytes on device i by kind. NULL, false
+ * and 0 out of range. */
+GP_API const char *gp_mem_extra_kind(const gp_mem *mem, uint32_t k);
+GP_API const char *gp_mem_extra_file(const gp_mem *mem, uint32_t k);
+GP_API bool gp_mem_extra_estimated(const gp_mem *mem, uint32_t k);
+GP_API uint64_t gp_mem_extra_model_bytes(const gp_mem *mem, uint32_t k, uint32_t i);
+GP_API uint64_t gp_mem_extra_context_bytes(const gp_mem *mem, uint32_t k, uint32_t i);
+GP_API uint64_t gp_mem_extra_compute_bytes(const gp_mem *mem, uint32_t k, uint32_t i);
+/* Something the command gives that llama-server will not load as given
+ * (one sentence); "" when none. */
+GP_API const char *gp_mem_extras_note(const gp_mem *mem);
+/* What the host grows into as `ggplace mem` prints it: a heading and one
+ * line per item with its MiB and why ("" when nothing). Returns a
+ * NUL-terminated string the caller frees with free(). */
+GP_API gp_status gp_mem_runtime_text(const gp_mem *mem, char **out, gp_error *err);
+/* The estimate as `ggplace mem --json` prints it: the context, each
+ * device's bytes by kind, at load and in use, what the host grows into,
+ * the predicted (calibrated) speeds and what they assume, what else the
+ * command loads. Returns a NUL-terminated string the caller frees with
+ * free(). */
+GP_API gp_status gp_mem_json(const gp_mem *mem, char **out, gp_error *err);
 
 /* ---- Plans: the fastest flags that fit ------------------------------------ */
 
@@ -512,6 +563,36 @@ GP_API uint64_t gp_plan_result_budget(const gp_plan_result *plan, uint32_t i);
  * caller frees with free(). */
 GP_API gp_status gp_plan_json(const gp_plan_result *plan, const gp_model *model, const char *cmd, char **out,
                               gp_error *err);
+
+/* The plan of `model` as `ggplace plan` prints it: the model, `cmd` as the
+ * command line shown (NULL: ""), each device's budget, bytes by kind, at
+ * load and in use and what is left, what else the command loads, what the
+ * host grows into, the predicted speeds and what they assume, the why
+ * lines, a map of which device holds each layer's attention and FFN and the
+ * output, the model's warnings; with verbose, the configurations the search
+ * evaluated and every tensor's device. The map is coloured with ANSI
+ * escapes when color is set, and cut into chunks of whole tens of layers
+ * to fit `width` columns (0: one unwrapped row). Returns a NUL-terminated
+ * string the caller frees with free(). */
+GP_API gp_status gp_plan_summary(const gp_plan_result *plan, const gp_model *model, const char *cmd, bool verbose,
+                                 bool color, int width, char **out, gp_error *err);
+/* The plan as llama-cpp-python's `Llama(...)` keyword arguments (a Python
+ * snippet, `plan --emit llama-cpp-python`), loading `model_path` (NULL:
+ * gp_model_path()); what Llama() cannot express (-ot rules, a draft model,
+ * a projector, more than one adapter, slots) is said in comments. Returns a
+ * NUL-terminated string the caller frees with free(). */
+GP_API gp_status gp_plan_llama_cpp_python(const gp_plan_result *plan, const gp_model *model,
+                                          const char *model_path, char **out, gp_error *err);
+/* The plan's tensor overrides, one PATTERN=BUFFER line each as -ot takes
+ * them (`plan --ot-file`); "" when none. Returns a NUL-terminated string
+ * the caller frees with free(). */
+GP_API gp_status gp_plan_overrides_text(const gp_plan_result *plan, char **out, gp_error *err);
+/* Every tensor of `model` with its device, as tab-separated values with a
+ * header line: tensor, device ("(not loaded)" when none), bytes, type,
+ * layer, role (`plan --analysis-file`). Returns a NUL-terminated string
+ * the caller frees with free(). */
+GP_API gp_status gp_plan_tensors_tsv(const gp_plan_result *plan, const gp_model *model, char **out,
+                                     gp_error *err);
 
 /* ---- Reports: a plan as one HTML page ------------------------------------- */
 

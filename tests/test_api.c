@@ -17,6 +17,7 @@
 #include "ggplace.h"
 
 #include "cli_run.h"
+#include "extras_builder.h"
 #include "args/llama_args.h"
 #include "gguf/types.h"
 #include "memory/kv.h"
@@ -708,6 +709,218 @@ static void test_mem_runtime(void **state)
     gp_model_close(&m);
 }
 
+/* What mem prints comes from the estimate: gp_mem_json is `mem --json`, the
+ * accessors give the figures its table shows, and --rpc servers are added
+ * once. */
+static void test_mem_json_and_accessors(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gp_api_memjson_XXXXXX", mm[80];
+    assert_non_null(mkdtemp(dir));
+    snprintf(mm, sizeof mm, "%s/mmproj-llava.gguf", dir);
+    assert_true(eb_mmproj(EB_LLAVA15, mm));
+    const char *argv[] = {"ggplace", "mem", LLAMA, "-c", "8192", "-np", "2", "--mmproj", mm,
+                          "--gpu", "24GiB", "--ram", "64GiB", "--no-detect", "--json"};
+    cli_result *r = cli_run(NULL, 15, argv);
+    assert_int_equal(r->rc, 0);
+    char *shown = strdup(r->out);
+
+    gp_error err = {0};
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &m, &err), GP_OK);
+    gp_devices *d = machine("24GiB");
+    char flags[200];
+    snprintf(flags, sizeof flags, "-c 8192 -np 2 --mmproj %s", mm);
+    gp_command *cmd = command(flags);
+    gp_mem *mem = NULL;
+    assert_int_equal(gp_mem_estimate_cmd(m, cmd, d, &mem, &err), GP_OK);
+    char *json = NULL;
+    assert_int_equal(gp_mem_json(mem, &json, &err), GP_OK);
+    assert_int_equal(strlen(json) + 1, strlen(shown)); /* the CLI adds a newline */
+    assert_memory_equal(json, shown, strlen(json));
+
+    /* The accessors say what the JSON says. */
+    cJSON *j = cJSON_Parse(json);
+    assert_int_equal(gp_mem_n_ctx_seq(mem), (uint64_t)cJSON_GetObjectItem(j, "n_ctx_seq")->valuedouble);
+    assert_int_equal(gp_mem_n_batch(mem), 2048);
+    assert_int_equal(gp_mem_n_ubatch(mem), 512);
+    assert_int_equal(gp_mem_kv_unified(mem), cJSON_IsTrue(cJSON_GetObjectItem(j, "kv_unified")));
+    assert_int_equal(gp_mem_flash_attn(mem), cJSON_IsTrue(cJSON_GetObjectItem(j, "flash_attn")));
+    assert_false(gp_mem_compute_estimated(mem));
+    assert_true(gp_mem_compute_checked(mem));
+    cJSON *pr = cJSON_GetObjectItem(j, "predicted");
+    assert_int_equal(gp_mem_calibrated(mem), cJSON_IsTrue(cJSON_GetObjectItem(pr, "calibrated")));
+    if (!gp_mem_calibrated(mem))
+        assert_true(gp_mem_calibrated_decode_tps(mem) == gp_mem_decode_tps(mem));
+    cJSON *as = cJSON_GetObjectItem(pr, "assumed");
+    assert_int_equal(gp_mem_assumption_count(mem), (uint32_t)cJSON_GetArraySize(as));
+    assert_true(gp_mem_assumption_count(mem) > 0); /* a bare 24GiB card */
+    for (uint32_t k = 0; k < gp_mem_assumption_count(mem); k++)
+        assert_string_equal(gp_mem_assumption_text(mem, k), cJSON_GetArrayItem(as, (int)k)->valuestring);
+    assert_null(gp_mem_assumption_text(mem, gp_mem_assumption_count(mem)));
+    assert_int_equal(gp_mem_extras_count(mem), 1);
+    assert_string_equal(gp_mem_extra_kind(mem, 0), "mmproj");
+    assert_string_equal(gp_mem_extra_file(mem, 0), "mmproj-llava.gguf");
+    assert_string_equal(gp_mem_extras_note(mem), "");
+    for (uint32_t i = 0; i < gp_mem_device_count(mem); i++) {
+        assert_int_equal(gp_mem_extra_model_bytes(mem, 0, i), gp_mem_extras_model_bytes(mem, i));
+        assert_int_equal(gp_mem_extra_context_bytes(mem, 0, i), gp_mem_extras_context_bytes(mem, i));
+        assert_int_equal(gp_mem_extra_compute_bytes(mem, 0, i), gp_mem_extras_compute_bytes(mem, i));
+    }
+    assert_true(gp_mem_extra_model_bytes(mem, 0, 1) > 0);
+    assert_null(gp_mem_extra_kind(mem, 1));
+    assert_null(gp_mem_extra_file(mem, 1));
+    assert_false(gp_mem_extra_estimated(mem, 1));
+    assert_int_equal(gp_mem_extra_model_bytes(mem, 1, 1), 0);
+    assert_int_equal(gp_mem_extra_model_bytes(mem, 0, 99), 0);
+    cJSON_Delete(j);
+
+    /* What the host grows into, a line per item that has bytes. */
+    char *text = NULL;
+    assert_int_equal(gp_mem_runtime_text(mem, &text, &err), GP_OK);
+    assert_non_null(strstr(text, "CPU grows into"));
+    for (uint32_t k = 0; k < gp_mem_runtime_count(mem); k++)
+        if (gp_mem_runtime_bytes(mem, k))
+            assert_non_null(strstr(text, gp_mem_runtime_why(mem, k)));
+    free(text);
+    assert_int_equal(gp_mem_runtime_text(NULL, &text, &err), GP_ERR_ARG);
+    assert_null(text);
+    assert_int_equal(gp_mem_json(NULL, &json, &err), GP_ERR_ARG);
+    assert_int_equal(gp_mem_json(mem, NULL, &err), GP_ERR_ARG);
+    assert_int_equal(gp_mem_n_ctx_seq(NULL), 0);
+    assert_null(gp_mem_extras_note(NULL));
+    gp_mem_close(&mem);
+
+    /* --rpc servers join the devices once, of unknown size. */
+    gp_command *rpc = command("--rpc 10.0.0.1:50052");
+    uint32_t n = gp_devices_count(d);
+    assert_int_equal(gp_command_add_rpc_servers(rpc, d, &err), GP_OK);
+    assert_int_equal(gp_command_add_rpc_servers(rpc, d, &err), GP_OK);
+    assert_int_equal(gp_devices_count(d), n + 1);
+    assert_string_equal(gp_devices_kind(d, 1), "rpc");
+    assert_string_equal(gp_devices_name(d, 1), "RPC0[10.0.0.1:50052]");
+    assert_int_equal(gp_devices_memory_total(d, 1), 0);
+    assert_int_equal(gp_command_add_rpc_servers(NULL, d, &err), GP_ERR_ARG);
+    gp_command_close(&rpc);
+
+    free(json);
+    free(shown);
+    gp_command_close(&cmd);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+    remove(mm);
+    rmdir(dir);
+}
+
+/* Runs `ggplace plan MODEL --gpu 8GiB --ram 64GiB --no-detect` with one
+ * more option (NULL: none) and returns its stdout, to free(). */
+static char *plan_cli(const char *model, const char *opt, const char *opt2, const char *opt3)
+{
+    const char *argv[12] = {"ggplace", "plan", model, "--gpu", "8GiB", "--ram", "64GiB", "--no-detect"};
+    int argc = 8;
+    for (const char *o[] = {opt, opt2, opt3}, **p = o; p < o + 3; p++)
+        if (*p)
+            argv[argc++] = *p;
+    cli_result *r = cli_run(NULL, argc, argv);
+    assert_int_equal(r->rc, 0);
+    return strdup(r->out);
+}
+
+/* What plan prints comes from the plan: the summary, llama-cpp-python's
+ * arguments, the -ot rules and the tensors' devices. */
+static void test_plan_texts(void **state)
+{
+    (void)state;
+    const char *qwen = GP_SOURCE_DIR "/examples/qwen3-30b-a3b.gguf";
+    setenv("COLUMNS", "60", 1);
+    char *summary = plan_cli(qwen, NULL, NULL, NULL), *cmd_line = plan_cli(qwen, "--cmd", NULL, NULL);
+    char *python = plan_cli(qwen, "--emit", "llama-cpp-python", NULL);
+    char *ot = plan_cli(qwen, "--ot-file", "ot.txt", "--dry-run");
+    /* (a model of few tensors: the captured output holds 64 KiB) */
+    char *tsv = plan_cli(LLAMA, "--analysis-file", "an.tsv", "--dry-run");
+    char *verbose = plan_cli(LLAMA, "--verbose", NULL, NULL), *llama_cmd = plan_cli(LLAMA, "--cmd", NULL, NULL);
+
+    gp_error err = {0};
+    gp_model *m = NULL;
+    assert_int_equal(gp_model_open(qwen, &m, &err), GP_OK);
+    gp_devices *d = machine("8GiB");
+    gp_plan_request *req = NULL;
+    gp_plan_result *plan = NULL;
+    assert_int_equal(gp_plan_request_new(&req, &err), GP_OK);
+    assert_int_equal(gp_plan_create(m, NULL, d, req, &plan, &err), GP_OK);
+    cmd_line[strlen(cmd_line) - 1] = 0;
+
+    char *text = NULL;
+    assert_int_equal(gp_plan_summary(plan, m, cmd_line, false, false, 60, &text, &err), GP_OK);
+    assert_string_equal(text, summary);
+    assert_non_null(strstr(text, "  layers 0-39\n"));
+    free(text);
+    /* On a terminal the map is coloured, and unwrapped without a width. */
+    assert_int_equal(gp_plan_summary(plan, m, NULL, false, true, 0, &text, &err), GP_OK);
+    assert_non_null(strstr(text, "\033[0m"));
+    assert_null(strstr(text, "  layers 0-"));
+    assert_non_null(strstr(text, "command    \n"));
+    free(text);
+
+    assert_int_equal(gp_plan_llama_cpp_python(plan, m, qwen, &text, &err), GP_OK);
+    assert_string_equal(text, python);
+    free(text);
+    assert_int_equal(gp_plan_llama_cpp_python(plan, m, NULL, &text, &err), GP_OK);
+    assert_string_equal(text, python);
+    free(text);
+
+    assert_int_equal(gp_plan_overrides_text(plan, &text, &err), GP_OK);
+    assert_true(strlen(text) > 0); /* experts stay on the CPU */
+    /* (after the summary) */
+    const char *ot_head = "--- -ot rules (ot.txt, not written) ---\n";
+    assert_non_null(strstr(ot, ot_head));
+    assert_string_equal(strstr(ot, ot_head) + strlen(ot_head), text);
+    free(text);
+
+    /* Every tensor's device, and with verbose in the summary. */
+    gp_model *lm = NULL;
+    gp_plan_result *lplan = NULL;
+    assert_int_equal(gp_model_open(LLAMA, &lm, &err), GP_OK);
+    assert_int_equal(gp_plan_create(lm, NULL, d, req, &lplan, &err), GP_OK);
+    assert_int_equal(gp_plan_tensors_tsv(lplan, lm, &text, &err), GP_OK);
+    const char *tsv_head = "--- tensor placement (an.tsv, not written) ---\n";
+    assert_non_null(strstr(tsv, tsv_head));
+    assert_string_equal(strstr(tsv, tsv_head) + strlen(tsv_head), text);
+    size_t lines = 0;
+    for (const char *c = text; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, gp_model_tensor_count(lm) + 1);
+    free(text);
+    llama_cmd[strlen(llama_cmd) - 1] = 0;
+    assert_int_equal(gp_plan_summary(lplan, lm, llama_cmd, true, false, 60, &text, &err), GP_OK);
+    assert_string_equal(text, verbose);
+    assert_non_null(strstr(text, "configurations evaluated"));
+    free(text);
+    gp_plan_result_close(&lplan);
+    gp_model_close(&lm);
+
+    assert_int_equal(gp_plan_summary(NULL, m, NULL, false, false, 0, &text, &err), GP_ERR_ARG);
+    assert_null(text);
+    assert_int_equal(gp_plan_summary(plan, NULL, NULL, false, false, 0, &text, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_llama_cpp_python(plan, m, NULL, NULL, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_overrides_text(NULL, &text, &err), GP_ERR_ARG);
+    assert_int_equal(gp_plan_tensors_tsv(plan, NULL, &text, &err), GP_ERR_ARG);
+    assert_null(text);
+
+    unsetenv("COLUMNS");
+    gp_plan_result_close(&plan);
+    gp_plan_request_close(&req);
+    gp_devices_close(&d);
+    gp_model_close(&m);
+    free(summary);
+    free(cmd_line);
+    free(python);
+    free(ot);
+    free(tsv);
+    free(verbose);
+    free(llama_cmd);
+}
+
 /* Run options refuse what llama.cpp or the runs would: counts out of range,
  * a baseline that does not split or that llama-server refuses. */
 static void test_run_options(void **state)
@@ -944,6 +1157,8 @@ int main(void)
         cmocka_unit_test(test_plan_devices_and_failure),
         cmocka_unit_test(test_swap_config),
         cmocka_unit_test(test_mem_runtime),
+        cmocka_unit_test(test_mem_json_and_accessors),
+        cmocka_unit_test(test_plan_texts),
         cmocka_unit_test(test_run_options),
         cmocka_unit_test(test_verify_plan),
         cmocka_unit_test(test_command_devices_and_calibration),

@@ -1,8 +1,9 @@
 /*
  * The handles of the public API (include/ggplace.h) that wrap internal
- * results. gp_devices and gp_plan_request are the internal structs
- * themselves (memory/device.h, plan/plan.h); the CLI, which also reads details
- * the public accessors leave out, sees inside these through this header.
+ * results, and what the files of api/ share. gp_devices and
+ * gp_plan_request are the internal structs themselves (memory/device.h,
+ * plan/plan.h). Internal to api/: its callers, the CLI included, see the
+ * handles through ggplace.h only.
  */
 #ifndef GP_API_API_H
 #define GP_API_API_H
@@ -22,6 +23,7 @@
 #include "swap/swap_cmd.h"
 #include "verify/tune.h"
 #include "verify/verify.h"
+#include "util/strbuf.h"
 
 struct gp_command {
     gp_run_params p;
@@ -42,11 +44,15 @@ struct gp_mem {
     const gp_mem_result *r; /* &own, or the plan's */
     const gp_devices *d;    /* &devs, or the plan's */
     gp_speed speed;
+    gp_speed cal_speed;     /* speed, scaled by the calibration tune saved (the plan's own for a plan) */
+    bool calibrated;        /* a saved calibration scaled cal_speed */
     gp_mem_result own;
     bool owns;              /* own is filled (and holds a placement) */
     gp_devices devs;
     gp_extra_files files;   /* what the command loads, when opened here */
     char why[GP_RUNTIME_COUNT][256]; /* why each runtime item has its size (gp_api_mem_explain) */
+    char notes[2 * GP_MAX_DEVICES][GP_SPEED_NOTE]; /* what the speed model assumed of the devices */
+    uint32_t n_notes;
 };
 
 struct gp_plan_result {
@@ -84,8 +90,17 @@ void gp_api_remote_opts(const gp_open_options *o, const char *url, char *buf, si
 /* Replaces *dst by a copy of s (NULL: none). */
 gp_status gp_api_set_string(char **dst, const char *s, gp_error *err);
 
-/* Fills mem->why from its result. */
+/* Fills mem->why and mem->notes from its result and devices. */
 void gp_api_mem_explain(gp_mem *mem);
+
+/* The checks of a function that hands out a text: GP_ERR_ARG when out is
+ * NULL or obj (`what`, in the message) is missing; *out is cleared. */
+gp_status gp_api_text_begin(char **out, const void *obj, const char *what, gp_error *err);
+/* Hands the text built in sb to *out (GP_ERR_NOMEM when an append failed). */
+gp_status gp_api_text_take(gp_strbuf *sb, char **out, gp_error *err);
+
+/* Appends the lines of what the host grows into (gp_mem_runtime_text). */
+void gp_api_mem_runtime_lines(gp_strbuf *sb, const gp_mem *mem);
 
 /* The path llama.cpp is given for model under o. */
 const char *gp_api_run_model_path(const gp_run_options *o, const gp_model *model);

@@ -133,6 +133,13 @@ gp_status gp_command_devices(const gp_command *cmd, const gp_devices *devices, g
     return st;
 }
 
+gp_status gp_command_add_rpc_servers(const gp_command *cmd, gp_devices *devices, gp_error *err)
+{
+    if (!cmd || !devices)
+        return gp_fail(err, GP_ERR_ARG, NULL, "no command or no devices");
+    return gp_devices_add_llama_rpc(devices, cmd->p.rpc, err);
+}
+
 const char *gp_command_hf_repo(const gp_command *cmd)
 {
     return cmd && cmd->p.hf_repo[0] ? cmd->p.hf_repo : NULL;

@@ -238,6 +238,9 @@ gp_status gp_plan_create(const gp_model *model, const gp_command *cmd, const gp_
         res->mem.r = &res->plan.mem;
         res->mem.d = &res->devs;
         res->mem.speed = res->plan.speed;
+        res->mem.cal_speed = res->plan.speed;
+        double decode, prefill;
+        res->mem.calibrated = gp_plan_request_scales(r, model, &decode, &prefill);
         gp_api_mem_explain(&res->mem);
         res->req = *r;
         st = keep_flags(res, &r->pinned, model->path, err);
