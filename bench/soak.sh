@@ -9,6 +9,9 @@
 # ggml-rpc-server on loopback holding the last layers.
 #
 #   GGPLACE_LLAMA_DIR=$(bash scripts/build-llama.sh) bash bench/soak.sh [llama|gemma3|lfm2...]
+#
+# SOAK_ONLY=REGEX runs only the cells whose "MODEL WHERE FLAGS" matches it
+# (e.g. 'gemma3 rpc -np 4'); SOAK_SECONDS bounds each cell (default 900).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 llama_dir=${GGPLACE_LLAMA_DIR:?set GGPLACE_LLAMA_DIR to the bin directory that bash scripts/build-llama.sh prints}
@@ -50,10 +53,11 @@ models=("$@")
 for model in "${models[@]}"; do
   for where in cpu rpc; do
     for f in "${flag_sets[@]}"; do
+      [[ "$model $where $f" =~ ${SOAK_ONLY:-.} ]] || continue
       extra=()
       [ "$where" = rpc ] && extra=(--rpc "$rpc" -ngl 5)
       # shellcheck disable=SC2086
-      out=$(build/ggplace verify "$tmp/$model.gguf" -c 2048 $f "${extra[@]}" --soak 200 --soak-seconds 900 \
+      out=$(build/ggplace verify "$tmp/$model.gguf" -c 2048 $f "${extra[@]}" --soak 200 --soak-seconds "${SOAK_SECONDS:-900}" \
               --llama-dir "$llama_dir" --json 2>"$tmp/err") || { echo "$model $where $f: failed"; cat "$tmp/err"; continue; }
       printf '%s' "$out" | python3 -c '
 import json, sys
