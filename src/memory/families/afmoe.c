@@ -6,15 +6,18 @@
  * attention's output gated by a sigmoid of the attention input's own
  * projection before the output projection. The last layer gathers its
  * output rows after the attention's post norm. The FFN is dense on the
- * lead layers, else routed experts with the shared expert added.
+ * lead layers, else routed experts with the shared expert added. Muse
+ * Glimmer's layer is the same (gpg_build_gated_postnorm).
  */
 #include "memory/families/family.h"
 
-int gpg_build_afmoe(gpg_ctx *c, gpg_graph *g)
+int gpg_build_gated_postnorm(gpg_ctx *c, gpg_graph *g, bool embd_rms_norm)
 {
     const gp_compute_model *m = c->m;
     const gpg_attn_opts attn = {0};
     int inpL = gpg_token_embd(c, g);
+    if (embd_rms_norm)
+        inpL = gpg_op_like(g, 1, inpL, inpL, GPG_NONE, GPG_NONE);   /* rms_norm, no weight */
     for (uint32_t il = 0; il < m->n_layer; il++) {
         c->il = il;
         int inpSA = inpL;
@@ -38,4 +41,9 @@ int gpg_build_afmoe(gpg_ctx *c, gpg_graph *g)
     }
     gpg_logits(c, g, inpL);
     return g->err ? -1 : 0;
+}
+
+int gpg_build_afmoe(gpg_ctx *c, gpg_graph *g)
+{
+    return gpg_build_gated_postnorm(c, g, false);
 }

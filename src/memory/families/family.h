@@ -9,6 +9,8 @@
 #ifndef GP_FAMILIES_FAMILY_H
 #define GP_FAMILIES_FAMILY_H
 
+#include <stdbool.h>
+
 #include "memory/compute.h"
 #include "memory/graph/build.h"
 
@@ -79,6 +81,10 @@ int gpg_build_bitnet(gpg_ctx *c, gpg_graph *g);
 int gpg_build_muse_glimmer(gpg_ctx *c, gpg_graph *g);
 int gpg_build_cohere2moe(gpg_ctx *c, gpg_graph *g);
 int gpg_build_afmoe(gpg_ctx *c, gpg_graph *g);
+/* Trinity's and Muse Glimmer's layer loop: norms around attention and the
+ * FFN, a sigmoid gate on the attention output; embd_rms_norm: the token
+ * embeddings RMS-normed first (Muse Glimmer) */
+int gpg_build_gated_postnorm(gpg_ctx *c, gpg_graph *g, bool embd_rms_norm);
 int gpg_build_step35(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deci(gpg_ctx *c, gpg_graph *g);
 int gpg_build_laguna(gpg_ctx *c, gpg_graph *g);
