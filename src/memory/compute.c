@@ -78,6 +78,7 @@
  */
 #include "memory/compute.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,7 +561,7 @@ int gp_compute_place_layers(const gp_compute_model *m, uint32_t n_gpus, int32_t 
     return 0;
 }
 
-static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
+static const char *const wkind_names[] = {
     "attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "attn_q_norm", "attn_k_norm",
     "post_attention_norm", "attn_q_a", "attn_q_a_norm", "attn_q_b", "attn_kv_a_mqa",
     "attn_kv_a_norm", "attn_k_b", "attn_v_b", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down",
@@ -594,6 +595,45 @@ static const char *const wkind_names[GP_COMPUTE_W_COUNT] = {
     "indexer_compressor_kv"
 };
 
+_Static_assert(sizeof wkind_names / sizeof wkind_names[0] == GP_COMPUTE_W_COUNT,
+               "one name per weight kind, in the enum's order");
+
+/* wkind_names' indexes in name order, for a binary search */
+static int wkind_order[GP_COMPUTE_W_COUNT];
+static pthread_once_t wkind_once = PTHREAD_ONCE_INIT;
+
+static int by_wkind_name(const void *a, const void *b)
+{
+    return strcmp(wkind_names[*(const int *)a], wkind_names[*(const int *)b]);
+}
+
+static void wkind_sort(void)
+{
+    for (int k = 0; k < GP_COMPUTE_W_COUNT; k++)
+        wkind_order[k] = k;
+    qsort(wkind_order, GP_COMPUTE_W_COUNT, sizeof wkind_order[0], by_wkind_name);
+}
+
+/* The kind named exactly p[0..n), or -1. */
+static int wkind_find(const char *p, size_t n)
+{
+    size_t lo = 0, hi = GP_COMPUTE_W_COUNT;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *name = wkind_names[wkind_order[mid]];
+        int c = strncmp(p, name, n);
+        if (c == 0)
+            c = name[n] ? -1 : 0;   /* p's prefix is shorter than name */
+        if (c == 0)
+            return wkind_order[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
 int gp_compute_weight_kind(const char *name, uint32_t *layer) {
     if (!name || strncmp(name, "blk.", 4) != 0) return -1;
     /* fused gate and up experts: on the gate's device */
@@ -614,16 +654,19 @@ int gp_compute_weight_kind(const char *name, uint32_t *layer) {
     if (*p != '.') return -1;
     p++;
     /* the longest name that matches: an adapter (attn_q.lora_a) is not its
-       projection's weight (attn_q) */
-    int best = -1;
-    size_t best_n = 0;
-    for (int k = 0; k < GP_COMPUTE_W_COUNT; k++) {
-        size_t n = strlen(wkind_names[k]);
-        if (n > best_n && strncmp(p, wkind_names[k], n) == 0 && (p[n] == '.' || p[n] == '\0')) {
-            best = k;
-            best_n = n;
-        }
+       projection's weight (attn_q); names end where the tensor's does or at
+       a dot, so each such prefix is looked up, the longest first */
+    pthread_once(&wkind_once, wkind_sort);
+    size_t ends[16], n_ends = 0;
+    for (size_t i = 0;; i++) {
+        if ((p[i] == '.' || p[i] == '\0') && n_ends < sizeof ends / sizeof ends[0])
+            ends[n_ends++] = i;
+        if (p[i] == '\0')
+            break;
     }
+    int best = -1;
+    while (n_ends > 0 && best < 0)
+        best = wkind_find(p, ends[--n_ends]);
     if (best >= 0 && layer) *layer = il;
     return best;
 }

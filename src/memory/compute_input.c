@@ -102,8 +102,31 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
     if (!a->is_swa || !a->is_recurrent || !a->idx_shared || !a->n_ff || !a->n_head_kv || !a->n_head || !a->kv_src ||
         !a->v_from_k || !a->no_experts || !a->no_heads || !a->compress || !a->swiglu_clamp)
         return false;
+    /* One pass over the tensors for what the layers' weights say: the dense
+       gate's rows, and whether K and V have weights of their own (bits 1
+       and 2 of kv_weights). */
+    uint64_t *gate_rows = calloc(n, sizeof *gate_rows);
+    uint8_t *kv_weights = calloc(n, 1);
+    if (!gate_rows || !kv_weights) {
+        free(gate_rows);
+        free(kv_weights);
+        return false;
+    }
+    for (uint64_t t = 0; t < m->n_tensors; t++) {
+        const gp_tensor *x = &m->tensors[t];
+        if (x->layer < 0 || (uint32_t)x->layer >= hp->n_layer)
+            continue;
+        const char *dot = strchr(x->info->name + 4, '.');
+        if (!dot || strncmp(x->info->name, "blk.", 4) != 0)
+            continue;
+        if (!strcmp(dot + 1, "ffn_gate.weight"))
+            gate_rows[x->layer] = (uint64_t)x->info->ne[1];
+        else if (!strcmp(dot + 1, "attn_k.weight"))
+            kv_weights[x->layer] |= 1;
+        else if (!strcmp(dot + 1, "attn_v.weight"))
+            kv_weights[x->layer] |= 2;
+    }
     for (uint32_t il = 0; il < hp->n_layer; il++) {
-        char name[64];
         a->is_swa[il] = m->layers[il].kind == GP_LAYER_SWA;
         a->is_recurrent[il] = m->layers[il].kind == GP_LAYER_RECURRENT;
         a->idx_shared[il] = m->layers[il].indexer_shared;
@@ -113,21 +136,18 @@ static bool fill_model(const gp_model *m, gp_compute_model *cm, compute_arrays *
         a->no_experts[il] = hp->n_expert > 0 && !m->layers[il].has_experts;
         /* the graph multiplies by the tensors as they are: Qwen's
            feed_forward_length counts gate and up together */
-        snprintf(name, sizeof name, "blk.%u.ffn_gate.weight", il);
-        const gp_tensor *gate = gp_model_find_tensor(m, name);
-        if (gate && a->n_ff[il] && gate->info->ne[1] > 0 && gate->info->ne[1] < a->n_ff[il])
-            a->n_ff[il] = (uint32_t)gate->info->ne[1];
+        if (a->n_ff[il] && gate_rows[il] > 0 && gate_rows[il] < a->n_ff[il])
+            a->n_ff[il] = (uint32_t)gate_rows[il];
         a->n_head_kv[il] = m->layers[il].n_head_kv;
         a->n_head[il] = m->layers[il].n_head ? m->layers[il].n_head : hp->n_head;
         a->no_heads[il] = m->layers[il].n_head == 0 && hp->n_head > 0;
         a->kv_src[il] = m->layers[il].kv_src;
         a->compress[il] = m->layers[il].compress_ratio;
         a->swiglu_clamp[il] = (m->layers[il].swiglu_clamp_exp ? 1 : 0) | (m->layers[il].swiglu_clamp_shexp ? 2 : 0);
-        snprintf(name, sizeof name, "blk.%u.attn_k.weight", il);
-        bool has_k = gp_model_find_tensor(m, name) != NULL;
-        snprintf(name, sizeof name, "blk.%u.attn_v.weight", il);
-        a->v_from_k[il] = has_k && !gp_model_find_tensor(m, name);
+        a->v_from_k[il] = kv_weights[il] == 1;
     }
+    free(gate_rows);
+    free(kv_weights);
     bool known;
     const gp_arch_rules *rules = gp_arch_lookup(m->arch, &known);
     cm->family = family_of(m, rules);
