@@ -785,6 +785,8 @@ static void test_mem_json_and_accessors(void **state)
     free(text);
     assert_int_equal(gp_mem_runtime_text(NULL, &text, &err), GP_ERR_ARG);
     assert_null(text);
+    free(json);   /* a refused call clears the caller's pointer */
+    json = NULL;
     assert_int_equal(gp_mem_json(NULL, &json, &err), GP_ERR_ARG);
     assert_int_equal(gp_mem_json(mem, NULL, &err), GP_ERR_ARG);
     assert_int_equal(gp_mem_n_ctx_seq(NULL), 0);
