@@ -417,7 +417,9 @@ GP_API uint64_t gp_mem_total_in_use(const gp_mem *mem, uint32_t i);
 /* The context as llama.cpp settles it: cells in all, and sequences (slots). */
 GP_API uint64_t gp_mem_n_ctx(const gp_mem *mem);
 GP_API uint32_t gp_mem_n_seq(const gp_mem *mem);
-/* Predicted tokens per second by the speed model (see README), uncalibrated. */
+/* Predicted tokens per second by the speed model (see README): uncalibrated
+ * for an estimate of a command; for a plan's memory (gp_plan_result_mem),
+ * the plan's own speeds, calibrated as the plan is. */
 GP_API double gp_mem_decode_tps(const gp_mem *mem);
 GP_API double gp_mem_prefill_tps(const gp_mem *mem);
 /* How many files the command loads besides the model (projector, draft,
