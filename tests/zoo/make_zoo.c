@@ -318,8 +318,7 @@ static const uint32_t nemotron_super_49b_ff[80] = {
 
 #define GLM5_SHAPE                                                                                        \
     .n_layer = 78, .n_embd = 6144, .n_head = 64, .n_head_kv = 1, .head_dim = 256, .n_ff = 12288,           \
-    .n_vocab = 154880, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048, .rope_base = 1000000,         \
-    .rms_eps = 1e-5f,                                                                                      \
+    .n_vocab = 154880, .n_expert = 256, .n_expert_used = 8, .n_ff_exp = 2048, .rms_eps = 1e-5f,            \
     .mla = {.q_lora = 2048, .kv_lora = 512, .nope = 192, .rope = 64, .v_head = 256, .idx_heads = 32,        \
             .idx_dim = 128, .idx_top_k = 2048},                                                            \
     .moe = {.dense_lead = 3, .shared = 1, .gating = 2, .weights_scale = 2.5f, .weights_norm = true,         \
@@ -421,10 +420,12 @@ static const zoo_model zoo_models[] = {
      .moe = {.dense_lead = 3, .shared = 1, .groups = 8, .groups_used = 4, .gating = 2, .weights_scale = 2.5f,
              .weights_norm = true, .probs_bias = true},
      .block = {.ffn = ZOO_FFN_MOE}},
-    /* GLM-5.2 has GLM-5's shape; its million-token context makes most of
-     * its layers share an indexer */
-    {.name = "glm-5", .arch = "glm-dsa", .source = "zai-org/GLM-5", GLM5_SHAPE, .n_ctx_train = 202752},
-    {.name = "glm-5.2", .arch = "glm-dsa", .source = "zai-org/GLM-5.2", GLM5_SHAPE, .n_ctx_train = 1048576},
+    /* GLM-5.2 has GLM-5's shape and a higher rope base; its million-token
+     * context makes most of its layers share an indexer */
+    {.name = "glm-5", .arch = "glm-dsa", .source = "zai-org/GLM-5", GLM5_SHAPE, .n_ctx_train = 202752,
+     .rope_base = 1000000},
+    {.name = "glm-5.2", .arch = "glm-dsa", .source = "zai-org/GLM-5.2", GLM5_SHAPE, .n_ctx_train = 1048576,
+     .rope_base = 8000000},
     {.name = "qwen3-next-80b-a3b", .arch = "qwen3next", .source = "Qwen/Qwen3-Next-80B-A3B-Instruct",
      .n_layer = 48, .n_embd = 2048, .n_head = 16, .n_head_kv = 2, .head_dim = 256, .n_ff = 5120,
      .n_vocab = 151936, .n_ctx_train = 262144, .n_rot = 64, .n_expert = 512, .n_expert_used = 10,
@@ -699,7 +700,7 @@ static const zoo_model zoo_models[] = {
      .block = {.qk_norm_full = true, .ffn = ZOO_FFN_MOE}},
     {.name = "qwen1.5-moe-a2.7b", .arch = "qwen2moe", .source = "Qwen/Qwen1.5-MoE-A2.7B-Chat",
      .n_layer = 24, .n_embd = 2048, .n_head = 16, .n_head_kv = 16, .head_dim = 128, .n_ff = 5632,
-     .n_vocab = 151936, .n_ctx_train = 8192, .n_expert = 60, .n_expert_used = 4, .n_ff_exp = 1408,
+     .n_vocab = 151936, .n_ctx_train = 32768, .n_expert = 60, .n_expert_used = 4, .n_ff_exp = 1408,
      .n_ff_shexp = 5632, .shexp_gate = true, .rope_base = 1000000, .rms_eps = 1e-6f,
      .block = {.qkv_bias = true, .ffn = ZOO_FFN_MOE}},
     {.name = "gemma-2-9b", .arch = "gemma2", .source = "google/gemma-2-9b-it",
