@@ -94,6 +94,7 @@ int gpg_build_graniteswitch(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_graniteswitch(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hrm_text(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hy_v4(gpg_ctx *c, gpg_graph *g);
+void gpg_inputs_hy_v4(gpg_ctx *c, gpg_graph *g);
 int gpg_build_minimax_m3(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek4(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_deepseek4(gpg_ctx *c, gpg_graph *g);
