@@ -59,7 +59,7 @@ static const gpg_family families[] = {
     {.id = GP_COMPUTE_FAMILY_GRANITESWITCH, .name = "graniteswitch", .inputs = gpg_inputs_graniteswitch,
      .build = gpg_build_graniteswitch},
     {.id = GP_COMPUTE_FAMILY_HRM_TEXT, .name = "hrm_text", .build = gpg_build_hrm_text},
-    {.id = GP_COMPUTE_FAMILY_HY_V4, .name = "hy-v4", .mla = 1, .dsa = 1, .inputs = gpg_inputs_hy_v4,
+    {.id = GP_COMPUTE_FAMILY_HY_V4, .name = "hy-v4", .mla = 1, .dsa = 2, .inputs = gpg_inputs_hy_v4,
      .build = gpg_build_hy_v4},
     {.id = GP_COMPUTE_FAMILY_MINIMAX_M3, .name = "minimax-m3", .msa = 1, .build = gpg_build_minimax_m3},
     {.id = GP_COMPUTE_FAMILY_DEEPSEEK4, .name = "deepseek4", .dsv4 = 1, .inputs = gpg_inputs_deepseek4,

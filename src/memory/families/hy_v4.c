@@ -10,9 +10,10 @@
  * casts, which ggml makes a copy of each. The attention's heads carry a
  * sink each (no tensor of its own) and a sigmoid gate before wo; the
  * indexer's keys and queries are not rotated, and the experts' clamped
- * SwiGLU is one fused op. The output rows are gathered from the copies
- * once, after the last layer; one more mix (pre weights only) then feeds
- * the final norm.
+ * SwiGLU is one fused op. Checkpoints without an indexer (no top-k) attend
+ * fully on every layer, by the plain mask. The output rows are gathered
+ * from the copies once, after the last layer; one more mix (pre weights
+ * only) then feeds the final norm.
  *
  * Node order (what ggml's expansion reaches first): a mix casts the copies
  * before it norms them; the post weights are reached only by the block's
@@ -124,14 +125,17 @@ static int hy4_post(gpg_ctx *c, gpg_graph *g, int y, int rf, int r0, int mixes, 
 
 void gpg_inputs_hy_v4(gpg_ctx *c, gpg_graph *g)
 {
-    gpg_inputs_dsa_opts(c, g, 0);
+    if (c->dsa)
+        gpg_inputs_dsa_opts(c, g, 0);
+    else
+        gpg_inputs(c, g);   /* every layer full attention: no indexer */
 }
 
 int gpg_build_hy_v4(gpg_ctx *c, gpg_graph *g)
 {
     const gp_compute_model *m = c->m;
     const int64_t E = m->n_embd, hc = m->hc_count;
-    if (hc < 1 || hc > 64)
+    if (hc < 1 || hc > 64 || m->q_lora_rank == 0)   /* llama.cpp requires attn_q_a */
         return -1;
     int embd = gpg_token_embd(c, g);
     int e3 = gpg_reshape(g, embd, E, 1, c->T, 1);
@@ -142,13 +146,13 @@ int gpg_build_hy_v4(gpg_ctx *c, gpg_graph *g)
         int mixes, r0, rf;
         int cur = hy4_pre(c, g, inpL, GP_COMPUTE_W_ATTN_NORM, &mixes);
         cur = gpg_rms_mul(c, g, cur, GP_COMPUTE_W_ATTN_NORM);
-        if (!gpg_layer_idx_shared(m, il))
+        if (c->dsa && !gpg_layer_idx_shared(m, il))
             gpg_dsa_index_k(c, g, cur);
         int qr = gpg_op(g, 0, GPG_F32, m->q_lora_rank, c->T, 1, 1, cur, GPG_NONE, GPG_NONE);
         gpg_weight(c, g, qr, GP_COMPUTE_W_ATTN_Q_A, GPG_OP_MM);
         qr = gpg_rms_mul(c, g, qr, GP_COMPUTE_W_ATTN_Q_A_NORM);
         gpg_dsa_mask_arg mask = {.qr = qr, .x = cur};
-        const gpg_mla_opts mla = {.qr = qr, .mask = gpg_dsa_mask, .mask_arg = &mask};
+        const gpg_mla_opts mla = {.qr = qr, .mask = c->dsa ? gpg_dsa_mask : NULL, .mask_arg = &mask};
         int heads = gpg_attn_mla_core(c, g, gpg_attn_mla_qkv(c, g, cur, &mla), &mla);
         rf = hy4_res(c, g, inpL, &r0);
         /* the sigmoid gate on the heads' output, then wo */
