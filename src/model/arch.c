@@ -140,7 +140,7 @@ static const gp_arch_rules archs[] = {
     {.name = "hunyuan-dense", .qk_norm_after_rope = true, .checked = true},
     {.name = "hunyuan_vl", .pos_per_tok = 4, .checked = true},
     {.name = "hy_v3", .graph = "hy-v3", .checked = true},
-    {.name = "hy_v4", .graph = "hy-v4", .mla = true, .indexer_types = true},
+    {.name = "hy_v4", .graph = "hy-v4", .mla = true, .indexer_types = true, .checked = true},
     {.name = "smollm3", .no_rope_step = 4, .checked = true},
     {.name = "gpt-oss", .graph = "gpt-oss", .swa_period = 2, .checked = true},
     {.name = "lfm2", .graph = "lfm2", .recurrent = GP_RECR_KV_ZERO, .swa_needs_window = true,

@@ -20,7 +20,8 @@ typedef struct gpg_family {
     int mla;        /* attention is MLA: MLA dimensions required, no sliding window */
     int recurrent;  /* has recurrent layers (their state rows come as an input) */
     int attn_temp;  /* layers without rope read an attention temperature input */
-    int dsa;        /* DeepSeek sparse attention (an indexer with a cache of its own) */
+    int dsa;        /* DeepSeek sparse attention (an indexer with a cache of its own); 2: only
+                       where the model has an indexer (a top-k), else plain latent attention */
     int ssm;        /* recurrent layers are Mamba-2 (1), gated delta nets (2), Mamba-1 (3) or
                        PLaMo 2's mixers (4): ssm.* dims needed */
     int rwkv;       /* RWKV's version (6, 7): wkv.* and the time mix's ranks needed */
@@ -94,6 +95,7 @@ int gpg_build_graniteswitch(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_graniteswitch(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hrm_text(gpg_ctx *c, gpg_graph *g);
 int gpg_build_hy_v4(gpg_ctx *c, gpg_graph *g);
+void gpg_inputs_hy_v4(gpg_ctx *c, gpg_graph *g);
 int gpg_build_minimax_m3(gpg_ctx *c, gpg_graph *g);
 int gpg_build_deepseek4(gpg_ctx *c, gpg_graph *g);
 void gpg_inputs_deepseek4(gpg_ctx *c, gpg_graph *g);

@@ -13,9 +13,14 @@
  * consumer ran and no view of it is pending it is freed and merged with
  * neighbouring free blocks; graph outputs are never freed. The buffer size
  * is the largest end offset reached.
+ *
+ * GGPLACE_GRAPH_DUMP=FILE writes every node in replay order (shape, device,
+ * offset, the buffer's size so far) for comparing a family's graph with
+ * llama.cpp's, node by node.
  */
 #include "memory/graph/ir.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,11 +156,23 @@ int gpg_replay(gpg_graph *g, const int *leafs, const int *leaf_buf, int nleaf,
         for (int j = 0; j < t->nsrc; j++) g->t[t->src[j]].n_children++;
     }
     int err = 0;
+    const char *dump_path = getenv("GGPLACE_GRAPH_DUMP");
+    FILE *dump = dump_path ? fopen(dump_path, "w") : NULL;
     for (int k = 0; k < nnode && !err; k++) {
         int id = nodes[k];
         gpg_tensor *t = &g->t[id];
         for (int j = 0; j < t->nsrc; j++) place(g, a, t->src[j], node_buf[k]);
         place(g, a, id, node_buf[k]);
+        if (dump) {
+            static const char *const types[] = {"f32", "f16", "i32", "i64"};
+            fprintf(dump, "N %d %s [%lld,%lld,%lld,%lld] be=%d%s%s%s addr=%llu size=%llu top=%llu srcs:", k,
+                    t->type >= 0 && t->type < 4 ? types[t->type] : "w", (long long)t->ne[0], (long long)t->ne[1],
+                    (long long)t->ne[2], (long long)t->ne[3], node_buf[k], t->viewop ? " view" : "",
+                    t->dep ? " dep" : "", t->view_src == GPG_EXT ? " ext" : "", (unsigned long long)t->addr,
+                    (unsigned long long)t->size, (unsigned long long)a[node_buf[k]].max_size);
+            for (int j = 0; j < t->nsrc; j++) fprintf(dump, " %d", t->src[j]);
+            fprintf(dump, " id=%d\n", id);
+        }
         for (int j = 0; j < t->nsrc; j++) {
             gpg_tensor *p = &g->t[t->src[j]];
             p->n_children--;
@@ -174,6 +191,7 @@ int gpg_replay(gpg_graph *g, const int *leafs, const int *leaf_buf, int nleaf,
         for (int b = 0; b < nbuf; b++) err |= a[b].err;
     }
     for (int b = 0; b < nbuf; b++) out[b] = err ? 0 : a[b].max_size;
+    if (dump) fclose(dump);
     free(a);
     return err ? -1 : 0;
 }

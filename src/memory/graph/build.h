@@ -192,6 +192,8 @@ typedef struct {
                            norm); NULL: the router reads x */
     int sigmoid_select; /* a sigmoid of the logits picks the experts, the soft-max
                            still weights them (GroveMoE) */
+    int clamp_fused;    /* a clamped SwiGLU is one fused op (ggml_swiglu_clamp: a new
+                           tensor beside gate and up), not llama.cpp's in-place chain */
     int adjugate;       /* GroveMoE's adjugate experts (n_chexp of n_ff_chexp): a
                            token's routed choice (as many as there are adjugate
                            experts at most) divided down to their groups, through
@@ -244,6 +246,9 @@ void gpg_logits_after_norm(gpg_ctx *c, gpg_graph *g, int x);
    the mask that unmasks each query's top-k cached tokens (qr: the normed Q
    down-projection, x: the attention input; a gpg_mla_opts mask builder) */
 void gpg_inputs_dsa(gpg_ctx *c, gpg_graph *g);
+/* the same; rotated 0: the indexer's keys and queries are not rotated (Hy4
+   skips the Hadamard matrix: it does not change their dot products) */
+void gpg_inputs_dsa_opts(gpg_ctx *c, gpg_graph *g, int rotated);
 void gpg_dsa_index_k(gpg_ctx *c, gpg_graph *g, int x);
 typedef struct { int qr, x; } gpg_dsa_mask_arg;
 int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg);

@@ -20,6 +20,10 @@ static int rot_size(uint32_t hd) {
 }
 
 void gpg_inputs_dsa(gpg_ctx *c, gpg_graph *g) {
+    gpg_inputs_dsa_opts(c, g, 1);
+}
+
+void gpg_inputs_dsa_opts(gpg_ctx *c, gpg_graph *g, int rotated) {
     const gp_compute_model *m = c->m;
     const int64_t T = c->T, ns = c->n_stream, Tn = T / ns;
     const int rot = rot_size(m->idx_head_dim);
@@ -32,7 +36,7 @@ void gpg_inputs_dsa(gpg_ctx *c, gpg_graph *g) {
        mask (its zeros, the indexer's mask, the attention mask) */
     c->inp_tokens = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->inp_embd = gpg_input(g, GPG_F32, m->n_embd, T, 1, 1);
-    c->k_rot_lid = gpg_input(g, GPG_F32, rot, rot, 1, 1);
+    c->k_rot_lid = rotated ? gpg_input(g, GPG_F32, rot, rot, 1, 1) : GPG_NONE;
     c->inp_pos = gpg_input(g, GPG_I32, T, 1, 1, 1);
     c->k_idxs_lid = gpg_input(g, GPG_I64, T, 1, 1, 1);
     c->k_idxs = gpg_input(g, GPG_I64, T, 1, 1, 1);
@@ -57,7 +61,8 @@ void gpg_dsa_index_k(gpg_ctx *c, gpg_graph *g, int x) {
     k = gpg_add_bias(c, g, k, GP_COMPUTE_W_IDX_K_NORM);
     k = gpg_reshape(g, k, di, 1, T, 1);
     k = gpg_op_like(g, 1, k, k, c->inp_pos, GPG_NONE);                 /* rope */
-    k = gpg_op(g, 0, GPG_F32, di, 1, T, 1, c->k_rot_lid, k, GPG_NONE);  /* Hadamard */
+    if (c->k_rot_lid != GPG_NONE)
+        k = gpg_op(g, 0, GPG_F32, di, 1, T, 1, c->k_rot_lid, k, GPG_NONE);  /* Hadamard */
     int k2 = gpg_reshape(g, k, di, T, 1, 1);
     gpg_writes_cache(c, g, gpg_ext(g, k2, c->k_idxs_lid, GPG_NONE));
 }
@@ -78,7 +83,8 @@ int gpg_dsa_mask(gpg_ctx *c, gpg_graph *g, void *arg) {
     gpg_weight(c, g, q, GP_COMPUTE_W_IDX_Q_B, GPG_OP_MM);
     q = gpg_reshape(g, q, di, hi, T, 1);
     q = gpg_op_like(g, 1, q, q, c->inp_pos, GPG_NONE);                 /* rope */
-    q = gpg_op(g, 0, GPG_F32, di, hi, T, 1, c->k_rot_lid, q, GPG_NONE); /* Hadamard */
+    if (c->k_rot_lid != GPG_NONE)
+        q = gpg_op(g, 0, GPG_F32, di, hi, T, 1, c->k_rot_lid, q, GPG_NONE); /* Hadamard */
     q = gpg_reshape(g, q, di, hi, Tn, ns);
     const uint64_t cells = (uint64_t)nkv * (uint64_t)ns;
     int keys = gpg_kv_view(c, g, cells * gpg_cache_row_bytes(c->r->type_k, (uint64_t)di));

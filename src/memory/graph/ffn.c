@@ -197,7 +197,7 @@ int gpg_moe_experts(gpg_ctx *c, gpg_graph *g, int x, int64_t T, const gpg_moe_op
         int gate = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
         gpg_weight(c, g, gate, k_gate, GPG_OP_MMID);
         if (m->expert_bias) gate = expert_bias(c, g, gate, topk, k_gate);
-        const int clamp = swiglu_clamped(c, 1);
+        const int clamp = swiglu_clamped(c, 1) && !o->clamp_fused;
         if (clamp) gate = clamped_gate(g, gate);
         int up = gpg_op(g, 0, GPG_F32, nf, nu, T, 1, xr, topk, GPG_NONE);
         gpg_weight(c, g, up, k_up, GPG_OP_MMID);
