@@ -24,8 +24,33 @@ typedef struct model_file {
     const char *name;
 } model_file;
 
+/* "Anonymous:" of /proc/PID/smaps_rollup: every mapping's, summed by the
+   kernel in one pass. False when it cannot be read. */
+static bool read_rollup_anon(pid_t pid, uint64_t *anon)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned long long kb;
+        if (sscanf(line, "Anonymous: %llu kB", &kb) == 1) {
+            *anon = kb * 1024;
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 /* One pass over /proc/PID/smaps. False when it cannot be read (the process
-   is gone). */
+   is gone). The kernel lists mappings in address order but builds the text
+   a page at a time, letting the process run in between: a mapping that grew
+   meanwhile (the heap, as brk moves) can come a second time. Each address
+   range counts once, and anonymous memory comes from smaps_rollup where the
+   kernel has it, which sums every mapping in one pass. */
 static bool read_smaps(pid_t pid, const model_file *model, sample *out)
 {
     char path[64];
@@ -34,14 +59,16 @@ static bool read_smaps(pid_t pid, const model_file *model, sample *out)
     if (!f)
         return false;
     char line[4352];
-    bool in_model = false;
+    bool in_model = false, repeat = false;
+    unsigned long long seen_end = 0;
     memset(out, 0, sizeof *out);
     while (fgets(line, sizeof line, f)) {
         unsigned long long kb;
         if (sscanf(line, "Anonymous: %llu kB", &kb) == 1) {
-            out->anon += kb * 1024;
+            if (!repeat)
+                out->anon += kb * 1024;
         } else if (sscanf(line, "Rss: %llu kB", &kb) == 1) {
-            if (in_model)
+            if (in_model && !repeat)
                 out->mapped += kb * 1024;
         } else {
             /* a mapping's first line: "start-end perms offset major:minor inode [path]" */
@@ -52,6 +79,9 @@ static bool read_smaps(pid_t pid, const model_file *model, sample *out)
             if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu%n", &start, &end, perms, &offset, &major, &minor,
                        &inode, &used) != 7)
                 continue;
+            repeat = start < seen_end;
+            if (end > seen_end)
+                seen_end = end;
             char *p = line + used, *nl = strchr(p, '\n');
             if (nl)
                 *nl = 0;
@@ -62,6 +92,9 @@ static bool read_smaps(pid_t pid, const model_file *model, sample *out)
         }
     }
     fclose(f);
+    uint64_t anon;
+    if (read_rollup_anon(pid, &anon))
+        out->anon = anon;
     return true;
 }
 
