@@ -25,6 +25,7 @@
 
 static char dir[64];
 static char pidfile[128];
+static char scratch[128];   /* TMPDIR: where the servers' logs are made */
 
 static int setup(void **state)
 {
@@ -38,6 +39,10 @@ static int setup(void **state)
         return -1;
     snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
     setenv("GGPLACE_FAKE_PIDFILE", pidfile, 1);
+    snprintf(scratch, sizeof scratch, "%s/tmp", dir);
+    if (mkdir(scratch, 0700) != 0)
+        return -1;
+    setenv("TMPDIR", scratch, 1);
     return 0;
 }
 
@@ -293,6 +298,16 @@ static bool fake_started(int ms)
 
 /* Stops ggplace with sig; it must die of that signal having reaped the
  * stand-in itself: nothing of it is left, not even a zombie. */
+/* The logs of llama-server and of its --version are gone, however ggplace
+ * ended: nothing of ours is left in TMPDIR. */
+static void assert_no_scratch(const char *phase)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", scratch);
+    if (system(cmd) != 0)
+        fail_msg("%s: files left in %s", phase, scratch);
+}
+
 static void interrupt_and_check(pid_t child, int sig, pid_t burner, const char *phase)
 {
     kill(child, sig);
@@ -315,6 +330,7 @@ static void interrupt_and_check(pid_t child, int sig, pid_t burner, const char *
     }
     if (n < 0)
         assert_false(fake_alive());
+    assert_no_scratch(phase);
 }
 
 static void test_interrupted_at_every_phase(void **state)
@@ -371,6 +387,7 @@ static void test_interrupted_at_every_phase(void **state)
     }
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
         fail_msg("the orphaned server ended with status 0x%x, not by SIGKILL", status);
+    assert_no_scratch("killed outright");
     burner_stop(burner);
     prctl(PR_SET_CHILD_SUBREAPER, 0);
 }

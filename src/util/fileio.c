@@ -218,3 +218,37 @@ bool gp_cache_dir(const char *sub, char *buf, size_t size)
         return false;
     return n > 0 && (size_t)n < size && gp_mkdirs(buf);
 }
+
+int gp_scratch_open(const char *tag, char *path, size_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    char name[4096];
+    int n = snprintf(name, sizeof name, "%s/ggplace-%s-XXXXXX", dir, tag);
+    if (n < 0 || (size_t)n >= sizeof name || (size_t)n >= size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = mkstemp(name);
+    if (fd < 0)
+        return -1;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (access(proc, R_OK | W_OK) == 0 && strlen(proc) < size) {
+        unlink(name);
+        snprintf(path, size, "%s", proc);
+    } else {
+        snprintf(path, size, "%s", name);
+    }
+    return fd;
+}
+
+void gp_scratch_close(int fd, const char *path)
+{
+    if (strncmp(path, "/proc/self/fd/", 14) != 0)
+        unlink(path);
+    if (fd >= 0)
+        close(fd);
+}

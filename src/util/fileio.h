@@ -24,6 +24,16 @@ bool gp_mkdirs(char *path);
  * home to put it in or it cannot be created. */
 bool gp_cache_dir(const char *sub, char *buf, size_t size);
 
+/* A scratch file for a child process's output that nobody else sees and
+ * that never outlives this process, even killed outright: created in
+ * $TMPDIR (else /tmp) as "ggplace-TAG-XXXXXX" and unlinked at once, then
+ * named by "/proc/self/fd/N" for whoever opens or reads it here. Returns the
+ * descriptor that keeps it alive (-1 on failure, errno set); path receives
+ * its name. Where /proc is not mounted the file keeps its name until
+ * gp_scratch_close. */
+int gp_scratch_open(const char *tag, char *path, size_t size);
+void gp_scratch_close(int fd, const char *path);
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 gp_status gp_read_file(const char *path, size_t max, char **out, size_t *len, gp_error *err);
 

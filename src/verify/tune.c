@@ -361,13 +361,12 @@ static gp_status measure(tuner *t, gp_tune_point *p)
         free(key);
         return GP_OK;
     }
-    char out[] = "/tmp/ggplace-bench-XXXXXX";
-    int fd = mkstemp(out);
+    char out[4096];
+    int fd = gp_scratch_open("bench", out, sizeof out);
     if (fd < 0) {
         free(key);
         return gp_fail(t->err, GP_ERR_IO, NULL, "cannot create a temporary file: %s", strerror(errno));
     }
-    close(fd);
     gp_status st = GP_OK;
     int reps = 3;
     bool have = false;
@@ -430,7 +429,7 @@ static gp_status measure(tuner *t, gp_tune_point *p)
             break;
         reps += 3;
     }
-    unlink(out);
+    gp_scratch_close(fd, out);
     /* Only successful measurements are remembered. */
     if (st == GP_OK && key) {
         cJSON *e = cJSON_CreateObject();

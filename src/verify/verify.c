@@ -65,11 +65,10 @@ static void read_log_tail(const char *path, char *out, size_t size)
 
 bool gp_llama_version(const char *tool, char *out, size_t size)
 {
-    char log[] = "/tmp/ggplace-version-XXXXXX";
-    int fd = mkstemp(log);
+    char log[4096];
+    int fd = gp_scratch_open("version", log, sizeof log);
     if (fd < 0)
         return false;
-    close(fd);
     gp_proc p;
     char *argv[] = {(char *)tool, "--version", NULL};
     bool ok = gp_proc_start(&p, argv, log, NULL) == GP_OK;
@@ -78,7 +77,7 @@ bool gp_llama_version(const char *tool, char *out, size_t size)
     gp_proc_stop(&p, 1000);
     char text[4096];
     read_log_tail(log, text, sizeof text);
-    unlink(log);
+    gp_scratch_close(fd, log);
     out[0] = 0;
     const char *v = strstr(text, "version:");
     if (ok && v) {
@@ -195,11 +194,9 @@ gp_status gp_llama_server_start(const char *model, char *const *args, const gp_v
         return ls;
     gp_llama_version(r->server_path, r->version, sizeof r->version);
 
-    snprintf(srv->log, sizeof srv->log, "/tmp/ggplace-server-XXXXXX");
-    int fd = mkstemp(srv->log);
-    if (fd < 0)
+    srv->log_fd = gp_scratch_open("server", srv->log, sizeof srv->log);
+    if (srv->log_fd < 0)
         return gp_fail(err, GP_ERR_IO, NULL, "cannot create a log file: %s", strerror(errno));
-    close(fd);
     srv->port = gp_free_port();
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%d", srv->port);
@@ -208,7 +205,7 @@ gp_status gp_llama_server_start(const char *model, char *const *args, const gp_v
         n_args++;
     char **argv = calloc(n_args + 16, sizeof *argv);
     if (!argv) {
-        unlink(srv->log);
+        gp_scratch_close(srv->log_fd, srv->log);
         return gp_fail(err, GP_ERR_NOMEM, NULL, "out of memory");
     }
     size_t k = 0;
@@ -228,7 +225,7 @@ gp_status gp_llama_server_start(const char *model, char *const *args, const gp_v
     gp_status st = gp_proc_start(&srv->proc, argv, srv->log, err);
     free(argv);
     if (st != GP_OK) {
-        unlink(srv->log);
+        gp_scratch_close(srv->log_fd, srv->log);
         return st;
     }
     /* Up when /health answers 200; gone if the process exits first. */
@@ -249,7 +246,7 @@ gp_status gp_llama_server_start(const char *model, char *const *args, const gp_v
         bool died = !gp_proc_alive(&srv->proc);
         gp_proc_stop(&srv->proc, 5000);
         read_log_tail(srv->log, r->log_tail, sizeof r->log_tail);
-        unlink(srv->log);
+        gp_scratch_close(srv->log_fd, srv->log);
         return gp_fail(err, GP_ERR_CONFIG, model, died ? "llama-server exited during start-up (see its log)"
                                                         : "llama-server did not become ready in time");
     }
@@ -266,7 +263,7 @@ void gp_llama_server_finish(gp_llama_server *srv, const gp_devices *d, gp_verify
         free(text);
     }
     read_log_tail(srv->log, r->log_tail, sizeof r->log_tail);
-    unlink(srv->log);
+    gp_scratch_close(srv->log_fd, srv->log);
 }
 
 gp_status gp_verify_run(const char *model, char *const *args, const gp_devices *d,

@@ -50,7 +50,8 @@ bool gp_llama_version(const char *tool, char *out, size_t size);
 typedef struct gp_llama_server {
     gp_proc proc;
     int port;
-    char log[64];
+    char log[4096];  /* its scratch log (util/fileio.h), kept by log_fd */
+    int log_fd;
 } gp_llama_server;
 
 /* Starts llama-server with "-m model args..." and waits for /health (r gets
