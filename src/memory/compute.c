@@ -331,7 +331,7 @@ static int shape_ok(const gpg_ctx *c, const gpg_family *fam) {
             if (m->qk_nope == 0 || m->qk_nope > GP_MAX_HEAD_DIM) return 0;
             if (m->qk_rope == 0 || m->qk_rope > GP_MAX_HEAD_DIM) return 0;
             if (m->v_head_dim == 0 || m->v_head_dim > GP_MAX_HEAD_DIM) return 0;
-            if (fam->dsa == 1 || (fam->dsa && m->idx_top_k)) {
+            if (c->dsa) {
                 /* the indexer reads the Q down-projection */
                 if (m->q_lora_rank == 0) return 0;
                 if (m->idx_n_head == 0 || m->idx_n_head > GP_MAX_HEADS) return 0;
@@ -482,10 +482,11 @@ int gp_compute_bytes_split(const gp_compute_model *m, const gp_compute_run *r,
     c.n_kv_swa = gp_compute_kv_cells_swa(m, r);
     c.fa = r->flash_attn != 0;
     const gpg_family *fam = gpg_family_get(m->family);
+    /* 2: an indexer only where the model has one (a top-k) */
+    c.dsa = fam && (fam->dsa == 1 || (fam->dsa && m->idx_top_k));
     if (!shape_ok(&c, fam)) return -1;
     c.mla = fam->mla;
     c.conv_state = fam->recurrent;
-    c.dsa = fam->dsa == 1 || (fam->dsa && m->idx_top_k);
     c.attn_temp = fam->attn_temp && gpg_any_swa(m) && m->no_rope_step;
     if (!fam->mla) {
         c.k_rot = is_quant(r->type_k) ? rot_size_k(m->head_dim_k) : 0;

@@ -29,16 +29,7 @@
    another device copies it into that device's buffer */
 static int hy4_wview(gpg_ctx *c, gpg_graph *g, int64_t n, int kind)
 {
-    int id = gpg_new_tensor(g);
-    if (g->err)
-        return GPG_NONE;
-    gpg_tensor *t = &g->t[id];
-    t->type = 98;                       /* matches no activation layout */
-    t->ne[0] = t->ne[1] = t->ne[2] = t->ne[3] = 1;
-    t->size = (uint64_t)n * sizeof(float);
-    t->view_src = GPG_EXT;
-    t->be = c->pl ? c->pl->layer[c->il].w[kind] : 0;
-    return id;
+    return gpg_outside_view(g, (uint64_t)n * sizeof(float), c->pl ? c->pl->layer[c->il].w[kind] : 0);
 }
 
 /* x [E, hc, T] summed by the pre weights: x cast to f32 (first, with its

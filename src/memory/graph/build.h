@@ -86,6 +86,10 @@ uint64_t gpg_cache_row_bytes(int type, uint64_t n);
    compute buffer, but copied into another device's buffer when attention
    runs there */
 int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes);
+/* bytes held outside the compute buffer on device be (a cache, a weight),
+   read by an op: no op of its own, but copied into another device's
+   compute buffer when an op there reads it */
+int gpg_outside_view(gpg_graph *g, uint64_t bytes, int be);
 
 /* Blocks */
 /* the graph inputs, in llama.cpp's order */

@@ -40,6 +40,10 @@ uint64_t gpg_cache_row_bytes(int type, uint64_t n) {
    compute buffer, but copied into another device's compute buffer when the
    attention op runs there */
 int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes) {
+    return gpg_outside_view(g, bytes, !c->pl ? 0 : c->router ? c->pl->router_kv : c->pl->layer[c->il].kv);
+}
+
+int gpg_outside_view(gpg_graph *g, uint64_t bytes, int be) {
     int id = gpg_new_tensor(g);
     if (g->err) return GPG_NONE;
     gpg_tensor *t = &g->t[id];
@@ -47,7 +51,7 @@ int gpg_kv_view(gpg_ctx *c, gpg_graph *g, uint64_t bytes) {
     t->ne[0] = t->ne[1] = t->ne[2] = t->ne[3] = 1;
     t->size = bytes;
     t->view_src = GPG_EXT;
-    t->be = !c->pl ? 0 : c->router ? c->pl->router_kv : c->pl->layer[c->il].kv;
+    t->be = be;
     return id;
 }
 
