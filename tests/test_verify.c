@@ -120,6 +120,22 @@ static void test_missing_binary(void **state)
     assert_non_null(strstr(err.message, "llama-server not found"));
 }
 
+/* An unusable TMPDIR: one line naming it, and no server started. */
+static void test_scratch_dir_missing(void **state)
+{
+    (void)state;
+    setenv("TMPDIR", "/nonexistent/scratch", 1);
+    gp_verify_result r;
+    gp_error err;
+    gp_status st = run("ok", &r, &err, 20);
+    setenv("TMPDIR", scratch, 1);
+    assert_int_equal(st, GP_ERR_IO);
+    assert_string_equal(err.file, "/nonexistent/scratch");
+    assert_non_null(strstr(err.message, "cannot create llama-server's log"));
+    assert_null(strchr(err.message, '\n'));
+    assert_false(fake_alive());
+}
+
 static void test_refused_flags(void **state)
 {
     (void)state;
@@ -397,6 +413,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ok),
         cmocka_unit_test(test_missing_binary),
+        cmocka_unit_test(test_scratch_dir_missing),
         cmocka_unit_test(test_refused_flags),
         cmocka_unit_test(test_crash_mid_run),
         cmocka_unit_test(test_port_taken),

@@ -152,7 +152,11 @@ static void write_man(const char *dir, const char *version)
     fputs(".SH ENVIRONMENT\n"
           ".TP\n.B NO_COLOR\nwhen set and not empty, the plan's per\\-layer map is not coloured\n"
           ".TP\n.B COLUMNS\nthe terminal width the plan's per\\-layer map is wrapped to\n"
-          ".TP\n.B GGPLACE_LLAMA_DIR\nwhere llama\\-server and llama\\-bench are (verify, tune)\n", f);
+          ".TP\n.B GGPLACE_LLAMA_DIR\nwhere llama\\-server and llama\\-bench are (verify, tune)\n"
+          ".TP\n.B TMPDIR\nwhere verify and tune create llama\\-server's and llama\\-bench's logs (else /tmp); "
+          "each is unlinked as soon as it is made, so none outlives ggplace\n"
+          ".TP\n.B GGPLACE_GRAPH_DUMP\na file that mem (and every command that prices memory) writes each replayed compute graph to, one node a line, "
+          "for holding a family's graph against llama.cpp's\n", f);
     fputs(".SH EXAMPLES\n"
           ".nf\n"
           "ggplace plan model.gguf \\-\\-gpu 12GiB \\-\\-no\\-detect\n"

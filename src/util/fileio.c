@@ -1,6 +1,7 @@
 #include "util/fileio.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -219,29 +220,44 @@ bool gp_cache_dir(const char *sub, char *buf, size_t size)
     return n > 0 && (size_t)n < size && gp_mkdirs(buf);
 }
 
-int gp_scratch_open(const char *tag, char *path, size_t size)
+const char *gp_scratch_dir(void)
 {
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    return dir && *dir ? dir : "/tmp";
+}
+
+int gp_scratch_open(const char *tag, char *path, size_t size)
+{
+    const char *dir = gp_scratch_dir();
     char name[4096];
     int n = snprintf(name, sizeof name, "%s/ggplace-%s-XXXXXX", dir, tag);
     if (n < 0 || (size_t)n >= sizeof name || (size_t)n >= size) {
         errno = ENAMETOOLONG;
         return -1;
     }
+    /* A stop signal between creating the name and unlinking it would leave
+       the file behind (ggplace's handler ends the process): held meanwhile. */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stop, &old);
     int fd = mkstemp(name);
-    if (fd < 0)
-        return -1;
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (access(proc, R_OK | W_OK) == 0 && strlen(proc) < size) {
-        unlink(name);
-        snprintf(path, size, "%s", proc);
-    } else {
-        snprintf(path, size, "%s", name);
+    int e = errno;
+    if (fd >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        if (access(proc, R_OK | W_OK) == 0 && strlen(proc) < size) {
+            unlink(name);
+            snprintf(path, size, "%s", proc);
+        } else {
+            snprintf(path, size, "%s", name);
+        }
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = e;
     return fd;
 }
 

@@ -32,6 +32,8 @@ bool gp_cache_dir(const char *sub, char *buf, size_t size);
  * its name. Where /proc is not mounted the file keeps its name until
  * gp_scratch_close. */
 int gp_scratch_open(const char *tag, char *path, size_t size);
+/* Where scratch files are made: $TMPDIR, else /tmp. */
+const char *gp_scratch_dir(void);
 void gp_scratch_close(int fd, const char *path);
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */

@@ -365,7 +365,8 @@ static gp_status measure(tuner *t, gp_tune_point *p)
     int fd = gp_scratch_open("bench", out, sizeof out);
     if (fd < 0) {
         free(key);
-        return gp_fail(t->err, GP_ERR_IO, NULL, "cannot create a temporary file: %s", strerror(errno));
+        return gp_fail(t->err, GP_ERR_IO, gp_scratch_dir(), "cannot create llama-bench's output here: %s",
+                       strerror(errno));
     }
     gp_status st = GP_OK;
     int reps = 3;

@@ -196,7 +196,8 @@ gp_status gp_llama_server_start(const char *model, char *const *args, const gp_v
 
     srv->log_fd = gp_scratch_open("server", srv->log, sizeof srv->log);
     if (srv->log_fd < 0)
-        return gp_fail(err, GP_ERR_IO, NULL, "cannot create a log file: %s", strerror(errno));
+        return gp_fail(err, GP_ERR_IO, gp_scratch_dir(), "cannot create llama-server's log here: %s",
+                       strerror(errno));
     srv->port = gp_free_port();
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%d", srv->port);
